@@ -1,0 +1,161 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one schema for NeuroWeaver's environment. Parsed once at process start (see load.ts);
+ * nothing else reads process.env for configuration.
+ */
+
+const optionalUrl = z.url({ protocol: /^https?$/ }).optional();
+
+/** Strict booleans: "1"/"true"/"0"/"false" only, so a typo never silently means false. */
+const flag = z
+  .enum(['1', 'true', '0', 'false'], { error: 'must be 1, true, 0 or false' })
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a port number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const hostPort = z
+  .string()
+  .regex(/^[\w.-]+:\d{1,5}$/, 'must look like host:port');
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(8002),
+  NW_DATA_DIR: z.string().min(1).default('.data'),
+  NW_EMBEDDED_PG_PORT: port.default(54329),
+  NW_TEMPORAL_PORT: port.default(7233),
+  NW_TEMPORAL_UI_PORT: port.default(8233),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  TEMPORAL_ADDRESS: hostPort.optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('neuroweaver'),
+  TEMPORAL_TRAINING_TASK_QUEUE: z.string().min(1).default('neuroweaver-training'),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_UI_URL: optionalUrl,
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTOMATRIX_AUTH_URL: optionalUrl,
+  RELAYCORE_URL: optionalUrl,
+  MODEL_STORAGE_PATH: z.string().min(1).optional(),
+  ALERT_WEBHOOK_URL: optionalUrl,
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number({ error: 'must be a number between 0 and 1' })
+    .min(0, 'must be between 0 and 1')
+    .max(1, 'must be between 0 and 1')
+    .optional(),
+  NW_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  NW_WORKER_METRICS_PORT: port.default(9464),
+  NW_ENABLE_FAULTS: flag,
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type RawEnv = z.infer<typeof envSchema>;
+
+/** Resolved configuration: defaults that depend on other variables are filled in here. */
+export interface Config {
+  env: RawEnv['NODE_ENV'];
+  port: number;
+  dataDir: string;
+  /** DATABASE_URL, or the embedded PGlite server's URL (then `embeddedDatabase` is true). */
+  databaseUrl: string;
+  embeddedDatabase: boolean;
+  embeddedPgPort: number;
+  temporal: {
+    /** TEMPORAL_ADDRESS, or the embedded dev server's address (then `embedded` is true). */
+    address: string;
+    embedded: boolean;
+    devServerPort: number;
+    devServerUiPort: number;
+    namespace: string;
+    taskQueue: string;
+    trainingTaskQueue: string;
+    cliPath: string | undefined;
+    uiUrl: string;
+  };
+  jwtSecret: string | undefined;
+  automatrixAuthUrl: string | undefined;
+  relaycoreUrl: string | undefined;
+  modelStoragePath: string;
+  alertWebhookUrl: string | undefined;
+  metricsToken: string | undefined;
+  otel: { endpoint: string | undefined; samplerRatio: number };
+  bodyLimitBytes: number;
+  workerMetricsPort: number;
+  faultsEnabled: boolean;
+  logLevel: RawEnv['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Development secrets are public (they sit in this repo's docs); production must not use one. */
+export const DEV_SECRET_PREFIX = 'nw-dev-';
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings count as unset, as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+  }
+  const raw = parsed.data;
+  if (raw.NODE_ENV === 'production') {
+    if (!raw.JWT_SECRET) throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
+    if (raw.JWT_SECRET.startsWith(DEV_SECRET_PREFIX)) {
+      throw new ConfigError('JWT_SECRET', 'is a development secret; set a real one in production');
+    }
+    if (raw.NW_ENABLE_FAULTS) throw new ConfigError('NW_ENABLE_FAULTS', 'must be off when NODE_ENV=production');
+  }
+  const dataDir = path.resolve(raw.NW_DATA_DIR);
+  return {
+    env: raw.NODE_ENV,
+    port: raw.PORT,
+    dataDir,
+    databaseUrl: raw.DATABASE_URL ?? `postgresql://postgres@127.0.0.1:${raw.NW_EMBEDDED_PG_PORT}/postgres`,
+    embeddedDatabase: raw.DATABASE_URL === undefined,
+    embeddedPgPort: raw.NW_EMBEDDED_PG_PORT,
+    temporal: {
+      address: raw.TEMPORAL_ADDRESS ?? `127.0.0.1:${raw.NW_TEMPORAL_PORT}`,
+      embedded: raw.TEMPORAL_ADDRESS === undefined,
+      devServerPort: raw.NW_TEMPORAL_PORT,
+      devServerUiPort: raw.NW_TEMPORAL_UI_PORT,
+      namespace: raw.TEMPORAL_NAMESPACE,
+      taskQueue: raw.TEMPORAL_TASK_QUEUE,
+      trainingTaskQueue: raw.TEMPORAL_TRAINING_TASK_QUEUE,
+      cliPath: raw.TEMPORAL_CLI_PATH,
+      uiUrl: (raw.TEMPORAL_UI_URL ?? `http://localhost:${raw.NW_TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
+    },
+    jwtSecret: raw.JWT_SECRET,
+    automatrixAuthUrl: raw.AUTOMATRIX_AUTH_URL,
+    relaycoreUrl: raw.RELAYCORE_URL,
+    modelStoragePath: path.resolve(raw.MODEL_STORAGE_PATH ?? path.join(dataDir, 'models')),
+    alertWebhookUrl: raw.ALERT_WEBHOOK_URL,
+    metricsToken: raw.METRICS_TOKEN,
+    otel: {
+      endpoint: raw.OTEL_EXPORTER_OTLP_ENDPOINT,
+      samplerRatio: raw.OTEL_TRACES_SAMPLER_ARG ?? (raw.NODE_ENV === 'production' ? 0.1 : 1),
+    },
+    bodyLimitBytes: raw.NW_BODY_LIMIT_BYTES,
+    workerMetricsPort: raw.NW_WORKER_METRICS_PORT,
+    faultsEnabled: raw.NW_ENABLE_FAULTS,
+    logLevel: raw.LOG_LEVEL,
+  };
+}

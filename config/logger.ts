@@ -1,0 +1,15 @@
+import pino from 'pino';
+
+/** One JSON logger per process. Authorization headers and secrets are redacted wherever they appear. */
+export function createLogger(name: string, level: string = process.env.LOG_LEVEL ?? 'info') {
+  return pino({
+    name,
+    level,
+    redact: {
+      paths: ['*.authorization', '*.headers.authorization', 'token', '*.token', 'secret', '*.secret', '*.password'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export type Logger = ReturnType<typeof createLogger>;

@@ -1,0 +1,12 @@
+/** Tests run against a real Temporal dev server and a real PostgreSQL, both started once per run. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  testTimeout: 60_000,
+  // Two cores: the dev server, PostgreSQL and workers already compete for them.
+  maxWorkers: 2,
+};
