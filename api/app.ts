@@ -1,0 +1,68 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import { createAutomatrixVerifier } from './auth/automatrix';
+import { authenticate } from './auth/middleware';
+import type { ApiDeps, AppEnv } from './deps';
+import { ApiError, createErrorHandler, errorBody } from './errors';
+import { createHealthChecks } from './health';
+import { createApiMetrics, httpMetrics } from './metrics';
+import { RequestStats } from './request-stats';
+import { createAuthRoutes } from './routes/auth';
+import { createHealthRoutes } from './routes/health';
+import { createMetricsRoutes } from './routes/metrics';
+import { createModelRoutes } from './routes/models';
+import { validationHook } from './validation';
+
+/** The whole HTTP API as a Hono app; main.ts serves it, tests call `app.request()` on it. */
+export function createApp(deps: ApiDeps) {
+  const { config, logger } = deps;
+  const metrics = createApiMetrics();
+  const stats = new RequestStats();
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.onError(createErrorHandler(logger));
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.use('*', httpMetrics(metrics, stats));
+  app.use('*', secureHeaders());
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `request body exceeds ${config.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+
+  app.route('/', createHealthRoutes({ checks: createHealthChecks({ ...deps, relaycoreUrl: config.relaycoreUrl, modelStoragePath: config.modelStoragePath }), stats, startedAt: Date.now() }));
+  app.route('/', createMetricsRoutes({ registry: metrics.registry, metricsToken: config.metricsToken }));
+
+  const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  api.use(
+    '*',
+    authenticate({
+      secret: deps.jwtSecret,
+      verifyWithAutomatrix: config.automatrixAuthUrl ? createAutomatrixVerifier(config.automatrixAuthUrl) : undefined,
+      onFailure: (status) => metrics.authFailures.inc({ status_code: String(status) }),
+    }),
+  );
+  api.route('/', createModelRoutes(deps));
+  api.route('/', createAuthRoutes());
+  app.route('/api/v1', api);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'NeuroWeaver API',
+      version: (require('../package.json') as { version: string }).version,
+      description: 'Model registry, training, deployments, inference and watchdogs. Every workflow is visible in the Temporal Web UI.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+
+  return { app, metrics, stats };
+}

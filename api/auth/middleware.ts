@@ -1,0 +1,63 @@
+import type { MiddlewareHandler } from 'hono';
+import { RevokedToken } from '../../db/models';
+import { ApiError } from '../errors';
+import { levelAtLeast, TokenError, verifyToken, type AccessLevel, type Principal } from './token';
+
+export interface AuthVariables {
+  principal: Principal;
+}
+
+export interface AuthOptions {
+  secret: string;
+  verifyWithAutomatrix?: (token: string) => Promise<boolean>;
+  /** Called once per rejected request (metrics: AuthenticationFailureSpike). */
+  onFailure?: (status: 401 | 403) => void;
+}
+
+const unauthorized = (message: string) =>
+  new ApiError(401, 'unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer realm="neuroweaver"' });
+
+/** Reads methods need `read`, everything else `write`; admin routes add `requireLevel('admin')`. */
+const levelForMethod = (method: string): AccessLevel => (method === 'GET' || method === 'HEAD' ? 'read' : 'write');
+
+/** 401 for a missing, invalid, expired or revoked token; 403 for no neuroweaver access or too low a level. */
+export function authenticate({ secret, verifyWithAutomatrix, onFailure }: AuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
+  return async function authenticateRequest(c, next) {
+    try {
+      const header = c.req.header('authorization');
+      const match = header?.match(/^Bearer\s+(\S+)$/i);
+      if (!match) throw unauthorized('missing bearer token');
+      let principal: Principal;
+      try {
+        principal = verifyToken(match[1], secret);
+      } catch (err) {
+        if (err instanceof TokenError) {
+          throw err.status === 401 ? unauthorized(err.message) : new ApiError(403, 'forbidden', err.message);
+        }
+        throw err;
+      }
+      if (await RevokedToken.findOne({ where: { sub: principal.sub, iat: principal.iat } })) {
+        throw unauthorized('token has been revoked');
+      }
+      if (verifyWithAutomatrix && !(await verifyWithAutomatrix(match[1]))) {
+        throw unauthorized('token rejected by AutoMatrix');
+      }
+      const need = levelForMethod(c.req.method);
+      if (!levelAtLeast(principal.level, need)) throw new ApiError(403, 'forbidden', `this action needs ${need} access`);
+      c.set('principal', principal);
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) onFailure?.(err.status);
+      throw err;
+    }
+    await next();
+  };
+}
+
+export function requireLevel(level: AccessLevel): MiddlewareHandler<{ Variables: AuthVariables }> {
+  return async function requireAccessLevel(c, next) {
+    if (!levelAtLeast(c.get('principal').level, level)) {
+      throw new ApiError(403, 'forbidden', `this action needs ${level} access`);
+    }
+    await next();
+  };
+}

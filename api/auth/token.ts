@@ -1,0 +1,89 @@
+import jwt from 'jsonwebtoken';
+
+/** Access levels of the unified JWT (seed 002), weakest first. */
+export const LEVELS = ['read', 'write', 'admin'] as const;
+export type AccessLevel = (typeof LEVELS)[number];
+
+export const SYSTEM = 'neuroweaver';
+
+export interface SystemAccess {
+  system: string;
+  level: AccessLevel;
+  resources: string[];
+}
+
+export interface UnifiedToken {
+  sub: string;
+  iat: number;
+  exp: number;
+  nbf?: number;
+  systems: SystemAccess[];
+  roles: { name: string; system: string; permissions: string[] }[];
+  permissions: string[];
+}
+
+/** Who is calling, once the token has been verified. */
+export interface Principal {
+  sub: string;
+  iat: number;
+  exp: number;
+  level: AccessLevel;
+}
+
+export class TokenError extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
+
+export const levelAtLeast = (have: AccessLevel, need: AccessLevel) => LEVELS.indexOf(have) >= LEVELS.indexOf(need);
+
+/**
+ * Verifies signature (HS256 only: `none` and RS/HS confusion are refused), `exp` (required) and
+ * `nbf`, then finds the neuroweaver entry in `systems`. Revocation is checked by the caller.
+ */
+export function verifyToken(token: string, secret: string): Principal {
+  let claims: jwt.JwtPayload;
+  try {
+    const decoded = jwt.verify(token, secret, { algorithms: ['HS256'], clockTolerance: 5 });
+    if (typeof decoded === 'string') throw new TokenError(401, 'token payload must be a JSON object');
+    claims = decoded;
+  } catch (err) {
+    if (err instanceof TokenError) throw err;
+    if (err instanceof jwt.TokenExpiredError) throw new TokenError(401, 'token has expired');
+    if (err instanceof jwt.NotBeforeError) throw new TokenError(401, 'token is not valid yet');
+    throw new TokenError(401, 'invalid token');
+  }
+  if (typeof claims.exp !== 'number') throw new TokenError(401, 'token has no exp claim');
+  if (typeof claims.sub !== 'string' || claims.sub === '') throw new TokenError(401, 'token has no sub claim');
+  if (typeof claims.iat !== 'number') throw new TokenError(401, 'token has no iat claim');
+  const systems: unknown = (claims as Partial<UnifiedToken>).systems;
+  const access = Array.isArray(systems)
+    ? (systems as Partial<SystemAccess>[]).find((s) => s && s.system === SYSTEM)
+    : undefined;
+  if (!access) throw new TokenError(403, 'token grants no access to neuroweaver');
+  if (!LEVELS.includes(access.level as AccessLevel)) throw new TokenError(403, 'token has an unknown neuroweaver level');
+  return { sub: claims.sub, iat: claims.iat, exp: claims.exp, level: access.level as AccessLevel };
+}
+
+export interface SignOptions {
+  sub: string;
+  level: AccessLevel;
+  ttlSeconds: number;
+  roles?: UnifiedToken['roles'];
+}
+
+/** Issues a unified token for NeuroWeaver (used by `npm run token` and tests). */
+export function signToken(secret: string, { sub, level, ttlSeconds, roles = [] }: SignOptions): string {
+  const payload: Omit<UnifiedToken, 'iat' | 'exp'> = {
+    sub,
+    systems: [{ system: SYSTEM, level, resources: ['*'] }],
+    roles,
+    permissions: [],
+  };
+  return jwt.sign(payload, secret, { algorithm: 'HS256', expiresIn: ttlSeconds });
+}

@@ -1,0 +1,17 @@
+import type { Client } from '@temporalio/client';
+import type { Sequelize } from 'sequelize';
+import type { Config } from '../config/env';
+import type { Logger } from '../config/logger';
+
+/** Everything the HTTP app needs; main.ts builds real ones, tests build real ones against test services. */
+export interface ApiDeps {
+  config: Config;
+  jwtSecret: string;
+  sequelize: Sequelize;
+  temporal: Client;
+  logger: Logger;
+}
+
+export interface AppEnv {
+  Variables: { principal: import('./auth/token').Principal };
+}

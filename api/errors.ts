@@ -1,0 +1,65 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { HTTPException } from 'hono/http-exception';
+import { ConnectionError as SequelizeConnectionError } from 'sequelize';
+import type { Logger } from '../config/logger';
+
+/** The one error body of the API: `{error: {code, message, details}}`. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** A domain error that knows its HTTP status; routes throw these and `onError` renders them. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const badRequest = (message: string, details?: unknown) => new ApiError(400, 'bad_request', message, details);
+export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+export const conflict = (message: string, details?: unknown) => new ApiError(409, 'conflict', message, details);
+export const unavailable = (dependency: string) =>
+  new ApiError(503, 'unavailable', `${dependency} is unavailable; try again shortly`, undefined, { 'Retry-After': '5' });
+
+export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** Temporal's client reports an unreachable server as a gRPC UNAVAILABLE/DEADLINE error. */
+function isTemporalUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; code?: number; cause?: { code?: number } };
+  const code = e.code ?? e.cause?.code;
+  return (e.name === 'ServiceError' || e.name === 'ConnectionError') && (code === undefined || code === 14 || code === 4);
+}
+
+export function createErrorHandler(logger: Logger) {
+  return function onError(err: Error, c: Context) {
+    if (err instanceof ApiError) {
+      return c.json(errorBody(err.code, err.message, err.details), err.status, err.headers);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const code = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'http_error';
+      return c.json(errorBody(code, err.message || 'request failed'), status);
+    }
+    if (err instanceof SequelizeConnectionError) {
+      logger.warn({ err: err.message }, 'database unavailable');
+      return c.json(errorBody('unavailable', 'database is unavailable; try again shortly'), 503, { 'Retry-After': '5' });
+    }
+    if (isTemporalUnavailable(err)) {
+      logger.warn({ err: err.message }, 'temporal unavailable');
+      return c.json(errorBody('unavailable', 'Temporal is unavailable; try again shortly'), 503, { 'Retry-After': '5' });
+    }
+    // Unexpected: logged in full, answered with nothing an attacker could use.
+    logger.error({ err, path: c.req.path }, 'unhandled error');
+    return c.json(errorBody('internal', 'internal server error'), 500);
+  };
+}

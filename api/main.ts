@@ -1,0 +1,44 @@
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { resolveJwtSecret } from '../config/dev-secret';
+import { loadConfigOrExit } from '../config/load';
+import { createLogger } from '../config/logger';
+import { createDatabase } from '../db/connection';
+import { assertSchemaCurrent } from '../migrations/umzug';
+import { createApp } from './app';
+
+/** `npm run api`: the HTTP API on PORT until SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger('api', config.logLevel);
+  const sequelize = createDatabase({ url: config.databaseUrl, poolMax: config.embeddedDatabase ? 4 : 10 });
+  await assertSchemaCurrent(sequelize);
+  // Lazy: the API starts (and answers 503 for workflow routes) while Temporal is still coming up.
+  const connection = Connection.lazy({ address: config.temporal.address });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const { app } = createApp({ config, jwtSecret: resolveJwtSecret(config), sequelize, temporal, logger });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, (info) =>
+    logger.info(`api: listening on http://localhost:${info.port} (docs at /docs)`),
+  );
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info(`api: ${signal}, closing`);
+    server.close(async () => {
+      await connection.close();
+      await sequelize.close();
+      process.exit(0);
+    });
+    // Keep-alive sockets would hold close() open; stop waiting after a grace period.
+    setTimeout(() => process.exit(0), 5_000).unref();
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(`api: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { RevokedToken } from '../../db/models';
+import { levelAtLeast } from '../auth/token';
+import type { AppEnv } from '../deps';
+import { ApiError } from '../errors';
+import { authErrors, jsonBody, jsonResponse } from '../schemas/common';
+
+const RevokeRequest = z
+  .strictObject({
+    sub: z.string().min(1).max(255).optional().openapi({ description: "Whose token; admins only. Defaults to the caller's own." }),
+    iat: z.number().int().positive().optional().openapi({ description: 'The token\'s iat; defaults to the calling token\'s.' }),
+    reason: z.string().max(1_000).optional(),
+  })
+  .openapi('RevokeRequest');
+
+const Revoked = z.object({ sub: z.string(), iat: z.number().int(), revokedAt: z.string() }).openapi('RevokedToken');
+
+const revokeRoute = createRoute({
+  method: 'post',
+  path: '/auth/revoke',
+  tags: ['auth'],
+  summary: 'Revoke a token by (sub, iat)',
+  description: 'Without a body, revokes the calling token. Revoking another subject\'s token needs admin.',
+  security: [{ bearerAuth: [] }],
+  request: { body: { ...jsonBody(RevokeRequest), required: false } },
+  responses: { 200: jsonResponse(Revoked, 'Revoked (idempotent)'), ...authErrors },
+});
+
+export function createAuthRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(revokeRoute, async (c) => {
+    const principal = c.get('principal');
+    const body = c.req.valid('json') ?? {};
+    const sub = body.sub ?? principal.sub;
+    const iat = body.iat ?? (sub === principal.sub ? principal.iat : undefined);
+    if (iat === undefined) throw new ApiError(400, 'validation_error', 'iat is required when revoking another subject', { fields: [{ field: 'iat', message: 'required' }] });
+    if ((sub !== principal.sub || iat !== principal.iat) && !levelAtLeast(principal.level, 'admin')) {
+      throw new ApiError(403, 'forbidden', 'revoking another token needs admin access');
+    }
+    const [row] = await RevokedToken.findOrCreate({
+      where: { sub, iat },
+      defaults: { sub, iat, revokedBy: principal.sub, reason: body.reason ?? null },
+    });
+    return c.json({ sub, iat, revokedAt: row.revokedAt.toISOString() }, 200);
+  });
+  return app;
+}

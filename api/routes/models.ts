@@ -1,0 +1,151 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { UniqueConstraintError, type WhereOptions } from 'sequelize';
+import { ModelRecord } from '../../db/models';
+import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
+import { validateModel, validationWorkflowId } from '../../workflows/validate-model';
+import type { ApiDeps, AppEnv } from '../deps';
+import { conflict, notFound } from '../errors';
+import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, tooLargeError, UuidParam, WorkflowStarted } from '../schemas/common';
+import { ModelList, ModelListQuery, ModelRegistration, ModelSchema } from '../schemas/models';
+import { workflowUrl } from '../web-ui';
+
+const security = [{ bearerAuth: [] }];
+
+function toModelDto(m: ModelRecord) {
+  return {
+    id: m.id,
+    name: m.name,
+    description: m.description,
+    specialization: m.specialization,
+    baseModel: m.baseModel,
+    version: m.version,
+    status: m.status,
+    modelPath: m.modelPath,
+    config: m.config,
+    performanceMetrics: m.performanceMetrics,
+    deploymentConfig: m.deploymentConfig,
+    validation: m.validation ?? null,
+    createdBy: m.createdBy,
+    createdAt: m.createdAt.toISOString(),
+    updatedAt: m.updatedAt.toISOString(),
+  };
+}
+
+const registerRoute = createRoute({
+  method: 'post',
+  path: '/models/register',
+  tags: ['models'],
+  summary: 'Register a model version',
+  security,
+  request: { body: jsonBody(ModelRegistration) },
+  responses: { 201: jsonResponse(ModelSchema, 'Registered'), ...authErrors, ...conflictError, ...tooLargeError },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/models',
+  tags: ['models'],
+  summary: 'List models (paginated, filterable)',
+  security,
+  request: { query: ModelListQuery },
+  responses: { 200: jsonResponse(ModelList, 'A page of models'), ...authErrors },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/models/{id}',
+  tags: ['models'],
+  summary: 'Get one model, with its last validation',
+  security,
+  request: { params: UuidParam },
+  responses: { 200: jsonResponse(ModelSchema, 'The model'), ...authErrors, ...notFoundError },
+});
+
+const validateRoute = createRoute({
+  method: 'post',
+  path: '/models/{id}/validate',
+  tags: ['models'],
+  summary: "Start the validateModel workflow on the model's artifact",
+  description: 'One validation per model at a time: while one runs, this answers with the running workflow.',
+  security,
+  request: { params: UuidParam },
+  responses: { 202: jsonResponse(WorkflowStarted, 'Validation started'), ...authErrors, ...notFoundError },
+});
+
+export function createModelRoutes({ config, temporal }: Pick<ApiDeps, 'config' | 'temporal'>) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(registerRoute, async (c) => {
+    const body = c.req.valid('json');
+    try {
+      const model = await ModelRecord.create({
+        name: body.name,
+        description: body.description ?? null,
+        specialization: body.specialization,
+        baseModel: body.baseModel,
+        version: body.version,
+        modelPath: body.modelPath ?? null,
+        config: body.config ?? null,
+        performanceMetrics: body.performanceMetrics ?? null,
+        deploymentConfig: body.deploymentConfig ?? null,
+        createdBy: c.get('principal').sub,
+      });
+      return c.json(toModelDto(model), 201);
+    } catch (err) {
+      if (err instanceof UniqueConstraintError) {
+        throw conflict(`model ${body.name} version ${body.version} already exists`, { name: body.name, version: body.version });
+      }
+      throw err;
+    }
+  });
+
+  app.openapi(listRoute, async (c) => {
+    const { skip, limit, specialization, status } = c.req.valid('query');
+    const where: WhereOptions<ModelRecord> = {};
+    if (specialization) where.specialization = specialization;
+    if (status) where.status = status;
+    const { rows, count } = await ModelRecord.findAndCountAll({
+      where,
+      offset: skip,
+      limit,
+      order: [['createdAt', 'DESC'], ['id', 'ASC']],
+    });
+    return c.json({ items: rows.map(toModelDto), total: count, skip, limit }, 200);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const model = await ModelRecord.findByPk(c.req.valid('param').id);
+    if (!model) throw notFound('model');
+    return c.json(toModelDto(model), 200);
+  });
+
+  app.openapi(validateRoute, async (c) => {
+    const model = await ModelRecord.findByPk(c.req.valid('param').id);
+    if (!model) throw notFound('model');
+    const handle = await temporal.workflow.start(validateModel, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: validationWorkflowId(model.id),
+      args: [{ modelId: model.id }],
+      // A second request while one runs joins it instead of failing or running twice.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [
+        { key: NwKind, value: 'validation' },
+        { key: NwModelId, value: model.id },
+        { key: NwModelName, value: model.name },
+        { key: NwSpecialization, value: model.specialization },
+        { key: NwStage, value: 'queued' },
+      ],
+    });
+    const runId = handle.firstExecutionRunId;
+    return c.json(
+      {
+        workflowId: handle.workflowId,
+        runId,
+        webUiUrl: workflowUrl(config.temporal.uiUrl, config.temporal.namespace, handle.workflowId, runId),
+      },
+      202,
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,46 @@
+import { z } from '@hono/zod-openapi';
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'validation_error' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi('Error');
+
+export const UuidParam = z.object({
+  id: z.uuid({ error: 'must be a UUID' }).openapi({ param: { name: 'id', in: 'path' }, example: '0b6b2c1e-2d55-4c38-9f35-0e2e7c1f0c11' }),
+});
+
+export const WorkflowStarted = z
+  .object({
+    workflowId: z.string(),
+    runId: z.string(),
+    webUiUrl: z.url(),
+  })
+  .openapi('WorkflowStarted');
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+
+/** The error statuses every authenticated route can answer. */
+export const authErrors = {
+  400: errorResponse('Invalid input; details name the fields'),
+  401: errorResponse('Missing, invalid, expired or revoked token'),
+  403: errorResponse('No neuroweaver access, or too low a level'),
+  503: errorResponse('A dependency (database, Temporal) is unavailable'),
+};
+export const notFoundError = { 404: errorResponse('Not found') };
+export const conflictError = { 409: errorResponse('Conflict') };
+export const tooLargeError = { 413: errorResponse('Request body too large') };
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});

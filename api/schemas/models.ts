@@ -1,0 +1,63 @@
+import { z } from '@hono/zod-openapi';
+
+const slug = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"');
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+/** Only relative paths inside MODEL_STORAGE_PATH: a caller cannot point the workers at arbitrary files. */
+const modelPath = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), 'must be a path relative to MODEL_STORAGE_PATH, without ".."');
+
+/** Strict: an undeclared field (status, id, createdBy…) is a 400, so nothing else reaches the table. */
+export const ModelRegistration = z
+  .strictObject({
+    name: slug(255).openapi({ example: 'sales-intent' }),
+    description: z.string().max(10_000).optional(),
+    specialization: slug(100).openapi({ example: 'automotive-sales' }),
+    baseModel: z.string().min(1).max(100).openapi({ example: 'builtin-bow' }),
+    version: z.string().min(1).max(50).regex(/^[\w.+-]+$/, 'must be letters, digits, ".", "_", "+" or "-"').openapi({ example: '1.0.0' }),
+    modelPath: modelPath.optional().openapi({ example: 'sales-intent/1.0.0/model.onnx' }),
+    config: jsonObject.optional(),
+    performanceMetrics: jsonObject.optional(),
+    deploymentConfig: jsonObject.optional(),
+  })
+  .openapi('ModelRegistration');
+
+export const ModelSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string().nullable(),
+    specialization: z.string(),
+    baseModel: z.string(),
+    version: z.string(),
+    status: z.string(),
+    modelPath: z.string().nullable(),
+    config: jsonObject.nullable(),
+    performanceMetrics: jsonObject.nullable(),
+    deploymentConfig: jsonObject.nullable(),
+    validation: jsonObject.nullable(),
+    createdBy: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Model');
+
+export const ModelListQuery = z.object({
+  skip: z.coerce.number().int().min(0).default(0).openapi({ param: { name: 'skip', in: 'query' } }),
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' } }),
+  specialization: slug(100).optional().openapi({ param: { name: 'specialization', in: 'query' } }),
+  status: z.string().min(1).max(50).optional().openapi({ param: { name: 'status', in: 'query' } }),
+});
+
+export const ModelList = z
+  .object({ items: z.array(ModelSchema), total: z.number().int(), skip: z.number().int(), limit: z.number().int() })
+  .openapi('ModelList');

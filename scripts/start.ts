@@ -1,0 +1,102 @@
+import path from 'node:path';
+import { signToken } from '../api/auth/token';
+import { resolveJwtSecret } from '../config/dev-secret';
+import { loadConfigOrExit } from '../config/load';
+import { createDatabase } from '../db/connection';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded';
+import { createMigrator } from '../migrations/umzug';
+import { resolveTemporalCli } from '../temporal/cli-path';
+import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { startChildService, type ChildService } from './child-service';
+
+/**
+ * `npm start`: the whole platform on one machine — Temporal dev server (unless TEMPORAL_ADDRESS),
+ * embedded PostgreSQL (unless DATABASE_URL), migrations, worker and API — and a clean stop of all
+ * of it on Ctrl-C or SIGTERM, in dependency order.
+ */
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const config = loadConfigOrExit();
+  let temporal: DevServer | undefined;
+  let postgres: EmbeddedPostgres | undefined;
+  const services: ChildService[] = [];
+  let stopping: Promise<void> | undefined;
+
+  const stopAll = (exitCode: number) =>
+    (stopping ??= (async () => {
+      console.log('neuroweaver: stopping…');
+      // Reverse dependency order: nothing is left talking to a server that is already gone.
+      await Promise.all(services.map((s) => s.stop()));
+      await postgres?.stop();
+      await temporal?.stop();
+      console.log('neuroweaver: stopped');
+      process.exit(exitCode);
+    })());
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  try {
+    if (config.temporal.embedded) {
+      const cli = await resolveTemporalCli({ explicitPath: config.temporal.cliPath });
+      temporal = await startDevServer({
+        cliPath: cli.path,
+        dbFile: path.join(config.dataDir, 'temporal.db'),
+        port: config.temporal.devServerPort,
+        uiPort: config.temporal.devServerUiPort,
+        namespace: config.temporal.namespace,
+        logFile: path.join(config.dataDir, 'temporal.log'),
+      });
+      console.log(`neuroweaver: Temporal dev server on ${temporal.address} (${cli.path}, via ${cli.source})`);
+    }
+    if (config.embeddedDatabase) {
+      postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
+      console.log(`neuroweaver: embedded PostgreSQL (PGlite) on ${postgres.url}`);
+    }
+    const sequelize = createDatabase({ url: config.databaseUrl, poolMax: 1 });
+    const applied = await createMigrator(sequelize).up();
+    await sequelize.close();
+    if (applied.length) console.log(`neuroweaver: migrations applied: ${applied.map((m) => m.name).join(', ')}`);
+
+    services.push(startChildService('worker', 'worker/main.ts'), startChildService('api', 'api/main.ts'));
+    for (const service of services) {
+      void service.exited.then((code) => {
+        if (!stopping) {
+          console.error(`neuroweaver: ${service.name} exited unexpectedly (code ${code}); stopping everything`);
+          void stopAll(1);
+        }
+      });
+    }
+    await waitForHealth(`http://127.0.0.1:${config.port}/health`, 60_000);
+
+    const token = signToken(resolveJwtSecret(config), { sub: 'dev-admin', level: 'admin', ttlSeconds: 12 * 3600 });
+    const pids = [temporal && `temporal=${temporal.pid}`, ...services.map((s) => `${s.name}=${s.child.pid}`)].filter(Boolean);
+    console.log(`
+NeuroWeaver is ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s)
+  API:           http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)
+  Temporal UI:   ${config.temporal.uiUrl}
+  Worker metrics http://localhost:${config.workerMetricsPort}/metrics
+  Data dir:      ${config.dataDir}
+  Processes:     ${pids.join(' ')}
+  Dev admin token (12 h; \`npm run token\` makes more):
+${token}
+Press Ctrl-C to stop.`);
+  } catch (err) {
+    console.error(`neuroweaver: start failed: ${(err as Error).message}`);
+    await stopAll(1);
+  }
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`API did not answer ${url} within ${timeoutMs / 1000} s`);
+}
+
+void main();

@@ -1,0 +1,2 @@
+/** Every workflow the worker registers. Bundled for the workflow sandbox: keep imports workflow-safe. */
+export { validateModel } from './validate-model';
