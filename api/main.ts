@@ -1,11 +1,11 @@
 import { serve } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
 import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
 import { createLogger } from '../config/logger';
 import { createDatabase } from '../db/connection';
 import { assertSchemaCurrent } from '../migrations/umzug';
 import { createApp } from './app';
+import { createTemporalClient } from './temporal-client';
 
 /** `npm run api`: the HTTP API on PORT until SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -13,9 +13,7 @@ async function main(): Promise<void> {
   const logger = createLogger('api', config.logLevel);
   const sequelize = createDatabase({ url: config.databaseUrl, poolMax: config.embeddedDatabase ? 4 : 10 });
   await assertSchemaCurrent(sequelize);
-  // Lazy: the API starts (and answers 503 for workflow routes) while Temporal is still coming up.
-  const connection = Connection.lazy({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const { connection, client: temporal } = createTemporalClient(config);
   const { app } = createApp({ config, jwtSecret: resolveJwtSecret(config), sequelize, temporal, logger });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, (info) =>
     logger.info(`api: listening on http://localhost:${info.port} (docs at /docs)`),

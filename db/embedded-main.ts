@@ -1,0 +1,27 @@
+import { loadConfigOrExit } from '../config/load';
+import { startEmbeddedPostgres } from './embedded';
+
+/**
+ * `npm run db`: the embedded PostgreSQL alone (data under NW_DATA_DIR/pg, port NW_EMBEDDED_PG_PORT),
+ * for running `npm run api` and `npm run worker` as separate processes without a DATABASE_URL.
+ */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  if (!config.embeddedDatabase) {
+    console.log('DATABASE_URL is set: nothing to start.');
+    return;
+  }
+  const postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
+  console.log(`embedded PostgreSQL ready on ${postgres.url}`);
+  const shutdown = async () => {
+    await postgres.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((err) => {
+  console.error(`db: ${(err as Error).message}`);
+  process.exit(1);
+});

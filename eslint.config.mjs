@@ -1,0 +1,49 @@
+import { builtinModules } from 'node:module';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.data/', '.tools/', 'coverage/', '**/*.js', '**/*.mjs'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-require-imports': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The workflow sandbox: deterministic code only. Node built-ins and activity *values* are
+    // refused here; activity types (`import type`) are how workflows name what they call.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: builtinModules.flatMap((name) => [
+            { name, message: 'Node built-ins are not available in the workflow sandbox.' },
+            { name: `node:${name}`, message: 'Node built-ins are not available in the workflow sandbox.' },
+          ]),
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/**', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'],
+              allowTypeImports: true,
+              message: 'Workflows import activity types only (import type), never activity code or SDK runtime packages.',
+            },
+            {
+              group: ['sequelize', 'pg', 'onnxruntime-node', '**/db/**', '**/api/**', 'jsonwebtoken', 'pino'],
+              message: 'I/O belongs in activities, not workflows.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'No process in workflows.' },
+        { name: 'setInterval', message: 'Use sleep() from @temporalio/workflow.' },
+      ],
+    },
+  },
+);

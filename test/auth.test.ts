@@ -1,0 +1,128 @@
+import { generateKeyPairSync } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTestApp, json, type TestApp } from './helpers/app';
+import { bearer, neuroweaverAccess, rawToken, tokenFor } from './helpers/tokens';
+
+const now = () => Math.floor(Date.now() / 1000);
+const models = '/api/v1/models';
+
+describe('authentication and authorization (unified JWT)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  const status = async (token: string | undefined, path = models, init: RequestInit = {}) => {
+    const headers = { ...(init.headers as Record<string, string>), ...(token ? bearer(token) : {}) };
+    const res = await t.app.request(path, { ...init, headers });
+    return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
+  };
+
+  it('accepts a valid read token on a GET', async () => {
+    expect((await status(tokenFor('read'))).status).toBe(200);
+  });
+
+  it('rejects a missing or malformed Authorization header with 401', async () => {
+    const res = await t.app.request(models);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await status(undefined, models, { headers: { authorization: 'Basic abc' } })).status).toBe(401);
+  });
+
+  it.each([
+    ['alg none', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin') }, { algorithm: 'none' }, '')],
+    ['RS256 (HS/RS confusion)', () => {
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      return rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin') }, { algorithm: 'RS256' }, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    }],
+    ['HS384', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin') }, { algorithm: 'HS384' })],
+    ['a wrong secret', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin') }, { algorithm: 'HS256' }, 'another-secret-another-secret-another')],
+    ['an expired token', () => rawToken({ sub: 'x', exp: now() - 60, ...neuroweaverAccess('admin') })],
+    ['no exp', () => rawToken({ sub: 'x', ...neuroweaverAccess('admin') })],
+    ['nbf in the future', () => rawToken({ sub: 'x', exp: now() + 600, nbf: now() + 300, ...neuroweaverAccess('admin') })],
+    ['no sub', () => rawToken({ exp: now() + 60, ...neuroweaverAccess('admin') })],
+    ['garbage', () => 'not.a.jwt'],
+  ])('rejects %s with 401', async (_case, make) => {
+    const res = await status(make());
+    expect(res.status).toBe(401);
+    expect(res.body.error?.code).toBe('unauthorized');
+  });
+
+  it.each([
+    ['no systems claim', { roles: [] }],
+    ['another system only', { systems: [{ system: 'relaycore', level: 'admin', resources: [] }] }],
+    ['an unknown level', { systems: [{ system: 'neuroweaver', level: 'owner', resources: [] }] }],
+  ])('rejects %s with 403', async (_case, claims) => {
+    const res = await status(rawToken({ sub: 'x', exp: now() + 60, ...claims }));
+    expect(res.status).toBe(403);
+    expect(res.body.error?.code).toBe('forbidden');
+  });
+
+  it('needs write for mutations and admin for admin actions', async () => {
+    const register = json({ name: 'auth-probe', specialization: 'parts-specialist', baseModel: 'b', version: '1' });
+    expect((await status(tokenFor('read'), `${models}/register`, register)).status).toBe(403);
+    const other = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'someone-else', iat: 1 }) };
+    expect((await status(tokenFor('write'), '/api/v1/auth/revoke', other)).status).toBe(403);
+    expect((await status(tokenFor('admin'), '/api/v1/auth/revoke', other)).status).toBe(200);
+  });
+
+  it('rejects a revoked token (by sub and iat) and only that one', async () => {
+    const token = tokenFor('write', 'revoke-me');
+    expect((await status(token)).status).toBe(200);
+    const revoked = await status(token, '/api/v1/auth/revoke', { method: 'POST' });
+    expect(revoked.status).toBe(200);
+    const after = await status(token);
+    expect(after.status).toBe(401);
+    expect(after.body.error?.message).toBe('token has been revoked');
+    const later = rawToken({ sub: 'revoke-me', iat: now() + 1, exp: now() + 600, ...neuroweaverAccess('read') });
+    expect((await status(later)).status).toBe(200);
+  });
+
+  it('never echoes the token in an error body', async () => {
+    const token = rawToken({ sub: 'x', exp: now() - 60, ...neuroweaverAccess('admin') });
+    const res = await t.app.request(models, { headers: bearer(token) });
+    expect(await res.text()).not.toContain(token);
+  });
+});
+
+describe('optional verification against AutoMatrix', () => {
+  let automatrix: http.Server;
+  let calls: string[];
+  let answer: number;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    calls = [];
+    // AutoMatrix is outside this repo: a small emulator answering its /verify endpoint.
+    automatrix = http.createServer((req, res) => {
+      calls.push(`${req.method} ${req.url}`);
+      res.writeHead(answer).end(JSON.stringify({ valid: answer === 200 }));
+    });
+    await new Promise<void>((r) => automatrix.listen(0, '127.0.0.1', r));
+    const { port } = automatrix.address() as AddressInfo;
+    t = await createTestApp({ AUTOMATRIX_AUTH_URL: `http://127.0.0.1:${port}/api/auth` });
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise((r) => automatrix.close(r));
+  });
+
+  it('asks AutoMatrix once per token and caches the verdict', async () => {
+    answer = 200;
+    const token = tokenFor('read', 'am-ok');
+    expect((await t.app.request(models, { headers: bearer(token) })).status).toBe(200);
+    expect((await t.app.request(models, { headers: bearer(token) })).status).toBe(200);
+    expect(calls).toEqual(['GET /api/auth/verify']);
+  });
+
+  it('401 when AutoMatrix rejects the token, 503 when it is down', async () => {
+    answer = 401;
+    expect((await t.app.request(models, { headers: bearer(tokenFor('read', 'am-rejected')) })).status).toBe(401);
+    answer = 502;
+    const res = await t.app.request(models, { headers: bearer(tokenFor('read', 'am-down')) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+  });
+});

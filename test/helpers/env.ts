@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseConfig, type Config } from '../../config/env';
+
+export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run tests through jest (global setup provides it)`);
+  return value;
+}
+
+/** What global setup started for this run. */
+export const testServices = () => ({
+  temporalAddress: required('NW_TEST_TEMPORAL_ADDRESS'),
+  temporalCli: required('NW_TEST_TEMPORAL_CLI'),
+  databaseUrl: required('NW_TEST_DATABASE_URL'),
+  workflowBundlePath: required('NW_TEST_WORKFLOW_BUNDLE'),
+  workDir: required('NW_TEST_WORK_DIR'),
+});
+
+export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
+
+/** A full config pointed at the test services, with its own task queue and data dir. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  const services = testServices();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-data-'));
+  return parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: services.databaseUrl,
+    TEMPORAL_ADDRESS: services.temporalAddress,
+    TEMPORAL_TASK_QUEUE: uniqueName('test-queue'),
+    JWT_SECRET: TEST_JWT_SECRET,
+    NW_DATA_DIR: dataDir,
+    LOG_LEVEL: 'error',
+    ...overrides,
+  });
+}

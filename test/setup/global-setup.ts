@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { createDatabase } from '../../db/connection';
+import { createMigrator } from '../../migrations/umzug';
+import { resolveTemporalCli } from '../../temporal/cli-path';
+import { startDevServer, type DevServer } from '../../temporal/dev-server';
+import { freePort } from '../helpers/ports';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+declare global {
+  var __NW_TEST__: { temporal: DevServer; database: TestDatabase; workDir: string } | undefined;
+}
+
+/**
+ * Once per `jest` run: one real Temporal dev server (from the resolved CLI binary), one real
+ * PostgreSQL database with the schema migrated, and the workflow bundle. Test files find them
+ * through NW_TEST_* variables; each test uses its own task queue.
+ */
+export default async function globalSetup(): Promise<void> {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-test-'));
+  const cli = await resolveTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
+  const [temporal, database, bundle] = await Promise.all([
+    freePort().then((port) => startDevServer({ cliPath: cli.path, port, headless: true, logFile: path.join(workDir, 'temporal.log') })),
+    createTestDatabase(),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger }),
+  ]);
+  globalThis.__NW_TEST__ = { temporal, database, workDir };
+
+  const sequelize = createDatabase({ url: database.url, poolMax: 2 });
+  await createMigrator(sequelize).up();
+  await sequelize.close();
+
+  const bundlePath = path.join(workDir, 'workflow-bundle.js');
+  fs.writeFileSync(bundlePath, bundle.code);
+  Object.assign(process.env, {
+    NW_TEST_TEMPORAL_ADDRESS: temporal.address,
+    NW_TEST_TEMPORAL_CLI: cli.path,
+    NW_TEST_DATABASE_URL: database.url,
+    NW_TEST_DATABASE_KIND: database.kind,
+    NW_TEST_WORKFLOW_BUNDLE: bundlePath,
+    NW_TEST_WORK_DIR: workDir,
+  });
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

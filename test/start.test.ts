@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Connection, Client } from '@temporalio/client';
+import { freePort } from './helpers/ports';
+import { writeTinyOnnxModel } from './helpers/onnx';
+
+interface Running {
+  child: ChildProcess;
+  output: string[];
+  token: string;
+  pids: Record<string, number>;
+}
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** `npm start` as a user runs it (embedded Temporal and PostgreSQL), on private ports and data dir. */
+async function start(env: NodeJS.ProcessEnv): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/start.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  readline.createInterface({ input: child.stderr! }).on('line', (l) => output.push(l));
+  const lines = readline.createInterface({ input: child.stdout! });
+  return new Promise((resolve, reject) => {
+    let tokenNext = false;
+    let pids: Record<string, number> = {};
+    lines.on('line', (line) => {
+      output.push(line);
+      if (tokenNext) {
+        tokenNext = false;
+        resolve({ child, output, token: line.trim(), pids });
+      }
+      if (line.includes('Dev admin token')) tokenNext = true;
+      const processes = line.match(/^\s+Processes:\s+(.*)$/);
+      if (processes) pids = Object.fromEntries(processes[1].split(' ').map((p) => [p.split('=')[0], Number(p.split('=')[1])]));
+    });
+    child.once('exit', (code) => reject(new Error(`npm start exited early (${code}):\n${output.join('\n')}`)));
+  });
+}
+
+async function stop(running: Running): Promise<number | null> {
+  const exited = new Promise<number | null>((r) => running.child.once('exit', (code) => r(code)));
+  running.child.kill('SIGTERM');
+  return exited;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('npm start', () => {
+  jest.setTimeout(240_000);
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-start-'));
+    const [api, temporalPort, uiPort, pgPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    env = { ...process.env, NODE_ENV: 'development', NW_DATA_DIR: dataDir, PORT: String(api), NW_TEMPORAL_PORT: String(temporalPort), NW_TEMPORAL_UI_PORT: String(uiPort), NW_EMBEDDED_PG_PORT: String(pgPort), NW_WORKER_METRICS_PORT: String(metricsPort), TEMPORAL_CLI_PATH: process.env.NW_TEST_TEMPORAL_CLI, LOG_LEVEL: 'warn' };
+    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'TEMPORAL_UI_URL', 'METRICS_TOKEN']) delete env[name];
+    writeTinyOnnxModel(path.join(dataDir, 'models', 'demo', 'model.onnx'));
+  });
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('runs the whole platform, stops it cleanly, and keeps its data across restarts', async () => {
+    const api = `http://127.0.0.1:${env.PORT}`;
+    const first = await start(env);
+    let modelId: string;
+    try {
+      expect(first.output.join('\n')).toContain(`Temporal UI:   http://localhost:${env.NW_TEMPORAL_UI_PORT}`);
+      expect(Object.keys(first.pids).sort()).toEqual(['api', 'temporal', 'worker']);
+      const ui = await fetch(`http://127.0.0.1:${env.NW_TEMPORAL_UI_PORT}/`);
+      expect(ui.status).toBe(200);
+
+      const auth = { authorization: `Bearer ${first.token}`, 'content-type': 'application/json' };
+      const registered = await fetch(`${api}/api/v1/models/register`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: 'demo', specialization: 'parts-specialist', baseModel: 'tiny', version: '1', modelPath: 'demo/model.onnx' }),
+      });
+      expect(registered.status).toBe(201);
+      modelId = ((await registered.json()) as { id: string }).id;
+      const started = await fetch(`${api}/api/v1/models/${modelId}/validate`, { method: 'POST', headers: auth });
+      expect(started.status).toBe(202);
+      let status = '';
+      for (let i = 0; i < 120 && status !== 'validated'; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        status = ((await (await fetch(`${api}/api/v1/models/${modelId}`, { headers: auth })).json()) as { status: string }).status;
+      }
+      expect(status).toBe('validated');
+    } finally {
+      expect(await stop(first)).toBe(0);
+    }
+    for (const [name, pid] of Object.entries(first.pids)) expect([name, alive(pid)]).toEqual([name, false]);
+    expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
+
+    const second = await start(env);
+    try {
+      const res = await fetch(`${api}/api/v1/models/${modelId}`, { headers: { authorization: `Bearer ${second.token}` } });
+      expect(((await res.json()) as { status: string }).status).toBe('validated');
+      const connection = await Connection.connect({ address: `127.0.0.1:${env.NW_TEMPORAL_PORT}` });
+      const description = await new Client({ connection }).workflow.getHandle(`validation-${modelId}`).describe();
+      await connection.close();
+      expect(description.status.name).toBe('COMPLETED');
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  });
+});
