@@ -7,6 +7,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
   // Two cores: the dev server, PostgreSQL and workers already compete for them.
   maxWorkers: 2,
 };

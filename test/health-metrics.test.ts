@@ -21,7 +21,11 @@ describe('health and metrics', () => {
     await t.app.request('/api/v1/models', { headers: bearer(tokenFor('read')) });
     const res = await t.app.request('/health/detailed');
     expect(res.status).toBe(200);
-    const body = (await res.json()) as Record<string, any>;
+    const body = (await res.json()) as {
+      uptime: number;
+      dependencies: Record<string, { responseTime: number }>;
+      metrics: { requestsPerMinute: number };
+    };
     expect(body).toMatchObject({
       status: 'degraded',
       version: '0.1.0',

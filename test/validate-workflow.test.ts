@@ -32,7 +32,10 @@ describe('validateModel: API → Temporal → worker → activity → DB', () =>
     expect(body.workflowId).toBe(`validation-${model.id}`);
     expect(body.webUiUrl).toBe(`http://localhost:8233/namespaces/default/workflows/validation-${model.id}/${body.runId}/history`);
     const result = await t.temporal.workflow.getHandle(body.workflowId, body.runId).result();
-    const fetched = (await (await t.app.request(`/api/v1/models/${model.id}`, { headers: writer })).json()) as Record<string, any>;
+    const fetched = (await (await t.app.request(`/api/v1/models/${model.id}`, { headers: writer })).json()) as {
+      status: string;
+      validation: ValidateModelResult;
+    };
     return { model, started: body, result: result as ValidateModelResult, fetched };
   }
 
@@ -50,7 +53,7 @@ describe('validateModel: API → Temporal → worker → activity → DB', () =>
       expect(description.typedSearchAttributes.get(NwStage)).toBe('done');
       // What an operator types into the Web UI's search box; visibility may lag a moment.
       const query = `NwKind = "validation" AND NwModelId = "${model.id}"`;
-      let found: string[] = [];
+      const found: string[] = [];
       for (let i = 0; i < 40 && found.length === 0; i++) {
         for await (const w of t.temporal.workflow.list({ query })) found.push(w.workflowId);
         if (found.length === 0) await new Promise((r) => setTimeout(r, 250));
