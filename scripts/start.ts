@@ -1,12 +1,10 @@
-import path from 'node:path';
 import { signToken } from '../api/auth/token';
 import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
 import { createDatabase } from '../db/connection';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded';
 import { createMigrator } from '../migrations/umzug';
-import { resolveTemporalCli } from '../temporal/cli-path';
-import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/embedded';
 import { startChildService, type ChildService } from './child-service';
 
 /**
@@ -17,7 +15,7 @@ import { startChildService, type ChildService } from './child-service';
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const config = loadConfigOrExit();
-  let temporal: DevServer | undefined;
+  let temporal: EmbeddedTemporal | undefined;
   let postgres: EmbeddedPostgres | undefined;
   const services: ChildService[] = [];
   let stopping: Promise<void> | undefined;
@@ -37,16 +35,8 @@ async function main(): Promise<void> {
 
   try {
     if (config.temporal.embedded) {
-      const cli = await resolveTemporalCli({ explicitPath: config.temporal.cliPath });
-      temporal = await startDevServer({
-        cliPath: cli.path,
-        dbFile: path.join(config.dataDir, 'temporal.db'),
-        port: config.temporal.devServerPort,
-        uiPort: config.temporal.devServerUiPort,
-        namespace: config.temporal.namespace,
-        logFile: path.join(config.dataDir, 'temporal.log'),
-      });
-      console.log(`neuroweaver: Temporal dev server on ${temporal.address} (${cli.path}, via ${cli.source})`);
+      temporal = await startEmbeddedTemporal(config);
+      console.log(`neuroweaver: Temporal dev server on ${temporal.address} (${temporal.origin})`);
     }
     if (config.embeddedDatabase) {
       postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
@@ -69,7 +59,7 @@ async function main(): Promise<void> {
     await waitForHealth(`http://127.0.0.1:${config.port}/health`, 60_000);
 
     const token = signToken(resolveJwtSecret(config), { sub: 'dev-admin', level: 'admin', ttlSeconds: 12 * 3600 });
-    const pids = [temporal && `temporal=${temporal.pid}`, ...services.map((s) => `${s.name}=${s.child.pid}`)].filter(Boolean);
+    const pids = [temporal?.pid && `temporal=${temporal.pid}`, ...services.map((s) => `${s.name}=${s.child.pid}`)].filter(Boolean);
     console.log(`
 NeuroWeaver is ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s)
   API:           http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)

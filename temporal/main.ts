@@ -1,7 +1,5 @@
-import path from 'node:path';
 import { loadConfigOrExit } from '../config/load';
-import { resolveTemporalCli } from './cli-path';
-import { startDevServer } from './dev-server';
+import { startEmbeddedTemporal } from './embedded';
 
 /** `npm run temporal`: the embedded dev server alone, persistent under the data dir. */
 async function main(): Promise<void> {
@@ -10,16 +8,8 @@ async function main(): Promise<void> {
     console.log(`TEMPORAL_ADDRESS is set (${config.temporal.address}): nothing to start.`);
     return;
   }
-  const cli = await resolveTemporalCli({ explicitPath: config.temporal.cliPath });
-  const server = await startDevServer({
-    cliPath: cli.path,
-    dbFile: path.join(config.dataDir, 'temporal.db'),
-    port: config.temporal.devServerPort,
-    uiPort: config.temporal.devServerUiPort,
-    namespace: config.temporal.namespace,
-    logFile: path.join(config.dataDir, 'temporal.log'),
-  });
-  console.log(`Temporal dev server (${cli.path}, found via ${cli.source})`);
+  const server = await startEmbeddedTemporal(config);
+  console.log(`Temporal dev server (${server.origin})`);
   console.log(`  gRPC:   ${server.address}`);
   console.log(`  Web UI: ${server.uiUrl}`);
   const shutdown = async () => {

@@ -1,0 +1,36 @@
+import { RequestStats } from '../api/request-stats';
+import { workflowUrl } from '../api/web-ui';
+import { parseDuration } from '../scripts/duration';
+
+describe('RequestStats', () => {
+  it('reports rate, error rate and mean latency over the last minute only', () => {
+    let now = 1_000_000;
+    const stats = new RequestStats(60, () => now);
+    stats.record(10, false);
+    stats.record(30, true);
+    expect(stats.snapshot()).toEqual({ requestsPerMinute: 2, errorRate: 0.5, avgResponseTime: 20 });
+    now += 61_000;
+    stats.record(5, false);
+    expect(stats.snapshot()).toEqual({ requestsPerMinute: 1, errorRate: 0, avgResponseTime: 5 });
+    now += 120_000;
+    expect(stats.snapshot()).toEqual({ requestsPerMinute: 0, errorRate: 0, avgResponseTime: 0 });
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['30s', 30],
+    ['15m', 900],
+    ['1h', 3600],
+    ['7d', 604800],
+  ])('%s is %i seconds', (text, seconds) => expect(parseDuration(text)).toBe(seconds));
+  it.each(['', '1', '1w', '-1h', '0s', '1.5h'])('rejects %j', (text) => expect(parseDuration(text)).toBeUndefined());
+});
+
+describe('workflowUrl', () => {
+  it('links a run in the Web UI, escaping what needs it', () => {
+    expect(workflowUrl('http://localhost:8233', 'default', 'validation-a/b', 'r1')).toBe(
+      'http://localhost:8233/namespaces/default/workflows/validation-a%2Fb/r1/history',
+    );
+  });
+});
