@@ -1,13 +1,34 @@
-import { createValidationActivities, type ValidationDeps } from './validation';
+import type { Sequelize } from 'sequelize';
+import { createDatasetActivities } from './training/datasets';
+import { createEvaluationActivities } from './training/evaluate';
+import { createTrainingJobActivities } from './training/jobs';
+import { createRegistrationActivities } from './training/register';
+import { createTrainingActivities, type TrainingDeps } from './training/train';
+import { createValidationActivities } from './validation';
 
-/** Everything the worker's activities need, built once by the worker (or a test) and injected. */
-export type ActivityDeps = ValidationDeps;
+/** What the `neuroweaver` queue's activities need; built once by the worker (or a test) and injected. */
+export interface ActivityDeps {
+  sequelize: Sequelize;
+  modelStoragePath: string;
+  datasetsDir: string;
+}
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createValidationActivities(deps),
+    ...createDatasetActivities(deps),
+    ...createTrainingJobActivities(deps),
+    ...createRegistrationActivities(deps),
+    ...createEvaluationActivities(deps),
   };
 }
 
-/** Workflows proxy activities by this type only (`import type { Activities }`). */
+/** The `neuroweaver-training` queue: only the long, GPU-bound trainModel. */
+export function createTrainingWorkerActivities(deps: TrainingDeps) {
+  return createTrainingActivities(deps);
+}
+
+/** Workflows proxy activities by these types only (`import type`). */
 export type Activities = ReturnType<typeof createActivities>;
+export type TrainingActivities = ReturnType<typeof createTrainingWorkerActivities>;
+export type { TrainingDeps };

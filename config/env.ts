@@ -56,6 +56,12 @@ export const envSchema = z.object({
   NW_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   NW_WORKER_METRICS_PORT: port.default(9464),
   NW_ENABLE_FAULTS: flag,
+  NW_DATASETS_DIR: z.string().min(1).optional(),
+  NW_GPU_SLOTS: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).max(64).optional(),
+  NW_CPU_TRAINING_CONCURRENCY: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1).max(64).default(1),
+  NW_PYTHON: z.string().min(1).default('python3'),
+  NW_TRAINER_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(600_000).default(10_000),
+  NW_WORKER_QUEUES: z.enum(['all', 'main', 'training']).default('all'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -92,6 +98,15 @@ export interface Config {
   bodyLimitBytes: number;
   workerMetricsPort: number;
   faultsEnabled: boolean;
+  training: {
+    datasetsDir: string;
+    /** NW_GPU_SLOTS; undefined → ask nvidia-smi. */
+    gpuSlots: number | undefined;
+    cpuConcurrency: number;
+    pythonPath: string;
+    trainerGraceMs: number;
+  };
+  workerQueues: 'all' | 'main' | 'training';
   logLevel: RawEnv['LOG_LEVEL'];
 }
 
@@ -156,6 +171,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     bodyLimitBytes: raw.NW_BODY_LIMIT_BYTES,
     workerMetricsPort: raw.NW_WORKER_METRICS_PORT,
     faultsEnabled: raw.NW_ENABLE_FAULTS,
+    training: {
+      datasetsDir: path.resolve(raw.NW_DATASETS_DIR ?? path.join(__dirname, '..', 'datasets')),
+      gpuSlots: raw.NW_GPU_SLOTS,
+      cpuConcurrency: raw.NW_CPU_TRAINING_CONCURRENCY,
+      pythonPath: raw.NW_PYTHON,
+      trainerGraceMs: raw.NW_TRAINER_GRACE_MS,
+    },
+    workerQueues: raw.NW_WORKER_QUEUES,
     logLevel: raw.LOG_LEVEL,
   };
 }

@@ -35,6 +35,31 @@ export class RevokedToken extends Model<InferAttributes<RevokedToken>, InferCrea
   declare reason: string | null;
 }
 
+export type TrainingJobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** A training job (table `training_jobs`); its workflow is `training-<id>`. */
+export class TrainingJob extends Model<InferAttributes<TrainingJob>, InferCreationAttributes<TrainingJob>> {
+  declare id: CreationOptional<string>;
+  declare modelId: string | null;
+  declare name: string;
+  declare status: CreationOptional<TrainingJobStatus>;
+  declare trainingConfig: Record<string, unknown>;
+  declare datasetPath: string | null;
+  declare outputPath: string | null;
+  declare startedAt: Date | null;
+  declare completedAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+  declare createdBy: string | null;
+  declare logs: string | null;
+  declare metrics: Record<string, unknown> | null;
+  declare errorMessage: string | null;
+  declare idempotencyKey: string | null;
+  declare workflowId: string | null;
+  declare specialization: string | null;
+  declare trainer: string | null;
+}
+
 export function initModels(sequelize: Sequelize): void {
   ModelRecord.init(
     {
@@ -55,6 +80,31 @@ export function initModels(sequelize: Sequelize): void {
       validation: { type: DataTypes.JSONB },
     },
     { sequelize, tableName: 'models', underscored: true },
+  );
+
+  TrainingJob.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      modelId: { type: DataTypes.UUID },
+      name: { type: DataTypes.STRING(255), allowNull: false },
+      status: { type: DataTypes.STRING(50), allowNull: false, defaultValue: 'pending' },
+      trainingConfig: { type: DataTypes.JSONB, allowNull: false },
+      datasetPath: { type: DataTypes.STRING(500) },
+      outputPath: { type: DataTypes.STRING(500) },
+      startedAt: { type: DataTypes.DATE },
+      completedAt: { type: DataTypes.DATE },
+      createdAt: { type: DataTypes.DATE },
+      updatedAt: { type: DataTypes.DATE },
+      createdBy: { type: DataTypes.STRING(255) },
+      logs: { type: DataTypes.TEXT },
+      metrics: { type: DataTypes.JSONB },
+      errorMessage: { type: DataTypes.TEXT },
+      idempotencyKey: { type: DataTypes.STRING(255) },
+      workflowId: { type: DataTypes.STRING(255) },
+      specialization: { type: DataTypes.STRING(100) },
+      trainer: { type: DataTypes.STRING(50) },
+    },
+    { sequelize, tableName: 'training_jobs', underscored: true },
   );
 
   RevokedToken.init(

@@ -5,6 +5,7 @@ import * as m0002 from './0002-seed-indexes';
 import * as m0003 from './0003-routing-alerts-switches';
 import * as m0004 from './0004-revoked-tokens';
 import * as m0005 from './0005-model-validation';
+import * as m0006 from './0006-training-job-keys';
 
 /** What a migration gets: plain SQL, run inside the migration's own transaction. */
 export interface MigrationContext {
@@ -25,6 +26,7 @@ const migrations = [
   { name: '0003-routing-alerts-switches', module: m0003 },
   { name: '0004-revoked-tokens', module: m0004 },
   { name: '0005-model-validation', module: m0005 },
+  { name: '0006-training-job-keys', module: m0006 },
 ];
 
 export function createMigrator(sequelize: Sequelize, logger: Console | undefined = undefined) {

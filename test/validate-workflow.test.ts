@@ -40,7 +40,7 @@ describe('validateModel: API → Temporal → worker → activity → DB', () =>
   }
 
   it('records a loadable ONNX artifact as valid, with search attributes for the Web UI', async () => {
-    await withWorker(t.config, async () => {
+    await withWorker(t.config, t.sequelize, async () => {
       const { model, started, result, fetched } = await registerAndValidate('good/model.onnx');
       expect(result.valid).toBe(true);
       expect(result.check).toMatchObject({ exists: true, format: 'onnx', loadable: true, inputNames: ['x'], outputNames: ['y'] });
@@ -63,7 +63,7 @@ describe('validateModel: API → Temporal → worker → activity → DB', () =>
   });
 
   it('records a missing or corrupt artifact as invalid, saying why', async () => {
-    await withWorker(t.config, async () => {
+    await withWorker(t.config, t.sequelize, async () => {
       const missing = await registerAndValidate('nowhere/model.onnx');
       expect(missing.result.valid).toBe(false);
       expect(missing.fetched.status).toBe('invalid');
@@ -90,7 +90,7 @@ describe('validateModel: API → Temporal → worker → activity → DB', () =>
     const first = (await (await t.app.request(`/api/v1/models/${id}/validate`, { method: 'POST', headers: writer })).json()) as { runId: string };
     const second = (await (await t.app.request(`/api/v1/models/${id}/validate`, { method: 'POST', headers: writer })).json()) as { runId: string };
     expect(second.runId).toBe(first.runId);
-    await withWorker(t.config, () => t.temporal.workflow.getHandle(`validation-${id}`).result());
+    await withWorker(t.config, t.sequelize, () => t.temporal.workflow.getHandle(`validation-${id}`).result());
   });
 
   it('answers 503 (not 500) when Temporal is unreachable', async () => {

@@ -1,24 +1,63 @@
+import type { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities';
+import type { Sequelize } from 'sequelize';
+import { createActivities, createTrainingWorkerActivities } from '../activities';
+import type { Config } from '../config/env';
+import { detectGpuCount, GpuSlots } from './gpu-slots';
 
-export interface CreateWorkerOptions {
+export interface CreateWorkersOptions {
   connection: NativeConnection;
-  namespace: string;
-  taskQueue: string;
-  deps: ActivityDeps;
+  /** For activities that signal their workflow (training progress). */
+  temporal: Client;
+  sequelize: Sequelize;
+  config: Config;
   /** A prebuilt bundle (tests build one per run); otherwise the worker bundles workflows/ itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-/** The `neuroweaver` queue's worker: every workflow plus the non-training activities. */
-export function createWorker({ connection, namespace, taskQueue, deps, workflowBundle }: CreateWorkerOptions) {
-  return Worker.create({
-    connection,
-    namespace,
-    taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities(deps),
-    // Lets in-flight activities finish (and record their results) before the process exits.
-    shutdownGraceTime: '10 seconds',
-  });
+/**
+ * The workers of one process, by NW_WORKER_QUEUES: `neuroweaver` (every workflow and the short
+ * activities) and `neuroweaver-training` (trainModel only, as many at once as there are GPU slots —
+ * or NW_CPU_TRAINING_CONCURRENCY CPU jobs on a machine without GPUs).
+ */
+export async function createWorkers({ connection, temporal, sequelize, config, workflowBundle }: CreateWorkersOptions): Promise<Worker[]> {
+  const { namespace, taskQueue, trainingTaskQueue } = config.temporal;
+  const workers: Worker[] = [];
+  if (config.workerQueues !== 'training') {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace,
+        taskQueue,
+        ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+        activities: createActivities({ sequelize, modelStoragePath: config.modelStoragePath, datasetsDir: config.training.datasetsDir }),
+        // Lets in-flight activities finish (and record their results) before the process exits.
+        shutdownGraceTime: '10 seconds',
+      }),
+    );
+  }
+  if (config.workerQueues !== 'main') {
+    const gpus = detectGpuCount(config.training.gpuSlots);
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace,
+        taskQueue: trainingTaskQueue,
+        activities: createTrainingWorkerActivities({
+          modelStoragePath: config.modelStoragePath,
+          temporal,
+          gpuSlots: new GpuSlots(gpus),
+          pythonPath: config.training.pythonPath,
+          trainerGraceMs: config.training.trainerGraceMs,
+        }),
+        maxConcurrentActivityTaskExecutions: gpus > 0 ? gpus : config.training.cpuConcurrency,
+        // Progress and checkpoints reach the server within a second: a crash loses at most that.
+        maxHeartbeatThrottleInterval: '1 second',
+        defaultHeartbeatThrottleInterval: '1 second',
+        // On shutdown a trainer gets this long to finish; then it is cancelled and resumes elsewhere.
+        shutdownGraceTime: '30 seconds',
+      }),
+    );
+  }
+  return workers;
 }

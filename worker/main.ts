@@ -1,8 +1,9 @@
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/load';
 import { createDatabase } from '../db/connection';
 import { assertSchemaCurrent } from '../migrations/umzug';
-import { createWorker } from './create-worker';
+import { createWorkers } from './create-worker';
 
 /** `npm run worker`: runs workflows and activities until SIGINT/SIGTERM, then drains and exits. */
 async function main(): Promise<void> {
@@ -19,19 +20,17 @@ async function main(): Promise<void> {
   const sequelize = createDatabase({ url: config.databaseUrl, poolMax: config.embeddedDatabase ? 4 : 10 });
   await assertSchemaCurrent(sequelize);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    deps: { modelStoragePath: config.modelStoragePath },
-  });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const workers = await createWorkers({ connection, temporal, sequelize, config });
   console.log(
-    `worker: polling "${config.temporal.taskQueue}" on ${config.temporal.address}; metrics on :${config.workerMetricsPort}/metrics`,
+    `worker: polling ${workers.map((w) => `"${w.options.taskQueue}"`).join(' and ')} on ${config.temporal.address}; metrics on :${config.workerMetricsPort}/metrics`,
   );
-  // Worker.run() resolves after the Runtime's signal handlers (SIGINT/SIGTERM) have drained it.
+  // run() resolves after the Runtime's signal handlers (SIGINT/SIGTERM) have drained the workers.
   try {
-    await worker.run();
+    await Promise.all(workers.map((w) => w.run()));
   } finally {
+    await clientConnection.close();
     await connection.close();
     await sequelize.close();
   }

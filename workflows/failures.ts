@@ -5,6 +5,10 @@
 export const FailureType = {
   ModelNotFound: 'ModelNotFound',
   InvalidArtifact: 'InvalidArtifact',
+  InvalidDataset: 'InvalidDataset',
+  InvalidTrainingInput: 'InvalidTrainingInput',
+  TrainingFailed: 'TrainingFailed',
+  TrainingJobNotFound: 'TrainingJobNotFound',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

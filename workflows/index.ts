@@ -1,2 +1,3 @@
 /** Every workflow the worker registers. Bundled for the workflow sandbox: keep imports workflow-safe. */
 export { validateModel } from './validate-model';
+export { trainingPipeline } from './training-pipeline';

@@ -1,6 +1,8 @@
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { Sequelize } from 'sequelize';
 import type { Config } from '../../config/env';
-import { createWorker } from '../../worker/create-worker';
+import { createWorkers } from '../../worker/create-worker';
 import { testServices } from './env';
 
 let runtimeInstalled = false;
@@ -16,20 +18,30 @@ function installQuietRuntime(): void {
   }
 }
 
-/** Runs a real worker (on the run's prebuilt bundle) on the config's task queue while `fn` runs. */
-export async function withWorker<T>(config: Config, fn: () => Promise<T>): Promise<T> {
+/** Runs the real workers of `config` (on the run's prebuilt bundle) while `fn` runs. */
+export async function withWorker<T>(config: Config, sequelize: Sequelize, fn: () => Promise<T>): Promise<T> {
   installQuietRuntime();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
   try {
-    const worker = await createWorker({
+    const workers = await createWorkers({
       connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      deps: { modelStoragePath: config.modelStoragePath },
+      temporal: new Client({ connection: clientConnection, namespace: config.temporal.namespace }),
+      sequelize,
+      config,
       workflowBundle: { codePath: testServices().workflowBundlePath },
     });
-    return await worker.runUntil(fn);
+    // Run all until fn settles; runUntil on the first, the others shut down alongside.
+    const [first, ...others] = workers;
+    const running = others.map((w) => w.run());
+    try {
+      return await first.runUntil(fn);
+    } finally {
+      for (const w of others) w.shutdown();
+      await Promise.all(running);
+    }
   } finally {
+    await clientConnection.close();
     await connection.close();
   }
 }

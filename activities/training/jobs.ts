@@ -1,0 +1,68 @@
+import fs from 'node:fs/promises';
+import { ApplicationFailure } from '@temporalio/activity';
+import { TrainingJob } from '../../db/models';
+import { FailureType } from '../../workflows/failures';
+import type { Evaluation, TrainModelResult } from '../../workflows/training-types';
+import { checkpointDirFor, insideStorage } from './paths';
+
+/** The job's logs keep their most recent part only: a chatty trainer cannot grow the row without bound. */
+export const MAX_LOG_CHARS = 64 * 1024;
+
+async function jobOrFail(jobId: string): Promise<TrainingJob> {
+  const job = await TrainingJob.findByPk(jobId);
+  if (!job) throw ApplicationFailure.nonRetryable(`training job ${jobId} does not exist`, FailureType.TrainingJobNotFound);
+  return job;
+}
+
+export async function appendTrainingLogs(jobId: string, text: string): Promise<void> {
+  if (!text) return;
+  await TrainingJob.sequelize!.query(
+    'UPDATE training_jobs SET logs = right(coalesce(logs, \'\') || :text, :max), updated_at = NOW() WHERE id = :jobId',
+    { replacements: { text, max: MAX_LOG_CHARS, jobId } },
+  );
+}
+
+export function createTrainingJobActivities({ modelStoragePath }: { modelStoragePath: string }) {
+  return {
+    /** Idempotent: a retry keeps the first started_at. */
+    async markTrainingJobRunning(jobId: string): Promise<void> {
+      const job = await jobOrFail(jobId);
+      if (job.status === 'pending') {
+        job.status = 'running';
+        job.startedAt = new Date();
+        await job.save();
+      }
+    },
+
+    async completeTrainingJob(p: { jobId: string; modelId: string; modelPath: string; trained: TrainModelResult; evaluation: Evaluation }): Promise<void> {
+      const job = await jobOrFail(p.jobId);
+      job.status = 'completed';
+      job.modelId = p.modelId;
+      job.outputPath = p.modelPath;
+      job.completedAt ??= new Date();
+      job.metrics = {
+        ...p.trained.metrics,
+        holdoutAccuracy: p.evaluation.holdoutAccuracy,
+        macroF1: p.evaluation.macroF1,
+        perLabelAccuracy: p.evaluation.perLabelAccuracy,
+        training: { device: p.trained.device, startedAt: p.trained.startedAt, finishedAt: p.trained.finishedAt, resumedFromCheckpoint: p.trained.resumedFromCheckpoint },
+      };
+      await job.save();
+      // Checkpoints served their purpose once the model is registered.
+      await fs.rm(checkpointDirFor(modelStoragePath, p.jobId), { recursive: true, force: true });
+    },
+
+    /** Failed or cancelled: the row says why, and nothing half-made stays on disk. */
+    async finishTrainingJob(p: { jobId: string; status: 'failed' | 'cancelled'; message: string; outputDir: string }): Promise<void> {
+      const job = await jobOrFail(p.jobId);
+      if (job.status !== 'completed') {
+        job.status = p.status;
+        job.errorMessage = p.message;
+        job.completedAt ??= new Date();
+        await job.save();
+      }
+      await fs.rm(insideStorage(modelStoragePath, p.outputDir), { recursive: true, force: true });
+      await fs.rm(checkpointDirFor(modelStoragePath, p.jobId), { recursive: true, force: true });
+    },
+  };
+}

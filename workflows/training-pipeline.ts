@@ -1,0 +1,135 @@
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities, TrainingActivities } from '../activities';
+import { FailureType } from './failures';
+import { NwStage } from './search-attributes';
+import {
+  TRAINING_PROGRESS_SIGNAL,
+  type TrainingPipelineInput,
+  type TrainingPipelineResult,
+  type TrainingProgress,
+  type TrainingProgressUpdate,
+  type TrainingStage,
+} from './training-types';
+
+export * from './training-types';
+
+/** Query: where the job is, with the trainer's latest epoch, loss, speed and ETA. */
+export const progressQuery = defineQuery<TrainingProgress>('progress');
+export const trainingProgressSignal = defineSignal<[TrainingProgressUpdate]>(TRAINING_PROGRESS_SIGNAL);
+
+export const trainingWorkflowId = (jobId: string) => `training-${jobId}`;
+
+const steps = proxyActivities<Activities>({
+  // Database and file steps: short, retried until the database is back.
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: [FailureType.InvalidDataset] },
+});
+
+const evaluation = proxyActivities<Activities>({
+  // Runs the whole holdout set through onnxruntime; minutes at most for our datasets.
+  startToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
+
+function trainer(taskQueue: string) {
+  return proxyActivities<TrainingActivities>({
+    taskQueue,
+    // A training run may take hours; liveness comes from heartbeats, not from this bound.
+    startToCloseTimeout: '24 hours',
+    // The activity heartbeats every second; a worker that died is noticed within this.
+    heartbeatTimeout: '15 seconds',
+    // Wait for the trainer to be stopped and its partial files removed before the job is cancelled.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: [FailureType.InvalidTrainingInput] },
+  });
+}
+
+function describeFailure(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  // ActivityFailure wraps the ApplicationFailure that carries the real message.
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
+
+export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingPipelineResult> {
+  const progress: TrainingProgress = {
+    stage: 'queued',
+    epoch: 0,
+    totalEpochs: input.hyperparameters.epochs,
+    step: 0,
+    totalSteps: 0,
+    loss: null,
+    samplesPerSec: null,
+    eta: null,
+    resumedFromCheckpoint: false,
+    lastCheckpointEpoch: null,
+  };
+  setHandler(progressQuery, () => progress);
+  setHandler(trainingProgressSignal, (update) => {
+    if (progress.stage === 'training') Object.assign(progress, update);
+  });
+  const enter = (stage: TrainingStage) => {
+    progress.stage = stage;
+    upsertSearchAttributes([{ key: NwStage, value: stage }]);
+  };
+
+  try {
+    enter('validating-dataset');
+    const dataset = await steps.validateTrainingDataset(input.dataset);
+    await steps.markTrainingJobRunning(input.jobId);
+
+    enter('training');
+    const trained = await trainer(input.trainingTaskQueue).trainModel({
+      jobId: input.jobId,
+      trainer: input.trainer,
+      datasetDir: dataset.datasetDir,
+      labelField: 'specialization',
+      hyperparameters: input.hyperparameters,
+      gpus: input.resources.gpus,
+      outputDir: `${input.name}/${input.jobId}`,
+    });
+    progress.resumedFromCheckpoint ||= trained.resumedFromCheckpoint;
+
+    enter('evaluating');
+    const evaluated = await evaluation.evaluateTrainedModel({ modelPath: trained.modelPath, manifestPath: trained.manifestPath, datasetDir: dataset.datasetDir });
+
+    enter('registering');
+    const registered = await steps.registerTrainedModel({ input, dataset, trained, evaluation: evaluated });
+    await steps.completeTrainingJob({ jobId: input.jobId, modelId: registered.modelId, modelPath: trained.modelPath, trained, evaluation: evaluated });
+    enter('completed');
+    upsertMemo({ version: registered.version, modelId: registered.modelId, holdoutAccuracy: evaluated.holdoutAccuracy });
+    // input.autoDeploy: the deployment workflow (deployModel) starts here once it exists.
+    return {
+      jobId: input.jobId,
+      modelId: registered.modelId,
+      modelName: input.name,
+      version: registered.version,
+      modelPath: trained.modelPath,
+      evaluation: evaluated,
+      trainerMetrics: trained.metrics,
+    };
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(async () => {
+        enter('cancelled');
+        await steps.finishTrainingJob({ jobId: input.jobId, status: 'cancelled', message: 'cancelled by request', outputDir: `${input.name}/${input.jobId}` });
+      });
+      throw err;
+    }
+    const message = describeFailure(err);
+    enter('failed');
+    await steps.finishTrainingJob({ jobId: input.jobId, status: 'failed', message, outputDir: `${input.name}/${input.jobId}` });
+    throw ApplicationFailure.nonRetryable(message, FailureType.TrainingFailed);
+  }
+}

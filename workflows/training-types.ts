@@ -1,0 +1,97 @@
+/**
+ * The plain, serialisable shapes of the training pipeline, shared by the workflow, its activities
+ * and the API. No SDK imports: activities import this without pulling in workflow code.
+ */
+import type { ResolvedHyperparameters } from '../ml/hyperparameters';
+
+export type TrainerKind = 'builtin' | 'torch';
+
+export interface TrainingPipelineInput {
+  jobId: string;
+  name: string;
+  specialization: string;
+  baseModel: string;
+  dataset: string;
+  trainer: TrainerKind;
+  hyperparameters: ResolvedHyperparameters;
+  resources: { gpus: number };
+  /** Start a deployment when the model is registered (a hook the deployment workflow fills). */
+  autoDeploy: boolean;
+  /** Where trainModel runs: the queue of workers that hold GPU slots (TEMPORAL_TRAINING_TASK_QUEUE). */
+  trainingTaskQueue: string;
+}
+
+export type TrainingStage = 'queued' | 'validating-dataset' | 'training' | 'evaluating' | 'registering' | 'completed' | 'failed' | 'cancelled';
+
+export interface TrainingProgressUpdate {
+  epoch: number;
+  totalEpochs: number;
+  step: number;
+  totalSteps: number;
+  loss: number | null;
+  samplesPerSec: number | null;
+  /** Seconds left at the current speed; null until known. */
+  eta: number | null;
+  resumedFromCheckpoint: boolean;
+  lastCheckpointEpoch: number | null;
+}
+
+export interface TrainingProgress extends TrainingProgressUpdate {
+  stage: TrainingStage;
+}
+
+/** Sent by the trainModel activity to its workflow, at most every few seconds. */
+export const TRAINING_PROGRESS_SIGNAL = 'trainingProgress';
+
+export interface DatasetSummary {
+  name: string;
+  datasetDir: string;
+  labels: string[];
+  trainExamples: number;
+  holdoutExamples: number;
+}
+
+export interface TrainModelInput {
+  jobId: string;
+  trainer: TrainerKind;
+  datasetDir: string;
+  labelField: string;
+  hyperparameters: ResolvedHyperparameters;
+  gpus: number;
+  /** Relative to MODEL_STORAGE_PATH. */
+  outputDir: string;
+}
+
+export interface TrainModelResult {
+  /** Relative to MODEL_STORAGE_PATH. */
+  modelPath: string;
+  manifestPath: string;
+  metrics: Record<string, number>;
+  resumedFromCheckpoint: boolean;
+  device: string;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface Evaluation {
+  holdoutAccuracy: number;
+  perLabelAccuracy: Record<string, number>;
+  macroF1: number;
+  examples: number;
+  meanLatencyMs: number;
+}
+
+export interface RegisteredModel {
+  modelId: string;
+  version: string;
+}
+
+export interface TrainingPipelineResult {
+  jobId: string;
+  modelId: string;
+  modelName: string;
+  version: string;
+  modelPath: string;
+  evaluation: Evaluation;
+  trainerMetrics: Record<string, number>;
+}
