@@ -1,6 +1,6 @@
 /** Tests run against a real Temporal dev server and a real PostgreSQL, both started once per run. */
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/setup/node-environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },

@@ -13,6 +13,7 @@ import { createAuthRoutes } from './routes/auth';
 import { createHealthRoutes } from './routes/health';
 import { createMetricsRoutes } from './routes/metrics';
 import { createModelRoutes } from './routes/models';
+import { createTrainingRoutes } from './routes/training';
 import { validationHook } from './validation';
 
 /** The whole HTTP API as a Hono app; main.ts serves it, tests call `app.request()` on it. */
@@ -50,6 +51,7 @@ export function createApp(deps: ApiDeps) {
     }),
   );
   api.route('/', createModelRoutes(deps));
+  api.route('/', createTrainingRoutes(deps));
   api.route('/', createAuthRoutes());
   app.route('/api/v1', api);
 

@@ -16,12 +16,12 @@ const DATASET_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
 /** The datasets under NW_DATASETS_DIR: every folder with a readable dataset.json. */
 export async function listDatasets(datasetsDir: string): Promise<DatasetInfo[]> {
-  const entries = await fs.readdir(datasetsDir, { withFileTypes: true }).catch(() => []);
+  const names = await fs.readdir(datasetsDir).catch(() => [] as string[]);
   const found: DatasetInfo[] = [];
-  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const name of names.filter((n) => DATASET_NAME.test(n)).sort()) {
     try {
-      const m = await readDatasetManifest(path.join(datasetsDir, entry.name));
-      found.push({ name: entry.name, description: m.description ?? null, version: m.version ?? null, labels: m.labels });
+      const m = await readDatasetManifest(path.join(datasetsDir, name));
+      found.push({ name, description: m.description ?? null, version: m.version ?? null, labels: m.labels });
     } catch {
       // A folder without a valid manifest is not a dataset.
     }

@@ -112,8 +112,8 @@ def _install_stop_handlers() -> None:
 HYPERPARAMETERS: Dict[str, Tuple[type, Any, float, float, bool]] = {
     # name: (kind, default, min, max, min exclusive)
     "epochs": (int, 8, 1, 1000, False),
-    "learningRate": (float, 0.5, 0, 10, True),
-    "batchSize": (int, 32, 1, 4096, False),
+    "learningRate": (float, 5.0, 0, 10, True),
+    "batchSize": (int, 16, 1, 4096, False),
     "seed": (int, 42, 0, 2_147_483_647, False),
     "hiddenUnits": (int, 0, 0, 4096, False),
     "l2": (float, 0.0001, 0, 1, False),

@@ -1,0 +1,209 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { UniqueConstraintError, type WhereOptions } from 'sequelize';
+import { listDatasets } from '../../activities/training/datasets';
+import { TrainingJob } from '../../db/models';
+import { NwKind, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
+import { progressQuery, trainingPipeline, trainingWorkflowId, type TrainingPipelineInput, type TrainingProgress } from '../../workflows/training-pipeline';
+import type { ApiDeps, AppEnv } from '../deps';
+import { ApiError, badRequest, conflict, notFound } from '../errors';
+import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, tooLargeError, UuidParam } from '../schemas/common';
+import { DatasetList, IdempotencyHeader, TrainingJobList, TrainingJobListQuery, TrainingJobRequest, TrainingJobSchema, TrainingJobStarted } from '../schemas/training';
+import { workflowUrl } from '../web-ui';
+
+const security = [{ bearerAuth: [] }];
+const tags = ['training'];
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+const createJobRoute = createRoute({
+  method: 'post',
+  path: '/training/jobs',
+  tags,
+  summary: 'Start a training job (trainingPipeline workflow)',
+  security,
+  request: { headers: IdempotencyHeader, body: jsonBody(TrainingJobRequest) },
+  responses: { 202: jsonResponse(TrainingJobStarted, 'Started (or, for a known Idempotency-Key, the existing job)'), ...authErrors, ...tooLargeError },
+});
+const listJobsRoute = createRoute({
+  method: 'get',
+  path: '/training/jobs',
+  tags,
+  summary: 'List training jobs',
+  security,
+  request: { query: TrainingJobListQuery },
+  responses: { 200: jsonResponse(TrainingJobList, 'A page of jobs'), ...authErrors },
+});
+const getJobRoute = createRoute({
+  method: 'get',
+  path: '/training/jobs/{id}',
+  tags,
+  summary: 'A training job, with live progress while it runs',
+  security,
+  request: { params: UuidParam },
+  responses: { 200: jsonResponse(TrainingJobSchema, 'The job'), ...authErrors, ...notFoundError },
+});
+const logsRoute = createRoute({
+  method: 'get',
+  path: '/training/jobs/{id}/logs',
+  tags,
+  summary: "The job's trainer logs (most recent 64 KiB)",
+  security,
+  request: { params: UuidParam },
+  responses: { 200: jsonResponse(z.object({ jobId: z.uuid(), logs: z.string() }).openapi('TrainingJobLogs'), 'Logs'), ...authErrors, ...notFoundError },
+});
+const cancelRoute = createRoute({
+  method: 'post',
+  path: '/training/jobs/{id}/cancel',
+  tags,
+  summary: 'Cancel a job: the trainer is stopped (SIGTERM, then SIGKILL) and its partial files removed',
+  security,
+  request: { params: UuidParam },
+  responses: { 202: jsonResponse(TrainingJobStarted, 'Cancellation requested'), ...authErrors, ...notFoundError, ...conflictError },
+});
+const datasetsRoute = createRoute({
+  method: 'get',
+  path: '/training/datasets',
+  tags,
+  summary: 'Datasets jobs can train on',
+  security,
+  responses: { 200: jsonResponse(DatasetList, 'Datasets'), ...authErrors },
+});
+
+export function createTrainingRoutes({ config, temporal, logger }: Pick<ApiDeps, 'config' | 'temporal' | 'logger'>) {
+  const app = new OpenAPIHono<AppEnv>();
+  const link = (workflowId: string) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId);
+
+  async function progressOf(job: TrainingJob): Promise<TrainingProgress | null> {
+    if (TERMINAL.has(job.status) || !job.workflowId) return null;
+    try {
+      return await temporal.workflow.getHandle(job.workflowId).query(progressQuery);
+    } catch (err) {
+      // No worker to answer yet, or Temporal down: the row still says what is known.
+      logger.debug({ err: (err as Error).message, jobId: job.id }, 'progress query failed');
+      return null;
+    }
+  }
+
+  const toDto = (job: TrainingJob, progress: TrainingProgress | null) => ({
+    id: job.id,
+    name: job.name,
+    status: job.status,
+    specialization: job.specialization,
+    trainer: job.trainer,
+    config: job.trainingConfig,
+    modelId: job.modelId,
+    outputPath: job.outputPath,
+    metrics: job.metrics,
+    errorMessage: job.errorMessage,
+    workflowId: job.workflowId,
+    webUiUrl: job.workflowId ? link(job.workflowId) : null,
+    createdBy: job.createdBy,
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    completedAt: job.completedAt?.toISOString() ?? null,
+    progress,
+  });
+
+  async function startWorkflow(job: TrainingJob, input: TrainingPipelineInput) {
+    await temporal.workflow.start(trainingPipeline, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: job.workflowId!,
+      args: [input],
+      // A retried request (same Idempotency-Key) finds the run it already started.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [
+        { key: NwKind, value: 'training' },
+        { key: NwModelName, value: input.name },
+        { key: NwSpecialization, value: input.specialization },
+        { key: NwStage, value: 'queued' },
+      ],
+      memo: { jobId: job.id, name: input.name, trainer: input.trainer, dataset: input.dataset, createdBy: job.createdBy },
+    });
+  }
+
+  app.openapi(createJobRoute, async (c) => {
+    const body = c.req.valid('json');
+    const key = c.req.valid('header')['idempotency-key'];
+    const sub = c.get('principal').sub;
+    if (!fs.existsSync(path.join(config.training.datasetsDir, body.dataset, 'dataset.json'))) {
+      throw badRequest(`unknown dataset "${body.dataset}"`, { fields: [{ field: 'body.dataset', message: 'no such dataset (see GET /api/v1/training/datasets)' }] });
+    }
+    let job = key ? await TrainingJob.findOne({ where: { createdBy: sub, idempotencyKey: key } }) : null;
+    if (job && !isDeepStrictEqual(job.trainingConfig, body)) {
+      throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request', { jobId: job.id });
+    }
+    if (!job) {
+      try {
+        const id = crypto.randomUUID();
+        job = await TrainingJob.create({
+          id,
+          name: body.name,
+          modelId: null,
+          trainingConfig: body,
+          datasetPath: body.dataset,
+          outputPath: null,
+          startedAt: null,
+          completedAt: null,
+          createdBy: sub,
+          logs: null,
+          metrics: null,
+          errorMessage: null,
+          idempotencyKey: key ?? null,
+          workflowId: trainingWorkflowId(id),
+          specialization: body.specialization,
+          trainer: body.trainer,
+        });
+      } catch (err) {
+        // Two requests with the same key raced: the other one made the job.
+        if (!(err instanceof UniqueConstraintError) || !key) throw err;
+        job = (await TrainingJob.findOne({ where: { createdBy: sub, idempotencyKey: key } }))!;
+      }
+    }
+    const input: TrainingPipelineInput = { jobId: job.id, ...body, trainingTaskQueue: config.temporal.trainingTaskQueue };
+    try {
+      await startWorkflow(job, input);
+    } catch (err) {
+      // Without a key the caller cannot retry this job, so it must not stay pending forever.
+      if (!key) await job.update({ status: 'failed', errorMessage: 'the training workflow could not be started' });
+      throw err;
+    }
+    return c.json({ jobId: job.id, workflowId: job.workflowId!, webUiUrl: link(job.workflowId!), status: job.status }, 202);
+  });
+
+  app.openapi(listJobsRoute, async (c) => {
+    const { skip, limit, ...filters } = c.req.valid('query');
+    const where: WhereOptions<TrainingJob> = {};
+    if (filters.status) where.status = filters.status;
+    if (filters.specialization) where.specialization = filters.specialization;
+    if (filters.trainer) where.trainer = filters.trainer;
+    if (filters.name) where.name = filters.name;
+    const { rows, count } = await TrainingJob.findAndCountAll({ where, offset: skip, limit, order: [['createdAt', 'DESC'], ['id', 'ASC']], attributes: { exclude: ['logs'] } });
+    return c.json({ items: rows.map((j) => toDto(j, null)), total: count, skip, limit }, 200);
+  });
+
+  app.openapi(getJobRoute, async (c) => {
+    const job = await TrainingJob.findByPk(c.req.valid('param').id, { attributes: { exclude: ['logs'] } });
+    if (!job) throw notFound('training job');
+    return c.json(toDto(job, await progressOf(job)), 200);
+  });
+
+  app.openapi(logsRoute, async (c) => {
+    const job = await TrainingJob.findByPk(c.req.valid('param').id, { attributes: ['id', 'logs'] });
+    if (!job) throw notFound('training job');
+    return c.json({ jobId: job.id, logs: job.logs ?? '' }, 200);
+  });
+
+  app.openapi(cancelRoute, async (c) => {
+    const job = await TrainingJob.findByPk(c.req.valid('param').id, { attributes: { exclude: ['logs'] } });
+    if (!job) throw notFound('training job');
+    if (TERMINAL.has(job.status)) throw conflict(`training job is already ${job.status}`, { status: job.status });
+    await temporal.workflow.getHandle(job.workflowId!).cancel();
+    return c.json({ jobId: job.id, workflowId: job.workflowId!, webUiUrl: link(job.workflowId!), status: 'cancelling' }, 202);
+  });
+
+  app.openapi(datasetsRoute, async (c) => c.json({ items: await listDatasets(config.training.datasetsDir) }, 200));
+
+  return app;
+}

@@ -1,0 +1,88 @@
+import { z } from '@hono/zod-openapi';
+import { HyperparametersSchema } from '../../ml/hyperparameters';
+
+const slug = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"');
+
+export const TrainingJobRequest = z
+  .strictObject({
+    name: slug(200).openapi({ example: 'sales-router', description: 'Model name; each completed job registers its next version.' }),
+    specialization: slug(100).openapi({ example: 'automotive-sales' }),
+    baseModel: z.string().min(1).max(100).default('hashed-ngrams-softmax').openapi({ example: 'hashed-ngrams-softmax' }),
+    dataset: slug(100).default('automotive-queries').openapi({ description: 'A dataset from GET /training/datasets' }),
+    trainer: z.enum(['builtin', 'torch'], { error: 'must be "builtin" or "torch"' }).default('builtin'),
+    hyperparameters: HyperparametersSchema.default(HyperparametersSchema.parse({})),
+    resources: z.strictObject({ gpus: z.number().int().min(0).max(1, 'at most one GPU per job') }).default({ gpus: 0 }),
+    autoDeploy: z.literal(false, { error: 'autoDeploy is not available yet: deployments are not built' }).default(false),
+  })
+  .openapi('TrainingJobRequest');
+
+export const TrainingProgressSchema = z
+  .object({
+    stage: z.string(),
+    epoch: z.number(),
+    totalEpochs: z.number(),
+    step: z.number(),
+    totalSteps: z.number(),
+    loss: z.number().nullable(),
+    samplesPerSec: z.number().nullable(),
+    eta: z.number().nullable(),
+    resumedFromCheckpoint: z.boolean(),
+    lastCheckpointEpoch: z.number().nullable(),
+  })
+  .openapi('TrainingProgress');
+
+export const TrainingJobSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']),
+    specialization: z.string().nullable(),
+    trainer: z.string().nullable(),
+    config: z.record(z.string(), z.unknown()),
+    modelId: z.uuid().nullable(),
+    outputPath: z.string().nullable(),
+    metrics: z.record(z.string(), z.unknown()).nullable(),
+    errorMessage: z.string().nullable(),
+    workflowId: z.string().nullable(),
+    webUiUrl: z.string().nullable(),
+    createdBy: z.string().nullable(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+    progress: TrainingProgressSchema.nullable(),
+  })
+  .openapi('TrainingJob');
+
+export const TrainingJobStarted = z
+  .object({ jobId: z.uuid(), workflowId: z.string(), webUiUrl: z.string(), status: z.string() })
+  .openapi('TrainingJobStarted');
+
+export const TrainingJobListQuery = z.object({
+  skip: z.coerce.number().int().min(0).default(0).openapi({ param: { name: 'skip', in: 'query' } }),
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' } }),
+  status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']).optional().openapi({ param: { name: 'status', in: 'query' } }),
+  specialization: slug(100).optional().openapi({ param: { name: 'specialization', in: 'query' } }),
+  trainer: z.enum(['builtin', 'torch']).optional().openapi({ param: { name: 'trainer', in: 'query' } }),
+  name: slug(200).optional().openapi({ param: { name: 'name', in: 'query' } }),
+});
+
+export const TrainingJobList = z
+  .object({ items: z.array(TrainingJobSchema), total: z.number().int(), skip: z.number().int(), limit: z.number().int() })
+  .openapi('TrainingJobList');
+
+export const DatasetList = z
+  .object({
+    items: z.array(
+      z.object({ name: z.string(), description: z.string().nullable(), version: z.string().nullable(), labels: z.record(z.string(), z.array(z.string())) }),
+    ),
+  })
+  .openapi('DatasetList');
+
+export const IdempotencyHeader = z.object({
+  'idempotency-key': z.string().min(1).max(255).optional().openapi({ param: { name: 'Idempotency-Key', in: 'header' }, description: 'Same key (per caller) → the same job, never a second one.' }),
+});

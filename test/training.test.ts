@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ModelRecord, TrainingJob } from '../db/models';
+import { createTestApp, json, type TestApp } from './helpers/app';
+import { uniqueName } from './helpers/env';
+import { eventually, getJob, makeDatasetsDir, startJob } from './helpers/training';
+import { bearer, tokenFor } from './helpers/tokens';
+import { withWorker } from './helpers/worker';
+
+describe('training pipeline (builtin trainer) through the API', () => {
+  jest.setTimeout(180_000);
+  let t: TestApp;
+  const writer = bearer(tokenFor('write', 'trainer-user'));
+
+  beforeAll(async () => {
+    t = await createTestApp({ NW_DATASETS_DIR: makeDatasetsDir(), NW_GPU_SLOTS: '1', NW_TRAINER_GRACE_MS: '2000' });
+  });
+  afterAll(() => t.close());
+
+  const result = (workflowId: string) => t.temporal.workflow.getHandle(workflowId).result();
+
+  it('trains, evaluates and registers a new model version whose ONNX loads', async () => {
+    const name = uniqueName('router');
+    await withWorker(t.config, t.sequelize, async () => {
+      const first = await startJob(t, writer, { name, specialization: 'automotive-sales', hyperparameters: { epochs: 4 } });
+      expect(first.workflowId).toBe(`training-${first.jobId}`);
+      await result(first.workflowId);
+      const job = await getJob(t, writer, first.jobId);
+      expect(job.status).toBe('completed');
+      expect(job.metrics.holdoutAccuracy).toBeGreaterThan(0.8);
+      const model = await ModelRecord.findByPk(job.modelId!);
+      expect(model).toMatchObject({ name, version: '1', specialization: 'automotive-sales', status: 'registered' });
+      expect(model!.performanceMetrics).toMatchObject({ holdoutAccuracy: job.metrics.holdoutAccuracy });
+      const session = await ort.InferenceSession.create(path.join(t.config.modelStoragePath, model!.modelPath!));
+      expect(session.inputNames).toEqual(['features']);
+      expect(session.outputNames).toEqual(['probabilities']);
+      await session.release();
+      const manifest = JSON.parse(fs.readFileSync(path.join(t.config.modelStoragePath, String(model!.config!.manifestPath)), 'utf8'));
+      expect(manifest).toMatchObject({ trainer: 'builtin', labels: ['automotive-sales', 'parts-specialist', 'service-advisor'], featurizer: { dim: 4096 } });
+      // Checkpoints are gone once the model is registered.
+      expect(fs.existsSync(path.join(t.config.modelStoragePath, '.checkpoints', first.jobId))).toBe(false);
+      const logs = (await (await t.app.request(`/api/v1/training/jobs/${first.jobId}/logs`, { headers: writer })).json()) as { logs: string };
+      expect(logs.logs).toContain('builtin trainer: 2400 train / 600 holdout examples');
+
+      const second = await startJob(t, writer, { name, specialization: 'automotive-sales', hyperparameters: { epochs: 1 } });
+      await result(second.workflowId);
+      expect((await ModelRecord.findByPk((await getJob(t, writer, second.jobId)).modelId!))!.version).toBe('2');
+    });
+    const described = await t.temporal.workflow.getHandle(`training-${(await TrainingJob.findOne({ where: { name } }))!.id}`).describe();
+    expect(described.memo).toMatchObject({ name, trainer: 'builtin', dataset: 'automotive-queries' });
+  });
+
+  it('is deterministic for a seed', async () => {
+    await withWorker(t.config, t.sequelize, async () => {
+      const body = { name: uniqueName('det'), specialization: 'parts-specialist', hyperparameters: { epochs: 2, seed: 7 } };
+      const a = await startJob(t, writer, body);
+      const b = await startJob(t, writer, body);
+      await Promise.all([result(a.workflowId), result(b.workflowId)]);
+      const [ja, jb] = await Promise.all([getJob(t, writer, a.jobId), getJob(t, writer, b.jobId)]);
+      expect(ja.metrics.holdoutAccuracy).toBe(jb.metrics.holdoutAccuracy);
+      expect(ja.metrics.loss).toBe(jb.metrics.loss);
+    });
+  });
+
+  it('fails a job on a bad dataset with a message that says what is wrong, registering nothing', async () => {
+    const name = uniqueName('bad');
+    await withWorker(t.config, t.sequelize, async () => {
+      const job = await startJob(t, writer, { name, specialization: 'service-advisor', dataset: 'broken' });
+      await expect(result(job.workflowId)).rejects.toThrow();
+      const view = await getJob(t, writer, job.jobId);
+      expect(view.status).toBe('failed');
+      expect(view.errorMessage).toBe('dataset "broken": train.jsonl line 3 is not valid JSON');
+    });
+    expect(await ModelRecord.count({ where: { name } })).toBe(0);
+  });
+
+  it.each([
+    [{ trainer: 'sklearn' }, 'body.trainer'],
+    [{ hyperparameters: { epochs: 0 } }, 'body.hyperparameters.epochs'],
+    [{ hyperparameters: { learningRate: -1 } }, 'body.hyperparameters.learningRate'],
+    [{ hyperparameters: { momentum: 0.9 } }, 'body.hyperparameters'],
+    [{ dataset: 'no-such-dataset' }, 'body.dataset'],
+    [{ resources: { gpus: 2 } }, 'body.resources.gpus'],
+    [{ autoDeploy: true }, 'body.autoDeploy'],
+  ])('rejects %j with 400 naming %s, starting nothing', async (override, field) => {
+    const before = await TrainingJob.count();
+    const res = await t.app.request('/api/v1/training/jobs', json({ name: 'x', specialization: 'automotive-sales', ...override }, writer));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { details: { fields: { field: string }[] } } };
+    expect(body.error.details.fields.map((f) => f.field)).toContain(field);
+    expect(await TrainingJob.count()).toBe(before);
+  });
+
+  it('returns the same job for the same Idempotency-Key', async () => {
+    const key = uniqueName('key');
+    const body = { name: uniqueName('idem'), specialization: 'automotive-sales', hyperparameters: { epochs: 1 } };
+    const a = await startJob(t, { ...writer, 'idempotency-key': key }, body);
+    const b = await startJob(t, { ...writer, 'idempotency-key': key }, body);
+    expect(b.jobId).toBe(a.jobId);
+    expect(await TrainingJob.count({ where: { name: body.name } })).toBe(1);
+    const reused = await t.app.request('/api/v1/training/jobs', json({ ...body, specialization: 'parts-specialist' }, { ...writer, 'idempotency-key': key }));
+    expect(reused.status).toBe(422);
+    await withWorker(t.config, t.sequelize, () => result(a.workflowId));
+    expect(await ModelRecord.count({ where: { name: body.name } })).toBe(1);
+  });
+
+  it('cancels mid-training: trainer stopped, partial files removed, job cancelled', async () => {
+    const name = uniqueName('cancel');
+    await withWorker(t.config, t.sequelize, async () => {
+      const job = await startJob(t, writer, { name, specialization: 'automotive-sales', hyperparameters: { epochs: 1000, batchSize: 1 } });
+      const running = await eventually(() => getJob(t, writer, job.jobId), (j) => (j.progress?.lastCheckpointEpoch ?? 0) >= 1);
+      expect(running.progress).toMatchObject({ stage: 'training' });
+      const cancel = await t.app.request(`/api/v1/training/jobs/${job.jobId}/cancel`, { method: 'POST', headers: writer });
+      expect(cancel.status).toBe(202);
+      await expect(result(job.workflowId)).rejects.toThrow();
+      const view = await getJob(t, writer, job.jobId);
+      expect(view.status).toBe('cancelled');
+      // No trainer process of this job is left (its command line names the job's checkpoint dir).
+      expect(() => execFileSync('pgrep', ['-f', job.jobId])).toThrow();
+      expect(fs.existsSync(path.join(t.config.modelStoragePath, name))).toBe(false);
+      expect(fs.existsSync(path.join(t.config.modelStoragePath, '.checkpoints', job.jobId))).toBe(false);
+      const again = await t.app.request(`/api/v1/training/jobs/${job.jobId}/cancel`, { method: 'POST', headers: writer });
+      expect(again.status).toBe(409);
+    });
+    expect(await ModelRecord.count({ where: { name } })).toBe(0);
+  });
+
+  it('runs two GPU jobs one after the other on one GPU slot', async () => {
+    await withWorker(t.config, t.sequelize, async () => {
+      const jobs = await Promise.all(
+        [1, 2].map(() => startJob(t, writer, { name: uniqueName('slot'), specialization: 'automotive-sales', resources: { gpus: 1 }, hyperparameters: { epochs: 3 } })),
+      );
+      await Promise.all(jobs.map((j) => result(j.workflowId)));
+      const [a, b] = (await Promise.all(jobs.map((j) => getJob(t, writer, j.jobId)))).map((j) => j.metrics.training!);
+      expect([a.device, b.device]).toEqual(['gpu:0', 'gpu:0']);
+      const [first, second] = [a, b].sort((x, y) => x.startedAt.localeCompare(y.startedAt));
+      expect(Date.parse(second.startedAt)).toBeGreaterThanOrEqual(Date.parse(first.finishedAt));
+    });
+  });
+
+  it('lists jobs with filters and lists datasets', async () => {
+    const list = (await (await t.app.request('/api/v1/training/jobs?status=completed&limit=100', { headers: writer })).json()) as { items: { status: string }[] };
+    expect(list.items.length).toBeGreaterThan(0);
+    expect(list.items.every((j) => j.status === 'completed')).toBe(true);
+    const datasets = (await (await t.app.request('/api/v1/training/datasets', { headers: writer })).json()) as { items: { name: string }[] };
+    expect(datasets.items.map((d) => d.name)).toEqual(['automotive-queries', 'broken']);
+  });
+});
