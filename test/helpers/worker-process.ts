@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { Config } from '../../config/env';
+import { freePort } from './ports';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output: string[];
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** `npm run worker` as its own process, configured like `config`: for crash tests (SIGKILL). */
+export async function startWorkerProcess(config: Config, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    DATABASE_URL: config.databaseUrl,
+    TEMPORAL_ADDRESS: config.temporal.address,
+    TEMPORAL_NAMESPACE: config.temporal.namespace,
+    TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+    TEMPORAL_TRAINING_TASK_QUEUE: config.temporal.trainingTaskQueue,
+    MODEL_STORAGE_PATH: config.modelStoragePath,
+    NW_DATA_DIR: config.dataDir,
+    NW_DATASETS_DIR: config.training.datasetsDir,
+    NW_WORKER_METRICS_PORT: String(await freePort()),
+    LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  for (const stream of [child.stdout!, child.stderr!]) readline.createInterface({ input: stream }).on('line', (l) => output.push(l));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (output.some((l) => l.startsWith('worker: polling'))) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 100);
+    child.once('exit', (code) => {
+      clearInterval(timer);
+      reject(new Error(`worker exited (${code}) before polling:\n${output.join('\n')}`));
+    });
+  });
+  return {
+    child,
+    output,
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import type { TrainHeartbeat } from '../activities/training/train';
+import { ModelRecord } from '../db/models';
+import { progressQuery } from '../workflows/training-pipeline';
+import { createTestApp, type TestApp } from './helpers/app';
+import { uniqueName } from './helpers/env';
+import { eventually, getJob, makeDatasetsDir, startJob } from './helpers/training';
+import { bearer, tokenFor } from './helpers/tokens';
+import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
+
+const trainerAlive = (pattern: string) => {
+  try {
+    execFileSync('pgrep', ['-f', pattern]);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('a worker killed mid-training', () => {
+  jest.setTimeout(240_000);
+  let t: TestApp;
+  const workers: WorkerProcess[] = [];
+  const writer = bearer(tokenFor('write', 'crash-tester'));
+
+  beforeAll(async () => {
+    t = await createTestApp({ NW_DATASETS_DIR: makeDatasetsDir() });
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+    await t.close();
+  });
+
+  it('resumes from the last checkpoint on a new worker and registers exactly one version', async () => {
+    workers.push(await startWorkerProcess(t.config));
+    const name = uniqueName('crash');
+    const job = await startJob(t, writer, { name, specialization: 'service-advisor', hyperparameters: { epochs: 400, batchSize: 1 } });
+
+    // Wait until the server holds a heartbeat with a checkpoint: that is what a retry resumes from.
+    const handle = t.temporal.workflow.getHandle(job.workflowId);
+    const heartbeatCheckpoint = async () => {
+      const pending = (await handle.describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'trainModel');
+      const payload = pending?.heartbeatDetails?.payloads?.[0]?.data;
+      return payload ? ((JSON.parse(Buffer.from(payload).toString()) as TrainHeartbeat).lastCheckpoint?.epoch ?? 0) : 0;
+    };
+    const checkpointEpoch = await eventually(heartbeatCheckpoint, (epoch) => epoch >= 3, 120_000);
+    await workers[0].kill('SIGKILL');
+    // The orphaned trainer sees its stdin close and stops: no two trainers write the same files.
+    await eventually(async () => trainerAlive(`${job.jobId}/job-attempt-1.json`), (alive) => !alive, 10_000);
+
+    workers.push(await startWorkerProcess(t.config));
+    await t.temporal.workflow.getHandle(job.workflowId).result();
+
+    const after = await getJob(t, writer, job.jobId);
+    expect(after.status).toBe('completed');
+    expect(after.metrics.training!.resumedFromCheckpoint).toBe(true);
+    const progress = await t.temporal.workflow.getHandle(job.workflowId).query(progressQuery);
+    expect(progress).toMatchObject({ stage: 'completed', resumedFromCheckpoint: true, epoch: 400 });
+    const logs = ((await (await t.app.request(`/api/v1/training/jobs/${job.jobId}/logs`, { headers: writer })).json()) as { logs: string }).logs;
+    const resumedAt = Number(logs.match(/resuming after epoch (\d+)/)?.[1]);
+    // Not from epoch 0: from the checkpoint the server had from the first worker (or a later one).
+    expect(resumedAt).toBeGreaterThanOrEqual(checkpointEpoch);
+    expect(await ModelRecord.count({ where: { name } })).toBe(1);
+  });
+});
