@@ -5,6 +5,7 @@ import { progressQuery } from '../workflows/training-pipeline';
 import { createTestApp, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
 import { eventually, getJob, makeDatasetsDir, startJob } from './helpers/training';
+import { recordHistory } from './helpers/histories';
 import { bearer, tokenFor } from './helpers/tokens';
 import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
 
@@ -50,6 +51,7 @@ describe('a worker killed mid-training', () => {
 
     workers.push(await startWorkerProcess(t.config));
     await t.temporal.workflow.getHandle(job.workflowId).result();
+    await recordHistory(t.temporal.workflow.getHandle(job.workflowId), 'training-resumed-after-worker-crash');
 
     const after = await getJob(t, writer, job.jobId);
     expect(after.status).toBe('completed');

@@ -6,6 +6,7 @@ import { ModelRecord, TrainingJob } from '../db/models';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
 import { eventually, getJob, makeDatasetsDir, startJob } from './helpers/training';
+import { recordHistory } from './helpers/histories';
 import { bearer, tokenFor } from './helpers/tokens';
 import { withWorker } from './helpers/worker';
 
@@ -27,6 +28,7 @@ describe('training pipeline (builtin trainer) through the API', () => {
       const first = await startJob(t, writer, { name, specialization: 'automotive-sales', hyperparameters: { epochs: 4 } });
       expect(first.workflowId).toBe(`training-${first.jobId}`);
       await result(first.workflowId);
+      await recordHistory(t.temporal.workflow.getHandle(first.workflowId), 'training-completed');
       const job = await getJob(t, writer, first.jobId);
       expect(job.status).toBe('completed');
       expect(job.metrics.holdoutAccuracy).toBeGreaterThan(0.8);
@@ -69,6 +71,7 @@ describe('training pipeline (builtin trainer) through the API', () => {
     await withWorker(t.config, t.sequelize, async () => {
       const job = await startJob(t, writer, { name, specialization: 'service-advisor', dataset: 'broken' });
       await expect(result(job.workflowId)).rejects.toThrow();
+      await recordHistory(t.temporal.workflow.getHandle(job.workflowId), 'training-failed-bad-dataset');
       const view = await getJob(t, writer, job.jobId);
       expect(view.status).toBe('failed');
       expect(view.errorMessage).toBe('dataset "broken": train.jsonl line 3 is not valid JSON');
@@ -115,6 +118,7 @@ describe('training pipeline (builtin trainer) through the API', () => {
       const cancel = await t.app.request(`/api/v1/training/jobs/${job.jobId}/cancel`, { method: 'POST', headers: writer });
       expect(cancel.status).toBe(202);
       await expect(result(job.workflowId)).rejects.toThrow();
+      await recordHistory(t.temporal.workflow.getHandle(job.workflowId), 'training-cancelled');
       const view = await getJob(t, writer, job.jobId);
       expect(view.status).toBe('cancelled');
       // No trainer process of this job is left (its command line names the job's checkpoint dir).

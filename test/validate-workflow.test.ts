@@ -5,6 +5,7 @@ import type { ValidateModelResult } from '../workflows/validate-model';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
 import { writeTinyOnnxModel } from './helpers/onnx';
+import { recordHistory } from './helpers/histories';
 import { bearer, tokenFor } from './helpers/tokens';
 import { withWorker } from './helpers/worker';
 
@@ -43,6 +44,7 @@ describe('validateModel: API → Temporal → worker → activity → DB', () =>
     await withWorker(t.config, t.sequelize, async () => {
       const { model, started, result, fetched } = await registerAndValidate('good/model.onnx');
       expect(result.valid).toBe(true);
+      await recordHistory(t.temporal.workflow.getHandle(started.workflowId), 'validate-model-valid');
       expect(result.check).toMatchObject({ exists: true, format: 'onnx', loadable: true, inputNames: ['x'], outputNames: ['y'] });
       expect(fetched.status).toBe('validated');
       expect(fetched.validation).toMatchObject({ valid: true, workflowId: started.workflowId });
