@@ -102,7 +102,9 @@ describe('model registry API', () => {
   it('serves the OpenAPI document and Swagger UI', async () => {
     const doc = (await (await t.app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/models/register', '/api/v1/models', '/api/v1/models/{id}', '/api/v1/models/{id}/validate']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/models/register', '/api/v1/models', '/api/v1/models/{id}', '/api/v1/models/{id}/validate', '/api/v1/training/jobs', '/api/v1/training/jobs/{id}/cancel']),
+    );
     const docs = await t.app.request('/docs');
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');

@@ -84,5 +84,5 @@ export const DatasetList = z
   .openapi('DatasetList');
 
 export const IdempotencyHeader = z.object({
-  'idempotency-key': z.string().min(1).max(255).optional().openapi({ param: { name: 'Idempotency-Key', in: 'header' }, description: 'Same key (per caller) → the same job, never a second one.' }),
+  'idempotency-key': z.string().min(1).max(255).optional().openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'Same key (per caller) → the same job, never a second one.' }),
 });

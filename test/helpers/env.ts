@@ -32,6 +32,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     DATABASE_URL: services.databaseUrl,
     TEMPORAL_ADDRESS: services.temporalAddress,
     TEMPORAL_TASK_QUEUE: uniqueName('test-queue'),
+    TEMPORAL_TRAINING_TASK_QUEUE: uniqueName('test-training-queue'),
     JWT_SECRET: TEST_JWT_SECRET,
     NW_DATA_DIR: dataDir,
     LOG_LEVEL: 'error',
