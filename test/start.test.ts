@@ -94,6 +94,23 @@ describe('npm start', () => {
         status = ((await (await fetch(`${api}/api/v1/models/${modelId}`, { headers: auth })).json()) as { status: string }).status;
       }
       expect(status).toBe('validated');
+
+      // A training job on the running platform ends as a new model version in the registry.
+      const job = await fetch(`${api}/api/v1/training/jobs`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: 'demo-router', specialization: 'automotive-sales', hyperparameters: { epochs: 2 } }),
+      });
+      expect(job.status).toBe(202);
+      const { jobId } = (await job.json()) as { jobId: string };
+      let view = { status: '', modelId: '' };
+      for (let i = 0; i < 240 && !['completed', 'failed', 'cancelled'].includes(view.status); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        view = (await (await fetch(`${api}/api/v1/training/jobs/${jobId}`, { headers: auth })).json()) as typeof view;
+      }
+      expect(view.status).toBe('completed');
+      const trained = (await (await fetch(`${api}/api/v1/models/${view.modelId}`, { headers: auth })).json()) as { name: string; version: string };
+      expect(trained).toMatchObject({ name: 'demo-router', version: '1' });
     } finally {
       expect(await stop(first)).toBe(0);
     }

@@ -14,6 +14,7 @@ import type { Activities, TrainingActivities } from '../activities';
 import { FailureType } from './failures';
 import { NwStage } from './search-attributes';
 import {
+  initialProgress,
   TRAINING_PROGRESS_SIGNAL,
   type TrainingPipelineInput,
   type TrainingPipelineResult,
@@ -63,18 +64,7 @@ function describeFailure(err: unknown): string {
 }
 
 export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingPipelineResult> {
-  const progress: TrainingProgress = {
-    stage: 'queued',
-    epoch: 0,
-    totalEpochs: input.hyperparameters.epochs,
-    step: 0,
-    totalSteps: 0,
-    loss: null,
-    samplesPerSec: null,
-    eta: null,
-    resumedFromCheckpoint: false,
-    lastCheckpointEpoch: null,
-  };
+  const progress: TrainingProgress = { stage: 'queued', ...initialProgress(input.hyperparameters.epochs) };
   setHandler(progressQuery, () => progress);
   setHandler(trainingProgressSignal, (update) => {
     if (progress.stage === 'training') Object.assign(progress, update);

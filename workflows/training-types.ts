@@ -40,6 +40,21 @@ export interface TrainingProgress extends TrainingProgressUpdate {
   stage: TrainingStage;
 }
 
+/** Progress before the trainer has said anything (or right after resuming from `resumedAt`). */
+export function initialProgress(totalEpochs: number, resumedAt?: number): TrainingProgressUpdate {
+  return {
+    epoch: resumedAt ?? 0,
+    totalEpochs,
+    step: 0,
+    totalSteps: 0,
+    loss: null,
+    samplesPerSec: null,
+    eta: null,
+    resumedFromCheckpoint: resumedAt !== undefined,
+    lastCheckpointEpoch: resumedAt ?? null,
+  };
+}
+
 /** Sent by the trainModel activity to its workflow, at most every few seconds. */
 export const TRAINING_PROGRESS_SIGNAL = 'trainingProgress';
 

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { EXIT_BAD_INPUT, type TrainerJob } from '../../trainers/protocol';
 import type { GpuSlots } from '../../worker/gpu-slots';
 import { FailureType } from '../../workflows/failures';
-import { TRAINING_PROGRESS_SIGNAL, type TrainerKind, type TrainingProgressUpdate, type TrainModelInput, type TrainModelResult } from '../../workflows/training-types';
+import { initialProgress, TRAINING_PROGRESS_SIGNAL, type TrainerKind, type TrainingProgressUpdate, type TrainModelInput, type TrainModelResult } from '../../workflows/training-types';
 import { appendTrainingLogs } from './jobs';
 import { checkpointDirFor, insideStorage } from './paths';
 import { startTrainer } from './trainer-process';
@@ -61,17 +61,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
       const lease = deps.gpuSlots.acquire(input.gpus > 0);
       const startedAt = new Date().toISOString();
       const state: TrainHeartbeat = { lastCheckpoint: resumeFrom ?? null };
-      const progress: TrainingProgressUpdate = {
-        epoch: resumeFrom?.epoch ?? 0,
-        totalEpochs: input.hyperparameters.epochs,
-        step: 0,
-        totalSteps: 0,
-        loss: null,
-        samplesPerSec: null,
-        eta: null,
-        resumedFromCheckpoint: resumeFrom !== undefined,
-        lastCheckpointEpoch: resumeFrom?.epoch ?? null,
-      };
+      const progress = initialProgress(input.hyperparameters.epochs, resumeFrom?.epoch);
       let metrics: Record<string, number> = {};
       let artifact: { path: string; manifestPath: string } | undefined;
       let lastError = '';
