@@ -60,6 +60,54 @@ export class TrainingJob extends Model<InferAttributes<TrainingJob>, InferCreati
   declare trainer: string | null;
 }
 
+export type DeploymentStatus = 'staging' | 'rolling_out' | 'promoted' | 'rolled_back' | 'aborted' | 'failed' | 'superseded';
+
+/** One rollout of a model to a specialization (table `deployments`); its workflow is `deployment-<specialization>`. */
+export class Deployment extends Model<InferAttributes<Deployment>, InferCreationAttributes<Deployment>> {
+  declare id: CreationOptional<string>;
+  declare modelId: string;
+  declare name: string;
+  declare status: CreationOptional<DeploymentStatus>;
+  declare endpointUrl: string | null;
+  declare deploymentConfig: Record<string, unknown> | null;
+  declare healthCheckUrl: string | null;
+  declare deployedAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+  declare createdBy: string | null;
+  declare replicas: CreationOptional<number>;
+  declare resourceLimits: Record<string, unknown> | null;
+  declare autoScaleConfig: Record<string, unknown> | null;
+  declare specialization: string;
+  declare workflowId: string | null;
+  declare decisions: CreationOptional<unknown[]>;
+  declare reason: string | null;
+}
+
+/** What serves a specialization (table `routing`): stable, an optional canary with its weight, the backup. */
+export class Routing extends Model<InferAttributes<Routing>, InferCreationAttributes<Routing>> {
+  declare specialization: string;
+  declare stableDeploymentId: string | null;
+  declare canaryDeploymentId: string | null;
+  declare canaryWeight: CreationOptional<number>;
+  declare backupDeploymentId: string | null;
+  declare updatedAt: CreationOptional<Date>;
+  declare updatedBy: string | null;
+}
+
+/** One observation (table `performance_metrics`); inference writes one row per request, in batches. */
+export class PerformanceMetric extends Model<InferAttributes<PerformanceMetric>, InferCreationAttributes<PerformanceMetric>> {
+  declare id: CreationOptional<string>;
+  declare modelId: string | null;
+  declare deploymentId: string | null;
+  declare metricType: string;
+  declare metricValue: number;
+  declare timestamp: CreationOptional<Date>;
+  declare metadata: Record<string, unknown> | null;
+  declare benchmarkName: string | null;
+  declare testDataset: string | null;
+}
+
 export function initModels(sequelize: Sequelize): void {
   ModelRecord.init(
     {
@@ -105,6 +153,58 @@ export function initModels(sequelize: Sequelize): void {
       trainer: { type: DataTypes.STRING(50) },
     },
     { sequelize, tableName: 'training_jobs', underscored: true },
+  );
+
+  Deployment.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      modelId: { type: DataTypes.UUID, allowNull: false },
+      name: { type: DataTypes.STRING(255), allowNull: false },
+      status: { type: DataTypes.STRING(50), allowNull: false, defaultValue: 'staging' },
+      endpointUrl: { type: DataTypes.STRING(500) },
+      deploymentConfig: { type: DataTypes.JSONB },
+      healthCheckUrl: { type: DataTypes.STRING(500) },
+      deployedAt: { type: DataTypes.DATE },
+      createdAt: { type: DataTypes.DATE },
+      updatedAt: { type: DataTypes.DATE },
+      createdBy: { type: DataTypes.STRING(255) },
+      replicas: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
+      resourceLimits: { type: DataTypes.JSONB },
+      autoScaleConfig: { type: DataTypes.JSONB },
+      specialization: { type: DataTypes.STRING(100), allowNull: false },
+      workflowId: { type: DataTypes.STRING(255) },
+      decisions: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
+      reason: { type: DataTypes.TEXT },
+    },
+    { sequelize, tableName: 'deployments', underscored: true },
+  );
+
+  Routing.init(
+    {
+      specialization: { type: DataTypes.STRING(100), primaryKey: true },
+      stableDeploymentId: { type: DataTypes.UUID },
+      canaryDeploymentId: { type: DataTypes.UUID },
+      canaryWeight: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      backupDeploymentId: { type: DataTypes.UUID },
+      updatedAt: { type: DataTypes.DATE },
+      updatedBy: { type: DataTypes.STRING(255) },
+    },
+    { sequelize, tableName: 'routing', underscored: true, createdAt: false },
+  );
+
+  PerformanceMetric.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      modelId: { type: DataTypes.UUID },
+      deploymentId: { type: DataTypes.UUID },
+      metricType: { type: DataTypes.STRING(100), allowNull: false },
+      metricValue: { type: DataTypes.DECIMAL(10, 4), allowNull: false, get() { return Number(this.getDataValue('metricValue')); } },
+      timestamp: { type: DataTypes.DATE, defaultValue: DataTypes.NOW },
+      metadata: { type: DataTypes.JSONB },
+      benchmarkName: { type: DataTypes.STRING(100) },
+      testDataset: { type: DataTypes.STRING(255) },
+    },
+    { sequelize, tableName: 'performance_metrics', underscored: true, timestamps: false },
   );
 
   RevokedToken.init(

@@ -6,6 +6,7 @@ import * as m0003 from './0003-routing-alerts-switches';
 import * as m0004 from './0004-revoked-tokens';
 import * as m0005 from './0005-model-validation';
 import * as m0006 from './0006-training-job-keys';
+import * as m0007 from './0007-deployment-rollouts';
 
 /** What a migration gets: plain SQL, run inside the migration's own transaction. */
 export interface MigrationContext {
@@ -27,6 +28,7 @@ const migrations = [
   { name: '0004-revoked-tokens', module: m0004 },
   { name: '0005-model-validation', module: m0005 },
   { name: '0006-training-job-keys', module: m0006 },
+  { name: '0007-deployment-rollouts', module: m0007 },
 ];
 
 export function createMigrator(sequelize: Sequelize, logger: Console | undefined = undefined) {
