@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import { createDeploymentActivities } from './deployment/deployments';
 import { createDatasetActivities } from './training/datasets';
 import { createEvaluationActivities } from './training/evaluate';
 import { createTrainingJobActivities } from './training/jobs';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrainingJobActivities(deps),
     ...createRegistrationActivities(deps),
     ...createEvaluationActivities(deps),
+    ...createDeploymentActivities(deps),
   };
 }
 

@@ -1,3 +1,5 @@
 /** Every workflow the worker registers. Bundled for the workflow sandbox: keep imports workflow-safe. */
 export { validateModel } from './validate-model';
 export { trainingPipeline } from './training-pipeline';
+export { deployModel } from './deploy-model';
+export { rollbackDeployment } from './rollback-deployment';

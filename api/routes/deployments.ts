@@ -1,0 +1,206 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Deployment, ModelRecord } from '../../db/models';
+import { abortSignal, approveUpdate, deploymentStatusQuery, deployModel, deploymentWorkflowId } from '../../workflows/deploy-model';
+import { rollbackDeployment } from '../../workflows/rollback-deployment';
+import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
+import type { ApiDeps, AppEnv } from '../deps';
+import { ApiError, conflict, notFound } from '../errors';
+import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, UuidParam } from '../schemas/common';
+import { AbortRequest, ApproveRequest, DeploymentSchema, DeploymentStarted, DeployRequest } from '../schemas/deployments';
+import { workflowUrl } from '../web-ui';
+
+const security = [{ bearerAuth: [] }];
+const tags = ['deployments'];
+
+const optionalBody = <T extends Parameters<typeof jsonBody>[0]>(schema: T) => ({ ...jsonBody(schema), required: false });
+
+const deployRoute = createRoute({
+  method: 'post',
+  path: '/models/{id}/deploy',
+  tags,
+  summary: 'Roll a model out to a specialization behind a health gate (deployModel workflow)',
+  description: 'One rollout per specialization: while one runs, this answers 409 with its workflow ID.',
+  security,
+  request: { params: UuidParam, body: jsonBody(DeployRequest) },
+  responses: { 202: jsonResponse(DeploymentStarted, 'Rollout started'), ...authErrors, ...notFoundError, ...conflictError },
+});
+const getRoute = createRoute({
+  method: 'get',
+  path: '/deployments/{id}',
+  tags,
+  summary: 'A deployment with every decision and its numbers',
+  security,
+  request: { params: UuidParam },
+  responses: { 200: jsonResponse(DeploymentSchema, 'The deployment'), ...authErrors, ...notFoundError },
+});
+const approveRoute = createRoute({
+  method: 'post',
+  path: '/deployments/{id}/approve',
+  tags,
+  summary: 'Approve promotion (manual gate)',
+  security,
+  request: { params: UuidParam, body: optionalBody(ApproveRequest) },
+  responses: { 200: jsonResponse(DeploymentStarted, 'Approved'), ...authErrors, ...notFoundError, ...conflictError },
+});
+const abortRoute = createRoute({
+  method: 'post',
+  path: '/deployments/{id}/abort',
+  tags,
+  summary: 'Abort a running rollout: the canary leaves traffic, the stable keeps serving',
+  security,
+  request: { params: UuidParam, body: optionalBody(AbortRequest) },
+  responses: { 202: jsonResponse(DeploymentStarted, 'Abort requested'), ...authErrors, ...notFoundError, ...conflictError },
+});
+const rollbackRoute = createRoute({
+  method: 'post',
+  path: '/deployments/{id}/rollback',
+  tags,
+  summary: 'Roll back: a running rollout is aborted; a promoted deployment hands traffic back to its backup',
+  security,
+  request: { params: UuidParam, body: optionalBody(AbortRequest) },
+  responses: { 202: jsonResponse(DeploymentStarted, 'Rollback started'), ...authErrors, ...notFoundError, ...conflictError },
+});
+
+const RUNNING = new Set(['staging', 'rolling_out']);
+
+export function createDeploymentRoutes({ config, temporal, logger }: Pick<ApiDeps, 'config' | 'temporal' | 'logger'>) {
+  const app = new OpenAPIHono<AppEnv>();
+  const link = (workflowId: string, runId?: string) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId, runId);
+
+  async function deploymentOr404(id: string): Promise<Deployment> {
+    const deployment = await Deployment.findByPk(id);
+    if (!deployment) throw notFound('deployment');
+    return deployment;
+  }
+
+  /** The handle of this deployment's own run (the workflow ID is reused by later rollouts). */
+  async function runningHandle(deployment: Deployment) {
+    const handle = temporal.workflow.getHandle(deployment.workflowId!);
+    try {
+      const description = await handle.describe();
+      if (description.status.name === 'RUNNING' && description.memo?.deploymentId === deployment.id) return handle;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    return undefined;
+  }
+
+  app.openapi(deployRoute, async (c) => {
+    const model = await ModelRecord.findByPk(c.req.valid('param').id);
+    if (!model) throw notFound('model');
+    if (!model.modelPath) throw new ApiError(400, 'validation_error', 'the model has no artifact to deploy (modelPath)', { fields: [{ field: 'modelPath', message: 'required to deploy' }] });
+    const body = c.req.valid('json');
+    const deploymentId = crypto.randomUUID();
+    const workflowId = deploymentWorkflowId(body.specialization);
+    try {
+      const handle = await temporal.workflow.start(deployModel, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId,
+        args: [{ deploymentId, modelId: model.id, ...body, requestedBy: c.get('principal').sub }],
+        workflowIdConflictPolicy: 'FAIL',
+        typedSearchAttributes: [
+          { key: NwKind, value: 'deployment' },
+          { key: NwModelId, value: model.id },
+          { key: NwModelName, value: model.name },
+          { key: NwSpecialization, value: body.specialization },
+          { key: NwStage, value: 'staging' },
+        ],
+        memo: { deploymentId, modelId: model.id, version: model.version },
+      });
+      return c.json({ deploymentId, workflowId, webUiUrl: link(workflowId, handle.firstExecutionRunId) }, 202);
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        const running = await temporal.workflow.getHandle(workflowId).describe().catch(() => undefined);
+        throw conflict(`a rollout for ${body.specialization} is already running`, { workflowId, runId: running?.runId, deploymentId: running?.memo?.deploymentId });
+      }
+      throw err;
+    }
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const d = await deploymentOr404(c.req.valid('param').id);
+    let live = null;
+    if (RUNNING.has(d.status) && d.workflowId) {
+      live = await temporal.workflow
+        .getHandle(d.workflowId)
+        .query(deploymentStatusQuery)
+        .catch((err: Error) => {
+          logger.debug({ err: err.message }, 'deployment status query failed');
+          return null;
+        });
+    }
+    return c.json(
+      {
+        id: d.id,
+        modelId: d.modelId,
+        specialization: d.specialization,
+        status: d.status,
+        reason: d.reason,
+        config: d.deploymentConfig,
+        decisions: d.decisions as Record<string, unknown>[],
+        workflowId: d.workflowId,
+        webUiUrl: d.workflowId ? link(d.workflowId) : null,
+        deployedAt: d.deployedAt?.toISOString() ?? null,
+        createdBy: d.createdBy,
+        createdAt: d.createdAt.toISOString(),
+        live: live as Record<string, unknown> | null,
+      },
+      200,
+    );
+  });
+
+  app.openapi(approveRoute, async (c) => {
+    const d = await deploymentOr404(c.req.valid('param').id);
+    const handle = await runningHandle(d);
+    if (!handle) throw conflict(`the deployment is ${d.status}: nothing to approve`);
+    try {
+      await handle.executeUpdate(approveUpdate, { args: [{ by: c.get('principal').sub, comment: c.req.valid('json')?.comment }] });
+    } catch (err) {
+      // The workflow's validator refused: it is not waiting for approval.
+      throw conflict((err as { cause?: Error }).cause?.message ?? (err as Error).message);
+    }
+    return c.json({ deploymentId: d.id, workflowId: d.workflowId!, webUiUrl: link(d.workflowId!) }, 200);
+  });
+
+  app.openapi(abortRoute, async (c) => {
+    const d = await deploymentOr404(c.req.valid('param').id);
+    const handle = await runningHandle(d);
+    if (!handle) throw conflict(`the deployment is ${d.status}: nothing to abort`);
+    await handle.signal(abortSignal, { by: c.get('principal').sub, reason: c.req.valid('json')?.reason ?? 'abort requested' });
+    return c.json({ deploymentId: d.id, workflowId: d.workflowId!, webUiUrl: link(d.workflowId!) }, 202);
+  });
+
+  app.openapi(rollbackRoute, async (c) => {
+    const d = await deploymentOr404(c.req.valid('param').id);
+    const reason = c.req.valid('json')?.reason ?? 'rollback requested';
+    const by = c.get('principal').sub;
+    const handle = await runningHandle(d);
+    if (handle) {
+      await handle.signal(abortSignal, { by, reason });
+      return c.json({ deploymentId: d.id, workflowId: d.workflowId!, webUiUrl: link(d.workflowId!) }, 202);
+    }
+    if (d.status !== 'promoted') throw conflict(`the deployment is ${d.status}: nothing to roll back`);
+    try {
+      const started = await temporal.workflow.start(rollbackDeployment, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: deploymentWorkflowId(d.specialization),
+        args: [{ deploymentId: d.id, specialization: d.specialization, requestedBy: by, reason }],
+        workflowIdConflictPolicy: 'FAIL',
+        typedSearchAttributes: [
+          { key: NwKind, value: 'deployment' },
+          { key: NwModelId, value: d.modelId },
+          { key: NwSpecialization, value: d.specialization },
+          { key: NwStage, value: 'rolling-back' },
+        ],
+        memo: { deploymentId: d.id, rollback: true },
+      });
+      return c.json({ deploymentId: d.id, workflowId: started.workflowId, webUiUrl: link(started.workflowId, started.firstExecutionRunId) }, 202);
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`a rollout for ${d.specialization} is running; abort it first`);
+      throw err;
+    }
+  });
+
+  return app;
+}

@@ -1,0 +1,151 @@
+import {
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { FailureType } from './failures';
+import { NwStage } from './search-attributes';
+import type { Decision, DeploymentStage, DeploymentStatusView, DeployModelInput, DeployModelResult, StepAnalysis } from './deployment-types';
+
+export * from './deployment-types';
+
+export interface AbortRequest {
+  reason: string;
+  by: string;
+}
+export interface ApprovalRequest {
+  by: string;
+  comment?: string;
+}
+
+export const deploymentStatusQuery = defineQuery<DeploymentStatusView>('status');
+/** Stops a rollout at once: the canary leaves traffic, the stable keeps serving. */
+export const abortSignal = defineSignal<[AbortRequest]>('abort');
+/** The manual gate before promotion; refused unless the rollout is waiting for it. */
+export const approveUpdate = defineUpdate<{ approved: true; by: string }, [ApprovalRequest]>('approve');
+
+/** One rollout per specialization: the business key is the workflow ID. */
+export const deploymentWorkflowId = (specialization: string) => `deployment-${specialization}`;
+
+const steps = proxyActivities<Activities>({
+  // Database and routing changes: quick, retried until the database answers.
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: [FailureType.ModelNotFound, FailureType.ModelStagingFailed] },
+});
+const staging = proxyActivities<Activities>({
+  // Loads the artifact and runs the probe set; a model that cannot load fails without retries.
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: [FailureType.ModelNotFound, FailureType.ModelStagingFailed] },
+});
+
+export async function deployModel(input: DeployModelInput): Promise<DeployModelResult> {
+  const state: DeploymentStatusView = { stage: 'staging', step: null, weight: 0, decisions: [], awaitingApprovalUntil: null };
+  let abortRequest: AbortRequest | undefined;
+  let approval: ApprovalRequest | undefined;
+  // Read through functions: handlers change these between awaits, which TypeScript cannot see.
+  const aborted = (): AbortRequest | undefined => abortRequest;
+  const approved = (): ApprovalRequest | undefined => approval;
+  setHandler(deploymentStatusQuery, () => state);
+  setHandler(abortSignal, (request) => {
+    abortRequest ??= request;
+  });
+  setHandler(
+    approveUpdate,
+    (request) => {
+      approval = request;
+      return { approved: true, by: request.by };
+    },
+    {
+      validator: (request: ApprovalRequest) => {
+        if (!request?.by) throw new Error('approve needs "by"');
+        if (state.stage !== 'awaiting-approval') throw new Error(`nothing to approve: the rollout is ${state.stage}`);
+      },
+    },
+  );
+
+  const { deploymentId, specialization } = input;
+  const enter = (stage: DeploymentStage) => {
+    state.stage = stage;
+    upsertSearchAttributes([{ key: NwStage, value: stage }]);
+  };
+  const decide = async (decision: Omit<Decision, 'at'>) => {
+    const full: Decision = { ...decision, at: new Date().toISOString() };
+    state.decisions.push(full);
+    await steps.recordDecision({ deploymentId, decision: full });
+  };
+  const end = async (outcome: DeployModelResult['outcome'], reason: string): Promise<DeployModelResult> => {
+    await steps.removeCanary({ specialization, deploymentId });
+    state.weight = 0;
+    enter(outcome === 'rolled_back' ? 'rolled-back' : outcome);
+    await decide({ key: outcome, kind: outcome === 'rolled_back' ? 'rolled-back' : outcome, message: reason });
+    await steps.finishDeployment({ deploymentId, status: outcome, reason });
+    return { deploymentId, outcome, reason, decisions: state.decisions };
+  };
+
+  await steps.createDeployment({ input, workflowId: workflowInfo().workflowId });
+  let staged;
+  try {
+    staged = await staging.stageModel({ modelId: input.modelId });
+  } catch (err) {
+    let cause = err as { message?: string; cause?: unknown };
+    while (cause.cause) cause = cause.cause as typeof cause;
+    return end('failed', cause.message ?? 'staging failed');
+  }
+  await decide({ key: 'staged', kind: 'staged', message: `loaded and warmed up in ${staged.warmupMs} ms; probe accuracy ${staged.probeAccuracy.toFixed(3)} on ${staged.probeExamples} examples` });
+
+  // Without a stable deployment there is nothing to split traffic with: one step at 100 %.
+  const hasStable = (await steps.currentStable(specialization)) !== null;
+  const weights = hasStable ? input.steps : [100];
+  enter('rolling-out');
+  for (const [index, weight] of weights.entries()) {
+    if (abortRequest) break;
+    const step = index + 1;
+    await steps.setCanaryWeight({ specialization, deploymentId, weight });
+    state.step = step;
+    state.weight = weight;
+    await decide({ key: `step-${step}-started`, kind: 'step-started', step, weight, message: `canary at ${weight}%` });
+
+    let analysis: StepAnalysis | undefined;
+    for (let window = 1; window <= input.analysis.maxWindows; window++) {
+      const since = new Date().toISOString();
+      await condition(() => abortRequest !== undefined, input.analysis.windowSeconds * 1000);
+      if (abortRequest) break;
+      analysis = await steps.analyzeCanary({ deploymentId, since, thresholds: input.analysis, probeAccuracy: staged.probeAccuracy });
+      if (!analysis.insufficientData) break;
+    }
+    if (abortRequest || !analysis) break;
+    await decide({ key: `step-${step}-analysis`, kind: 'step-analysis', step, weight, analysis, message: `${analysis.passed ? 'passed' : 'failed'}: ${analysis.reason}` });
+    if (!analysis.passed) return end('rolled_back', `step ${step} (${weight}%) failed: ${analysis.reason}`);
+  }
+  if (abortRequest) return end('aborted', `aborted by ${abortRequest.by}: ${abortRequest.reason}`);
+
+  if (input.requireApproval) {
+    enter('awaiting-approval');
+    state.awaitingApprovalUntil = new Date(Date.now() + input.approvalTimeoutSeconds * 1000).toISOString();
+    const answered = await condition(() => approved() !== undefined || aborted() !== undefined, input.approvalTimeoutSeconds * 1000);
+    state.awaitingApprovalUntil = null;
+    const abort = aborted();
+    if (abort) return end('aborted', `aborted by ${abort.by}: ${abort.reason}`);
+    if (!answered) {
+      await decide({ key: 'approval', kind: 'approval', message: `no approval within ${input.approvalTimeoutSeconds} s: policy ${input.onApprovalTimeout}` });
+      if (input.onApprovalTimeout === 'rollback') return end('rolled_back', `approval deadline passed (${input.approvalTimeoutSeconds} s)`);
+    } else {
+      const { by, comment } = approved()!;
+      await decide({ key: 'approval', kind: 'approval', message: `approved by ${by}${comment ? `: ${comment}` : ''}` });
+    }
+  }
+
+  enter('promoting');
+  const { backupDeploymentId } = await steps.promoteDeployment({ specialization, deploymentId });
+  state.weight = 100;
+  enter('promoted');
+  const reason = `promoted ${staged.modelName} v${staged.version}${backupDeploymentId ? `; previous stable ${backupDeploymentId} kept as backup` : ''}`;
+  await decide({ key: 'promoted', kind: 'promoted', message: reason });
+  return { deploymentId, outcome: 'promoted', reason, decisions: state.decisions };
+}

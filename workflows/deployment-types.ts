@@ -1,0 +1,87 @@
+/** Plain shapes of the deployModel workflow, shared with its activities and the API (no SDK imports). */
+
+export interface AnalysisThresholds {
+  /** Length of one analysis window at each step. */
+  windowSeconds: number;
+  /** Fewer canary requests than this in a window is "no data": neither pass nor fail. */
+  minRequests: number;
+  /** Windows to wait for enough data before the step fails for lack of it. */
+  maxWindows: number;
+  maxErrorRate: number;
+  maxP95LatencyMs: number;
+  minAccuracy: number;
+}
+
+export const DEFAULT_ANALYSIS: AnalysisThresholds = {
+  windowSeconds: 30,
+  minRequests: 20,
+  maxWindows: 3,
+  maxErrorRate: 0.05,
+  maxP95LatencyMs: 250,
+  minAccuracy: 0.8,
+};
+
+export const DEFAULT_STEPS = [10, 50, 100];
+
+export interface DeployModelInput {
+  deploymentId: string;
+  modelId: string;
+  specialization: string;
+  /** Canary weights in percent, increasing, ending at 100. */
+  steps: number[];
+  analysis: AnalysisThresholds;
+  requireApproval: boolean;
+  approvalTimeoutSeconds: number;
+  /** What happens when nobody approves in time. */
+  onApprovalTimeout: 'rollback' | 'promote';
+  requestedBy: string;
+}
+
+export interface StepAnalysis {
+  requests: number;
+  errors: number;
+  errorRate: number;
+  p95LatencyMs: number | null;
+  probeAccuracy: number;
+  /** True when the window had fewer than minRequests requests. */
+  insufficientData: boolean;
+  passed: boolean;
+  reason: string;
+}
+
+export interface Decision {
+  /** Unique within the deployment: a retried write of the same decision is recognised. */
+  key: string;
+  at: string;
+  kind: 'staged' | 'step-started' | 'step-analysis' | 'approval' | 'promoted' | 'rolled-back' | 'aborted' | 'failed';
+  step?: number;
+  weight?: number;
+  analysis?: StepAnalysis;
+  message: string;
+}
+
+export type DeploymentStage = 'staging' | 'rolling-out' | 'awaiting-approval' | 'promoting' | 'promoted' | 'rolling-back' | 'rolled-back' | 'aborted' | 'failed';
+
+export interface DeploymentStatusView {
+  stage: DeploymentStage;
+  step: number | null;
+  weight: number;
+  decisions: Decision[];
+  awaitingApprovalUntil: string | null;
+}
+
+export interface DeployModelResult {
+  deploymentId: string;
+  outcome: 'promoted' | 'rolled_back' | 'aborted' | 'failed';
+  reason: string;
+  decisions: Decision[];
+}
+
+export interface StagedModel {
+  modelId: string;
+  modelName: string;
+  version: string;
+  probeAccuracy: number;
+  probeExamples: number;
+  warmupMs: number;
+}
