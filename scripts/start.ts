@@ -4,19 +4,22 @@ import { loadConfigOrExit } from '../config/load';
 import { createDatabase } from '../db/connection';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded';
 import { createMigrator } from '../migrations/umzug';
+import { emulatorPortFromEnv, startRelayCoreEmulator, type RelayCoreEmulator } from '../relaycore/emulator';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/embedded';
 import { startChildService, type ChildService } from './child-service';
 
 /**
  * `npm start`: the whole platform on one machine — Temporal dev server (unless TEMPORAL_ADDRESS),
- * embedded PostgreSQL (unless DATABASE_URL), migrations, worker and API — and a clean stop of all
- * of it on Ctrl-C or SIGTERM, in dependency order.
+ * embedded PostgreSQL (unless DATABASE_URL), the RelayCore emulator (unless RELAYCORE_URL),
+ * migrations, worker and API — and a clean stop of all of it on Ctrl-C or SIGTERM, in dependency
+ * order.
  */
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const config = loadConfigOrExit();
   let temporal: EmbeddedTemporal | undefined;
   let postgres: EmbeddedPostgres | undefined;
+  let relaycore: RelayCoreEmulator | undefined;
   const services: ChildService[] = [];
   let stopping: Promise<void> | undefined;
 
@@ -25,6 +28,7 @@ async function main(): Promise<void> {
       console.log('neuroweaver: stopping…');
       // Reverse dependency order: nothing is left talking to a server that is already gone.
       await Promise.all(services.map((s) => s.stop()));
+      await relaycore?.close();
       await postgres?.stop();
       await temporal?.stop();
       console.log('neuroweaver: stopped');
@@ -34,6 +38,11 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stopAll(0));
 
   try {
+    if (!config.relaycoreUrl) {
+      // First: it takes milliseconds, and a busy port should fail the start before anything slow.
+      relaycore = await startRelayCoreEmulatorOrExplain();
+      console.log(`neuroweaver: RelayCore emulator on ${relaycore.url} (RELAYCORE_URL is unset)`);
+    }
     if (config.temporal.embedded) {
       temporal = await startEmbeddedTemporal(config);
       console.log(`neuroweaver: Temporal dev server on ${temporal.address} (${temporal.origin})`);
@@ -47,7 +56,8 @@ async function main(): Promise<void> {
     await sequelize.close();
     if (applied.length) console.log(`neuroweaver: migrations applied: ${applied.map((m) => m.name).join(', ')}`);
 
-    services.push(startChildService('worker', 'worker/main.ts'), startChildService('api', 'api/main.ts'));
+    const childEnv: NodeJS.ProcessEnv = relaycore ? { ...process.env, RELAYCORE_URL: relaycore.url } : process.env;
+    services.push(startChildService('worker', 'worker/main.ts', childEnv), startChildService('api', 'api/main.ts', childEnv));
     for (const service of services) {
       void service.exited.then((code) => {
         if (!stopping) {
@@ -65,6 +75,7 @@ NeuroWeaver is ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s)
   API:           http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)
   Temporal UI:   ${config.temporal.uiUrl}
   Worker metrics http://localhost:${config.workerMetricsPort}/metrics
+  RelayCore:     ${relaycore ? `${relaycore.url}   (emulator; calls: ${relaycore.url}/__emulator/calls)` : config.relaycoreUrl}
   Data dir:      ${config.dataDir}
   Processes:     ${pids.join(' ')}
   Dev admin token (12 h; \`npm run token\` makes more):
@@ -73,6 +84,25 @@ Press Ctrl-C to stop.`);
   } catch (err) {
     console.error(`neuroweaver: start failed: ${(err as Error).message}`);
     await stopAll(1);
+  }
+}
+
+/** The emulator on RELAYCORE_EMULATOR_PORT (default 3001); a bad or busy port is one clear line. */
+async function startRelayCoreEmulatorOrExplain(): Promise<RelayCoreEmulator> {
+  let port: number;
+  try {
+    port = emulatorPortFromEnv();
+  } catch (err) {
+    process.stderr.write(`neuroweaver: invalid configuration: ${(err as Error).message}\n`);
+    process.exit(78); // EX_CONFIG, as config/load.ts
+  }
+  try {
+    return await startRelayCoreEmulator({ port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`RelayCore emulator: port ${port} is in use; set RELAYCORE_EMULATOR_PORT to another port, or RELAYCORE_URL to a running RelayCore`);
+    }
+    throw err;
   }
 }
 

@@ -61,9 +61,9 @@ describe('npm start', () => {
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-start-'));
-    const [api, temporalPort, uiPort, pgPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-    env = { ...process.env, NODE_ENV: 'development', NW_DATA_DIR: dataDir, PORT: String(api), NW_TEMPORAL_PORT: String(temporalPort), NW_TEMPORAL_UI_PORT: String(uiPort), NW_EMBEDDED_PG_PORT: String(pgPort), NW_WORKER_METRICS_PORT: String(metricsPort), TEMPORAL_CLI_PATH: process.env.NW_TEST_TEMPORAL_CLI, LOG_LEVEL: 'warn' };
-    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'TEMPORAL_UI_URL', 'METRICS_TOKEN']) delete env[name];
+    const [api, temporalPort, uiPort, pgPort, metricsPort, relaycorePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+    env = { ...process.env, NODE_ENV: 'development', NW_DATA_DIR: dataDir, PORT: String(api), NW_TEMPORAL_PORT: String(temporalPort), NW_TEMPORAL_UI_PORT: String(uiPort), NW_EMBEDDED_PG_PORT: String(pgPort), NW_WORKER_METRICS_PORT: String(metricsPort), RELAYCORE_EMULATOR_PORT: String(relaycorePort), TEMPORAL_CLI_PATH: process.env.NW_TEST_TEMPORAL_CLI, LOG_LEVEL: 'warn' };
+    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'TEMPORAL_UI_URL', 'METRICS_TOKEN', 'RELAYCORE_URL']) delete env[name];
     writeTinyOnnxModel(path.join(dataDir, 'models', 'demo', 'model.onnx'));
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -74,6 +74,7 @@ describe('npm start', () => {
     let modelId: string;
     try {
       expect(first.output.join('\n')).toContain(`Temporal UI:   http://localhost:${env.NW_TEMPORAL_UI_PORT}`);
+      expect(first.output.join('\n')).toContain(`RelayCore:     http://127.0.0.1:${env.RELAYCORE_EMULATOR_PORT}   (emulator`);
       expect(Object.keys(first.pids).sort()).toEqual(['api', 'temporal', 'worker']);
       const ui = await fetch(`http://127.0.0.1:${env.NW_TEMPORAL_UI_PORT}/`);
       expect(ui.status).toBe(200);
