@@ -1,5 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import { createDeploymentActivities } from './deployment/deployments';
+import { createRelayCoreActivities } from './relaycore';
 import { createDatasetActivities } from './training/datasets';
 import { createEvaluationActivities } from './training/evaluate';
 import { createTrainingJobActivities } from './training/jobs';
@@ -12,6 +13,9 @@ export interface ActivityDeps {
   sequelize: Sequelize;
   modelStoragePath: string;
   datasetsDir: string;
+  /** RELAYCORE_URL (undefined: RelayCore calls are skipped) and the URL RelayCore should call us at. */
+  relaycoreUrl: string | undefined;
+  serviceUrl: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -22,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRegistrationActivities(deps),
     ...createEvaluationActivities(deps),
     ...createDeploymentActivities(deps),
+    ...createRelayCoreActivities(deps),
   };
 }
 

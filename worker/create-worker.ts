@@ -1,9 +1,20 @@
 import type { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Sequelize } from 'sequelize';
-import { createActivities, createTrainingWorkerActivities } from '../activities';
+import { createActivities, createTrainingWorkerActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../config/env';
 import { detectGpuCount, GpuSlots } from './gpu-slots';
+
+/** The main queue's activity dependencies, from the configuration. */
+export function activityDeps(sequelize: Sequelize, config: Config): ActivityDeps {
+  return {
+    sequelize,
+    modelStoragePath: config.modelStoragePath,
+    datasetsDir: config.training.datasetsDir,
+    relaycoreUrl: config.relaycoreUrl,
+    serviceUrl: `http://localhost:${config.port}`,
+  };
+}
 
 export interface CreateWorkersOptions {
   connection: NativeConnection;
@@ -30,7 +41,7 @@ export async function createWorkers({ connection, temporal, sequelize, config, w
         namespace,
         taskQueue,
         ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-        activities: createActivities({ sequelize, modelStoragePath: config.modelStoragePath, datasetsDir: config.training.datasetsDir }),
+        activities: createActivities(activityDeps(sequelize, config)),
         // Lets in-flight activities finish (and record their results) before the process exits.
         shutdownGraceTime: '10 seconds',
       }),

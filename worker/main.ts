@@ -3,7 +3,8 @@ import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } f
 import { loadConfigOrExit } from '../config/load';
 import { createDatabase } from '../db/connection';
 import { assertSchemaCurrent } from '../migrations/umzug';
-import { createWorkers } from './create-worker';
+import { createRelayCoreActivities } from '../activities/relaycore';
+import { activityDeps, createWorkers } from './create-worker';
 
 /** `npm run worker`: runs workflows and activities until SIGINT/SIGTERM, then drains and exits. */
 async function main(): Promise<void> {
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   console.log(
     `worker: polling ${workers.map((w) => `"${w.options.taskQueue}"`).join(' and ')} on ${config.temporal.address}; metrics on :${config.workerMetricsPort}/metrics`,
   );
+  if (config.relaycoreUrl && config.workerQueues !== 'training') void registerWithRelayCore(createRelayCoreActivities(activityDeps(sequelize, config)));
   // run() resolves after the Runtime's signal handlers (SIGINT/SIGTERM) have drained the workers.
   try {
     await Promise.all(workers.map((w) => w.run()));
@@ -33,6 +35,21 @@ async function main(): Promise<void> {
     await clientConnection.close();
     await connection.close();
     await sequelize.close();
+  }
+}
+
+/** Announces NeuroWeaver to RelayCore (seed 000), retrying in the background until it is accepted. */
+async function registerWithRelayCore(relay: ReturnType<typeof createRelayCoreActivities>): Promise<void> {
+  for (let delayMs = 1_000; ; delayMs = Math.min(delayMs * 2, 60_000)) {
+    try {
+      const { status } = await relay.registerWithRelayCore();
+      console.log(`worker: registered with RelayCore (${status})`);
+      return;
+    } catch (err) {
+      console.warn(`worker: RelayCore registration failed (${(err as Error).message}); retrying in ${delayMs / 1000} s`);
+      if ((err as { nonRetryable?: boolean }).nonRetryable) return;
+      await new Promise((r) => setTimeout(r, delayMs).unref());
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FailureType } from './failures';
+import { FailureType, RELAYCORE_RETRY } from './failures';
 import { NwStage } from './search-attributes';
 import type { Decision, DeploymentStage, DeploymentStatusView, DeployModelInput, DeployModelResult, StepAnalysis } from './deployment-types';
 
@@ -44,6 +44,12 @@ const staging = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: [FailureType.ModelNotFound, FailureType.ModelStagingFailed] },
 });
 
+const relay = proxyActivities<Activities>({
+  // Above the connector's own 10 s call timeout; an outage is retried for as long as it takes.
+  startToCloseTimeout: '30 seconds',
+  retry: RELAYCORE_RETRY,
+});
+
 export async function deployModel(input: DeployModelInput): Promise<DeployModelResult> {
   const state: DeploymentStatusView = { stage: 'staging', step: null, weight: 0, decisions: [], awaitingApprovalUntil: null };
   let abortRequest: AbortRequest | undefined;
@@ -70,6 +76,10 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
   );
 
   const { deploymentId, specialization } = input;
+  // RelayCore deliveries run beside the rollout (an outage must not stall it) and the workflow
+  // ends only once every one has been delivered. Keys: workflow run + step, stable across retries.
+  const deliveries: Promise<unknown>[] = [];
+  const keyFor = (step: string) => `${workflowInfo().workflowId}:${workflowInfo().runId}:${step}`;
   const enter = (stage: DeploymentStage) => {
     state.stage = stage;
     upsertSearchAttributes([{ key: NwStage, value: stage }]);
@@ -85,6 +95,7 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     enter(outcome === 'rolled_back' ? 'rolled-back' : outcome);
     await decide({ key: outcome, kind: outcome === 'rolled_back' ? 'rolled-back' : outcome, message: reason });
     await steps.finishDeployment({ deploymentId, status: outcome, reason });
+    await Promise.all(deliveries);
     return { deploymentId, outcome, reason, decisions: state.decisions };
   };
 
@@ -121,6 +132,13 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     }
     if (abortRequest || !analysis) break;
     await decide({ key: `step-${step}-analysis`, kind: 'step-analysis', step, weight, analysis, message: `${analysis.passed ? 'passed' : 'failed'}: ${analysis.reason}` });
+    deliveries.push(
+      relay.reportModelPerformance({
+        modelId: input.modelId,
+        metrics: { specialization, deploymentId, step, weight, requests: analysis.requests, errorRate: analysis.errorRate, p95LatencyMs: analysis.p95LatencyMs, probeAccuracy: analysis.probeAccuracy, passed: analysis.passed },
+        idempotencyKey: keyFor(`step-${step}-performance`),
+      }),
+    );
     if (!analysis.passed) return end('rolled_back', `step ${step} (${weight}%) failed: ${analysis.reason}`);
   }
   if (abortRequest) return end('aborted', `aborted by ${abortRequest.by}: ${abortRequest.reason}`);
@@ -147,5 +165,10 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
   enter('promoted');
   const reason = `promoted ${staged.modelName} v${staged.version}${backupDeploymentId ? `; previous stable ${backupDeploymentId} kept as backup` : ''}`;
   await decide({ key: 'promoted', kind: 'promoted', message: reason });
+  deliveries.push(
+    relay.notifyModelDeployed({ modelId: input.modelId, specialization, deploymentId, version: staged.version, idempotencyKey: keyFor('deployed') }),
+    relay.updateRelayCoreRoute({ specialization, modelId: input.modelId, reason: `deployment ${deploymentId} promoted`, idempotencyKey: keyFor('route') }),
+  );
+  await Promise.all(deliveries);
   return { deploymentId, outcome: 'promoted', reason, decisions: state.decisions };
 }

@@ -1,5 +1,6 @@
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { RELAYCORE_RETRY } from './failures';
 import { NwStage } from './search-attributes';
 
 export interface RollbackDeploymentInput {
@@ -16,11 +17,15 @@ export interface RollbackDeploymentResult {
 }
 
 const steps = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
+const relay = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: RELAYCORE_RETRY });
 
 /** Puts a promoted deployment's backup back as stable. Runs under `deployment-<specialization>`, so never beside a rollout. */
 export async function rollbackDeployment(input: RollbackDeploymentInput): Promise<RollbackDeploymentResult> {
   upsertSearchAttributes([{ key: NwStage, value: 'rolling-back' }]);
-  const { restoredDeploymentId } = await steps.restoreBackup({ specialization: input.specialization, deploymentId: input.deploymentId, reason: `rolled back by ${input.requestedBy}: ${input.reason}` });
+  const { restoredDeploymentId, restoredModelId } = await steps.restoreBackup({ specialization: input.specialization, deploymentId: input.deploymentId, reason: `rolled back by ${input.requestedBy}: ${input.reason}` });
+  if (restoredModelId) {
+    await relay.updateRelayCoreRoute({ specialization: input.specialization, modelId: restoredModelId, reason: `rollback of deployment ${input.deploymentId}: ${input.reason}`, idempotencyKey: `${workflowInfo().workflowId}:${workflowInfo().runId}:route` });
+  }
   upsertSearchAttributes([{ key: NwStage, value: 'rolled-back' }]);
   return { restoredDeploymentId, reason: input.reason };
 }

@@ -95,7 +95,7 @@ export function createDeploymentActivities({ sequelize, modelStoragePath, datase
     },
 
     /** A promoted deployment steps down: its backup serves again (idempotent). */
-    async restoreBackup(p: { specialization: string; deploymentId: string; reason: string }): Promise<{ restoredDeploymentId: string | null }> {
+    async restoreBackup(p: { specialization: string; deploymentId: string; reason: string }): Promise<{ restoredDeploymentId: string | null; restoredModelId: string | null }> {
       return sequelize.transaction(async (transaction) => {
         const routing = await Routing.findByPk(p.specialization, { transaction, lock: transaction.LOCK.UPDATE });
         if (routing?.stableDeploymentId === p.deploymentId) {
@@ -103,7 +103,8 @@ export function createDeploymentActivities({ sequelize, modelStoragePath, datase
           if (routing.stableDeploymentId) await Deployment.update({ status: 'promoted' }, { where: { id: routing.stableDeploymentId }, transaction });
         }
         await Deployment.update({ status: 'rolled_back', reason: p.reason }, { where: { id: p.deploymentId }, transaction });
-        return { restoredDeploymentId: routing?.stableDeploymentId ?? null };
+        const restored = routing?.stableDeploymentId ? await Deployment.findByPk(routing.stableDeploymentId, { transaction }) : null;
+        return { restoredDeploymentId: restored?.id ?? null, restoredModelId: restored?.modelId ?? null };
       });
     },
 

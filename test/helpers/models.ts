@@ -1,0 +1,47 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ModelRecord } from '../../db/models';
+import { uniqueName } from './env';
+import { REPO_DATASETS } from './training';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+let trained: string | undefined;
+
+/** A real classifier trained once per test file by the builtin trainer on the shipped dataset. */
+function trainedArtifactDir(): string {
+  if (trained) return trained;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-model-'));
+  const job = { jobId: 'fixture', datasetDir: path.join(REPO_DATASETS, 'automotive-queries'), outputDir: path.join(dir, 'out'), checkpointDir: path.join(dir, 'ckpt'), labelField: 'specialization', hyperparameters: { epochs: 3 } };
+  fs.writeFileSync(path.join(dir, 'job.json'), JSON.stringify(job));
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'trainers/builtin/main.ts'), path.join(dir, 'job.json')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  trained = path.join(dir, 'out');
+  return trained;
+}
+
+/** Registers a servable model (artifact + manifest copied into storage); `broken` writes garbage instead. */
+export async function registerServableModel(storagePath: string, specialization: string, { broken = false } = {}): Promise<ModelRecord> {
+  const name = uniqueName('served');
+  const relative = path.join(name, '1');
+  const dir = path.join(storagePath, relative);
+  fs.mkdirSync(dir, { recursive: true });
+  if (broken) {
+    fs.writeFileSync(path.join(dir, 'model.onnx'), 'not an onnx model');
+    fs.copyFileSync(path.join(trainedArtifactDir(), 'manifest.json'), path.join(dir, 'manifest.json'));
+  } else {
+    for (const f of ['model.onnx', 'manifest.json']) fs.copyFileSync(path.join(trainedArtifactDir(), f), path.join(dir, f));
+  }
+  return ModelRecord.create({
+    name,
+    description: null,
+    specialization,
+    baseModel: 'hashed-ngrams-softmax',
+    version: '1',
+    modelPath: path.join(relative, 'model.onnx'),
+    config: { manifestPath: path.join(relative, 'manifest.json'), dataset: 'automotive-queries' },
+    performanceMetrics: null,
+    deploymentConfig: null,
+    createdBy: 'test',
+  });
+}
