@@ -7,20 +7,28 @@ import { authenticate } from './auth/middleware';
 import type { ApiDeps, AppEnv } from './deps';
 import { ApiError, createErrorHandler, errorBody } from './errors';
 import { createHealthChecks } from './health';
+import { InferenceService } from './inference/service';
 import { createApiMetrics, httpMetrics } from './metrics';
 import { RequestStats } from './request-stats';
 import { createAuthRoutes } from './routes/auth';
+import { createFaultRoutes } from './routes/faults';
 import { createHealthRoutes } from './routes/health';
+import { createInferenceRoutes } from './routes/inference';
 import { createMetricsRoutes } from './routes/metrics';
+import { createDeploymentRoutes } from './routes/deployments';
 import { createModelRoutes } from './routes/models';
 import { createTrainingRoutes } from './routes/training';
 import { validationHook } from './validation';
 
-/** The whole HTTP API as a Hono app; main.ts serves it, tests call `app.request()` on it. */
+/**
+ * The whole HTTP API as a Hono app; main.ts serves it, tests call `app.request()` on it.
+ * `close()` stops what inference started (routing poll, threads) and writes its last metrics.
+ */
 export function createApp(deps: ApiDeps) {
   const { config, logger } = deps;
   const metrics = createApiMetrics();
   const stats = new RequestStats();
+  const inference = new InferenceService({ config, logger, sequelize: deps.sequelize, registry: metrics.registry });
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.onError(createErrorHandler(logger));
@@ -48,11 +56,15 @@ export function createApp(deps: ApiDeps) {
       secret: deps.jwtSecret,
       verifyWithAutomatrix: config.automatrixAuthUrl ? createAutomatrixVerifier(config.automatrixAuthUrl) : undefined,
       onFailure: (status) => metrics.authFailures.inc({ status_code: String(status) }),
+      readOnlyPosts: [/^\/api\/v1\/inference\/[^/]+$/],
     }),
   );
   api.route('/', createModelRoutes(deps));
   api.route('/', createTrainingRoutes(deps));
+  api.route('/', createDeploymentRoutes(deps));
   api.route('/', createAuthRoutes());
+  api.route('/', createInferenceRoutes(inference));
+  if (config.faultsEnabled) api.route('/', createFaultRoutes({ faults: inference.faults, sequelize: deps.sequelize }));
   app.route('/api/v1', api);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
@@ -66,5 +78,5 @@ export function createApp(deps: ApiDeps) {
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
 
-  return { app, metrics, stats };
+  return { app, metrics, stats, inference, close: () => inference.close() };
 }

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const sequelize = createDatabase({ url: config.databaseUrl, poolMax: config.embeddedDatabase ? 4 : 10 });
   await assertSchemaCurrent(sequelize);
   const { connection, client: temporal } = createTemporalClient(config);
-  const { app } = createApp({ config, jwtSecret: resolveJwtSecret(config), sequelize, temporal, logger });
+  const { app, close: closeApp } = createApp({ config, jwtSecret: resolveJwtSecret(config), sequelize, temporal, logger });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, (info) =>
     logger.info(`api: listening on http://localhost:${info.port} (docs at /docs)`),
   );
@@ -25,12 +25,14 @@ async function main(): Promise<void> {
     closing = true;
     logger.info(`api: ${signal}, closing`);
     server.close(async () => {
+      // Inference: stop the routing poll and the threads, write the last performance metrics.
+      await closeApp().catch((err: Error) => logger.error({ err: err.message }, 'api: closing inference failed'));
       await connection.close();
       await sequelize.close();
       process.exit(0);
     });
-    // Keep-alive sockets would hold close() open; stop waiting after a grace period.
-    setTimeout(() => process.exit(0), 5_000).unref();
+    // Keep-alive sockets would hold close() open; stop waiting after a grace period (metrics still written).
+    setTimeout(() => void closeApp().catch(() => undefined).finally(() => process.exit(0)), 5_000).unref();
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -62,6 +62,7 @@ export const envSchema = z.object({
   NW_PYTHON: z.string().min(1).default('python3'),
   NW_TRAINER_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(600_000).default(10_000),
   NW_WORKER_QUEUES: z.enum(['all', 'main', 'training']).default('all'),
+  NW_INFERENCE_THREADS: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1).max(32).default(2),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -107,6 +108,8 @@ export interface Config {
     trainerGraceMs: number;
   };
   workerQueues: 'all' | 'main' | 'training';
+  /** NW_INFERENCE_THREADS: worker threads serving inference in the API process, each with its own sessions. */
+  inferenceThreads: number;
   logLevel: RawEnv['LOG_LEVEL'];
 }
 
@@ -179,6 +182,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       trainerGraceMs: raw.NW_TRAINER_GRACE_MS,
     },
     workerQueues: raw.NW_WORKER_QUEUES,
+    inferenceThreads: raw.NW_INFERENCE_THREADS,
     logLevel: raw.LOG_LEVEL,
   };
 }

@@ -12,6 +12,8 @@ export interface AuthOptions {
   verifyWithAutomatrix?: (token: string) => Promise<boolean>;
   /** Called once per rejected request (metrics: AuthenticationFailureSpike). */
   onFailure?: (status: 401 | 403) => void;
+  /** POST routes that change nothing (inference), matched against the full path: they need only `read`. */
+  readOnlyPosts?: RegExp[];
 }
 
 const unauthorized = (message: string) =>
@@ -20,8 +22,11 @@ const unauthorized = (message: string) =>
 /** Reads methods need `read`, everything else `write`; admin routes add `requireLevel('admin')`. */
 const levelForMethod = (method: string): AccessLevel => (method === 'GET' || method === 'HEAD' ? 'read' : 'write');
 
+const levelFor = (method: string, path: string, readOnlyPosts: RegExp[]): AccessLevel =>
+  method === 'POST' && readOnlyPosts.some((pattern) => pattern.test(path)) ? 'read' : levelForMethod(method);
+
 /** 401 for a missing, invalid, expired or revoked token; 403 for no neuroweaver access or too low a level. */
-export function authenticate({ secret, verifyWithAutomatrix, onFailure }: AuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
+export function authenticate({ secret, verifyWithAutomatrix, onFailure, readOnlyPosts = [] }: AuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async function authenticateRequest(c, next) {
     try {
       const header = c.req.header('authorization');
@@ -42,7 +47,7 @@ export function authenticate({ secret, verifyWithAutomatrix, onFailure }: AuthOp
       if (verifyWithAutomatrix && !(await verifyWithAutomatrix(match[1]))) {
         throw unauthorized('token rejected by AutoMatrix');
       }
-      const need = levelForMethod(c.req.method);
+      const need = levelFor(c.req.method, c.req.path, readOnlyPosts);
       if (!levelAtLeast(principal.level, need)) throw new ApiError(403, 'forbidden', `this action needs ${need} access`);
       c.set('principal', principal);
     } catch (err) {

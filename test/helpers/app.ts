@@ -9,7 +9,7 @@ export async function createTestApp(overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
   const sequelize = createDatabase({ url: config.databaseUrl, poolMax: 4 });
   const { connection, client: temporal } = createTemporalClient(config);
-  const { app, metrics } = createApp({ config, jwtSecret: TEST_JWT_SECRET, sequelize, temporal, logger: createLogger('test', 'silent') });
+  const { app, metrics, close: closeApp } = createApp({ config, jwtSecret: TEST_JWT_SECRET, sequelize, temporal, logger: createLogger('test', 'silent') });
   return {
     app,
     metrics,
@@ -17,6 +17,7 @@ export async function createTestApp(overrides: Record<string, string> = {}) {
     sequelize,
     temporal,
     close: async () => {
+      await closeApp();
       await connection.close();
       await sequelize.close();
     },

@@ -1,0 +1,65 @@
+import type { Registry } from 'prom-client';
+import type { Sequelize } from 'sequelize';
+import type { Logger } from '../../config/logger';
+import { PerformanceMetricWriter } from './metric-writer';
+import { createInferenceMetrics } from './metrics';
+import type { Track } from './router';
+import { RollingWindows, type WindowStats } from './windows';
+
+export interface InferenceOutcome {
+  specialization: string;
+  deploymentId: string;
+  modelId: string;
+  track: Track;
+  requestId: string;
+  latencyMs: number;
+  ok: boolean;
+}
+
+/** The `performance_metrics` row type of one request; deployment analyses query exactly this. */
+export const INFERENCE_METRIC_TYPE = 'inference_latency_ms';
+
+/**
+ * Where every served request is counted, three ways: in-memory windows per deployment (for code in
+ * this process), Prometheus (for dashboards and alerts), and `performance_metrics` rows in batches
+ * (for the deployment analyses and watchdogs, which compute error rate and p95 in SQL).
+ */
+export class InferenceRecorder {
+  private readonly windows = new RollingWindows();
+  private readonly metrics;
+  private readonly writer: PerformanceMetricWriter;
+  private recorded = 0;
+
+  constructor(deps: { registry: Registry; sequelize: Sequelize; logger: Logger }) {
+    this.metrics = createInferenceMetrics(deps.registry);
+    this.writer = new PerformanceMetricWriter({ sequelize: deps.sequelize, logger: deps.logger });
+  }
+
+  record(o: InferenceOutcome): void {
+    this.windows.record(o.deploymentId, o.latencyMs, o.ok);
+    if (++this.recorded % 1_000 === 0) this.windows.prune();
+    this.metrics.inferences.inc({ model_id: o.modelId, specialization: o.specialization, status: o.ok ? 'success' : 'error' });
+    this.metrics.duration.observe({ model_id: o.modelId, specialization: o.specialization }, o.latencyMs / 1_000);
+    this.writer.push({
+      modelId: o.modelId,
+      deploymentId: o.deploymentId,
+      metricType: INFERENCE_METRIC_TYPE,
+      metricValue: o.latencyMs,
+      timestamp: new Date(),
+      metadata: { ok: o.ok, specialization: o.specialization, requestId: o.requestId, track: o.track },
+    });
+  }
+
+  getWindowStats(deploymentId: string, windowSeconds: number): WindowStats {
+    return this.windows.getWindowStats(deploymentId, windowSeconds);
+  }
+
+  /** Writes the rows buffered so far (tests call this instead of waiting for the next batch). */
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  close(): Promise<void> {
+    return this.writer.close();
+  }
+}

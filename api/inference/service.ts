@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Registry } from 'prom-client';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Config } from '../../config/env';
+import type { Logger } from '../../config/logger';
+import { ApiError } from '../errors';
+import { FaultRegistry } from './faults';
+import { InferencePool, PoolBusy } from './pool';
+import { InferenceRecorder } from './recorder';
+import { InferenceRouter, type Target, type Track } from './router';
+import type { WindowStats } from './windows';
+
+export interface InferenceResult {
+  modelId: string;
+  modelName: string;
+  version: string;
+  output: { label: string; scores: Record<string, number> };
+  latencyMs: number;
+  requestId: string;
+  deploymentId: string;
+  track: Track;
+}
+
+export interface InferenceDeps {
+  config: Config;
+  sequelize: Sequelize;
+  logger: Logger;
+  /** The app's Prometheus registry. */
+  registry: Registry;
+}
+
+/** A failure of the model itself (or an injected one): 502, recorded as ok=false. */
+class ModelError extends Error {}
+
+const modelError = (target: Target, reason: string) =>
+  new ApiError(502, 'model_error', `model ${target.handle.model.modelName} ${target.handle.model.version} failed: ${reason}`, {
+    modelId: target.handle.model.modelId,
+    deploymentId: target.deploymentId,
+    track: target.track,
+  });
+
+/**
+ * Inference serving: the routing table picks a deployment, a pool thread runs its model, and every
+ * request is recorded. Nothing starts until the first request (or `start()`): an API that serves
+ * no inference runs no threads and no poll.
+ */
+export class InferenceService {
+  readonly pool: InferencePool;
+  readonly router: InferenceRouter;
+  readonly faults = new FaultRegistry();
+  private readonly recorder: InferenceRecorder;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly deps: InferenceDeps) {
+    this.pool = new InferencePool({ size: deps.config.inferenceThreads, logger: deps.logger });
+    this.router = new InferenceRouter({ sequelize: deps.sequelize, pool: this.pool, modelStoragePath: deps.config.modelStoragePath, logger: deps.logger });
+    this.recorder = new InferenceRecorder(deps);
+  }
+
+  start(): Promise<void> {
+    return this.router.start();
+  }
+
+  async infer(specialization: string, input: string, requestId: string): Promise<InferenceResult> {
+    await this.router.start();
+    const target = this.router.pick(specialization);
+    if (!target) throw await this.nothingServes(specialization);
+    const { handle, deploymentId, track } = target;
+    const { model } = handle;
+    handle.acquire();
+    const started = performance.now();
+    const elapsed = () => Math.round((performance.now() - started) * 1_000) / 1_000;
+    let latencyMs: number | undefined;
+    let ok = false;
+    let recorded = true;
+    try {
+      const fault = this.faults.get(model.modelId);
+      if (fault?.latencyMs) await sleep(fault.latencyMs);
+      if (fault && Math.random() < fault.errorRate) throw new ModelError('injected fault');
+      const { labels } = await handle.ready.catch((err: Error) => {
+        throw new ModelError('it could not be loaded', { cause: err });
+      });
+      const probabilities = await this.pool.run(model.modelId, input);
+      latencyMs = elapsed();
+      ok = true;
+      return { ...model, output: toOutput(labels, probabilities), latencyMs, requestId, deploymentId, track };
+    } catch (err) {
+      if (err instanceof PoolBusy) {
+        // Overload (or shutdown) is not the model's fault: answered 503, not held against the deployment.
+        recorded = false;
+        throw new ApiError(503, 'unavailable', `${err.message}; try again shortly`, undefined, { 'Retry-After': '1' });
+      }
+      if (err instanceof ModelError) {
+        if (err.cause) this.deps.logger.warn({ modelId: model.modelId, err: (err.cause as Error).message }, 'inference: model not loaded');
+        throw modelError(target, err.message);
+      }
+      this.deps.logger.warn({ modelId: model.modelId, err: (err as Error).message }, 'inference: model run failed');
+      throw modelError(target, 'inference error');
+    } finally {
+      handle.release();
+      if (recorded) this.recorder.record({ specialization, deploymentId, modelId: model.modelId, track, requestId, latencyMs: latencyMs ?? elapsed(), ok });
+    }
+  }
+
+  /** Requests, errors and latency percentiles of one deployment over the last `windowSeconds`, in this process. */
+  getWindowStats(deploymentId: string, windowSeconds: number): WindowStats {
+    return this.recorder.getWindowStats(deploymentId, windowSeconds);
+  }
+
+  /** Writes the buffered performance_metrics rows now. */
+  flushMetrics(): Promise<void> {
+    return this.recorder.flush();
+  }
+
+  /** Stops the poll, releases the sessions and threads, and writes the last metrics; idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.router.close();
+      await this.pool.close();
+      await this.recorder.close();
+    })();
+    return this.closing;
+  }
+
+  /** 503 when the specialization is known (routing row or a registered model) but nothing serves it; 404 otherwise. */
+  private async nothingServes(specialization: string): Promise<ApiError> {
+    const known =
+      this.router.hasRoutingRow(specialization) ||
+      (await this.deps.sequelize.query('SELECT 1 FROM models WHERE specialization = $1 LIMIT 1', { bind: [specialization], type: QueryTypes.SELECT })).length > 0;
+    if (!known) return new ApiError(404, 'not_found', `no model has specialization ${specialization}`);
+    return new ApiError(503, 'unavailable', `no deployment serves ${specialization}; try again shortly`, undefined, { 'Retry-After': '5' });
+  }
+}
+
+function toOutput(labels: string[], probabilities: Float32Array): InferenceResult['output'] {
+  let best = 0;
+  const scores: Record<string, number> = {};
+  labels.forEach((label, i) => {
+    scores[label] = probabilities[i];
+    if (probabilities[i] > probabilities[best]) best = i;
+  });
+  return { label: labels[best], scores };
+}

@@ -1,0 +1,66 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { requireLevel } from '../auth/middleware';
+import type { AppEnv } from '../deps';
+import { notFound } from '../errors';
+import type { FaultRegistry } from '../inference/faults';
+import { authErrors, jsonBody, jsonResponse, notFoundError } from '../schemas/common';
+import { FaultList, FaultRequest, FaultSchema, ModelIdParam } from '../schemas/inference';
+
+const security = [{ bearerAuth: [] }];
+const tags = ['admin'];
+const adminOnly = requireLevel('admin');
+
+const createFaultRoute = createRoute({
+  method: 'post',
+  path: '/admin/faults',
+  tags,
+  summary: "Inject a fault into a model's inference (NW_ENABLE_FAULTS=1 only)",
+  description: 'Adds latency and/or fails a fraction of requests (502 model_error, recorded ok=false) until ttl runs out. Replaces the model\'s previous fault. In this API process only.',
+  security,
+  middleware: [adminOnly] as const,
+  request: { body: jsonBody(FaultRequest) },
+  responses: { 201: jsonResponse(FaultSchema, 'The fault, now active'), ...authErrors, ...notFoundError },
+});
+
+const listFaultsRoute = createRoute({
+  method: 'get',
+  path: '/admin/faults',
+  tags,
+  summary: 'Active faults',
+  security,
+  middleware: [adminOnly] as const,
+  responses: { 200: jsonResponse(FaultList, 'Active faults'), ...authErrors },
+});
+
+const deleteFaultRoute = createRoute({
+  method: 'delete',
+  path: '/admin/faults/{modelId}',
+  tags,
+  summary: "Lift a model's fault",
+  security,
+  middleware: [adminOnly] as const,
+  request: { params: ModelIdParam },
+  responses: { 204: { description: 'Lifted' }, ...authErrors, ...notFoundError },
+});
+
+/** Mounted only when faults are enabled: otherwise these paths answer 404 like any unknown route. */
+export function createFaultRoutes({ faults, sequelize }: { faults: FaultRegistry; sequelize: Sequelize }) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(createFaultRoute, async (c) => {
+    const body = c.req.valid('json');
+    const [model] = await sequelize.query('SELECT 1 FROM models WHERE id = $1', { bind: [body.modelId], type: QueryTypes.SELECT });
+    if (!model) throw notFound('model');
+    return c.json(faults.set(body, c.get('principal').sub), 201);
+  });
+
+  app.openapi(listFaultsRoute, (c) => c.json({ items: faults.list() }, 200));
+
+  app.openapi(deleteFaultRoute, (c) => {
+    if (!faults.delete(c.req.valid('param').modelId)) throw notFound('fault');
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../deps';
+import type { InferenceService } from '../inference/service';
+import { ErrorSchema, authErrors, jsonBody, jsonResponse, notFoundError, tooLargeError } from '../schemas/common';
+import { InferenceRequest, InferenceResultSchema, RequestIdHeader, SpecializationParam } from '../schemas/inference';
+
+const errorResponse = (description: string) => jsonResponse(ErrorSchema, description);
+
+const inferRoute = createRoute({
+  method: 'post',
+  path: '/inference/{specialization}',
+  tags: ['inference'],
+  summary: 'Classify one input with the model the routing table serves for the specialization',
+  description:
+    'Needs only read access. The canary answers with probability canaryWeight/100, the stable deployment otherwise; ' +
+    'routing changes are served within a second. Every request is recorded (Prometheus, performance_metrics).',
+  security: [{ bearerAuth: [] }],
+  request: { params: SpecializationParam, headers: RequestIdHeader, body: jsonBody(InferenceRequest) },
+  responses: {
+    200: jsonResponse(InferenceResultSchema, 'The model output'),
+    ...authErrors,
+    ...notFoundError,
+    ...tooLargeError,
+    502: errorResponse('The model failed (model_error)'),
+    503: errorResponse('Nothing is deployed for the specialization, inference is at capacity, or a dependency is down (Retry-After)'),
+  },
+});
+
+export function createInferenceRoutes(inference: InferenceService) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(inferRoute, async (c) => {
+    const { specialization } = c.req.valid('param');
+    const requestId = c.req.valid('header')['x-request-id'] ?? randomUUID();
+    c.header('x-request-id', requestId);
+    const result = await inference.infer(specialization, c.req.valid('json').input, requestId);
+    return c.json(result, 200);
+  });
+  return app;
+}

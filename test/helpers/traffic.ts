@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TestApp } from './app';
+import { REPO_DATASETS } from './training';
+
+export interface TrafficReport {
+  total: number;
+  byStatus: Record<number, number>;
+  byDeployment: Record<string, number>;
+  /** Failed requests (non-2xx) by the track that served them (from the error details, when known). */
+  failures: { status: number; track: string | null }[];
+}
+
+const texts = fs
+  .readFileSync(path.join(REPO_DATASETS, 'automotive-queries', 'holdout.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => (JSON.parse(l) as { text: string }).text);
+
+/**
+ * Steady inference traffic through the real API (`concurrency` requests in flight) until stop().
+ * Bounded: it stops by itself after `maxRequests`.
+ */
+export function startTraffic(t: TestApp, specialization: string, headers: Record<string, string>, { concurrency = 2, maxRequests = 20_000 } = {}) {
+  const report: TrafficReport = { total: 0, byStatus: {}, byDeployment: {}, failures: [] };
+  let stopped = false;
+  const loop = async (lane: number) => {
+    for (let i = lane; !stopped && report.total < maxRequests; i += concurrency) {
+      const res = await t.app.request(`/api/v1/inference/${specialization}`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: texts[i % texts.length] }),
+      });
+      const body = (await res.json()) as { deploymentId?: string; track?: string; error?: { details?: { track?: string } } };
+      report.total += 1;
+      report.byStatus[res.status] = (report.byStatus[res.status] ?? 0) + 1;
+      if (res.ok && body.deploymentId) report.byDeployment[body.deploymentId] = (report.byDeployment[body.deploymentId] ?? 0) + 1;
+      if (!res.ok) report.failures.push({ status: res.status, track: body.error?.details?.track ?? null });
+      if (res.status === 503) await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const lanes = Array.from({ length: concurrency }, (_, lane) => loop(lane));
+  return {
+    report,
+    stop: async () => {
+      stopped = true;
+      await Promise.all(lanes);
+      return report;
+    },
+  };
+}
