@@ -12,7 +12,7 @@ export const up: Migration = async ({ context: sql }) => {
       ADD COLUMN IF NOT EXISTS decisions JSONB NOT NULL DEFAULT '[]'::jsonb,
       ADD COLUMN IF NOT EXISTS reason TEXT,
       ADD COLUMN IF NOT EXISTS updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW();
-    CREATE UNIQUE INDEX IF NOT EXISTS idx_deployments_workflow_id ON deployments(workflow_id) WHERE workflow_id IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS idx_deployments_workflow_id ON deployments(workflow_id);
     CREATE INDEX IF NOT EXISTS idx_deployments_specialization ON deployments(specialization, created_at DESC);
     CREATE INDEX IF NOT EXISTS idx_performance_metrics_deployment_time ON performance_metrics(deployment_id, timestamp DESC);
   `);

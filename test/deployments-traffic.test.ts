@@ -1,0 +1,161 @@
+import { Deployment, Routing } from '../db/models';
+import type { DeployModelResult } from '../workflows/deploy-model';
+import { createTestApp, json, type TestApp } from './helpers/app';
+import { uniqueName } from './helpers/env';
+import { recordHistory } from './helpers/histories';
+import { registerServableModel } from './helpers/models';
+import { startRelayCoreEmulator, type RelayCoreEmulator } from './helpers/relaycore';
+import { bearer, tokenFor } from './helpers/tokens';
+import { startTraffic } from './helpers/traffic';
+import { withWorker } from './helpers/worker';
+
+interface Started {
+  deploymentId: string;
+  workflowId: string;
+}
+
+describe('deployModel under live inference traffic', () => {
+  jest.setTimeout(240_000);
+  let t: TestApp;
+  let relaycore: RelayCoreEmulator;
+  const writer = bearer(tokenFor('write', 'deployer'));
+  const admin = bearer(tokenFor('admin', 'operator'));
+  const reader = bearer(tokenFor('read', 'relaycore'));
+  const analysis = { windowSeconds: 2, minRequests: 5, maxWindows: 3, maxP95LatencyMs: 2_000 };
+
+  beforeAll(async () => {
+    relaycore = await startRelayCoreEmulator();
+    t = await createTestApp({ NW_ENABLE_FAULTS: '1', RELAYCORE_URL: relaycore.url });
+  });
+  afterAll(async () => {
+    await t.close();
+    await relaycore.close();
+  });
+
+  const deploy = async (modelId: string, body: object): Promise<Started> => {
+    const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json(body, writer));
+    expect(res.status).toBe(202);
+    return (await res.json()) as Started;
+  };
+  const result = async (s: Started) => {
+    const r = (await t.temporal.workflow.getHandle(s.workflowId).result()) as DeployModelResult;
+    if (process.env.DEBUG_DEPLOY) console.log('DEPLOY', s.deploymentId, r.outcome, r.reason);
+    return r;
+  };
+  const delivered = (path: string) => relaycore.calls.filter((c) => c.path === path && !c.duplicate && c.status !== null && c.status < 300);
+
+  it('promotes a good model step by step, rolls back a failing one at its first step, and keeps RelayCore told', async () => {
+    const specialization = uniqueName('spec');
+    const first = await registerServableModel(t.config.modelStoragePath, specialization);
+    const second = await registerServableModel(t.config.modelStoragePath, specialization);
+    const faulty = await registerServableModel(t.config.modelStoragePath, specialization);
+
+    await withWorker(t.config, t.sequelize, async () => {
+      // First model: nothing to compare with, one step at 100 %, traffic from the start.
+      const traffic = startTraffic(t, specialization, reader);
+      const one = await deploy(first.id, { specialization, analysis });
+      expect((await result(one)).outcome).toBe('promoted');
+
+      // Second model through every step while the first serves.
+      const two = await deploy(second.id, { specialization, steps: [20, 60, 100], analysis });
+      const promoted = await result(two);
+      await recordHistory(t.temporal.workflow.getHandle(two.workflowId), 'deployment-promoted');
+      expect(promoted.outcome).toBe('promoted');
+      expect(promoted.decisions.filter((d) => d.kind === 'step-analysis').map((d) => [d.weight, d.analysis!.passed])).toEqual([[20, true], [60, true], [100, true]]);
+      expect(await Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: two.deploymentId, backupDeploymentId: one.deploymentId, canaryDeploymentId: null });
+      const view = (await (await t.app.request(`/api/v1/deployments/${two.deploymentId}`, { headers: writer })).json()) as { status: string; decisions: { analysis?: { requests: number } }[] };
+      expect(view.status).toBe('promoted');
+      expect(view.decisions.filter((d) => d.analysis).every((d) => d.analysis!.requests >= 5)).toBe(true);
+
+      // Inference answers from the promoted model.
+      const answer = await t.app.request(`/api/v1/inference/${specialization}`, json({ input: 'I need new brake pads for a 2019 Civic' }, reader));
+      expect(((await answer.json()) as { modelId: string }).modelId).toBe(second.id);
+
+      // A failing model: every request to it errors; it is rolled back at the first step.
+      const fault = await t.app.request('/api/v1/admin/faults', json({ modelId: faulty.id, errorRate: 1, ttl: 600 }, admin));
+      expect(fault.status).toBe(201);
+      const before = { ...traffic.report.byStatus };
+      // Earlier failures are the 503s of the first seconds, before anything was deployed.
+      const failuresBefore = traffic.report.failures.length;
+      const three = await deploy(faulty.id, { specialization, steps: [10, 50, 100], analysis });
+      const rolledBack = await result(three);
+      await recordHistory(t.temporal.workflow.getHandle(three.workflowId), 'deployment-rolled-back-errors');
+      expect(rolledBack.outcome).toBe('rolled_back');
+      expect(rolledBack.reason).toMatch(/^step 1 \(10%\) failed: error rate 100\.0% > 5\.0%/);
+      const report = await traffic.stop();
+      // Only the canary's share failed: every failed request was served by the canary track.
+      const failures = report.failures.slice(failuresBefore);
+      expect(failures.length).toBeGreaterThan(0);
+      expect(failures.every((f) => f.status === 502 && f.track === 'canary')).toBe(true);
+      expect((report.byStatus[200] ?? 0) - (before[200] ?? 0)).toBeGreaterThan(failures.length);
+      expect(report.failures.slice(0, failuresBefore).every((f) => f.status === 503)).toBe(true);
+      expect(await Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: two.deploymentId, canaryDeploymentId: null, canaryWeight: 0 });
+      expect((await Deployment.findByPk(three.deploymentId))!.status).toBe('rolled_back');
+    });
+
+    // RelayCore heard of each promotion exactly once (deployed + route), never of the rollback.
+    expect(delivered(`/api/models/${first.id}/deployed`)).toHaveLength(1);
+    expect(delivered(`/api/models/${second.id}/deployed`)).toHaveLength(1);
+    expect(delivered(`/api/routes/${specialization}`).map((c) => (c.body as { modelId: string }).modelId)).toEqual([first.id, second.id]);
+    expect(delivered(`/api/models/${faulty.id}/deployed`)).toHaveLength(0);
+    expect(delivered(`/api/models/${faulty.id}/performance`).length).toBe(1);
+    expect(relaycore.calls.every((c) => /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/.test(c.headers.traceparent ?? ''))).toBe(true);
+  });
+
+  it('waits for approval; promotes when approved, rolls back when the deadline passes', async () => {
+    const specialization = uniqueName('spec');
+    const models = await Promise.all([1, 2, 3].map(() => registerServableModel(t.config.modelStoragePath, specialization)));
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      try {
+        await result(await deploy(models[0].id, { specialization, analysis }));
+        const gated = await deploy(models[1].id, { specialization, steps: [50, 100], analysis, requireApproval: true, approvalTimeoutSeconds: 600 });
+        for (let i = 0; i < 100 && !(await Deployment.findByPk(gated.deploymentId)); i++) await new Promise((r) => setTimeout(r, 50));
+        // Approving too early is refused by the workflow's validator.
+        const early = await t.app.request(`/api/v1/deployments/${gated.deploymentId}/approve`, json({}, writer));
+        expect(early.status).toBe(409);
+        for (let i = 0; i < 300; i++) {
+          const live = ((await (await t.app.request(`/api/v1/deployments/${gated.deploymentId}`, { headers: writer })).json()) as { live: { stage: string } | null }).live;
+          if (live?.stage === 'awaiting-approval') break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        const approve = await t.app.request(`/api/v1/deployments/${gated.deploymentId}/approve`, json({ comment: 'looks good' }, writer));
+        expect(approve.status).toBe(200);
+        const approved = await result(gated);
+        expect(approved.outcome).toBe('promoted');
+        expect(approved.decisions.find((d) => d.kind === 'approval')!.message).toBe('approved by deployer: looks good');
+
+        const timed = await deploy(models[2].id, { specialization, steps: [100], analysis, requireApproval: true, approvalTimeoutSeconds: 2, onApprovalTimeout: 'rollback' });
+        const expired = await result(timed);
+        await recordHistory(t.temporal.workflow.getHandle(timed.workflowId), 'deployment-approval-timeout');
+        expect(expired).toMatchObject({ outcome: 'rolled_back', reason: 'approval deadline passed (2 s)' });
+        expect((await Routing.findByPk(specialization))!.stableDeploymentId).toBe(gated.deploymentId);
+      } finally {
+        await traffic.stop();
+      }
+    });
+  });
+
+  it('delivers the RelayCore calls of a promotion once RelayCore is back, without losing the rollout', async () => {
+    const specialization = uniqueName('spec');
+    const model = await registerServableModel(t.config.modelStoragePath, specialization);
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      try {
+        relaycore.setMode('down');
+        const started = await deploy(model.id, { specialization, analysis });
+        // The rollout goes on: traffic moves to the model while RelayCore is unreachable.
+        for (let i = 0; i < 200 && (await Routing.findByPk(specialization))?.stableDeploymentId !== started.deploymentId; i++) await new Promise((r) => setTimeout(r, 100));
+        expect((await Routing.findByPk(specialization))!.stableDeploymentId).toBe(started.deploymentId);
+        expect((await t.temporal.workflow.getHandle(started.workflowId).describe()).status.name).toBe('RUNNING');
+        relaycore.setMode('ok');
+        expect((await result(started)).outcome).toBe('promoted');
+      } finally {
+        relaycore.setMode('ok');
+        await traffic.stop();
+      }
+    });
+    expect(delivered(`/api/models/${model.id}/deployed`)).toHaveLength(1);
+    expect(delivered(`/api/routes/${specialization}`)).toHaveLength(1);
+  });
+});
