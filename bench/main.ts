@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { fmt } from './stats';
+import { benchInference } from './inference';
 import { benchPipeline } from './pipeline';
 import { benchTraining } from './training';
 
@@ -30,10 +31,11 @@ async function main(): Promise<void> {
   };
   const training = await benchTraining({ rounds });
   const pipeline = await benchPipeline({ rounds: Math.max(rounds, 5) });
+  const inference = await benchInference({ rounds });
   const date = new Date().toISOString().slice(0, 10);
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, machine, rounds, training, pipeline }, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, machine, rounds, training, pipeline, inference }, null, 2)}\n`);
   const table = [
     `Measured ${date} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, torch ${machine.torch}, onnxruntime-node ${machine.onnxruntimeNode}; median (min–max) of ${rounds} rounds.`,
     '',
@@ -46,6 +48,17 @@ async function main(): Promise<void> {
     `| POST → job running (dataset validated) | ${fmt(pipeline.postToRunning)} |`,
     `| POST → first trainer progress | ${fmt(pipeline.postToFirstProgress)} |`,
     `| POST → model registered | ${fmt(pipeline.postToCompleted)} |`,
+    '',
+    '| inference (400 requests, 8 concurrent, per round) | p50 ms | p99 ms | requests/s |',
+    '| --- | --- | --- | --- |',
+    `| through the API (HTTP, JWT, routing, worker threads, recording) | ${fmt(inference.api.p50, 2)} | ${fmt(inference.api.p99, 2)} | ${fmt(inference.api.perSecond)} |`,
+    `| raw ort.run of the same model (featurize + run, in process) | ${fmt(inference.rawOrt.p50, 2)} | ${fmt(inference.rawOrt.p99, 2)} | ${fmt(inference.rawOrt.perSecond)} |`,
+    '',
+    '| other routes under inference load | ms |',
+    '| --- | --- |',
+    `| p99 of GET /api/v1/models, idle | ${fmt(inference.registryP99Idle, 2)} |`,
+    `| p99 of GET /api/v1/models, during inference load | ${fmt(inference.registryP99UnderInference, 2)} |`,
+    `| routing change → first request served by the new deployment | ${fmt(inference.routingChangeToServedMs)} |`,
     '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'latest.md'), table);

@@ -89,6 +89,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
       gpus: input.resources.gpus,
       outputDir: `${input.name}/${input.jobId}`,
     });
+    Object.assign(progress, trained.progress);
     progress.resumedFromCheckpoint ||= trained.resumedFromCheckpoint;
 
     enter('evaluating');

@@ -86,6 +86,8 @@ export interface TrainModelResult {
   device: string;
   startedAt: string;
   finishedAt: string;
+  /** The trainer's last progress: the workflow's query shows it even though signals are throttled. */
+  progress?: TrainingProgressUpdate;
 }
 
 export interface Evaluation {

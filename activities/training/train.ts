@@ -158,6 +158,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
         device: lease.device,
         startedAt,
         finishedAt: new Date().toISOString(),
+        progress: { ...progress },
       };
     },
   };

@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import * as ort from 'onnxruntime-node';
+import { createApp } from '../api/app';
+import { signToken } from '../api/auth/token';
+import { createTemporalClient } from '../api/temporal-client';
+import { parseConfig } from '../config/env';
+import { createLogger } from '../config/logger';
+import { createDatabase } from '../db/connection';
+import { Deployment, Routing } from '../db/models';
+import { featurize } from '../ml/features';
+import { createMigrator } from '../migrations/umzug';
+import { registerServableModel } from '../test/helpers/models';
+import { createTestDatabase } from '../test/setup/test-database';
+import { summarize, type Summary } from './stats';
+
+const SECRET = 'bench-secret-0123456789abcdef0123456789';
+const texts = fs
+  .readFileSync(path.join(__dirname, '..', 'datasets', 'automotive-queries', 'holdout.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => (JSON.parse(l) as { text: string }).text);
+
+interface LoadResult {
+  p50: number;
+  p99: number;
+  perSecond: number;
+}
+
+/** `total` calls of `call`, `concurrency` at a time: latency percentiles (ms) and throughput. */
+async function load(total: number, concurrency: number, call: (i: number) => Promise<void>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t0 = performance.now();
+        await call(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)], perSecond: total / seconds };
+}
+
+export interface InferenceBench {
+  api: { p50: Summary; p99: Summary; perSecond: Summary };
+  rawOrt: { p50: Summary; p99: Summary; perSecond: Summary };
+  registryP99Idle: Summary;
+  registryP99UnderInference: Summary;
+  routingChangeToServedMs: Summary;
+}
+
+const collect = (runs: LoadResult[]) => ({ p50: summarize(runs.map((r) => r.p50)), p99: summarize(runs.map((r) => r.p99)), perSecond: summarize(runs.map((r) => r.perSecond)) });
+
+/** The API (HTTP, auth, routing, worker threads, recording) beside a bare ort.run of the same model. */
+export async function benchInference({ rounds = 3, requests = 400, concurrency = 8 } = {}): Promise<InferenceBench> {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-bench-inf-'));
+  const database = await createTestDatabase();
+  const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: '127.0.0.1:1', JWT_SECRET: SECRET, NW_DATA_DIR: workDir, LOG_LEVEL: 'error' });
+  const sequelize = createDatabase({ url: config.databaseUrl, poolMax: 4 });
+  const { connection, client } = createTemporalClient(config);
+  const { app, close } = createApp({ config, jwtSecret: SECRET, sequelize, temporal: client, logger: createLogger('bench', 'silent') });
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const headers = { authorization: `Bearer ${signToken(SECRET, { sub: 'bench', level: 'write', ttlSeconds: 3600 })}`, 'content-type': 'application/json' };
+  try {
+    await createMigrator(sequelize).up();
+    const spec = 'bench-sales';
+    const [a, b] = [await registerServableModel(config.modelStoragePath, spec), await registerServableModel(config.modelStoragePath, spec)];
+    const deployments = await Promise.all([a, b].map((m) => Deployment.create({ modelId: m.id, name: m.name, specialization: spec, status: 'promoted', endpointUrl: null, deploymentConfig: null, healthCheckUrl: null, deployedAt: new Date(), createdBy: 'bench', resourceLimits: null, autoScaleConfig: null, workflowId: null, reason: null })));
+    await Routing.create({ specialization: spec, stableDeploymentId: deployments[0].id, canaryDeploymentId: null, backupDeploymentId: null, updatedBy: 'bench' });
+    const infer = async (i: number) => {
+      const res = await fetch(`${base}/api/v1/inference/${spec}`, { method: 'POST', headers, body: JSON.stringify({ input: texts[i % texts.length] }) });
+      if (!res.ok) throw new Error(`inference answered ${res.status}`);
+      await res.arrayBuffer();
+    };
+    const registry = async () => void (await (await fetch(`${base}/api/v1/models?limit=20`, { headers })).arrayBuffer());
+    await load(50, 4, infer); // warm-up: threads started, sessions loaded
+
+    const session = await ort.InferenceSession.create(path.join(config.modelStoragePath, a.modelPath!));
+    const raw = async (i: number) => {
+      const x = featurize(texts[i % texts.length]);
+      await session.run({ features: new ort.Tensor('float32', x, [1, x.length]) });
+    };
+    const apiRuns: LoadResult[] = [];
+    const rawRuns: LoadResult[] = [];
+    const idle: number[] = [];
+    const loaded: number[] = [];
+    const switches: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      apiRuns.push(await load(requests, concurrency, infer));
+      rawRuns.push(await load(requests, concurrency, raw));
+      idle.push((await load(200, 2, registry)).p99);
+      const background = load(requests * 2, concurrency, infer);
+      loaded.push((await load(200, 2, registry)).p99);
+      await background;
+      // Routing change → first answer from the other deployment (the poll interval bounds it).
+      const target = deployments[(round + 1) % 2];
+      const changed = performance.now();
+      await Routing.update({ stableDeploymentId: target.id }, { where: { specialization: spec } });
+      for (;;) {
+        const res = await fetch(`${base}/api/v1/inference/${spec}`, { method: 'POST', headers, body: JSON.stringify({ input: 'oil change price' }) });
+        if (((await res.json()) as { deploymentId: string }).deploymentId === target.id) break;
+      }
+      switches.push(performance.now() - changed);
+    }
+    await session.release();
+    return {
+      api: collect(apiRuns),
+      rawOrt: collect(rawRuns),
+      registryP99Idle: summarize(idle),
+      registryP99UnderInference: summarize(loaded),
+      routingChangeToServedMs: summarize(switches),
+    };
+  } finally {
+    server.close();
+    await close();
+    await connection.close();
+    await sequelize.close();
+    await database.drop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
