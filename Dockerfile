@@ -34,6 +34,10 @@ COPY api ./api
 COPY activities ./activities
 COPY config ./config
 COPY db ./db
+COPY ml ./ml
+COPY trainers ./trainers
+COPY datasets ./datasets
+COPY relaycore ./relaycore
 COPY migrations ./migrations
 COPY scripts ./scripts
 COPY temporal ./temporal
