@@ -62,6 +62,8 @@ export const envSchema = z.object({
   NW_PYTHON: z.string().min(1).default('python3'),
   NW_TRAINER_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(600_000).default(10_000),
   NW_WORKER_QUEUES: z.enum(['all', 'main', 'training']).default('all'),
+  RELAYCORE_EMULATOR_PORT: port.default(3001),
+  RELAYCORE_EMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   NW_INFERENCE_THREADS: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1).max(32).default(2),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
@@ -110,6 +112,8 @@ export interface Config {
   workerQueues: 'all' | 'main' | 'training';
   /** NW_INFERENCE_THREADS: worker threads serving inference in the API process, each with its own sessions. */
   inferenceThreads: number;
+  /** Where `npm start` / `npm run relaycore:emulator` run the RelayCore emulator (local runs only). */
+  relaycoreEmulator: { port: number; host: string };
   logLevel: RawEnv['LOG_LEVEL'];
 }
 
@@ -183,6 +187,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     workerQueues: raw.NW_WORKER_QUEUES,
     inferenceThreads: raw.NW_INFERENCE_THREADS,
+    relaycoreEmulator: { port: raw.RELAYCORE_EMULATOR_PORT, host: raw.RELAYCORE_EMULATOR_HOST },
     logLevel: raw.LOG_LEVEL,
   };
 }

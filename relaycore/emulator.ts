@@ -295,13 +295,4 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export const DEFAULT_EMULATOR_PORT = 3001;
 
-/** RELAYCORE_EMULATOR_PORT (default 3001), checked like config/env.ts checks ports. */
-export function emulatorPortFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.RELAYCORE_EMULATOR_PORT;
-  if (raw === undefined || raw === '') return DEFAULT_EMULATOR_PORT;
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) throw new Error('RELAYCORE_EMULATOR_PORT: must be a port number between 1 and 65535');
-  return port;
-}

@@ -1,4 +1,5 @@
-import { emulatorPortFromEnv, startRelayCoreEmulator } from './emulator';
+import { loadConfigOrExit } from '../config/load';
+import { startRelayCoreEmulator } from './emulator';
 
 /**
  * `npm run relaycore:emulator`: the RelayCore emulator alone, on RELAYCORE_EMULATOR_PORT (default
@@ -6,14 +7,7 @@ import { emulatorPortFromEnv, startRelayCoreEmulator } from './emulator';
  * RELAYCORE_URL at the URL it prints. Stops cleanly on SIGINT/SIGTERM.
  */
 async function main(): Promise<void> {
-  let port: number;
-  try {
-    port = emulatorPortFromEnv();
-  } catch (err) {
-    process.stderr.write(`neuroweaver: invalid configuration: ${(err as Error).message}\n`);
-    process.exit(78); // EX_CONFIG, as config/load.ts
-  }
-  const emulator = await startRelayCoreEmulator({ port, host: process.env.RELAYCORE_EMULATOR_HOST || '127.0.0.1' });
+  const emulator = await startRelayCoreEmulator(loadConfigOrExit().relaycoreEmulator);
   console.log(`RelayCore emulator ready on ${emulator.url}`);
   console.log(`  calls: GET ${emulator.url}/__emulator/calls · faults: POST ${emulator.url}/__emulator/mode {"mode":"ok|error|reject|hang|down"}`);
   const shutdown = async () => {

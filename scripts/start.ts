@@ -4,7 +4,7 @@ import { loadConfigOrExit } from '../config/load';
 import { createDatabase } from '../db/connection';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded';
 import { createMigrator } from '../migrations/umzug';
-import { emulatorPortFromEnv, startRelayCoreEmulator, type RelayCoreEmulator } from '../relaycore/emulator';
+import { startRelayCoreEmulator, type RelayCoreEmulator } from '../relaycore/emulator';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/embedded';
 import { startChildService, type ChildService } from './child-service';
 
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   try {
     if (!config.relaycoreUrl) {
       // First: it takes milliseconds, and a busy port should fail the start before anything slow.
-      relaycore = await startRelayCoreEmulatorOrExplain();
+      relaycore = await startRelayCoreEmulatorOrExplain(config.relaycoreEmulator);
       console.log(`neuroweaver: RelayCore emulator on ${relaycore.url} (RELAYCORE_URL is unset)`);
     }
     if (config.temporal.embedded) {
@@ -88,16 +88,9 @@ Press Ctrl-C to stop.`);
 }
 
 /** The emulator on RELAYCORE_EMULATOR_PORT (default 3001); a bad or busy port is one clear line. */
-async function startRelayCoreEmulatorOrExplain(): Promise<RelayCoreEmulator> {
-  let port: number;
+async function startRelayCoreEmulatorOrExplain({ port, host }: { port: number; host: string }): Promise<RelayCoreEmulator> {
   try {
-    port = emulatorPortFromEnv();
-  } catch (err) {
-    process.stderr.write(`neuroweaver: invalid configuration: ${(err as Error).message}\n`);
-    process.exit(78); // EX_CONFIG, as config/load.ts
-  }
-  try {
-    return await startRelayCoreEmulator({ port });
+    return await startRelayCoreEmulator({ port, host });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`RelayCore emulator: port ${port} is in use; set RELAYCORE_EMULATOR_PORT to another port, or RELAYCORE_URL to a running RelayCore`);
