@@ -100,7 +100,7 @@ describe('npm start', () => {
       const job = await fetch(`${api}/api/v1/training/jobs`, {
         method: 'POST',
         headers: auth,
-        body: JSON.stringify({ name: 'demo-router', specialization: 'automotive-sales', hyperparameters: { epochs: 2 } }),
+        body: JSON.stringify({ name: 'demo-router', specialization: 'automotive-sales', hyperparameters: { epochs: 6 } }),
       });
       expect(job.status).toBe(202);
       const { jobId } = (await job.json()) as { jobId: string };
@@ -112,6 +112,27 @@ describe('npm start', () => {
       expect(view.status).toBe('completed');
       const trained = (await (await fetch(`${api}/api/v1/models/${view.modelId}`, { headers: auth })).json()) as { name: string; version: string };
       expect(trained).toMatchObject({ name: 'demo-router', version: '1' });
+
+      // …which deploys behind the health gate and then answers inference.
+      const inference = () =>
+        fetch(`${api}/api/v1/inference/automotive-sales`, { method: 'POST', headers: auth, body: JSON.stringify({ input: 'Can I book a test drive of the new RAV4 on Saturday?' }) });
+      const deployed = await fetch(`${api}/api/v1/models/${view.modelId}/deploy`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ specialization: 'automotive-sales', analysis: { windowSeconds: 2, minRequests: 3, maxP95LatencyMs: 5_000 } }),
+      });
+      expect(deployed.status).toBe(202);
+      const { deploymentId } = (await deployed.json()) as { deploymentId: string };
+      let deployment = { status: '', reason: '' as string | null };
+      for (let i = 0; i < 200 && !['promoted', 'rolled_back', 'failed', 'aborted'].includes(deployment.status); i++) {
+        await inference(); // live traffic for the analysis window
+        await new Promise((r) => setTimeout(r, 100));
+        deployment = (await (await fetch(`${api}/api/v1/deployments/${deploymentId}`, { headers: auth })).json()) as typeof deployment;
+      }
+      expect(deployment).toMatchObject({ status: 'promoted', reason: null });
+      const answer = (await (await inference()).json()) as { modelId: string; output: { label: string } };
+      expect(answer.modelId).toBe(view.modelId);
+      expect(answer.output.label).toBe('automotive-sales');
     } finally {
       expect(await stop(first)).toBe(0);
     }
