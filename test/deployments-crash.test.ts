@@ -28,7 +28,8 @@ describe('a worker killed mid-rollout', () => {
     const [stable, next] = await Promise.all([1, 2].map(() => registerServableModel(t.config.modelStoragePath, specialization)));
     workers.push(await startWorkerProcess(t.config));
     const traffic = startTraffic(t, specialization, reader);
-    const analysis = { windowSeconds: 3, minRequests: 5, maxWindows: 3, maxP95LatencyMs: 2_000 };
+    // Latency is not what this test is about: a busy CI machine must not roll the rollout back.
+    const analysis = { windowSeconds: 3, minRequests: 5, maxWindows: 3, maxP95LatencyMs: 30_000 };
     try {
       const deploy = async (modelId: string, steps: number[]) =>
         (await (await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ specialization, steps, analysis }, writer))).json()) as { deploymentId: string; workflowId: string };
@@ -41,7 +42,7 @@ describe('a worker killed mid-rollout', () => {
       workers.push(await startWorkerProcess(t.config));
 
       const result = (await t.temporal.workflow.getHandle(rollout.workflowId).result()) as DeployModelResult;
-      expect(result.outcome).toBe('promoted');
+      expect(result).toMatchObject({ outcome: 'promoted' });
       expect(await Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: rollout.deploymentId, backupDeploymentId: first.deploymentId, canaryDeploymentId: null, canaryWeight: 0 });
       const decisions = (await Deployment.findByPk(rollout.deploymentId))!.decisions as Decision[];
       const keys = decisions.map((d) => d.key);
