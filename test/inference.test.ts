@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { createApp } from '../api/app';
 import { InferencePool, ModelFailure } from '../api/inference/pool';
+import type { InferenceResult } from '../api/inference/service';
 import { createLogger } from '../config/logger';
 import { Op, QueryTypes } from 'sequelize';
 import { PerformanceMetric, Routing } from '../db/models';
@@ -9,16 +10,7 @@ import { createInferenceTestApp, deployModel, infer, LABELS, setRouting, writeCl
 import { bearer, tokenFor } from './helpers/tokens';
 import { eventually } from './helpers/training';
 
-interface Answer {
-  modelId: string;
-  modelName: string;
-  version: string;
-  output: { label: string; scores: Record<string, number> };
-  latencyMs: number;
-  requestId: string;
-  deploymentId: string;
-  track: 'stable' | 'canary';
-}
+type Answer = InferenceResult;
 interface ErrorAnswer {
   error: { code: string; message: string; details?: { fields: { field: string }[] } };
 }

@@ -1,5 +1,13 @@
 import { z } from '@hono/zod-openapi';
 
+/** Names and specializations: lower-case, URL- and label-safe. */
+export const slug = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"');
+
 export const ErrorSchema = z
   .object({
     error: z.object({

@@ -1,14 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { DEFAULT_ANALYSIS, DEFAULT_STEPS } from '../../workflows/deployment-types';
+import { slug } from './common';
 
 export const DeployRequest = z
   .strictObject({
-    specialization: z
-      .string()
-      .min(1)
-      .max(100)
-      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"')
-      .openapi({ example: 'automotive-sales' }),
+    specialization: slug(100).openapi({ example: 'automotive-sales' }),
     steps: z
       .array(z.number().int().min(1).max(100))
       .min(1)

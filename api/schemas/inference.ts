@@ -1,12 +1,8 @@
 import { z } from '@hono/zod-openapi';
+import { slug } from './common';
 
 export const SpecializationParam = z.object({
-  specialization: z
-    .string()
-    .min(1)
-    .max(100)
-    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"')
-    .openapi({ param: { name: 'specialization', in: 'path' }, example: 'automotive-sales' }),
+  specialization: slug(100).openapi({ param: { name: 'specialization', in: 'path' }, example: 'automotive-sales' }),
 });
 
 export const RequestIdHeader = z.object({

@@ -1,11 +1,5 @@
 import { z } from '@hono/zod-openapi';
-
-const slug = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"');
+import { slug } from './common';
 
 const jsonObject = z.record(z.string(), z.unknown());
 

@@ -1,12 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { slug } from './common';
 import { HyperparametersSchema } from '../../ml/hyperparameters';
-
-const slug = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"');
 
 export const TrainingJobRequest = z
   .strictObject({
