@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import { createDeploymentActivities } from './deployment/deployments';
 import { createRelayCoreActivities } from './relaycore';
@@ -7,6 +8,11 @@ import { createTrainingJobActivities } from './training/jobs';
 import { createRegistrationActivities } from './training/register';
 import { createTrainingActivities, type TrainingDeps } from './training/train';
 import { createValidationActivities } from './validation';
+import { createAlertActivities } from './watchdog/alerts';
+import { createObserveActivities } from './watchdog/observe';
+import { createProbeClient } from './watchdog/probe-client';
+import { createSupervisorActivities } from './watchdog/supervisor';
+import { createSwitchingActivities } from './watchdog/switching';
 
 /** What the `neuroweaver` queue's activities need; built once by the worker (or a test) and injected. */
 export interface ActivityDeps {
@@ -16,9 +22,18 @@ export interface ActivityDeps {
   /** RELAYCORE_URL (undefined: RelayCore calls are skipped) and the URL RelayCore should call us at. */
   relaycoreUrl: string | undefined;
   serviceUrl: string;
+  /** Watchdog: where the API answers probes, the secret its tokens are signed with, the thresholds file. */
+  apiUrl: string;
+  jwtSecret: string;
+  thresholdsFile: string;
+  alertWebhookUrl: string | undefined;
+  /** Watchdog supervision starts and queries workflows (undefined: supervision fails, nothing else does). */
+  temporal: Client | undefined;
+  taskQueue: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const alerts = createAlertActivities({ ...deps, externalUrl: deps.serviceUrl });
   return {
     ...createValidationActivities(deps),
     ...createDatasetActivities(deps),
@@ -27,6 +42,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createEvaluationActivities(deps),
     ...createDeploymentActivities(deps),
     ...createRelayCoreActivities(deps),
+    ...createObserveActivities({ ...deps, probe: createProbeClient(deps) }),
+    ...createSwitchingActivities(deps),
+    ...alerts,
+    ...createSupervisorActivities({ ...deps, alerts }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ApplicationFailure, asyncLocalStorage } from '@temporalio/activity';
+import { asyncLocalStorage } from '@temporalio/activity';
 import { FailureType, RELAYCORE_RETRY } from '../workflows/failures';
+import { deliverJson } from './http-delivery';
 
 /**
  * The RelayCore connector (ARCHITECTURE.md, "RelayCore contract"; register payload from seed 000).
@@ -100,43 +101,13 @@ function currentAttempt(): number {
   return asyncLocalStorage.getStore()?.info.attempt ?? 1;
 }
 
-/** 4xx that mean "later", not "never": retried like a 5xx. */
-const RETRYABLE_4XX = new Set([408, 425, 429]);
-
 export function createRelayCoreActivities({ relaycoreUrl, serviceUrl, timeoutMs = RELAYCORE_DEFAULT_TIMEOUT_MS }: RelayCoreDeps) {
   const base = relaycoreUrl?.replace(/\/+$/, '');
 
   async function call(method: 'POST' | 'PUT', path: string, body: unknown, idempotencyKey: string): Promise<RelayCoreResult> {
     if (base === undefined) return { status: 0, skipped: true };
-    const target = `${method} ${base}${path}`;
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'idempotency-key': idempotencyKey,
-          traceparent: traceparentFor(idempotencyKey, currentAttempt()),
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await res.text();
-    } catch (err) {
-      // Timeouts (TimeoutError), refused or dropped connections (TypeError: fetch failed): retry.
-      const e = err as Error & { cause?: { code?: string; message?: string } };
-      const why = e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : `failed: ${e.cause?.code ?? e.cause?.message ?? e.message}`;
-      throw new Error(`RelayCore ${target} ${why}`, { cause: err });
-    }
-    const parsed = parseBody(text);
-    if (res.status >= 200 && res.status < 300) return { status: res.status, body: parsed };
-    const summary = `RelayCore ${target} answered ${res.status}: ${text.slice(0, 2_000)}`;
-    if (res.status >= 400 && res.status < 500 && !RETRYABLE_4XX.has(res.status)) {
-      throw ApplicationFailure.create({ message: summary, type: FailureType.RelayCoreRejected, nonRetryable: true, details: [{ status: res.status, body: parsed }] });
-    }
-    throw new Error(summary);
+    const headers = { 'idempotency-key': idempotencyKey, traceparent: traceparentFor(idempotencyKey, currentAttempt()) };
+    return deliverJson({ receiver: 'RelayCore', method, url: `${base}${path}`, body, headers, timeoutMs, rejectedType: FailureType.RelayCoreRejected });
   }
 
   const id = encodeURIComponent;
@@ -169,12 +140,3 @@ export function createRelayCoreActivities({ relaycoreUrl, serviceUrl, timeoutMs 
 }
 
 export type RelayCoreActivities = ReturnType<typeof createRelayCoreActivities>;
-
-function parseBody(text: string): unknown {
-  if (text === '') return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}

@@ -10,6 +10,7 @@ import { createHealthChecks } from './health';
 import { InferenceService } from './inference/service';
 import { createApiMetrics, httpMetrics } from './metrics';
 import { RequestStats } from './request-stats';
+import { createAlertRoutes } from './routes/alerts';
 import { createAuthRoutes } from './routes/auth';
 import { createFaultRoutes } from './routes/faults';
 import { createHealthRoutes } from './routes/health';
@@ -17,7 +18,10 @@ import { createInferenceRoutes } from './routes/inference';
 import { createMetricsRoutes } from './routes/metrics';
 import { createDeploymentRoutes } from './routes/deployments';
 import { createModelRoutes } from './routes/models';
+import { createPerformanceRoutes } from './routes/performance';
+import { createProbeRoutes } from './routes/probes';
 import { createTrainingRoutes } from './routes/training';
+import { createWatchdogRoutes } from './routes/watchdogs';
 import { validationHook } from './validation';
 
 /**
@@ -64,6 +68,10 @@ export function createApp(deps: ApiDeps) {
   api.route('/', createDeploymentRoutes(deps));
   api.route('/', createAuthRoutes());
   api.route('/', createInferenceRoutes(inference));
+  api.route('/', createProbeRoutes(inference));
+  api.route('/', createWatchdogRoutes(deps));
+  api.route('/', createAlertRoutes(deps));
+  api.route('/', createPerformanceRoutes(deps));
   if (config.faultsEnabled) api.route('/', createFaultRoutes({ faults: inference.faults, sequelize: deps.sequelize }));
   app.route('/api/v1', api);
 

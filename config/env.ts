@@ -46,6 +46,8 @@ export const envSchema = z.object({
   RELAYCORE_URL: optionalUrl,
   MODEL_STORAGE_PATH: z.string().min(1).optional(),
   ALERT_WEBHOOK_URL: optionalUrl,
+  NW_API_URL: optionalUrl,
+  NW_THRESHOLDS_FILE: z.string().min(1).optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   OTEL_TRACES_SAMPLER_ARG: z.coerce
@@ -96,6 +98,10 @@ export interface Config {
   relaycoreUrl: string | undefined;
   modelStoragePath: string;
   alertWebhookUrl: string | undefined;
+  /** Where the worker reaches the API (watchdog probes): NW_API_URL, or this machine's PORT. */
+  apiUrl: string;
+  /** performance_thresholds.yml: the watchdog's thresholds, imported into the database when it changes. */
+  thresholdsFile: string;
   metricsToken: string | undefined;
   otel: { endpoint: string | undefined; samplerRatio: number };
   bodyLimitBytes: number;
@@ -170,6 +176,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     relaycoreUrl: raw.RELAYCORE_URL,
     modelStoragePath: path.resolve(raw.MODEL_STORAGE_PATH ?? path.join(dataDir, 'models')),
     alertWebhookUrl: raw.ALERT_WEBHOOK_URL,
+    apiUrl: (raw.NW_API_URL ?? `http://127.0.0.1:${raw.PORT}`).replace(/\/$/, ''),
+    thresholdsFile: path.resolve(raw.NW_THRESHOLDS_FILE ?? path.join(__dirname, '..', 'performance_thresholds.yml')),
     metricsToken: raw.METRICS_TOKEN,
     otel: {
       endpoint: raw.OTEL_EXPORTER_OTLP_ENDPOINT,

@@ -91,6 +91,8 @@ export class Routing extends Model<InferAttributes<Routing>, InferCreationAttrib
   declare canaryDeploymentId: string | null;
   declare canaryWeight: CreationOptional<number>;
   declare backupDeploymentId: string | null;
+  /** Set while a watchdog failover serves the backup: the primary it switched away from. */
+  declare failoverFromDeploymentId: CreationOptional<string | null>;
   declare updatedAt: CreationOptional<Date>;
   declare updatedBy: string | null;
 }
@@ -186,6 +188,7 @@ export function initModels(sequelize: Sequelize): void {
       canaryDeploymentId: { type: DataTypes.UUID },
       canaryWeight: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       backupDeploymentId: { type: DataTypes.UUID },
+      failoverFromDeploymentId: { type: DataTypes.UUID },
       updatedAt: { type: DataTypes.DATE },
       updatedBy: { type: DataTypes.STRING(255) },
     },

@@ -7,6 +7,7 @@ import * as m0004 from './0004-revoked-tokens';
 import * as m0005 from './0005-model-validation';
 import * as m0006 from './0006-training-job-keys';
 import * as m0007 from './0007-deployment-rollouts';
+import * as m0008 from './0008-watchdog';
 
 /** What a migration gets: plain SQL, run inside the migration's own transaction. */
 export interface MigrationContext {
@@ -29,6 +30,7 @@ const migrations = [
   { name: '0005-model-validation', module: m0005 },
   { name: '0006-training-job-keys', module: m0006 },
   { name: '0007-deployment-rollouts', module: m0007 },
+  { name: '0008-watchdog', module: m0008 },
 ];
 
 export function createMigrator(sequelize: Sequelize, logger: Console | undefined = undefined) {

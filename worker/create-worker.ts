@@ -2,17 +2,24 @@ import type { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Sequelize } from 'sequelize';
 import { createActivities, createTrainingWorkerActivities, type ActivityDeps } from '../activities';
+import { resolveJwtSecret } from '../config/dev-secret';
 import type { Config } from '../config/env';
 import { detectGpuCount, GpuSlots } from './gpu-slots';
 
 /** The main queue's activity dependencies, from the configuration. */
-export function activityDeps(sequelize: Sequelize, config: Config): ActivityDeps {
+export function activityDeps(sequelize: Sequelize, config: Config, temporal?: Client): ActivityDeps {
   return {
     sequelize,
     modelStoragePath: config.modelStoragePath,
     datasetsDir: config.training.datasetsDir,
     relaycoreUrl: config.relaycoreUrl,
     serviceUrl: `http://localhost:${config.port}`,
+    apiUrl: config.apiUrl,
+    jwtSecret: resolveJwtSecret(config),
+    thresholdsFile: config.thresholdsFile,
+    alertWebhookUrl: config.alertWebhookUrl,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
   };
 }
 
@@ -41,7 +48,7 @@ export async function createWorkers({ connection, temporal, sequelize, config, w
         namespace,
         taskQueue,
         ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-        activities: createActivities(activityDeps(sequelize, config)),
+        activities: createActivities(activityDeps(sequelize, config, temporal)),
         // Lets in-flight activities finish (and record their results) before the process exits.
         shutdownGraceTime: '10 seconds',
       }),

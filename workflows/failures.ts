@@ -14,6 +14,8 @@ export const FailureType = {
   /** RelayCore answered 4xx: the call itself is wrong, retrying it cannot help. */
   RelayCoreRejected: 'RelayCoreRejected',
   ModelStagingFailed: 'ModelStagingFailed',
+  /** The alert webhook answered 4xx. */
+  AlertWebhookRejected: 'AlertWebhookRejected',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
@@ -28,4 +30,10 @@ export const RELAYCORE_RETRY: RetryPolicy = {
   backoffCoefficient: 2,
   maximumInterval: '1 minute',
   nonRetryableErrorTypes: [FailureType.RelayCoreRejected],
+};
+
+/** Deliveries of the watchdog (RelayCore routes, alert webhook): retried alike, stopped only by a 4xx. */
+export const DELIVERY_RETRY: RetryPolicy = {
+  ...RELAYCORE_RETRY,
+  nonRetryableErrorTypes: [FailureType.RelayCoreRejected, FailureType.AlertWebhookRejected],
 };

@@ -3,3 +3,5 @@ export { validateModel } from './validate-model';
 export { trainingPipeline } from './training-pipeline';
 export { deployModel } from './deploy-model';
 export { rollbackDeployment } from './rollback-deployment';
+export { performanceWatchdog } from './watchdog/performance-watchdog';
+export { superviseWatchdog } from './watchdog/supervise-watchdog';

@@ -99,7 +99,7 @@ export function createDeploymentActivities({ sequelize, modelStoragePath, datase
       return sequelize.transaction(async (transaction) => {
         const routing = await Routing.findByPk(p.specialization, { transaction, lock: transaction.LOCK.UPDATE });
         if (routing?.stableDeploymentId === p.deploymentId) {
-          await routing.update({ stableDeploymentId: routing.backupDeploymentId, backupDeploymentId: null, canaryDeploymentId: null, canaryWeight: 0, updatedBy: `rollback:${p.deploymentId}` }, { transaction });
+          await routing.update({ stableDeploymentId: routing.backupDeploymentId, backupDeploymentId: null, canaryDeploymentId: null, canaryWeight: 0, failoverFromDeploymentId: null, updatedBy: `rollback:${p.deploymentId}` }, { transaction });
           if (routing.stableDeploymentId) await Deployment.update({ status: 'promoted' }, { where: { id: routing.stableDeploymentId }, transaction });
         }
         await Deployment.update({ status: 'rolled_back', reason: p.reason }, { where: { id: p.deploymentId }, transaction });
@@ -114,7 +114,8 @@ export function createDeploymentActivities({ sequelize, modelStoragePath, datase
         const routing = await Routing.findByPk(p.specialization, { transaction, lock: transaction.LOCK.UPDATE });
         if (routing?.stableDeploymentId === p.deploymentId) return { backupDeploymentId: routing.backupDeploymentId };
         const previous = routing?.stableDeploymentId ?? null;
-        const values = { stableDeploymentId: p.deploymentId, canaryDeploymentId: null, canaryWeight: 0, backupDeploymentId: previous, updatedBy: `deployment:${p.deploymentId}` };
+        // A promotion ends any watchdog failover: the new model is the primary from now on.
+        const values = { stableDeploymentId: p.deploymentId, canaryDeploymentId: null, canaryWeight: 0, backupDeploymentId: previous, failoverFromDeploymentId: null, updatedBy: `deployment:${p.deploymentId}` };
         if (routing) await routing.update(values, { transaction });
         else await Routing.create({ specialization: p.specialization, ...values }, { transaction });
         const deployment = (await Deployment.findByPk(p.deploymentId, { transaction }))!;

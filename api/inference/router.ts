@@ -4,7 +4,9 @@ import { artifactFiles } from './manifest';
 import { ModelHandle } from './model-handle';
 import type { InferencePool } from './pool';
 
-export type Track = 'stable' | 'canary';
+/** What served a request: live traffic (stable, canary) or a watchdog probe. The routing's `backup` is kept loaded (a hot standby) so a failover serves at once. */
+export type Track = 'stable' | 'canary' | 'probe';
+type RoutedTrack = 'stable' | 'canary' | 'backup';
 
 /** Where one request goes: a deployment, its track and the model behind it. */
 export interface Target {
@@ -18,32 +20,34 @@ interface Route {
   canaryWeight: number;
   stable?: Target;
   canary?: Target;
+  backup?: Target;
 }
 
-/** One row per (routing row, track): the deployment and model behind each of stable and canary. */
-interface RoutingRow {
-  specialization: string;
-  canaryWeight: number;
-  track: Track;
-  deploymentId: string | null;
-  modelId: string | null;
-  modelName: string | null;
-  version: string | null;
+/** What loading a model needs (a routing row, or a deployment a probe names). */
+export interface ModelRow {
+  modelId: string;
+  modelName: string;
+  version: string;
   modelPath: string | null;
   manifestPath: string | null;
 }
+
+/** One row per (routing row, track): the deployment and model behind each of stable and canary. */
+type RoutingRow = { specialization: string; canaryWeight: number; track: RoutedTrack; deploymentId: string | null } & (ModelRow | { [K in keyof ModelRow]: null });
 
 const ROUTING_QUERY = `
   SELECT r.specialization, r.canary_weight AS "canaryWeight", t.track,
          d.id AS "deploymentId", m.id AS "modelId", m.name AS "modelName", m.version,
          m.model_path AS "modelPath", m.config->>'manifestPath' AS "manifestPath"
   FROM routing r
-  CROSS JOIN LATERAL (VALUES ('stable', r.stable_deployment_id), ('canary', r.canary_deployment_id)) AS t(track, deployment_id)
+  CROSS JOIN LATERAL (VALUES ('stable', r.stable_deployment_id), ('canary', r.canary_deployment_id), ('backup', r.backup_deployment_id)) AS t(track, deployment_id)
   LEFT JOIN deployments d ON d.id = t.deployment_id
   LEFT JOIN models m ON m.id = d.model_id`;
 
 /** After a model failed to load, requests get 502 for this long before the next attempt. */
 const LOAD_RETRY_MS = 5_000;
+/** A model loaded only for probes is released after this long without one. */
+const PROBE_IDLE_MS = 60_000;
 
 export interface RouterOptions {
   sequelize: Sequelize;
@@ -63,6 +67,8 @@ export interface RouterOptions {
 export class InferenceRouter {
   private routes = new Map<string, Route>();
   private readonly handles = new Map<string, ModelHandle>();
+  /** Models that are not routed but probed (watchdog backup candidates): modelId → last use. */
+  private readonly probed = new Map<string, number>();
   private started: Promise<void> | undefined;
   private refreshing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -93,6 +99,17 @@ export class InferenceRouter {
     if (!route.stable) return route.canary && route.canaryWeight > 0 ? route.canary : undefined;
     if (route.canary && random() * 100 < route.canaryWeight) return route.canary;
     return route.stable;
+  }
+
+  /**
+   * A handle on any registered model, for probes: the routed one when it is routed, otherwise one
+   * loaded for probing and kept while probes keep coming. Call release() when done.
+   */
+  borrow(row: ModelRow): ModelHandle {
+    const handle = this.handles.get(row.modelId) ?? this.handleFor(row);
+    if (!this.isRouted(row.modelId)) this.probed.set(row.modelId, Date.now());
+    handle.acquire();
+    return handle;
   }
 
   /** Whether a routing row exists for the specialization (even one that routes to nothing). */
@@ -137,15 +154,22 @@ export class InferenceRouter {
       const route = routes.get(row.specialization) ?? { canaryWeight: row.canaryWeight };
       routes.set(row.specialization, route);
       if (!row.deploymentId || !row.modelId) continue;
-      route[row.track] = { specialization: row.specialization, deploymentId: row.deploymentId, track: row.track, handle: this.handleFor(row) };
+      route[row.track] = { specialization: row.specialization, deploymentId: row.deploymentId, track: row.track === 'backup' ? 'stable' : row.track, handle: this.handleFor(row) };
       routed.add(row.modelId);
     }
     this.routes = routes;
-    for (const [modelId, handle] of this.handles) if (!routed.has(modelId)) handle.retire();
+    const now = Date.now();
+    for (const [modelId, usedAt] of this.probed) if (routed.has(modelId) || now - usedAt > PROBE_IDLE_MS) this.probed.delete(modelId);
+    for (const [modelId, handle] of this.handles) if (!routed.has(modelId) && !this.probed.has(modelId)) handle.retire();
   }
 
-  private handleFor(row: RoutingRow): ModelHandle {
-    const modelId = row.modelId!;
+  private isRouted(modelId: string): boolean {
+    for (const route of this.routes.values()) for (const target of [route.stable, route.canary, route.backup]) if (target?.handle.model.modelId === modelId) return true;
+    return false;
+  }
+
+  private handleFor(row: ModelRow): ModelHandle {
+    const modelId = row.modelId;
     const existing = this.handles.get(modelId);
     if (existing && (existing.failedAt === undefined || Date.now() - existing.failedAt < LOAD_RETRY_MS)) {
       existing.reinstate();
@@ -158,12 +182,12 @@ export class InferenceRouter {
     } catch (err) {
       files = err as Error;
     }
-    const handle = new ModelHandle({ modelId, modelName: row.modelName!, version: row.version! }, files, this.options.pool, (h) => {
+    const handle = new ModelHandle({ modelId, modelName: row.modelName, version: row.version }, files, this.options.pool, (h) => {
       if (this.handles.get(modelId) === h) this.handles.delete(modelId);
     });
     handle.ready.then(
-      () => this.options.logger.info({ modelId, specialization: row.specialization }, 'inference: model loaded'),
-      (err: Error) => this.options.logger.error({ modelId, specialization: row.specialization, err: err.message }, 'inference: model failed to load'),
+      () => this.options.logger.info({ modelId }, 'inference: model loaded'),
+      (err: Error) => this.options.logger.error({ modelId, err: err.message }, 'inference: model failed to load'),
     );
     this.handles.set(modelId, handle);
     return handle;

@@ -7,7 +7,8 @@ import { ApiError } from '../errors';
 import { FaultRegistry } from './faults';
 import { InferencePool, PoolBusy } from './pool';
 import { InferenceRecorder } from './recorder';
-import { InferenceRouter, type Target, type Track } from './router';
+import { ProbeSets, type ProbeResult } from './probe-sets';
+import { InferenceRouter, type ModelRow, type Target, type Track } from './router';
 import type { WindowStats } from './windows';
 
 export interface InferenceResult {
@@ -49,12 +50,14 @@ export class InferenceService {
   readonly router: InferenceRouter;
   readonly faults = new FaultRegistry();
   private readonly recorder: InferenceRecorder;
+  private readonly probeSets: ProbeSets;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly deps: InferenceDeps) {
     this.pool = new InferencePool({ size: deps.config.inferenceThreads, logger: deps.logger });
     this.router = new InferenceRouter({ sequelize: deps.sequelize, pool: this.pool, modelStoragePath: deps.config.modelStoragePath, logger: deps.logger });
     this.recorder = new InferenceRecorder(deps);
+    this.probeSets = new ProbeSets({ modelStoragePath: deps.config.modelStoragePath, datasetsDir: deps.config.training.datasetsDir });
   }
 
   start(): Promise<void> {
@@ -65,9 +68,62 @@ export class InferenceService {
     await this.router.start();
     const target = this.router.pick(specialization);
     if (!target) throw await this.nothingServes(specialization);
-    const { handle, deploymentId, track } = target;
+    target.handle.acquire();
+    try {
+      return await this.run(target, input, requestId);
+    } finally {
+      target.handle.release();
+    }
+  }
+
+  /**
+   * Runs `count` labelled examples of the model's probe set through a deployment exactly as
+   * requests are served (same threads, same injected faults), whether or not it is routed; each is
+   * recorded with track "probe". The watchdog's view of models without live traffic.
+   */
+  async probe(deploymentId: string, count: number): Promise<ProbeResult> {
+    await this.router.start();
+    const [row] = await this.deps.sequelize.query<ModelRow & { specialization: string; dataset: string | null }>(
+      `SELECT d.specialization, m.id AS "modelId", m.name AS "modelName", m.version, m.model_path AS "modelPath",
+              m.config->>'manifestPath' AS "manifestPath", m.config->>'dataset' AS dataset
+         FROM deployments d JOIN models m ON m.id = d.model_id WHERE d.id = $1`,
+      { bind: [deploymentId], type: QueryTypes.SELECT },
+    );
+    if (!row) throw new ApiError(404, 'not_found', `deployment ${deploymentId} does not exist`);
+    const handle = this.router.borrow(row);
+    const target: Target = { specialization: row.specialization, deploymentId, track: 'probe', handle };
+    try {
+      const examples = await this.probeSets.examples(row, count);
+      const outcomes = await Promise.all(
+        examples.map(async (example, i) => {
+          try {
+            const result = await this.run(target, example.text, `probe-${deploymentId.slice(0, 8)}-${Date.now()}-${i}`);
+            return { ok: true, latencyMs: result.latencyMs, correct: result.output.label === example.label };
+          } catch (err) {
+            if (err instanceof ApiError && err.status === 503) throw err;
+            return { ok: false, latencyMs: null, correct: false };
+          }
+        }),
+      );
+      const answered = outcomes.filter((o) => o.ok);
+      const latencies = answered.map((o) => o.latencyMs!).sort((a, b) => a - b);
+      return {
+        deploymentId,
+        modelId: row.modelId,
+        requests: outcomes.length,
+        errors: outcomes.length - answered.length,
+        latenciesMs: latencies,
+        accuracy: answered.length ? answered.filter((o) => o.correct).length / answered.length : null,
+      };
+    } finally {
+      handle.release();
+    }
+  }
+
+  /** One request on a target the caller holds (acquired): fault, model, record. */
+  private async run(target: Target, input: string, requestId: string): Promise<InferenceResult> {
+    const { handle, deploymentId, track, specialization } = target;
     const { model } = handle;
-    handle.acquire();
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 1_000) / 1_000;
     let latencyMs: number | undefined;
@@ -97,7 +153,6 @@ export class InferenceService {
       this.deps.logger.warn({ modelId: model.modelId, err: (err as Error).message }, 'inference: model run failed');
       throw modelError(target, 'inference error');
     } finally {
-      handle.release();
       if (recorded) this.recorder.record({ specialization, deploymentId, modelId: model.modelId, track, requestId, latencyMs: latencyMs ?? elapsed(), ok });
     }
   }

@@ -32,7 +32,7 @@ export const InferenceResultSchema = z
     latencyMs: z.number().openapi({ description: 'Time spent serving the request, queueing included' }),
     requestId: z.string(),
     deploymentId: z.uuid(),
-    track: z.enum(['stable', 'canary']),
+    track: z.enum(['stable', 'canary', 'probe']).openapi({ description: 'stable or canary for live requests; probe for watchdog probes' }),
   })
   .openapi('InferenceResult');
 

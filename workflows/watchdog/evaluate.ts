@@ -55,7 +55,7 @@ export interface WatchdogState {
   cooldownUntil: number;
 }
 
-export const initialState = (): WatchdogState => ({ serving: 'primary', breachStreak: 0, healthyStreak: 0, cooldownUntil: -Infinity });
+export const initialState = (): WatchdogState => ({ serving: 'primary', breachStreak: 0, healthyStreak: 0, cooldownUntil: 0 });
 
 export interface Decision {
   t: number;

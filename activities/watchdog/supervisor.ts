@@ -1,0 +1,83 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { NwKind, NwSpecialization } from '../../workflows/search-attributes';
+import { watchdogStateQuery, watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
+import type { createAlertActivities } from './alerts';
+
+export interface SupervisorDeps {
+  temporal: Client | undefined;
+  taskQueue: string;
+  alerts: ReturnType<typeof createAlertActivities>;
+}
+
+/** A watchdog that has not evaluated for this many intervals (and at least STALL_MIN_SECONDS) is stalled. */
+const STALL_INTERVALS = 3;
+const STALL_MIN_SECONDS = 30;
+
+export type SupervisionStatus = 'started' | 'running' | 'paused' | 'stalled';
+
+/** Starts a watchdog with everything the Web UI needs to find it. */
+export async function startWatchdog(temporal: Client, taskQueue: string, specialization: string) {
+  return temporal.workflow.start('performanceWatchdog', {
+    workflowId: watchdogWorkflowId(specialization),
+    taskQueue,
+    args: [{ specialization }],
+    typedSearchAttributes: [
+      { key: NwKind, value: 'watchdog' },
+      { key: NwSpecialization, value: specialization },
+    ],
+  });
+}
+
+export function createSupervisorActivities({ temporal, taskQueue, alerts }: SupervisorDeps) {
+  return {
+    /**
+     * The Schedule's tick: the watchdog runs, or is started; a running one that stopped evaluating
+     * raises "watchdog-stalled" (returned for delivery), and a stall alert resolves once it evaluates.
+     */
+    async ensureWatchdogRunning(p: { specialization: string }): Promise<{ status: SupervisionStatus; alert?: { alertId: string; status: 'firing' | 'resolved'; count: number } }> {
+      if (!temporal) throw new Error('this worker has no Temporal client for supervising watchdogs');
+      const handle = temporal.workflow.getHandle(watchdogWorkflowId(p.specialization));
+      let running = false;
+      try {
+        running = (await handle.describe()).status.name === 'RUNNING';
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+      if (!running) {
+        try {
+          await startWatchdog(temporal, taskQueue, p.specialization);
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+        return { status: 'started' };
+      }
+      const key = `supervisor:${p.specialization}:${new Date().toISOString().slice(0, 16)}`;
+      let lastEvaluatedAt: string | null = null;
+      let interval = 5;
+      let paused = false;
+      let modelId: string | null = null;
+      try {
+        const view = await handle.query(watchdogStateQuery);
+        ({ lastEvaluatedAt, evaluationIntervalSeconds: interval, paused, primaryModelId: modelId } = view);
+      } catch {
+        // No answer to a query: no worker runs it, or its workflow task is stuck. Either way, stalled.
+      }
+      const ageSeconds = lastEvaluatedAt ? (Date.now() - Date.parse(lastEvaluatedAt)) / 1_000 : Infinity;
+      if (paused) return { status: 'paused' };
+      if (ageSeconds <= Math.max(STALL_INTERVALS * interval, STALL_MIN_SECONDS)) {
+        const [resolved] = await alerts.resolveAlerts({ specialization: p.specialization, modelId: null, alertClass: 'watchdog-stalled', reason: 'the watchdog evaluates again', key });
+        return resolved ? { status: 'running', alert: { alertId: resolved.alertId, status: 'resolved', count: resolved.count } } : { status: 'running' };
+      }
+      const raised = await alerts.raiseAlert({
+        alertClass: 'watchdog-stalled',
+        specialization: p.specialization,
+        modelId: null,
+        severity: 'critical',
+        summary: `${p.specialization}: the watchdog has not evaluated ${lastEvaluatedAt ? `since ${lastEvaluatedAt}` : 'at all'}`,
+        details: { lastEvaluatedAt, evaluationIntervalSeconds: interval, primaryModelId: modelId },
+        key,
+      });
+      return { status: 'stalled', alert: raised.changed ? { alertId: raised.alertId, status: 'firing', count: raised.count } : undefined };
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { QueryTypes } from 'sequelize';
+import { switchEvents } from '../../activities/watchdog/switching';
+import { currentThresholds, parseThresholds, saveThresholds, ThresholdsInvalid } from '../../activities/watchdog/thresholds';
+import { backtest } from '../../workflows/watchdog/backtest';
+import { watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
+import { requireLevel } from '../auth/middleware';
+import type { ApiDeps, AppEnv } from '../deps';
+import { ApiError } from '../errors';
+import { authErrors, jsonBody, jsonResponse } from '../schemas/common';
+import {
+  BacktestRequest,
+  BacktestResultSchema,
+  DecisionsSchema,
+  LimitQuery,
+  SpecializationOnlyParam,
+  ThresholdsPutRequest,
+  ThresholdsVersionSchema,
+  TraceQuery,
+} from '../schemas/performance';
+import { watchdogState } from './watchdogs';
+
+const security = [{ bearerAuth: [] }];
+const tags = ['performance'];
+
+const getThresholdsRoute = createRoute({ method: 'get', path: '/performance/thresholds', tags, summary: 'The watchdog thresholds in force, with their version', security, responses: { 200: jsonResponse(ThresholdsVersionSchema, 'Thresholds'), ...authErrors } });
+const putThresholdsRoute = createRoute({
+  method: 'put',
+  path: '/performance/thresholds',
+  tags,
+  summary: 'Save a new version of the thresholds (validated; written to the thresholds file too when it is writable)',
+  security,
+  middleware: [requireLevel('admin')] as const,
+  request: { body: jsonBody(ThresholdsPutRequest) },
+  responses: { 200: jsonResponse(ThresholdsVersionSchema, 'The new version'), ...authErrors },
+});
+const decisionsRoute = createRoute({
+  method: 'get',
+  path: '/performance/{specialization}/decisions',
+  tags,
+  summary: "Switch events (newest first) and the watchdog's current view: every decision with its numbers and thresholds version",
+  security,
+  request: { params: SpecializationOnlyParam, query: LimitQuery },
+  responses: { 200: jsonResponse(DecisionsSchema, 'Decisions'), ...authErrors },
+});
+const backtestRoute = createRoute({
+  method: 'post',
+  path: '/performance/backtest',
+  tags,
+  summary: "Run the watchdog's evaluation over a recorded trace (same code as the workflow and `npm run watchdog:backtest`)",
+  security,
+  request: { body: jsonBody(BacktestRequest) },
+  responses: { 200: jsonResponse(BacktestResultSchema, 'What the watchdog would have decided'), ...authErrors },
+});
+const traceRoute = createRoute({
+  method: 'get',
+  path: '/performance/{specialization}/trace',
+  tags,
+  summary: 'Export the recorded windows of a specialization as a backtest trace (JSON lines)',
+  description: 'One line per window and deployment: the current primary (the stable, or the one a failover left) is "primary", any other "backup". accuracy and cost are null (live requests carry no labels).',
+  security,
+  request: { params: SpecializationOnlyParam, query: TraceQuery },
+  responses: { 200: { description: 'application/x-ndjson, one TraceWindow per line', content: { 'application/x-ndjson': { schema: { type: 'string' as const } } } }, ...authErrors },
+});
+
+export function createPerformanceRoutes({ sequelize, temporal, config }: ApiDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+  const invalid = (err: ThresholdsInvalid, prefix: string) => {
+    const field = [prefix, err.path].filter(Boolean).join('.');
+    return new ApiError(400, 'validation_error', `invalid request: ${field}: ${err.message.replace(`${err.path}: `, '')}`, { fields: [{ field, message: err.message.replace(`${err.path}: `, '') }] });
+  };
+
+  app.openapi(getThresholdsRoute, async (c) => c.json(await currentThresholds(sequelize, config.thresholdsFile), 200));
+
+  app.openapi(putThresholdsRoute, async (c) => {
+    let thresholds;
+    try {
+      thresholds = parseThresholds(c.req.valid('json').thresholds);
+    } catch (err) {
+      if (err instanceof ThresholdsInvalid) throw invalid(err, 'body.thresholds');
+      throw err;
+    }
+    return c.json(await saveThresholds(sequelize, config.thresholdsFile, thresholds, c.get('principal').sub), 200);
+  });
+
+  app.openapi(decisionsRoute, async (c) => {
+    const { specialization } = c.req.valid('param');
+    const [events, watchdog] = await Promise.all([switchEvents(sequelize, specialization, c.req.valid('query').limit), watchdogState(temporal, watchdogWorkflowId(specialization))]);
+    return c.json({ specialization, switchEvents: events, watchdog }, 200);
+  });
+
+  app.openapi(backtestRoute, async (c) => {
+    const body = c.req.valid('json');
+    let thresholds;
+    let version: number | null = null;
+    try {
+      if (body.thresholds) thresholds = parseThresholds(body.thresholds);
+      else ({ thresholds, version } = await currentThresholds(sequelize, config.thresholdsFile));
+    } catch (err) {
+      if (err instanceof ThresholdsInvalid) throw invalid(err, 'body.thresholds');
+      throw err;
+    }
+    return c.json({ ...backtest(thresholds, body.trace, body.specialization), thresholdsVersion: version }, 200);
+  });
+
+  app.openapi(traceRoute, async (c) => {
+    const { specialization } = c.req.valid('param');
+    const { since, windowSeconds } = c.req.valid('query');
+    const from = since ? new Date(since) : new Date(Date.now() - 3_600_000);
+    const [routing] = await sequelize.query<{ primary: string | null }>(
+      'SELECT COALESCE(failover_from_deployment_id, stable_deployment_id) AS "primary" FROM routing WHERE specialization = $1',
+      { bind: [specialization], type: QueryTypes.SELECT },
+    );
+    const rows = await sequelize.query<{ bucket: number; deploymentId: string; requests: number; errors: number; p95: number | null }>(
+      `SELECT floor(extract(epoch FROM (timestamp - CAST($2 AS timestamptz))) / $3)::int AS bucket, deployment_id AS "deploymentId",
+              count(*)::int AS requests, count(*) FILTER (WHERE (metadata->>'ok')::boolean IS NOT TRUE)::int AS errors,
+              percentile_cont(0.95) WITHIN GROUP (ORDER BY metric_value)::float AS p95
+         FROM performance_metrics
+        WHERE metric_type = 'inference_latency_ms' AND metadata->>'specialization' = $1 AND timestamp >= $2 AND deployment_id IS NOT NULL
+        GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 100000`,
+      { bind: [specialization, from.toISOString(), windowSeconds], type: QueryTypes.SELECT },
+    );
+    const lines = rows.map((r) =>
+      JSON.stringify({
+        t: r.bucket * windowSeconds,
+        model: r.deploymentId === routing?.primary ? 'primary' : 'backup',
+        requests: r.requests,
+        errors: r.errors,
+        p95LatencyMs: r.p95 === null ? null : Math.round(Number(r.p95) * 1_000) / 1_000,
+        accuracy: null,
+        costPer1kTokens: null,
+      }),
+    );
+    c.header('content-type', 'application/x-ndjson');
+    return c.body(lines.length ? `${lines.join('\n')}\n` : '', 200) as never;
+  });
+
+  return app;
+}

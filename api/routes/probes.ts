@@ -1,0 +1,27 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { requireLevel } from '../auth/middleware';
+import type { AppEnv } from '../deps';
+import type { InferenceService } from '../inference/service';
+import { authErrors, jsonBody, jsonResponse, notFoundError } from '../schemas/common';
+import { ProbeRequest, ProbeResultSchema } from '../schemas/performance';
+
+const probeRoute = createRoute({
+  method: 'post',
+  path: '/admin/probes',
+  tags: ['admin'],
+  summary: "Run labelled probe examples through a deployment's model as serving runs it (the watchdog's probes)",
+  description: 'Works for routed and unrouted deployments (a model not routed is loaded for probing and released after a minute without probes). Each probe is recorded with track "probe".',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireLevel('admin')] as const,
+  request: { body: jsonBody(ProbeRequest) },
+  responses: { 200: jsonResponse(ProbeResultSchema, 'What the probes measured'), ...authErrors, ...notFoundError },
+});
+
+export function createProbeRoutes(inference: InferenceService) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(probeRoute, async (c) => {
+    const { deploymentId, examples } = c.req.valid('json');
+    return c.json(await inference.probe(deploymentId, examples), 200);
+  });
+  return app;
+}

@@ -1,0 +1,186 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { requireLevel } from '../auth/middleware';
+import type { ApiDeps, AppEnv } from '../deps';
+import { conflict, notFound } from '../errors';
+import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError } from '../schemas/common';
+import { IncidentRequest, SpecializationOnlyParam, WatchdogCreateRequest, WatchdogList, WatchdogRollbackRequest, WatchdogSchema } from '../schemas/performance';
+import { workflowUrl } from '../web-ui';
+import { NwKind, NwSpecialization } from '../../workflows/search-attributes';
+import { pauseSignal, reportIncidentSignal, resumeSignal, rollbackUpdate, watchdogStateQuery, watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
+import { watchdogScheduleId } from '../../workflows/watchdog/supervise-watchdog';
+
+const security = [{ bearerAuth: [] }];
+const tags = ['watchdogs'];
+const adminOnly = requireLevel('admin');
+/** How often a watchdog's Schedule checks that it runs and evaluates. */
+export const SUPERVISION_INTERVAL = '1 minute';
+
+const specParam = { params: SpecializationOnlyParam };
+const accepted = jsonResponse(WatchdogSchema, 'The watchdog');
+
+const createWatchdogRoute = createRoute({
+  method: 'post',
+  path: '/watchdogs',
+  tags,
+  summary: 'Start watching a specialization (a Temporal Schedule that keeps watchdog-<specialization> running)',
+  security,
+  middleware: [adminOnly] as const,
+  request: { body: jsonBody(WatchdogCreateRequest) },
+  responses: { 201: jsonResponse(WatchdogSchema, 'Watchdog scheduled and started'), ...authErrors, ...conflictError },
+});
+const listWatchdogsRoute = createRoute({ method: 'get', path: '/watchdogs', tags, summary: 'Every watchdog with its state', security, responses: { 200: jsonResponse(WatchdogList, 'Watchdogs'), ...authErrors } });
+const getWatchdogRoute = createRoute({ method: 'get', path: '/watchdogs/{specialization}', tags, summary: 'One watchdog: streaks, serving and backup model, last decision with its numbers', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
+const pauseRoute = createRoute({ method: 'post', path: '/watchdogs/{specialization}/pause', tags, summary: 'Pause the schedule and the evaluation (state is kept)', security, middleware: [adminOnly] as const, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
+const resumeRoute = createRoute({ method: 'post', path: '/watchdogs/{specialization}/resume', tags, summary: 'Resume a paused watchdog', security, middleware: [adminOnly] as const, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
+const deleteRoute = createRoute({ method: 'delete', path: '/watchdogs/{specialization}', tags, summary: 'Stop watching: deletes the schedule and cancels the watchdog (routing stays as it is)', security, middleware: [adminOnly] as const, request: specParam, responses: { 204: { description: 'Deleted' }, ...authErrors, ...notFoundError } });
+const rollbackRoute = createRoute({
+  method: 'post',
+  path: '/watchdogs/{specialization}/rollback',
+  tags,
+  summary: 'Switch back to the primary now (for autoRollback: false, or an operator who knows better)',
+  security,
+  middleware: [adminOnly] as const,
+  request: { ...specParam, body: { ...jsonBody(WatchdogRollbackRequest), required: false } },
+  responses: { 202: accepted, ...authErrors, ...notFoundError, ...conflictError },
+});
+const incidentRoute = createRoute({
+  method: 'post',
+  path: '/watchdogs/{specialization}/incidents',
+  tags,
+  summary: "Hand a burst of errors to the watchdog: counted into the primary's window, evaluated at once",
+  security,
+  request: { ...specParam, body: jsonBody(IncidentRequest) },
+  responses: { 202: accepted, ...authErrors, ...notFoundError },
+});
+
+export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+  const { namespace, taskQueue, uiUrl } = config.temporal;
+
+  const view = async (specialization: string) => {
+    let paused: boolean;
+    try {
+      paused = (await temporal.schedule.getHandle(watchdogScheduleId(specialization)).describe()).state.paused;
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw notFound(`watchdog for ${specialization}`);
+      throw err;
+    }
+    const workflowId = watchdogWorkflowId(specialization);
+    const state = await watchdogState(temporal, workflowId);
+    return { specialization, scheduleId: watchdogScheduleId(specialization), workflowId, paused, running: state !== null, webUiUrl: workflowUrl(uiUrl, namespace, workflowId), state };
+  };
+  const running = async (specialization: string) => {
+    await view(specialization); // 404 without a schedule
+    return temporal.workflow.getHandle(watchdogWorkflowId(specialization));
+  };
+
+  app.openapi(createWatchdogRoute, async (c) => {
+    const { specialization } = c.req.valid('json');
+    try {
+      await temporal.schedule.create({
+        scheduleId: watchdogScheduleId(specialization),
+        spec: { intervals: [{ every: SUPERVISION_INTERVAL }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'superviseWatchdog',
+          args: [{ specialization }],
+          taskQueue,
+          workflowId: `${watchdogWorkflowId(specialization)}-supervisor`,
+          typedSearchAttributes: [
+            { key: NwKind, value: 'watchdog' },
+            { key: NwSpecialization, value: specialization },
+          ],
+        },
+        // A tick that finds the previous one still running is skipped; missed ticks are not replayed.
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: SUPERVISION_INTERVAL },
+        state: { triggerImmediately: true, note: `created by ${c.get('principal').sub}` },
+      });
+    } catch (err) {
+      if (err instanceof ScheduleAlreadyRunning) throw conflict(`a watchdog for ${specialization} exists`, { scheduleId: watchdogScheduleId(specialization) });
+      throw err;
+    }
+    return c.json(await view(specialization), 201);
+  });
+
+  app.openapi(listWatchdogsRoute, async (c) => {
+    const items = [];
+    for await (const schedule of temporal.schedule.list()) {
+      if (schedule.action?.type !== 'startWorkflow' || schedule.action.workflowType !== 'superviseWatchdog') continue;
+      const specialization = schedule.scheduleId.replace(/^watchdog-/, '');
+      items.push(await view(specialization).catch(() => null));
+    }
+    return c.json({ items: items.filter((i) => i !== null) }, 200);
+  });
+
+  app.openapi(getWatchdogRoute, async (c) => c.json(await view(c.req.valid('param').specialization), 200));
+
+  app.openapi(pauseRoute, async (c) => {
+    const { specialization } = c.req.valid('param');
+    const handle = await running(specialization);
+    await temporal.schedule.getHandle(watchdogScheduleId(specialization)).pause(`paused by ${c.get('principal').sub}`);
+    await handle.signal(pauseSignal).catch(ignoreNotFound);
+    return c.json(await view(specialization), 200);
+  });
+
+  app.openapi(resumeRoute, async (c) => {
+    const { specialization } = c.req.valid('param');
+    const handle = await running(specialization);
+    await temporal.schedule.getHandle(watchdogScheduleId(specialization)).unpause(`resumed by ${c.get('principal').sub}`);
+    await handle.signal(resumeSignal).catch(ignoreNotFound);
+    return c.json(await view(specialization), 200);
+  });
+
+  app.openapi(deleteRoute, async (c) => {
+    const { specialization } = c.req.valid('param');
+    const handle = await running(specialization);
+    await temporal.schedule.getHandle(watchdogScheduleId(specialization)).delete();
+    await handle.cancel().catch(ignoreNotFound);
+    return c.body(null, 204);
+  });
+
+  app.openapi(rollbackRoute, async (c) => {
+    const { specialization } = c.req.valid('param');
+    const body = c.req.valid('json') ?? { reason: 'manual rollback' };
+    const handle = await running(specialization);
+    try {
+      await handle.executeUpdate(rollbackUpdate, { args: [{ by: c.get('principal').sub, reason: body.reason }] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw conflict((err.cause as Error | undefined)?.message ?? err.message);
+      if (err instanceof WorkflowNotFoundError) throw conflict(`the watchdog for ${specialization} is not running`);
+      throw err;
+    }
+    return c.json(await view(specialization), 202);
+  });
+
+  app.openapi(incidentRoute, async (c) => {
+    const { specialization } = c.req.valid('param');
+    const handle = await running(specialization);
+    await handle.signal(reportIncidentSignal, { ...c.req.valid('json'), by: c.get('principal').sub }).catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) throw conflict(`the watchdog for ${specialization} is not running`);
+      throw err;
+    });
+    return c.json(await view(specialization), 202);
+  });
+
+  return app;
+}
+
+/** The running watchdog's `state`, or null when it does not run (or does not answer). */
+export async function watchdogState(temporal: Client, workflowId: string): Promise<Record<string, unknown> | null> {
+  try {
+    const handle = temporal.workflow.getHandle(workflowId);
+    if ((await handle.describe()).status.name !== 'RUNNING') return null;
+    return (await handle.query(watchdogStateQuery)) as unknown as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    const e = err as { name?: string };
+    // A query nobody answers (no worker yet): the watchdog exists but says nothing now.
+    if (e.name === 'QueryNotRegisteredError' || e.name === 'ServiceError') return null;
+    throw err;
+  }
+}
+
+function ignoreNotFound(err: unknown): void {
+  if (!(err instanceof WorkflowNotFoundError)) throw err;
+}

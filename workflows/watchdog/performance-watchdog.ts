@@ -1,0 +1,311 @@
+import {
+  ActivityFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { DELIVERY_RETRY } from '../failures';
+import { NwStage } from '../search-attributes';
+import { initialState, step, type WatchdogPolicy, type WindowStats } from './evaluate';
+import { chooseBackup } from './ranking';
+import type { IncidentReport, ObservedWindow, SwitchDecision, WatchdogInput, WatchdogRunState, WatchdogStateView } from './types';
+
+export * from './types';
+
+export const watchdogWorkflowId = (specialization: string) => `watchdog-${specialization}`;
+
+export const watchdogStateQuery = defineQuery<WatchdogStateView>('state');
+/** A burst of errors seen outside the recorded traffic: counted into the primary's next window, evaluated at once. */
+export const reportIncidentSignal = defineSignal<[IncidentReport]>('reportIncident');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+/** Switches back to the primary now (cooldown and streaks aside); refused unless failed over. */
+export const rollbackUpdate = defineUpdate<{ accepted: true }, [{ by: string; reason: string }]>('rollback');
+
+/** Probes per window while the primary serves live traffic: enough for an accuracy reading. */
+const SERVING_PROBES = 5;
+const RECENT_WINDOWS = 20;
+const DEFAULT_MAX_WINDOWS_PER_RUN = 500;
+
+const db = proxyActivities<Activities>({
+  // Routing, switch events and alerts: quick transactions, retried until the database answers.
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
+});
+const observe = proxyActivities<Activities>({
+  // A window that cannot be observed is "no data": a few quick attempts, then the next window.
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 3 },
+});
+const delivery = proxyActivities<Activities>({
+  // Webhook and RelayCore: above their 10 s call timeout; an outage delays a delivery, never loses it.
+  startToCloseTimeout: '30 seconds',
+  retry: DELIVERY_RETRY,
+});
+
+function freshState(specialization: string): WatchdogRunState {
+  return {
+    specialization,
+    evaluation: initialState(),
+    primaryDeploymentId: null,
+    primaryModelId: null,
+    backupDeploymentId: null,
+    backupModelId: null,
+    windowStart: null,
+    sequence: 0,
+    paused: false,
+    thresholdsVersion: null,
+    evaluationIntervalSeconds: 5,
+    minRequests: 20,
+    cooldownSeconds: 60,
+    lastEvaluatedAt: null,
+    lastDecision: null,
+    recentWindows: [],
+    pendingIncidents: [],
+    noBackupSince: null,
+  };
+}
+
+/** The primary's window with the reported incidents counted in. */
+function withIncidents(stats: WindowStats, incidents: IncidentReport[]): WindowStats {
+  return incidents.reduce((w, i) => ({ ...w, requests: w.requests + i.requests, errors: w.errors + i.errors }), stats);
+}
+
+/**
+ * Watches one specialization's serving model for as long as it runs: every evaluation interval it
+ * observes the primary's window (live traffic and probes), judges it with hysteresis and cooldown
+ * (evaluate.ts), fails over to the best healthy backup when the primary trips, and switches back
+ * once the primary has recovered (automatically or through the `rollback` update). Each switch is
+ * one routing change, one switch event, one alert and one RelayCore call, keyed so that retries and
+ * replays repeat none of them. Kept alive by the Schedule of the same name (superviseWatchdog).
+ */
+export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
+  const { specialization } = input;
+  const s: WatchdogRunState = input.carried ?? freshState(specialization);
+  const info = workflowInfo();
+  let rollbackRequest: { by: string; reason: string } | undefined;
+  const wanted = (): typeof rollbackRequest => rollbackRequest;
+  const serving = () => s.evaluation.serving;
+
+  setHandler(watchdogStateQuery, () => ({ ...s, workflowId: info.workflowId, runId: info.runId, serving: serving() }));
+  setHandler(reportIncidentSignal, (incident) => {
+    s.pendingIncidents.push(incident);
+  });
+  setHandler(pauseSignal, () => {
+    s.paused = true;
+  });
+  setHandler(resumeSignal, () => {
+    s.paused = false;
+  });
+  setHandler(
+    rollbackUpdate,
+    (request) => {
+      rollbackRequest = request;
+      return { accepted: true };
+    },
+    {
+      validator: (request) => {
+        if (!request?.by) throw new Error('rollback needs "by"');
+        if (serving() !== 'backup') throw new Error('the primary is serving: there is nothing to roll back');
+      },
+    },
+  );
+
+  let stage: string | undefined;
+  const showStage = () => {
+    const next = s.paused ? 'paused' : serving() === 'backup' ? 'failed-over' : 'watching';
+    if (next !== stage) upsertSearchAttributes([{ key: NwStage, value: next }]);
+    stage = next;
+  };
+
+  // Deliveries (webhook, RelayCore) run beside the evaluation: an outage must not stall it.
+  const deliveries: Promise<unknown>[] = [];
+  const nextKey = () => `${info.workflowId}:${info.firstExecutionRunId}:${++s.sequence}`;
+
+  const raise = async (alertClass: 'performance-degraded' | 'no-healthy-backup', modelId: string, severity: 'warning' | 'critical', summary: string, details: Record<string, unknown>) => {
+    const alert = await db.raiseAlert({ alertClass, specialization, modelId, severity, summary, details, key: nextKey() });
+    if (alert.changed) deliveries.push(delivery.deliverAlert({ alertId: alert.alertId, status: 'firing', count: alert.count }));
+  };
+  const resolve = async (alertClass: 'performance-degraded' | 'no-healthy-backup', modelId: string | null, reason: string) => {
+    for (const alert of await db.resolveAlerts({ specialization, modelId, alertClass, reason, key: nextKey() })) {
+      deliveries.push(delivery.deliverAlert({ alertId: alert.alertId, status: 'resolved', count: alert.count }));
+    }
+  };
+
+  /** One routing change: the switch event and the routing row in one transaction, then RelayCore. */
+  const switchTo = async (action: SwitchDecision['action'], to: { deploymentId: string; modelId: string }, reason: string, stats: WindowStats, by: string) => {
+    const decision: SwitchDecision = {
+      key: nextKey(),
+      action,
+      at: new Date().toISOString(),
+      reason,
+      specialization,
+      fromDeploymentId: action === 'switch' ? s.primaryDeploymentId! : s.backupDeploymentId!,
+      fromModelId: action === 'switch' ? s.primaryModelId! : s.backupModelId!,
+      toDeploymentId: to.deploymentId,
+      toModelId: to.modelId,
+      stats,
+      thresholdsVersion: s.thresholdsVersion ?? 0,
+      workflowId: info.workflowId,
+      by,
+    };
+    const { conflict } = await db.switchRouting(decision);
+    // Routing moved on under us (a promotion): nothing switched; the next window follows it.
+    if (conflict) return undefined;
+    s.lastDecision = decision;
+    deliveries.push(delivery.updateRelayCoreRoute({ specialization, modelId: to.modelId, reason: `watchdog ${action}: ${reason}`, idempotencyKey: decision.key }));
+    return decision;
+  };
+
+  /** True when traffic moved to a backup; otherwise the state says why not (and when to look again). */
+  const failOver = async (reason: string, stats: WindowStats, policy: WatchdogPolicy, t: number): Promise<boolean> => {
+    const trippedModelId = s.primaryModelId!;
+    let candidates: Awaited<ReturnType<Activities['probeBackupCandidates']>> = [];
+    try {
+      candidates = await observe.probeBackupCandidates({ specialization, excludeModelId: trippedModelId, examples: policy.minRequests });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+    }
+    const choice = chooseBackup(candidates, policy, trippedModelId);
+    if (!choice) {
+      // Nothing healthy to switch to: keep serving, say so once, look again after the cooldown.
+      s.evaluation = { serving: 'primary', breachStreak: 0, healthyStreak: 0, cooldownUntil: t + policy.cooldownSeconds };
+      s.noBackupSince ??= new Date().toISOString();
+      await raise('no-healthy-backup', trippedModelId, 'critical', `${specialization}: the primary is degraded and no healthy backup exists`, { reason, stats, candidates: candidates.length });
+      return false;
+    }
+    const decision = await switchTo('switch', choice, reason, stats, 'watchdog');
+    if (!decision) return false;
+    s.backupDeploymentId = choice.deploymentId;
+    s.backupModelId = choice.modelId;
+    if (s.noBackupSince) {
+      s.noBackupSince = null;
+      await resolve('no-healthy-backup', trippedModelId, 'a healthy backup took over');
+    }
+    await raise('performance-degraded', trippedModelId, 'warning', `${specialization}: switched to a backup: ${reason}`, {
+      decisionKey: decision.key,
+      fromDeploymentId: decision.fromDeploymentId,
+      toDeploymentId: decision.toDeploymentId,
+      toModelId: decision.toModelId,
+      stats,
+      thresholdsVersion: decision.thresholdsVersion,
+    });
+    return true;
+  };
+
+  const switchBack = async (reason: string, stats: WindowStats, by: string): Promise<boolean> => {
+    if (!(await switchTo('rollback', { deploymentId: s.primaryDeploymentId!, modelId: s.primaryModelId! }, reason, stats, by))) return false;
+    s.backupDeploymentId = null;
+    s.backupModelId = null;
+    await resolve('performance-degraded', s.primaryModelId, reason);
+    return true;
+  };
+
+  /** Follows routing changes made by others (a promotion, a failover found at start). False: skip this window. */
+  const reconcile = async (observed: ObservedWindow): Promise<boolean> => {
+    const r = observed.routing;
+    if (serving() === 'backup') {
+      if (r.failoverFromDeploymentId === s.primaryDeploymentId && r.stableDeploymentId === s.backupDeploymentId) return true;
+      // Someone changed routing under the failover (a promotion): the failover is over.
+      await resolve('performance-degraded', s.primaryModelId, 'routing changed by someone else during the failover');
+      s.evaluation = { ...initialState(), cooldownUntil: s.evaluation.cooldownUntil };
+      s.primaryDeploymentId = r.stableDeploymentId;
+      s.primaryModelId = r.stableModelId;
+      s.backupDeploymentId = s.backupModelId = null;
+      return false;
+    }
+    if (r.failoverFromDeploymentId && r.failoverFromModelId && r.stableDeploymentId && r.stableModelId) {
+      // A failover this run did not make (the watchdog was recreated during one): take it over.
+      s.evaluation = { ...initialState(), serving: 'backup', cooldownUntil: s.evaluation.cooldownUntil };
+      s.primaryDeploymentId = r.failoverFromDeploymentId;
+      s.primaryModelId = r.failoverFromModelId;
+      s.backupDeploymentId = r.stableDeploymentId;
+      s.backupModelId = r.stableModelId;
+      return false;
+    }
+    if (r.stableDeploymentId !== s.primaryDeploymentId) {
+      // A new stable (or the first one): watch it from a clean slate.
+      s.evaluation = { ...initialState(), cooldownUntil: s.evaluation.cooldownUntil };
+      s.primaryDeploymentId = r.stableDeploymentId;
+      s.primaryModelId = r.stableModelId;
+      return observed.primary?.deploymentId === s.primaryDeploymentId && s.primaryDeploymentId !== null;
+    }
+    return s.primaryDeploymentId !== null;
+  };
+
+  try {
+    for (let windows = 0; windows < (input.maxWindowsPerRun ?? DEFAULT_MAX_WINDOWS_PER_RUN) && !workflowInfo().continueAsNewSuggested; windows++) {
+      showStage();
+      await condition(() => !s.paused);
+      showStage();
+      await condition(() => s.pendingIncidents.length > 0 || wanted() !== undefined || s.paused, s.evaluationIntervalSeconds * 1000);
+      if (s.paused) continue;
+
+      const manual = wanted();
+      if (manual) {
+        rollbackRequest = undefined;
+        if (serving() === 'backup') {
+          const noWindow = { requests: 0, errors: 0, p95LatencyMs: null, accuracy: null, costPer1kTokens: null };
+          if (await switchBack(`manual rollback by ${manual.by}: ${manual.reason}`, noWindow, manual.by)) s.evaluation = { ...initialState(), cooldownUntil: Date.now() / 1000 + s.cooldownSeconds };
+        }
+        continue;
+      }
+
+      let observed: ObservedWindow;
+      try {
+        observed = await observe.observeWindow({
+          specialization,
+          primaryDeploymentId: s.primaryDeploymentId,
+          from: s.windowStart,
+          windowSeconds: s.evaluationIntervalSeconds,
+          probeExamples: serving() === 'backup' ? s.minRequests : SERVING_PROBES,
+        });
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        continue; // "no data": the database or the API did not answer for this window
+      }
+      s.windowStart = observed.until;
+      s.thresholdsVersion = observed.thresholdsVersion;
+      s.evaluationIntervalSeconds = observed.policy.evaluationIntervalSeconds;
+      s.minRequests = observed.policy.minRequests;
+      s.cooldownSeconds = observed.policy.cooldownSeconds;
+      s.lastEvaluatedAt = new Date().toISOString();
+      const incidents = s.pendingIncidents.splice(0);
+      if (!(await reconcile(observed)) || !observed.primary) continue;
+
+      const stats = withIncidents(observed.primary.stats, incidents);
+      const t = Date.now() / 1000;
+      const result = step(s.evaluation, stats, t, observed.policy);
+      s.recentWindows = [...s.recentWindows, { at: s.lastEvaluatedAt, deploymentId: observed.primary.deploymentId, role: serving() === 'primary' ? 'primary-serving' as const : 'primary-probed' as const, stats, verdict: result.verdict }].slice(-RECENT_WINDOWS);
+      const reason = incidents.length ? `${result.decision?.reason ?? result.verdict.reason}; incidents: ${incidents.map((i) => `${i.reason} (${i.by})`).join(', ')}` : result.decision?.reason ?? '';
+
+      if (result.decision?.action === 'switch') {
+        if (await failOver(reason, stats, observed.policy, t)) s.evaluation = result.state;
+      } else if (result.decision?.action === 'rollback') {
+        if (await switchBack(reason, stats, 'watchdog')) s.evaluation = result.state;
+      } else {
+        s.evaluation = result.state;
+        if (s.noBackupSince && serving() === 'primary' && result.verdict.kind === 'healthy') {
+          s.noBackupSince = null;
+          await resolve('no-healthy-backup', s.primaryModelId, 'the primary is healthy again');
+        }
+      }
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // Deleted: finish what was promised to the webhook and RelayCore, then stop.
+    await CancellationScope.nonCancellable(() => Promise.all(deliveries));
+    throw err;
+  }
+  await Promise.all(deliveries);
+  await continueAsNew<typeof performanceWatchdog>({ specialization, carried: s, maxWindowsPerRun: input.maxWindowsPerRun });
+}

@@ -1,0 +1,100 @@
+/** Plain shapes of the performanceWatchdog workflow, shared with its activities and the API (no SDK imports). */
+import type { Verdict, WatchdogPolicy, WatchdogState, WindowStats } from './evaluate';
+
+export interface WatchdogInput {
+  specialization: string;
+  /** What the previous run handed over at continue-as-new. */
+  carried?: WatchdogRunState;
+  /** Continue-as-new after this many windows even when the server does not suggest it (tests). */
+  maxWindowsPerRun?: number;
+}
+
+/** The routing of a specialization as the watchdog reads it. */
+export interface RoutingSnapshot {
+  stableDeploymentId: string | null;
+  stableModelId: string | null;
+  backupDeploymentId: string | null;
+  failoverFromDeploymentId: string | null;
+  failoverFromModelId: string | null;
+}
+
+/** One observed window of the primary. */
+export interface ObservedWindow {
+  /** Window end (ISO); the next window starts here. */
+  until: string;
+  thresholdsVersion: number;
+  policy: WatchdogPolicy;
+  routing: RoutingSnapshot;
+  /** The primary's numbers: live requests plus probes; null when there is no primary deployment. */
+  primary: { deploymentId: string; modelId: string; stats: WindowStats } | null;
+}
+
+/** An incident the API handed over: counted into the next window of the primary. */
+export interface IncidentReport {
+  requests: number;
+  errors: number;
+  reason: string;
+  by: string;
+}
+
+export interface SwitchDecision {
+  /** Idempotency key: the same on every retry and replay of this decision, unique across runs. */
+  key: string;
+  action: 'switch' | 'rollback';
+  at: string;
+  reason: string;
+  specialization: string;
+  fromDeploymentId: string;
+  fromModelId: string;
+  toDeploymentId: string;
+  toModelId: string;
+  /** The window that decided it. */
+  stats: WindowStats;
+  thresholdsVersion: number;
+  workflowId: string;
+  /** Who asked for it: "watchdog" for automatic decisions, the subject for manual rollbacks. */
+  by: string;
+}
+
+export interface WindowRecord {
+  at: string;
+  deploymentId: string;
+  role: 'primary-serving' | 'primary-probed';
+  stats: WindowStats;
+  verdict: Verdict;
+}
+
+/** Everything the watchdog carries between windows and across continue-as-new. */
+export interface WatchdogRunState {
+  specialization: string;
+  evaluation: WatchdogState;
+  /** The deployment the watchdog protects: routing's stable, or while failed over the one it left. */
+  primaryDeploymentId: string | null;
+  primaryModelId: string | null;
+  /** While failed over: the deployment serving instead. */
+  backupDeploymentId: string | null;
+  backupModelId: string | null;
+  /** Where the next window starts (ISO). */
+  windowStart: string | null;
+  /** Decisions taken so far (numbering of idempotency keys). */
+  sequence: number;
+  paused: boolean;
+  thresholdsVersion: number | null;
+  /** From the policy last read: the next window's length, probes while failed over, cooldown of manual rollbacks. */
+  evaluationIntervalSeconds: number;
+  minRequests: number;
+  cooldownSeconds: number;
+  lastEvaluatedAt: string | null;
+  lastDecision: SwitchDecision | null;
+  /** The newest windows, newest last (bounded). */
+  recentWindows: WindowRecord[];
+  pendingIncidents: IncidentReport[];
+  /** The open "no healthy backup" condition, so it is raised once per incident. */
+  noBackupSince: string | null;
+}
+
+/** What the `state` query answers. */
+export type WatchdogStateView = WatchdogRunState & { workflowId: string; runId: string; serving: 'primary' | 'backup' };
+
+export const ALERT_CLASSES = ['performance-degraded', 'no-healthy-backup', 'watchdog-stalled'] as const;
+export type AlertClass = (typeof ALERT_CLASSES)[number];
