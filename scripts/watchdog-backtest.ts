@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { TraceWindowSchema } from '../api/schemas/performance';
 import { backtest } from '../workflows/watchdog/backtest';
 import { ThresholdsFileSchema } from '../workflows/watchdog/policy';

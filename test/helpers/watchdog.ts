@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import { stringify } from 'yaml';
+import type { TestApp } from './app';
+
+export interface ReceivedAlert {
+  at: number;
+  idempotencyKey: string | undefined;
+  body: { status: string; groupKey: string; alerts: { status: string; fingerprint: string; labels: Record<string, string>; annotations: Record<string, string> }[] };
+}
+
+/** A stand-in for the operators' alert receiver (Alertmanager's webhook format): records every POST. */
+export async function startAlertReceiver() {
+  const received: ReceivedAlert[] = [];
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      received.push({ at: Date.now(), idempotencyKey: req.headers['idempotency-key'] as string | undefined, body: JSON.parse(raw) as ReceivedAlert['body'] });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`,
+    received,
+    /** One entry per distinct delivery (retries of one change share an Idempotency-Key). */
+    distinct: () => [...new Map(received.map((r) => [r.idempotencyKey, r])).values()],
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** A thresholds file with fast test windows over the shipped defaults' shape. */
+export function writeThresholds(defaults: Record<string, unknown>, specializations: Record<string, unknown> = {}): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nw-thresholds-')), 'performance_thresholds.yml');
+  fs.writeFileSync(
+    file,
+    stringify({
+      defaults: {
+        evaluationInterval: '1s',
+        minRequests: 5,
+        breachesToTrip: 2,
+        healthyToRecover: 3,
+        cooldown: '3s',
+        autoRollback: true,
+        // Latency is generous: a busy CI machine must not trip these tests; errors do.
+        thresholds: { p95LatencyMs: 30_000, errorRate: 0.2, minAccuracy: 0.5, maxCostPer1kTokens: 0.01 },
+        ...defaults,
+      },
+      specializations,
+    }),
+  );
+  return file;
+}
+
+/** Serves the test app over HTTP on its configured PORT, where the worker's probes reach it. */
+export function serveApp(t: TestApp) {
+  const server = serve({ fetch: t.app.fetch, port: t.config.port, hostname: '127.0.0.1' });
+  return () => new Promise<void>((r) => server.close(() => r()));
+}
