@@ -37,12 +37,18 @@ function percentile95(sorted: number[]): number | null {
   return Math.round((sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)) * 1_000) / 1_000;
 }
 
-/** Live requests and probes of one deployment as one window. Accuracy comes from the probes only (live traffic has no labels). */
-export function combine(live: { latencies: number[]; errors: number }, probe: ProbeResult | null, costPer1kTokens: number | null): WindowStats {
-  const latencies = [...live.latencies, ...(probe?.latenciesMs ?? [])].sort((a, b) => a - b);
+/**
+ * One window of a deployment. With enough live traffic (minRequests) the window is the live
+ * traffic's, and probes add only accuracy (live requests carry no labels): probes run now, the live
+ * window ended a second ago, and mixing them would smear one spike over two windows. Without enough
+ * live traffic (a failed-over primary, a quiet hour) probes are the traffic.
+ */
+export function combine(live: { latencies: number[]; errors: number }, probe: ProbeResult | null, costPer1kTokens: number | null, minRequests: number): WindowStats {
+  const probed = live.latencies.length >= minRequests ? null : probe;
+  const latencies = [...live.latencies, ...(probed?.latenciesMs ?? [])].sort((a, b) => a - b);
   return {
-    requests: live.latencies.length + (probe?.requests ?? 0),
-    errors: live.errors + (probe?.errors ?? 0),
+    requests: live.latencies.length + (probed?.requests ?? 0),
+    errors: live.errors + (probed?.errors ?? 0),
     p95LatencyMs: percentile95(latencies),
     accuracy: probe?.accuracy ?? null,
     costPer1kTokens,
@@ -108,7 +114,7 @@ export function createObserveActivities({ sequelize, thresholdsFile, probe }: Ob
         sequelize.query<{ modelId: string }>('SELECT model_id AS "modelId" FROM deployments WHERE id = $1', { bind: [deploymentId], type: QueryTypes.SELECT }),
       ]);
       if (!model) return { ...base, primary: null };
-      return { ...base, primary: { deploymentId, modelId: model.modelId, stats: combine(live, probed, cost) } };
+      return { ...base, primary: { deploymentId, modelId: model.modelId, stats: combine(live, probed, cost, policy.minRequests) } };
     },
 
     /**
@@ -128,7 +134,7 @@ export function createObserveActivities({ sequelize, thresholdsFile, probe }: Ob
       return Promise.all(
         rows.map(async (c) => {
           const [probed, cost] = await Promise.all([tryProbe(c.deploymentId, p.examples), costOf(c.deploymentId)]);
-          return { ...c, previousStable: c.deploymentId === routing.backupDeploymentId, stats: combine({ latencies: [], errors: 0 }, probed, cost) };
+          return { ...c, previousStable: c.deploymentId === routing.backupDeploymentId, stats: combine({ latencies: [], errors: 0 }, probed, cost, Infinity) };
         }),
       );
     },

@@ -22,7 +22,7 @@ export default async function globalSetup(): Promise<void> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-test-'));
   const cli = await resolveTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
   const [temporal, database, bundle] = await Promise.all([
-    freePort().then((port) => startDevServer({ cliPath: cli.path, port, headless: true, logFile: path.join(workDir, 'temporal.log') })),
+    startTestDevServer(cli.path, path.join(workDir, 'temporal.log')),
     createTestDatabase(),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger }),
   ]);
@@ -52,3 +52,17 @@ const quietLogger = {
   warn: (message: string) => console.warn(message),
   error: (message: string) => console.error(message),
 };
+
+/**
+ * The dev server picks free ports of its own for its internal services; now and then one of them is
+ * the port we just chose for it, and it exits with "address already in use". Another port then.
+ */
+async function startTestDevServer(cliPath: string, logFile: string, attempts = 3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer({ cliPath, port: await freePort(), headless: true, logFile });
+    } catch (err) {
+      if (attempt >= attempts || !/address already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { alertFingerprint, alertWebhookPayload, type Alert } from '../activities/watchdog/alerts';
+import { combine } from '../activities/watchdog/observe';
+import { backtest, type TraceWindow } from '../workflows/watchdog/backtest';
+import type { WindowStats } from '../workflows/watchdog/evaluate';
+import { policyFor, ThresholdsFileSchema } from '../workflows/watchdog/policy';
+import { chooseBackup, rankBackups, type BackupCandidate } from '../workflows/watchdog/ranking';
+
+const file = ThresholdsFileSchema.parse(parseYaml(fs.readFileSync(path.resolve(__dirname, '..', 'performance_thresholds.yml'), 'utf8')));
+const policy = policyFor(file);
+const ok: WindowStats = { requests: 20, errors: 0, p95LatencyMs: 50, accuracy: 0.9, costPer1kTokens: 0.002 };
+const candidate = (deploymentId: string, stats: Partial<WindowStats>, previousStable = false): BackupCandidate => ({ deploymentId, modelId: `m-${deploymentId}`, previousStable, stats: { ...ok, ...stats } });
+
+describe('backup ranking (pure)', () => {
+  it('ranks healthy first, the previous stable first among them, then accuracy, p95 and cost', () => {
+    const ranked = rankBackups(
+      [
+        candidate('broken', { errors: 20 }),
+        candidate('cheap', { costPer1kTokens: 0.001 }),
+        candidate('accurate', { accuracy: 0.95 }),
+        candidate('fast', { p95LatencyMs: 10 }),
+        candidate('previous', { accuracy: 0.85 }, true),
+        candidate('silent', { requests: 0, accuracy: null, p95LatencyMs: null }),
+      ],
+      policy,
+      'm-none',
+    );
+    expect(ranked.map((c) => c.deploymentId)).toEqual(['previous', 'accurate', 'fast', 'cheap', 'broken', 'silent']);
+    expect(ranked.map((c) => c.healthy)).toEqual([true, true, true, true, false, false]);
+  });
+
+  it('never picks the tripped model, nor an unhealthy one', () => {
+    expect(chooseBackup([candidate('a', {}, true)], policy, 'm-a')).toBeUndefined();
+    expect(chooseBackup([candidate('a', { errors: 10 })], policy, 'm-x')).toBeUndefined();
+    expect(chooseBackup([candidate('a', { errors: 10 }, true), candidate('b', {})], policy, 'm-x')?.deploymentId).toBe('b');
+  });
+});
+
+describe('window stats from live traffic and probes', () => {
+  const probe = { deploymentId: 'd', modelId: 'm', requests: 5, errors: 5, latenciesMs: [], accuracy: null };
+  it('uses live traffic when there is enough of it, probes only for accuracy', () => {
+    const live = { latencies: Array.from({ length: 20 }, (_, i) => i + 1), errors: 1 };
+    expect(combine(live, { ...probe, errors: 0, latenciesMs: [900], accuracy: 0.8 }, 0.002, 20)).toEqual({ requests: 20, errors: 1, p95LatencyMs: 19.05, accuracy: 0.8, costPer1kTokens: 0.002 });
+  });
+  it('counts probes as traffic when live traffic is too thin', () => {
+    expect(combine({ latencies: [10], errors: 0 }, probe, null, 20)).toMatchObject({ requests: 6, errors: 5, p95LatencyMs: 10 });
+    expect(combine({ latencies: [], errors: 0 }, null, null, 20)).toMatchObject({ requests: 0, p95LatencyMs: null, accuracy: null });
+  });
+});
+
+describe('alerts', () => {
+  it('have one fingerprint per specialization, model and class', () => {
+    const a = alertFingerprint('parts', 'm1', 'performance-degraded');
+    expect(a).toHaveLength(32);
+    expect(alertFingerprint('parts', 'm1', 'performance-degraded')).toBe(a);
+    expect(new Set([a, alertFingerprint('parts', 'm2', 'performance-degraded'), alertFingerprint('parts', 'm1', 'no-healthy-backup'), alertFingerprint('sales', 'm1', 'performance-degraded')]).size).toBe(4);
+  });
+
+  it("are delivered in Alertmanager's webhook format, carrying the fingerprint", () => {
+    const alert: Alert = {
+      id: 'a1', fingerprint: 'f1', specialization: 'parts', modelId: 'm1', alertClass: 'performance-degraded', severity: 'warning', status: 'resolved',
+      summary: 'switched', details: null, count: 2, firstSeen: '2026-01-01T00:00:00.000Z', lastSeen: '2026-01-01T00:01:00.000Z',
+      acknowledgedAt: null, acknowledgedBy: null, resolvedAt: '2026-01-01T00:02:00.000Z', deliveredStatus: null, deliveredAt: null,
+    };
+    const payload = alertWebhookPayload(alert, 'resolved', 'http://nw');
+    expect(payload).toMatchObject({ version: '4', status: 'resolved', groupKey: 'f1', commonLabels: { alertname: 'performance-degraded', specialization: 'parts' } });
+    expect(payload.alerts[0]).toMatchObject({ status: 'resolved', fingerprint: 'f1', startsAt: alert.firstSeen, endsAt: alert.resolvedAt, annotations: { count: '2' } });
+    expect(alertWebhookPayload({ ...alert, resolvedAt: null }, 'firing', 'http://nw').alerts[0].endsAt).toBe('0001-01-01T00:00:00Z');
+  });
+});
+
+describe('backtest over written traces', () => {
+  const w = (t: number, errors: number, model: TraceWindow['model'] = 'primary', requests = 100): TraceWindow => ({ t, model, requests, errors, p95LatencyMs: 100, accuracy: null, costPer1kTokens: null });
+
+  it('trips after breachesToTrip windows and recovers after healthyToRecover, not before the cooldown ends', () => {
+    const trace = [...[0, 5].map((t) => w(t, 0)), ...[10, 15, 20].map((t) => w(t, 30)), ...Array.from({ length: 14 }, (_, i) => w(25 + 5 * i, 0)), w(12, 50, 'backup')];
+    const result = backtest(file, trace);
+    expect(result).toMatchObject({ trips: 1, recoveries: 1 });
+    expect(result.decisions.map((d) => [d.t, d.action])).toEqual([[20, 'switch'], [80, 'rollback']]);
+  });
+
+  it('ignores single-window spikes and quiet windows in minutes of noisy traffic', () => {
+    const trace = Array.from({ length: 120 }, (_, i) => (i % 7 === 3 ? w(i * 5, 40) : i % 11 === 5 ? w(i * 5, 3, 'primary', 4) : w(i * 5, i % 3)));
+    expect(backtest(file, trace)).toEqual({ trips: 0, recoveries: 0, decisions: [] });
+  });
+
+  it('applies the specialization overrides', () => {
+    const slow = Array.from({ length: 4 }, (_, i) => ({ ...w(i * 5, 0), p95LatencyMs: 200 }));
+    expect(backtest(file, slow).trips).toBe(0);
+    expect(backtest(file, slow, 'parts-specialist').trips).toBe(1);
+  });
+});
