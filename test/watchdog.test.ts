@@ -11,6 +11,9 @@ import { startTraffic } from './helpers/traffic';
 import { eventually } from './helpers/training';
 import { serveApp, startAlertReceiver, writeThresholds } from './helpers/watchdog';
 import { withWorker } from './helpers/worker';
+import { startWorkerProcess } from './helpers/worker-process';
+import { TEST_JWT_SECRET } from './helpers/env';
+import { performanceWatchdog } from '../workflows/watchdog/performance-watchdog';
 import type { WatchdogStateView } from '../workflows/watchdog/types';
 
 interface WatchdogView {
@@ -29,6 +32,9 @@ describe('performanceWatchdog with live traffic through the API', () => {
   const writer = bearer(tokenFor('write', 'deployer'));
   const reader = bearer(tokenFor('read', 'relaycore'));
   const analysis = { windowSeconds: 1, minRequests: 3, maxWindows: 10, maxP95LatencyMs: 30_000 };
+  // One thresholds file for the whole file (versions are global in the database): overrides per case.
+  const specs = { trip: uniqueName('wd-trip'), noisy: uniqueName('wd-noisy'), crash: uniqueName('wd-crash'), manual: uniqueName('wd-manual') };
+  let thresholdsFile: string;
 
   beforeAll(async () => {
     relaycore = await startRelayCoreEmulator();
@@ -38,7 +44,7 @@ describe('performanceWatchdog with live traffic through the API', () => {
       NW_ENABLE_FAULTS: '1',
       RELAYCORE_URL: relaycore.url,
       ALERT_WEBHOOK_URL: receiver.url,
-      NW_THRESHOLDS_FILE: writeThresholds({}),
+      NW_THRESHOLDS_FILE: (thresholdsFile = writeThresholds({}, { [specs.noisy]: { breachesToTrip: 3 }, [specs.manual]: { autoRollback: false } })),
       PORT: port,
     });
     stopServing = serveApp(t);
@@ -74,7 +80,7 @@ describe('performanceWatchdog with live traffic through the API', () => {
     );
 
   it('switches to the backup when the primary fails, alerts once, tells RelayCore once, and switches back when it recovers', async () => {
-    const specialization = uniqueName('wd');
+    const specialization = specs.trip;
     const backupModel = await registerServableModel(t.config.modelStoragePath, specialization);
     const primaryModel = await registerServableModel(t.config.modelStoragePath, specialization);
 
@@ -149,6 +155,126 @@ describe('performanceWatchdog with live traffic through the API', () => {
       expect((await t.app.request(`/api/v1/watchdogs/${specialization}`, { method: 'DELETE', headers: admin })).status).toBe(204);
       await expect(t.temporal.workflow.getHandle(`watchdog-${specialization}`).result()).rejects.toThrow();
       expect((await t.app.request(`/api/v1/watchdogs/${specialization}`, { headers: reader })).status).toBe(404);
+    });
+  });
+
+  /** Two servable models deployed one after the other: the second is the primary, the first its backup. */
+  const primaryAndBackup = async (specialization: string) => {
+    const backupModel = await registerServableModel(t.config.modelStoragePath, specialization);
+    const primaryModel = await registerServableModel(t.config.modelStoragePath, specialization);
+    const backupDeployment = await deployAndWait(backupModel.id, specialization, [100]);
+    const primaryDeployment = await deployAndWait(primaryModel.id, specialization, [100]);
+    return { backupModel, primaryModel, backupDeployment, primaryDeployment };
+  };
+  const fault = async (modelId: string, ttl = 600) => expect((await t.app.request('/api/v1/admin/faults', json({ modelId, errorRate: 1, ttl }, admin))).status).toBe(201);
+  const startWatchdog = async (specialization: string, maxWindowsPerRun?: number) => {
+    const handle = await t.temporal.workflow.start(performanceWatchdog, { workflowId: `watchdog-${specialization}`, taskQueue: t.config.temporal.taskQueue, args: [{ specialization, maxWindowsPerRun }] });
+    await eventually(() => handle.query('state'), (v) => ((v as WatchdogStateView).recentWindows?.length ?? 0) >= 2);
+    return handle;
+  };
+
+  it('keeps quiet through single-window spikes and low-traffic windows', async () => {
+    const specialization = specs.noisy;
+    await withWorker(t.config, t.sequelize, async () => {
+      let traffic = startTraffic(t, specialization, reader);
+      const { primaryModel } = await primaryAndBackup(specialization);
+      const handle = await startWatchdog(specialization);
+      for (let round = 0; round < 5; round++) {
+        await fault(primaryModel.id, 1); // one second of errors: at most two windows of three needed
+        await new Promise((r) => setTimeout(r, 4_000));
+      }
+      await traffic.stop(); // quiet windows: judged on probes alone
+      await new Promise((r) => setTimeout(r, 4_000));
+      traffic = startTraffic(t, specialization, reader);
+      await new Promise((r) => setTimeout(r, 3_000));
+      await traffic.stop();
+      const view = (await handle.query('state')) as WatchdogStateView;
+      expect(view.recentWindows.some((w) => w.verdict.kind === 'breach')).toBe(true);
+      expect(view.serving).toBe('primary');
+      expect(await switchEvents(specialization)).toEqual([]);
+      expect(await alerts(specialization)).toEqual([]);
+      await handle.cancel();
+    });
+  });
+
+  it('switches exactly once when the worker is killed between the decision and the routing change', async () => {
+    const specialization = specs.crash;
+    const env = { JWT_SECRET: TEST_JWT_SECRET, NW_API_URL: t.config.apiUrl, NW_THRESHOLDS_FILE: thresholdsFile, ALERT_WEBHOOK_URL: receiver.url, RELAYCORE_URL: relaycore.url };
+    let worker = await startWorkerProcess(t.config, env);
+    const traffic = startTraffic(t, specialization, reader);
+    try {
+      const { primaryModel, backupDeployment, primaryDeployment } = await primaryAndBackup(specialization);
+      await startWatchdog(specialization);
+      // Hold the routing row: the switch activity blocks on it after the decision is in the history.
+      const lock = await t.sequelize.transaction();
+      await t.sequelize.query('SELECT 1 FROM routing WHERE specialization = $1 FOR UPDATE', { bind: [specialization], transaction: lock });
+      await fault(primaryModel.id);
+      await eventually(
+        () => t.sequelize.query(`SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%FROM "routing"%FOR UPDATE%'`, { type: QueryTypes.SELECT }),
+        (rows) => rows.length > 0,
+        60_000,
+      );
+      await worker.kill('SIGKILL');
+      await lock.commit();
+      expect((await Routing.findByPk(specialization))!.stableDeploymentId).toBe(primaryDeployment);
+      worker = await startWorkerProcess(t.config, env);
+      await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 90_000);
+      const watchdogRouteCalls = () => uniqueDeliveries(relaycore.calls).filter((c) => c.path === `/api/routes/${specialization}` && c.headers['idempotency-key']?.startsWith('watchdog-'));
+      await eventually(async () => watchdogRouteCalls(), (c) => c.length === 1, 30_000);
+      await eventually(() => alerts(specialization), (a) => a.length === 1);
+      expect(await switchEvents(specialization)).toHaveLength(1);
+      expect((await alerts(specialization))[0]).toMatchObject({ alert_class: 'performance-degraded', status: 'firing', count: 1 });
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(watchdogRouteCalls()).toHaveLength(1);
+      await t.temporal.workflow.getHandle(`watchdog-${specialization}`).cancel();
+    } finally {
+      await traffic.stop();
+      await worker.kill('SIGTERM');
+    }
+  });
+
+  it('with autoRollback off waits for the rollback update; thresholds change through the API; state survives continue-as-new', async () => {
+    const specialization = specs.manual;
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      const { primaryModel, backupModel, backupDeployment, primaryDeployment } = await primaryAndBackup(specialization);
+
+      // A new thresholds version through the API; a bad one is refused with the field named.
+      const current = await get<{ version: number; thresholds: { defaults: object; specializations: Record<string, object> } }>('/api/v1/performance/thresholds');
+      const bad = await t.app.request('/api/v1/performance/thresholds', { method: 'PUT', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ thresholds: { ...current.thresholds, defaults: { ...current.thresholds.defaults, minRequests: 0 } } }) });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { details: { fields: { field: string }[] } } }).error.details.fields[0].field).toBe('body.thresholds.defaults.minRequests');
+      const forbidden = await t.app.request('/api/v1/performance/thresholds', { method: 'PUT', headers: { ...writer, 'content-type': 'application/json' }, body: JSON.stringify({ thresholds: current.thresholds }) });
+      expect(forbidden.status).toBe(403);
+      const next = { ...current.thresholds, specializations: { ...current.thresholds.specializations, [specialization]: { autoRollback: false, healthyToRecover: 2 } } };
+      const saved = await t.app.request('/api/v1/performance/thresholds', { method: 'PUT', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ thresholds: next }) });
+      expect(saved.status).toBe(200);
+      const version = ((await saved.json()) as { version: number }).version;
+      expect(version).toBeGreaterThan(current.version);
+
+      const handle = await startWatchdog(specialization, 4);
+      await fault(primaryModel.id);
+      await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 60_000);
+      const [event] = await switchEvents(specialization);
+      expect(event).toMatchObject({ action: 'switch', to_model_id: backupModel.id, thresholds_version: version });
+
+      // Nothing to roll back while the primary serves is a 409; here it is failed over, so the primary stays out until asked.
+      expect((await t.app.request(`/api/v1/admin/faults/${primaryModel.id}`, { method: 'DELETE', headers: admin })).status).toBe(204);
+      const recovered = await eventually(() => handle.query('state'), (v) => ((v as WatchdogStateView).recentWindows.slice(-3).every((w) => w.verdict.kind === 'healthy')), 60_000);
+      expect((recovered as WatchdogStateView).serving).toBe('backup');
+      expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId); // continued as new, failover carried over
+      expect((await Routing.findByPk(specialization))!.stableDeploymentId).toBe(backupDeployment);
+
+      const scheduleLess = await t.app.request(`/api/v1/watchdogs/${specialization}/rollback`, json({ reason: 'fixed' }, admin));
+      expect(scheduleLess.status).toBe(404); // started without a schedule: the API manages scheduled watchdogs only
+      await handle.executeUpdate('rollback', { args: [{ by: 'operator', reason: 'fixed' }] });
+      await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === primaryDeployment, 30_000);
+      expect((await switchEvents(specialization)).map((e) => e.action)).toEqual(['switch', 'rollback']);
+      await expect(handle.executeUpdate('rollback', { args: [{ by: 'operator', reason: 'again' }] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/nothing to roll back/) } });
+      await eventually(() => alerts(specialization), (a) => a.length === 1 && a[0].status === 'resolved');
+      await traffic.stop();
+      await recordHistory(handle, 'watchdog-manual-rollback-after-continue-as-new');
+      await handle.cancel();
     });
   });
 });
