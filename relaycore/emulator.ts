@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
  *
  * Contract routes: POST /api/services/register (201), POST /api/models/{id}/deployed (200),
  * PUT /api/models/{id}/performance (200), PUT /api/routes/{specialization} {modelId, reason} (200),
- * GET /health (200, not recorded). Control, never faulted: GET /__emulator/calls,
+ * GET /health (200, not recorded). Local alert sink: POST /webhooks/alerts (see ALERT_SINK_PATH). Control, never faulted: GET /__emulator/calls,
  * POST /__emulator/mode {mode}, POST /__emulator/reset.
  *
  * Idempotency: the first call with a given Idempotency-Key that is accepted (2xx) is remembered;
@@ -16,6 +16,12 @@ import type { AddressInfo, Socket } from 'node:net';
  * Calls answered with a fault (503, 400 in `reject`, hang, down) do not consume their key, so the
  * retry after an outage is the delivery.
  */
+
+/**
+ * Not RelayCore's: where local runs (`npm start`) send watchdog alerts when ALERT_WEBHOOK_URL is
+ * unset, so the alert webhook can be watched without an Alertmanager. Recorded like the contract calls.
+ */
+export const ALERT_SINK_PATH = '/webhooks/alerts';
 
 export type EmulatorMode = 'ok' | 'error' | 'reject' | 'hang' | 'down';
 export const EMULATOR_MODES: readonly EmulatorMode[] = ['ok', 'error', 'reject', 'hang', 'down'];
@@ -140,7 +146,7 @@ export async function startRelayCoreEmulator({ port = 0, host = '127.0.0.1' }: {
       answer({ req, res, call: undefined, parsed: { ok: true, value: undefined } });
       return;
     }
-    if (!path.startsWith('/api/')) {
+    if (!path.startsWith('/api/') && path !== ALERT_SINK_PATH) {
       send(res, { status: 404, body: { error: { code: 'not_found', message: `${method} ${path}` } } });
       return;
     }
@@ -256,6 +262,10 @@ function handleContract(method: string, path: string, body: unknown): Answer {
       if (!isObject(body)) return bad('a JSON object of metrics is required');
       return { status: 200, body: { model_id: segments[2], updated: true } };
     }
+  }
+  if (method === 'POST' && path === ALERT_SINK_PATH) {
+    if (!isObject(body) || !Array.isArray(body.alerts)) return bad('an Alertmanager webhook body (alerts[]) is required');
+    return { status: 200, body: { received: body.alerts.length } };
   }
   if (method === 'PUT' && segments.length === 3 && segments[1] === 'routes' && segments[2]) {
     if (!isObject(body) || typeof body.modelId !== 'string' || !body.modelId || typeof body.reason !== 'string') return bad('modelId and reason are required');

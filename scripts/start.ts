@@ -4,7 +4,7 @@ import { loadConfigOrExit } from '../config/load';
 import { createDatabase } from '../db/connection';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded';
 import { createMigrator } from '../migrations/umzug';
-import { startRelayCoreEmulator, type RelayCoreEmulator } from '../relaycore/emulator';
+import { ALERT_SINK_PATH, startRelayCoreEmulator, type RelayCoreEmulator } from '../relaycore/emulator';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/embedded';
 import { startChildService, type ChildService } from './child-service';
 
@@ -56,7 +56,9 @@ async function main(): Promise<void> {
     await sequelize.close();
     if (applied.length) console.log(`neuroweaver: migrations applied: ${applied.map((m) => m.name).join(', ')}`);
 
-    const childEnv: NodeJS.ProcessEnv = relaycore ? { ...process.env, RELAYCORE_URL: relaycore.url } : process.env;
+    const childEnv: NodeJS.ProcessEnv = relaycore ? { ...process.env, RELAYCORE_URL: relaycore.url } : { ...process.env };
+    // Local runs: alerts go to the emulator's sink (GET <emulator>/__emulator/calls shows them) unless a webhook is configured.
+    if (relaycore && !config.alertWebhookUrl) childEnv.ALERT_WEBHOOK_URL = `${relaycore.url}${ALERT_SINK_PATH}`;
     services.push(startChildService('worker', 'worker/main.ts', childEnv), startChildService('api', 'api/main.ts', childEnv));
     for (const service of services) {
       void service.exited.then((code) => {
@@ -76,6 +78,7 @@ NeuroWeaver is ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s)
   Temporal UI:   ${config.temporal.uiUrl}
   Worker metrics http://localhost:${config.workerMetricsPort}/metrics
   RelayCore:     ${relaycore ? `${relaycore.url}   (emulator; calls: ${relaycore.url}/__emulator/calls)` : config.relaycoreUrl}
+  Alert webhook: ${childEnv.ALERT_WEBHOOK_URL ?? '(ALERT_WEBHOOK_URL unset: alerts are kept in the API only)'}
   Data dir:      ${config.dataDir}
   Processes:     ${pids.join(' ')}
   Dev admin token (12 h; \`npm run token\` makes more):
