@@ -39,7 +39,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T>, done: (v: T) =>
 }
 
 async function train(name: string): Promise<string> {
-  const job = await call<{ jobId: string }>('POST', '/api/v1/training/jobs', { name, specialization, hyperparameters: { epochs: 2 } });
+  const job = await call<{ jobId: string }>('POST', '/api/v1/training/jobs', { name, specialization });
   const done = await waitFor(`training ${name}`, () => call<{ status: string; modelId: string | null; errorMessage: string | null }>('GET', `/api/v1/training/jobs/${job.jobId}`), (j) => ['completed', 'failed', 'cancelled'].includes(j.status));
   if (done.status !== 'completed' || !done.modelId) throw new Error(`training ${name} ${done.status}: ${done.errorMessage}`);
   say(`trained ${name}: model ${done.modelId}`);
@@ -52,7 +52,9 @@ async function deploy(modelId: string): Promise<string> {
     steps: [100],
     analysis: { windowSeconds: 2, minRequests: 5, maxWindows: 10, maxP95LatencyMs: 5_000 },
   });
-  await waitFor('the rollout', () => call<{ status: string }>('GET', `/api/v1/deployments/${started.deploymentId}`), (d) => !['staging', 'rolling_out'].includes(d.status));
+  // The deployment row is written by the workflow's first activity, a moment after the 202.
+  const status = () => call<{ status: string }>('GET', `/api/v1/deployments/${started.deploymentId}`).catch(() => ({ status: 'staging' }));
+  await waitFor('the rollout', status, (d) => !['staging', 'rolling_out'].includes(d.status));
   const d = await call<{ status: string; reason: string | null }>('GET', `/api/v1/deployments/${started.deploymentId}`);
   if (d.status !== 'promoted') throw new Error(`deployment ${d.status}: ${d.reason}`);
   say(`deployed model ${modelId} (deployment ${started.deploymentId}, workflow ${started.workflowId})`);
