@@ -7,6 +7,7 @@ import { fmt } from './stats';
 import { benchInference } from './inference';
 import { benchPipeline } from './pipeline';
 import { benchTraining } from './training';
+import { benchWatchdog } from './watchdog';
 
 /**
  * `npm run bench`: measures each figure beside its comparison in one run (several rounds, median
@@ -32,10 +33,11 @@ async function main(): Promise<void> {
   const training = await benchTraining({ rounds });
   const pipeline = await benchPipeline({ rounds: Math.max(rounds, 5) });
   const inference = await benchInference({ rounds });
+  const watchdog = await benchWatchdog({ rounds: Math.max(rounds, 5) });
   const date = new Date().toISOString().slice(0, 10);
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, machine, rounds, training, pipeline, inference }, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog }, null, 2)}\n`);
   const table = [
     `Measured ${date} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, torch ${machine.torch}, onnxruntime-node ${machine.onnxruntimeNode}; median (min–max) of ${rounds} rounds.`,
     '',
@@ -59,6 +61,13 @@ async function main(): Promise<void> {
     `| p99 of GET /api/v1/models, idle | ${fmt(inference.registryP99Idle, 2)} |`,
     `| p99 of GET /api/v1/models, during inference load | ${fmt(inference.registryP99UnderInference, 2)} |`,
     `| routing change → first request served by the new deployment | ${fmt(inference.routingChangeToServedMs)} |`,
+    '',
+    `| watchdog failover (${watchdog.evaluationIntervalSeconds} s windows, trip after ${watchdog.breachesToTrip}; every request to the primary fails; ${watchdog.faultToDecisionMs.rounds} rounds) | ms |`,
+    '| --- | --- |',
+    `| fault → decision (${fmt(watchdog.faultToDecisionWindows)} windows) | ${fmt(watchdog.faultToDecisionMs)} |`,
+    `| decision → routing changed | ${fmt(watchdog.decisionToRoutingMs)} |`,
+    `| decision → first request answered by the backup (target ≤ 1,000) | ${fmt(watchdog.decisionToBackupTrafficMs)} |`,
+    `| decision → alert delivered to the webhook (target ≤ 2,000) | ${fmt(watchdog.decisionToAlertDeliveredMs)} |`,
     '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'latest.md'), table);

@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { signToken } from '../api/auth/token';
+import { parseConfig } from '../config/env';
+import { createLogger } from '../config/logger';
+import { createDatabase } from '../db/connection';
+import { Deployment, Routing } from '../db/models';
+import { createMigrator } from '../migrations/umzug';
+import { resolveTemporalCli } from '../temporal/cli-path';
+import { startDevServer } from '../temporal/dev-server';
+import { registerServableModel } from '../test/helpers/models';
+import { freePort } from '../test/helpers/ports';
+import { startAlertReceiver, writeThresholds } from '../test/helpers/watchdog';
+import { createTestDatabase } from '../test/setup/test-database';
+import { performanceWatchdog, watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
+import { createWorkers } from '../worker/create-worker';
+import { summarize, type Summary } from './stats';
+
+export interface WatchdogBench {
+  evaluationIntervalSeconds: number;
+  breachesToTrip: number;
+  faultToDecisionMs: Summary;
+  faultToDecisionWindows: Summary;
+  decisionToRoutingMs: Summary;
+  decisionToBackupTrafficMs: Summary;
+  decisionToAlertDeliveredMs: Summary;
+}
+
+const SECRET = 'bench-secret-0123456789abcdef0123456789';
+const INTERVAL_SECONDS = 1;
+const BREACHES = 2;
+
+/**
+ * A whole stack in this process (dev server, PostgreSQL, workers, the API on HTTP for probes, an
+ * alert receiver) and `rounds` failovers: a primary and a backup serve live traffic, every request
+ * to the primary starts failing, and the clock runs from the fault to the watchdog's decision, and
+ * from the decision to the routing row, the first request answered by the backup and the alert
+ * arriving at the webhook.
+ */
+export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench> {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-bench-watchdog-'));
+  const cli = await resolveTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
+  const temporalServer = await startDevServer({ cliPath: cli.path, port: await freePort(), headless: true });
+  const database = await createTestDatabase();
+  const receiver = await startAlertReceiver();
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: temporalServer.address,
+    JWT_SECRET: SECRET,
+    NW_DATA_DIR: workDir,
+    LOG_LEVEL: 'error',
+    PORT: String(await freePort()),
+    NW_ENABLE_FAULTS: '1',
+    ALERT_WEBHOOK_URL: receiver.url,
+    NW_THRESHOLDS_FILE: writeThresholds({ evaluationInterval: `${INTERVAL_SECONDS}s`, breachesToTrip: BREACHES, cooldown: '1s' }),
+  });
+  const sequelize = createDatabase({ url: config.databaseUrl, poolMax: 6 });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const temporal = new Client({ connection: clientConnection });
+  const api = createApp({ config, jwtSecret: SECRET, sequelize, temporal, logger: createLogger('bench', 'silent') });
+  const server = serve({ fetch: api.app.fetch, port: config.port, hostname: '127.0.0.1' });
+  const headers = { authorization: `Bearer ${signToken(SECRET, { sub: 'bench', level: 'admin', ttlSeconds: 3600 })}`, 'content-type': 'application/json' };
+  const results = { faultToDecision: [] as number[], windows: [] as number[], routing: [] as number[], traffic: [] as number[], alert: [] as number[] };
+  try {
+    await createMigrator(sequelize).up();
+    const workers = await createWorkers({ connection, temporal, sequelize, config });
+    const running = workers.map((w) => w.run());
+    for (let round = 0; round < rounds; round++) {
+      const spec = `bench-wd-${round}`;
+      const [backup, primary] = [await registerServableModel(config.modelStoragePath, spec), await registerServableModel(config.modelStoragePath, spec)];
+      const [backupDeployment, primaryDeployment] = await Promise.all(
+        [backup, primary].map((m, i) => Deployment.create({ modelId: m.id, name: m.name, specialization: spec, status: i ? 'promoted' : 'superseded', endpointUrl: null, deploymentConfig: null, healthCheckUrl: null, deployedAt: new Date(), createdBy: 'bench', resourceLimits: null, autoScaleConfig: null, workflowId: null, reason: null })),
+      );
+      await Routing.create({ specialization: spec, stableDeploymentId: primaryDeployment.id, canaryDeploymentId: null, backupDeploymentId: backupDeployment.id, updatedBy: 'bench' });
+
+      // Steady traffic; remember when the backup first answers.
+      let stopped = false;
+      let firstBackupAnswer = 0;
+      const lane = async () => {
+        while (!stopped) {
+          const res = await api.app.request(`/api/v1/inference/${spec}`, { method: 'POST', headers, body: JSON.stringify({ input: 'I need brake pads for a 2019 Civic' }) });
+          const body = (await res.json()) as { deploymentId?: string };
+          if (res.ok && body.deploymentId === backupDeployment.id && !firstBackupAnswer) firstBackupAnswer = Date.now();
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      };
+      const lanes = [lane(), lane()];
+      const handle = await temporal.workflow.start(performanceWatchdog, { workflowId: `watchdog-${spec}`, taskQueue: config.temporal.taskQueue, args: [{ specialization: spec }] });
+      while (((await handle.query(watchdogStateQuery)).evaluation.healthyStreak ?? 0) < 2) await new Promise((r) => setTimeout(r, 100));
+
+      const alertsBefore = receiver.received.length;
+      const faultAt = Date.now();
+      await api.app.request('/api/v1/admin/faults', { method: 'POST', headers, body: JSON.stringify({ modelId: primary.id, errorRate: 1, ttl: 600 }) });
+      let routedAt = 0;
+      while (!routedAt) {
+        if ((await Routing.findByPk(spec))?.stableDeploymentId === backupDeployment.id) routedAt = Date.now();
+        else await new Promise((r) => setTimeout(r, 10));
+      }
+      const state = await handle.query(watchdogStateQuery);
+      const decidedAt = Date.parse(state.lastDecision!.at);
+      while (!firstBackupAnswer || receiver.received.length === alertsBefore) await new Promise((r) => setTimeout(r, 10));
+      results.faultToDecision.push(decidedAt - faultAt);
+      results.windows.push(state.recentWindows.filter((w) => Date.parse(w.at) > faultAt).length);
+      results.routing.push(routedAt - decidedAt);
+      results.traffic.push(firstBackupAnswer - decidedAt);
+      results.alert.push(receiver.received[alertsBefore].at - decidedAt);
+      stopped = true;
+      await Promise.all(lanes);
+      await handle.cancel();
+    }
+    for (const w of workers) w.shutdown();
+    await Promise.all(running);
+    return {
+      evaluationIntervalSeconds: INTERVAL_SECONDS,
+      breachesToTrip: BREACHES,
+      faultToDecisionMs: summarize(results.faultToDecision),
+      faultToDecisionWindows: summarize(results.windows),
+      decisionToRoutingMs: summarize(results.routing),
+      decisionToBackupTrafficMs: summarize(results.traffic),
+      decisionToAlertDeliveredMs: summarize(results.alert),
+    };
+  } finally {
+    server.close();
+    await api.close();
+    await receiver.close();
+    await clientConnection.close();
+    await connection.close();
+    await sequelize.close();
+    await database.drop();
+    await temporalServer.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
