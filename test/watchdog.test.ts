@@ -277,4 +277,32 @@ describe('performanceWatchdog with live traffic through the API', () => {
       await handle.cancel();
     });
   });
+
+  it('is managed as a Temporal Schedule: listed, paused and resumed with its evaluation, deleted', async () => {
+    const specialization = uniqueName('wd-sched');
+    await withWorker(t.config, t.sequelize, async () => {
+      expect((await t.app.request('/api/v1/watchdogs', json({ specialization: 'Not A Slug' }, admin))).status).toBe(400);
+      expect((await t.app.request('/api/v1/watchdogs', json({ specialization }, writer))).status).toBe(403);
+      expect((await t.app.request('/api/v1/watchdogs', json({ specialization }, admin))).status).toBe(201);
+      // Nothing is deployed yet: the watchdog runs and waits for a primary.
+      await eventually(() => get<WatchdogView>(`/api/v1/watchdogs/${specialization}`), (v) => v.running && v.state?.lastEvaluatedAt !== null);
+      await eventually(() => get<{ items: { specialization: string }[] }>('/api/v1/watchdogs'), (l) => l.items.some((i) => i.specialization === specialization), 30_000);
+
+      const paused = await t.app.request(`/api/v1/watchdogs/${specialization}/pause`, { method: 'POST', headers: admin });
+      expect(paused.status).toBe(200);
+      await eventually(() => get<WatchdogView>(`/api/v1/watchdogs/${specialization}`), (v) => v.paused && v.state?.paused === true);
+      const resumed = await t.app.request(`/api/v1/watchdogs/${specialization}/resume`, { method: 'POST', headers: admin });
+      expect(resumed.status).toBe(200);
+      await eventually(() => get<WatchdogView>(`/api/v1/watchdogs/${specialization}`), (v) => !v.paused && v.state?.paused === false);
+
+      const incident = await t.app.request(`/api/v1/watchdogs/${specialization}/incidents`, json({ requests: 10, errors: 11, reason: 'x' }, writer));
+      expect(incident.status).toBe(400);
+      expect((await t.app.request(`/api/v1/watchdogs/${specialization}/incidents`, json({ requests: 10, errors: 10, reason: 'upstream burst' }, writer))).status).toBe(202);
+      expect((await t.app.request(`/api/v1/watchdogs/${specialization}/rollback`, json({ reason: 'nothing' }, admin))).status).toBe(409);
+
+      expect((await t.app.request(`/api/v1/watchdogs/${specialization}`, { method: 'DELETE', headers: admin })).status).toBe(204);
+      expect((await t.app.request(`/api/v1/watchdogs/${specialization}`, { headers: reader })).status).toBe(404);
+      expect((await t.app.request(`/api/v1/watchdogs/${specialization}/pause`, { method: 'POST', headers: admin })).status).toBe(404);
+    });
+  });
 });
