@@ -1,24 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { serve } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { signToken } from '../api/auth/token';
-import { parseConfig } from '../config/env';
 import { createLogger } from '../config/logger';
-import { createDatabase } from '../db/connection';
 import { Deployment, Routing } from '../db/models';
-import { createMigrator } from '../migrations/umzug';
-import { resolveTemporalCli } from '../temporal/cli-path';
-import { startDevServer } from '../temporal/dev-server';
 import { registerServableModel } from '../test/helpers/models';
 import { freePort } from '../test/helpers/ports';
 import { startAlertReceiver, writeThresholds } from '../test/helpers/watchdog';
-import { createTestDatabase } from '../test/setup/test-database';
 import { performanceWatchdog, watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
 import { createWorkers } from '../worker/create-worker';
+import { BENCH_SECRET, startBenchStack } from './stack';
 import { summarize, type Summary } from './stats';
 
 export interface WatchdogBench {
@@ -31,7 +21,6 @@ export interface WatchdogBench {
   decisionToAlertDeliveredMs: Summary;
 }
 
-const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const INTERVAL_SECONDS = 1;
 const BREACHES = 2;
 
@@ -43,33 +32,19 @@ const BREACHES = 2;
  * arriving at the webhook.
  */
 export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench> {
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-bench-watchdog-'));
-  const cli = await resolveTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
-  const temporalServer = await startDevServer({ cliPath: cli.path, port: await freePort(), headless: true });
-  const database = await createTestDatabase();
   const receiver = await startAlertReceiver();
-  const config = parseConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: database.url,
-    TEMPORAL_ADDRESS: temporalServer.address,
-    JWT_SECRET: SECRET,
-    NW_DATA_DIR: workDir,
-    LOG_LEVEL: 'error',
-    PORT: String(await freePort()),
+  const port = await freePort();
+  const { config, sequelize, connection, temporal, close } = await startBenchStack({
+    PORT: String(port),
     NW_ENABLE_FAULTS: '1',
     ALERT_WEBHOOK_URL: receiver.url,
     NW_THRESHOLDS_FILE: writeThresholds({ evaluationInterval: `${INTERVAL_SECONDS}s`, breachesToTrip: BREACHES, cooldown: '1s' }),
   });
-  const sequelize = createDatabase({ url: config.databaseUrl, poolMax: 6 });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const clientConnection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection: clientConnection });
-  const api = createApp({ config, jwtSecret: SECRET, sequelize, temporal, logger: createLogger('bench', 'silent') });
+  const api = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, temporal, logger: createLogger('bench', 'silent') });
   const server = serve({ fetch: api.app.fetch, port: config.port, hostname: '127.0.0.1' });
-  const headers = { authorization: `Bearer ${signToken(SECRET, { sub: 'bench', level: 'admin', ttlSeconds: 3600 })}`, 'content-type': 'application/json' };
+  const headers = { authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'admin', ttlSeconds: 3600 })}`, 'content-type': 'application/json' };
   const results = { faultToDecision: [] as number[], windows: [] as number[], routing: [] as number[], traffic: [] as number[], alert: [] as number[] };
   try {
-    await createMigrator(sequelize).up();
     const workers = await createWorkers({ connection, temporal, sequelize, config });
     const running = workers.map((w) => w.run());
     for (let round = 0; round < rounds; round++) {
@@ -130,11 +105,6 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
     server.close();
     await api.close();
     await receiver.close();
-    await clientConnection.close();
-    await connection.close();
-    await sequelize.close();
-    await database.drop();
-    await temporalServer.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
+    await close();
   }
 }

@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { parseConfig } from '../config/env';
+import { createDatabase } from '../db/connection';
+import { createMigrator } from '../migrations/umzug';
+import { resolveTemporalCli } from '../temporal/cli-path';
+import { startDevServer } from '../temporal/dev-server';
+import { freePort } from '../test/helpers/ports';
+import { createTestDatabase } from '../test/setup/test-database';
+
+export const BENCH_SECRET = 'bench-secret-0123456789abcdef0123456789';
+
+/**
+ * What a bench section runs against, in this process: its own Temporal dev server and migrated
+ * PostgreSQL database, a config pointing at them (plus `env`), and the connections a worker and a
+ * client need. close() stops and removes all of it.
+ */
+export async function startBenchStack(env: Record<string, string> = {}) {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-bench-stack-'));
+  const cli = await resolveTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
+  const temporalServer = await startDevServer({ cliPath: cli.path, port: await freePort(), headless: true });
+  const database = await createTestDatabase();
+  const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalServer.address, JWT_SECRET: BENCH_SECRET, NW_DATA_DIR: workDir, LOG_LEVEL: 'error', ...env });
+  const sequelize = createDatabase({ url: config.databaseUrl, poolMax: 6 });
+  await createMigrator(sequelize).up();
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  return {
+    config,
+    sequelize,
+    connection,
+    temporal: new Client({ connection: clientConnection }),
+    close: async () => {
+      await clientConnection.close();
+      await connection.close();
+      await sequelize.close();
+      await database.drop();
+      await temporalServer.stop();
+      fs.rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
