@@ -52,9 +52,7 @@ async function deploy(modelId: string): Promise<string> {
     steps: [100],
     analysis: { windowSeconds: 2, minRequests: 5, maxWindows: 10, maxP95LatencyMs: 5_000 },
   });
-  // The deployment row is written by the workflow's first activity, a moment after the 202.
-  const status = () => call<{ status: string }>('GET', `/api/v1/deployments/${started.deploymentId}`).catch(() => ({ status: 'staging' }));
-  await waitFor('the rollout', status, (d) => !['staging', 'rolling_out'].includes(d.status));
+  await waitFor('the rollout', () => call<{ status: string }>('GET', `/api/v1/deployments/${started.deploymentId}`), (d) => !['staging', 'rolling_out'].includes(d.status));
   const d = await call<{ status: string; reason: string | null }>('GET', `/api/v1/deployments/${started.deploymentId}`);
   if (d.status !== 'promoted') throw new Error(`deployment ${d.status}: ${d.reason}`);
   say(`deployed model ${modelId} (deployment ${started.deploymentId}, workflow ${started.workflowId})`);

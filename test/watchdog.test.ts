@@ -65,6 +65,8 @@ describe('performanceWatchdog with live traffic through the API', () => {
     const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ specialization, steps, analysis }, writer));
     expect(res.status).toBe(202);
     const { deploymentId, workflowId } = (await res.json()) as { deploymentId: string; workflowId: string };
+    // Known as soon as the client knows its id.
+    expect((await t.app.request(`/api/v1/deployments/${deploymentId}`, { headers: reader })).status).toBe(200);
     expect(await t.temporal.workflow.getHandle(workflowId).result()).toMatchObject({ outcome: 'promoted' });
     return deploymentId;
   };

@@ -18,27 +18,9 @@ const DEFAULT_PROBE_DATASET = 'automotive-queries';
 
 export function createDeploymentActivities({ sequelize, modelStoragePath, datasetsDir }: DeploymentDeps) {
   return {
-    /** Idempotent: the API chose the id, a retry finds the row it made. */
+    /** Idempotent: the API chose the id (and wrote the row already); a retry finds it. */
     async createDeployment(p: { input: DeployModelInput; workflowId: string }): Promise<void> {
-      const { input } = p;
-      await Deployment.findOrCreate({
-        where: { id: input.deploymentId },
-        defaults: {
-          id: input.deploymentId,
-          modelId: input.modelId,
-          name: `${input.specialization}-${input.deploymentId.slice(0, 8)}`,
-          specialization: input.specialization,
-          workflowId: p.workflowId,
-          deploymentConfig: { steps: input.steps, analysis: input.analysis, requireApproval: input.requireApproval, approvalTimeoutSeconds: input.approvalTimeoutSeconds, onApprovalTimeout: input.onApprovalTimeout },
-          endpointUrl: `/api/v1/inference/${input.specialization}`,
-          healthCheckUrl: null,
-          deployedAt: null,
-          createdBy: input.requestedBy,
-          resourceLimits: null,
-          autoScaleConfig: null,
-          reason: null,
-        },
-      });
+      await recordDeployment(p.input, p.workflowId);
     },
 
     /** Appends a decision once: a retry of the same decision (same key) changes nothing. */
@@ -126,4 +108,26 @@ export function createDeploymentActivities({ sequelize, modelStoragePath, datase
       });
     },
   };
+}
+
+/** The deployment's row, once: written by the API right after it starts the rollout, and by the workflow's first step. */
+export async function recordDeployment(input: DeployModelInput, workflowId: string): Promise<void> {
+  await Deployment.findOrCreate({
+    where: { id: input.deploymentId },
+    defaults: {
+      id: input.deploymentId,
+      modelId: input.modelId,
+      name: `${input.specialization}-${input.deploymentId.slice(0, 8)}`,
+      specialization: input.specialization,
+      workflowId,
+      deploymentConfig: { steps: input.steps, analysis: input.analysis, requireApproval: input.requireApproval, approvalTimeoutSeconds: input.approvalTimeoutSeconds, onApprovalTimeout: input.onApprovalTimeout },
+      endpointUrl: `/api/v1/inference/${input.specialization}`,
+      healthCheckUrl: null,
+      deployedAt: null,
+      createdBy: input.requestedBy,
+      resourceLimits: null,
+      autoScaleConfig: null,
+      reason: null,
+    },
+  });
 }

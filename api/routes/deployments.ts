@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { recordDeployment } from '../../activities/deployment/deployments';
 import { Deployment, ModelRecord } from '../../db/models';
 import { abortSignal, approveUpdate, deploymentStatusQuery, deployModel, deploymentWorkflowId } from '../../workflows/deploy-model';
 import { rollbackDeployment } from '../../workflows/rollback-deployment';
@@ -93,11 +94,12 @@ export function createDeploymentRoutes({ config, temporal, logger }: Pick<ApiDep
     const body = c.req.valid('json');
     const deploymentId = crypto.randomUUID();
     const workflowId = deploymentWorkflowId(body.specialization);
+    const input = { deploymentId, modelId: model.id, ...body, requestedBy: c.get('principal').sub };
     try {
       const handle = await temporal.workflow.start(deployModel, {
         taskQueue: config.temporal.taskQueue,
         workflowId,
-        args: [{ deploymentId, modelId: model.id, ...body, requestedBy: c.get('principal').sub }],
+        args: [input],
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: [
           { key: NwKind, value: 'deployment' },
@@ -108,6 +110,8 @@ export function createDeploymentRoutes({ config, temporal, logger }: Pick<ApiDep
         ],
         memo: { deploymentId, modelId: model.id, version: model.version },
       });
+      // So that GET /deployments/{id} knows the deployment as soon as the client does.
+      await recordDeployment(input, workflowId);
       return c.json({ deploymentId, workflowId, webUiUrl: link(workflowId, handle.firstExecutionRunId) }, 202);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
