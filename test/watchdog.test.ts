@@ -307,4 +307,28 @@ describe('performanceWatchdog with live traffic through the API', () => {
       expect((await t.app.request(`/api/v1/watchdogs/${specialization}/pause`, { method: 'POST', headers: admin })).status).toBe(404);
     });
   });
+
+  it("raises watchdog-stalled for a watchdog that runs but does not evaluate, and resolves it once it does", async () => {
+    const specialization = uniqueName('wd-stall');
+    const { createActivities } = await import('../activities');
+    const { activityDeps } = await import('../worker/create-worker');
+    const activities = createActivities(activityDeps(t.sequelize, t.config, t.temporal));
+    // Started on a queue no worker polls: "running", never evaluating, answering no query.
+    const hung = await t.temporal.workflow.start(performanceWatchdog, { workflowId: `watchdog-${specialization}`, taskQueue: uniqueName('nobody-polls'), args: [{ specialization }] });
+    const stalled = await activities.ensureWatchdogRunning({ specialization });
+    expect(stalled).toMatchObject({ status: 'stalled', alert: { status: 'firing', count: 1 } });
+    expect(await alerts(specialization)).toMatchObject([{ alert_class: 'watchdog-stalled', status: 'firing' }]);
+    await activities.deliverAlert(stalled.alert!);
+    expect(receiver.distinct().some((r) => r.body.alerts[0].labels.alertname === 'watchdog-stalled' && r.body.alerts[0].labels.specialization === specialization)).toBe(true);
+
+    await hung.terminate('test: replace the hung run');
+    await withWorker(t.config, t.sequelize, async () => {
+      expect(await activities.ensureWatchdogRunning({ specialization })).toEqual({ status: 'started' });
+      await eventually(() => get<{ watchdog: WatchdogStateView | null }>(`/api/v1/performance/${specialization}/decisions`), (d) => d.watchdog?.lastEvaluatedAt != null);
+      const running = await activities.ensureWatchdogRunning({ specialization });
+      expect(running).toMatchObject({ status: 'running', alert: { status: 'resolved' } });
+      expect(await alerts(specialization)).toMatchObject([{ alert_class: 'watchdog-stalled', status: 'resolved' }]);
+      await t.temporal.workflow.getHandle(`watchdog-${specialization}`).cancel();
+    });
+  });
 });
