@@ -9,6 +9,7 @@ import { ApiError, createErrorHandler, errorBody } from './errors';
 import { createHealthChecks } from './health';
 import { InferenceService } from './inference/service';
 import { createApiMetrics, httpMetrics } from './metrics';
+import { registerPlatformMetrics } from './platform-metrics';
 import { RequestStats } from './request-stats';
 import { createAlertRoutes } from './routes/alerts';
 import { createAuthRoutes } from './routes/auth';
@@ -31,6 +32,7 @@ import { validationHook } from './validation';
 export function createApp(deps: ApiDeps) {
   const { config, logger } = deps;
   const metrics = createApiMetrics();
+  registerPlatformMetrics(metrics.registry, deps.sequelize);
   const stats = new RequestStats();
   const inference = new InferenceService({ config, logger, sequelize: deps.sequelize, registry: metrics.registry });
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -12,13 +12,16 @@ const withCompose = dockerCompose ? it : it.skip;
 const config = (env: NodeJS.ProcessEnv) =>
   run(dockerCompose!, ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } });
 
+/** What production must provide: no default password or token anywhere in the file. */
+const SECRETS = { POSTGRES_PASSWORD: 'pw', JWT_SECRET: 'a-production-secret-of-enough-length', METRICS_TOKEN: 'a-metrics-token-0123', GRAFANA_ADMIN_PASSWORD: 'grafana-pw' };
+
 describe('docker-compose.yml', () => {
   withCompose('is a valid compose file when the required secrets are given', async () => {
-    await expect(config({ POSTGRES_PASSWORD: 'pw', JWT_SECRET: 'a-production-secret-of-enough-length' })).resolves.toBeDefined();
+    await expect(config(SECRETS)).resolves.toBeDefined();
   });
 
-  withCompose.each(['POSTGRES_PASSWORD', 'JWT_SECRET'])('refuses to run without %s', async (missing) => {
-    const env: NodeJS.ProcessEnv = { POSTGRES_PASSWORD: 'pw', JWT_SECRET: 'a-production-secret-of-enough-length' };
+  withCompose.each(Object.keys(SECRETS))('refuses to run without %s', async (missing) => {
+    const env: NodeJS.ProcessEnv = { ...SECRETS };
     delete env[missing];
     await expect(config(env)).rejects.toMatchObject({ stderr: expect.stringContaining(`set ${missing}`) });
   });

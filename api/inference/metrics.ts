@@ -16,6 +16,19 @@ export function createInferenceMetrics(registry: Registry) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    // Seed 003's AI metrics, where they apply to local classifiers (no per-token price, no generated tokens).
+    aiRequests: new Counter({
+      name: 'ai_requests_total',
+      help: 'AI requests served, by specialization and outcome (live traffic and watchdog probes)',
+      labelNames: ['specialization', 'status', 'track'] as const,
+      registers: [registry],
+    }),
+    aiModelSelection: new Counter({
+      name: 'ai_model_selection_total',
+      help: 'Which model the routing chose for a request, by track (stable, canary, probe)',
+      labelNames: ['specialization', 'model_id', 'track'] as const,
+      registers: [registry],
+    }),
   };
 }
 

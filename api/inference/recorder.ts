@@ -40,6 +40,8 @@ export class InferenceRecorder {
     if (++this.recorded % 1_000 === 0) this.windows.prune();
     this.metrics.inferences.inc({ model_id: o.modelId, specialization: o.specialization, status: o.ok ? 'success' : 'error' });
     this.metrics.duration.observe({ model_id: o.modelId, specialization: o.specialization }, o.latencyMs / 1_000);
+    this.metrics.aiRequests.inc({ specialization: o.specialization, status: o.ok ? 'success' : 'error', track: o.track });
+    this.metrics.aiModelSelection.inc({ specialization: o.specialization, model_id: o.modelId, track: o.track });
     this.writer.push({
       modelId: o.modelId,
       deploymentId: o.deploymentId,

@@ -1,10 +1,10 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { QueryTypes } from 'sequelize';
 import { ALERT_COLUMNS, toAlert, type Alert } from '../../activities/watchdog/alerts';
 import type { ApiDeps, AppEnv } from '../deps';
 import { conflict, notFound } from '../errors';
-import { authErrors, conflictError, jsonResponse, notFoundError, UuidParam } from '../schemas/common';
-import { AlertList, AlertListQuery, AlertSchema } from '../schemas/performance';
+import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, UuidParam } from '../schemas/common';
+import { AlertList, AlertListQuery, AlertmanagerWebhook, AlertSchema } from '../schemas/performance';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['alerts'];
@@ -28,6 +28,17 @@ const transition = (action: 'acknowledge' | 'resolve', summary: string) =>
     request: { params: UuidParam },
     responses: { 200: jsonResponse(AlertSchema, 'The alert'), ...authErrors, ...notFoundError, ...conflictError },
   });
+
+const prometheusRoute = createRoute({
+  method: 'post',
+  path: '/alerts/prometheus',
+  tags,
+  summary: "Alertmanager's webhook: platform alerts join the watchdog's in one alert list",
+  description: 'One row per Alertmanager fingerprint while firing (class "prometheus"); a resolved notification resolves it. Re-notifications refresh last_seen.',
+  security,
+  request: { body: jsonBody(AlertmanagerWebhook) },
+  responses: { 200: jsonResponse(z.object({ recorded: z.number().int() }), 'Recorded'), ...authErrors },
+});
 
 export function createAlertRoutes({ sequelize }: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>();
@@ -72,6 +83,27 @@ export function createAlertRoutes({ sequelize }: ApiDeps) {
     if (alert.status === 'resolved') return c.json(alert, 200);
     await sequelize.query(`UPDATE performance_alerts SET status = 'resolved', resolved_at = NOW(), details = COALESCE(details, '{}'::jsonb) || jsonb_build_object('resolution', CAST($2 AS text)) WHERE id = $1 AND status <> 'resolved'`, { bind: [id, `resolved by ${c.get('principal').sub}`] });
     return c.json(await find(id), 200);
+  });
+
+  app.openapi(prometheusRoute, async (c) => {
+    const { alerts } = c.req.valid('json');
+    for (const a of alerts) {
+      const fingerprint = `am:${a.fingerprint}`;
+      const specialization = a.labels.specialization ?? a.labels.job ?? 'platform';
+      const severity = a.labels.severity === 'critical' ? 'critical' : 'warning';
+      const details = JSON.stringify({ labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, endsAt: a.endsAt, generatorURL: a.generatorURL });
+      if (a.status === 'firing') {
+        await sequelize.query(
+          `INSERT INTO performance_alerts (fingerprint, specialization, alert_class, severity, summary, details)
+           VALUES ($1, $2, 'prometheus', $3, $4, CAST($5 AS jsonb))
+           ON CONFLICT (fingerprint) WHERE status <> 'resolved' DO UPDATE SET last_seen = NOW(), severity = EXCLUDED.severity, summary = EXCLUDED.summary, details = EXCLUDED.details`,
+          { bind: [fingerprint, specialization.slice(0, 100), severity, a.annotations.summary ?? a.labels.alertname ?? 'alert', details] },
+        );
+      } else {
+        await sequelize.query(`UPDATE performance_alerts SET status = 'resolved', resolved_at = NOW(), details = CAST($2 AS jsonb) WHERE fingerprint = $1 AND status <> 'resolved'`, { bind: [fingerprint, details] });
+      }
+    }
+    return c.json({ recorded: alerts.length }, 200);
   });
 
   return app;

@@ -112,6 +112,27 @@ export const AlertSchema = z
 
 export const AlertList = z.object({ items: z.array(AlertSchema) }).openapi('AlertList');
 
+/** Alertmanager's webhook body (version 4); only what NeuroWeaver records is checked. */
+export const AlertmanagerWebhook = z
+  .object({
+    version: z.string().optional(),
+    status: z.enum(['firing', 'resolved']),
+    alerts: z
+      .array(
+        z.object({
+          status: z.enum(['firing', 'resolved']),
+          labels: z.record(z.string(), z.string()),
+          annotations: z.record(z.string(), z.string()).default({}),
+          startsAt: z.string(),
+          endsAt: z.string().optional(),
+          generatorURL: z.string().optional(),
+          fingerprint: z.string().min(1).max(64),
+        }),
+      )
+      .max(1000),
+  })
+  .openapi('AlertmanagerWebhook');
+
 export const WatchdogCreateRequest = z.strictObject({ specialization: slug(100) }).openapi('WatchdogCreateRequest');
 
 export const WatchdogSchema = z

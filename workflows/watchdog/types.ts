@@ -96,5 +96,6 @@ export interface WatchdogRunState {
 /** What the `state` query answers. */
 export type WatchdogStateView = WatchdogRunState & { workflowId: string; runId: string; serving: 'primary' | 'backup' };
 
-export const ALERT_CLASSES = ['performance-degraded', 'no-healthy-backup', 'watchdog-stalled'] as const;
+/** Watchdog alerts, and `prometheus` for the platform alerts Alertmanager forwards (POST /api/v1/alerts/prometheus). */
+export const ALERT_CLASSES = ['performance-degraded', 'no-healthy-backup', 'watchdog-stalled', 'prometheus'] as const;
 export type AlertClass = (typeof ALERT_CLASSES)[number];
