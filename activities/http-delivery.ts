@@ -1,4 +1,6 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { SpanKind } from '@opentelemetry/api';
+import { ApplicationFailure, asyncLocalStorage } from '@temporalio/activity';
+import { inSpan, traceHeaders } from '../config/tracing';
 
 /** 4xx that mean "later", not "never": retried like a 5xx. */
 const RETRYABLE_4XX = new Set([408, 425, 429]);
@@ -21,6 +23,17 @@ export interface Delivery {
  * which the activity's retry policy retries for as long as it takes.
  */
 export async function deliverJson(d: Delivery): Promise<{ status: number; body: unknown }> {
+  const workflowId = asyncLocalStorage.getStore()?.info.workflowExecution?.workflowId;
+  const attributes = { 'http.request.method': d.method, 'server.address': new URL(d.url).host, ...(workflowId ? { 'workflow.id': workflowId } : {}) };
+  // A client span per attempt; its context replaces any fallback traceparent the caller put in the headers.
+  return inSpan(`${d.receiver} ${d.method}`, SpanKind.CLIENT, attributes, async (span) => {
+    const answer = await send({ ...d, headers: { ...d.headers, ...traceHeaders() } });
+    span.setAttribute('http.response.status_code', answer.status);
+    return answer;
+  });
+}
+
+async function send(d: Delivery): Promise<{ status: number; body: unknown }> {
   const target = `${d.receiver} ${d.method} ${d.url}`;
   let res: Response;
   let text: string;

@@ -18,6 +18,9 @@ export { RELAYCORE_RETRY };
 export const RELAYCORE_DEFAULT_TIMEOUT_MS = 10_000;
 
 export const RELAYCORE_SERVICE_ID = 'neuroweaver-backend';
+/** The price per 1,000 tokens NeuroWeaver announces to RelayCore for its specializations (and puts on inference spans as ai.cost). */
+export const ANNOUNCED_COST_PER_1K_TOKENS = 0.002;
+
 export const RELAYCORE_SPECIALIZATIONS = [
   { name: 'automotive-sales', description: 'Specialized for automotive sales conversations', avgLatencyMs: 1200 },
   { name: 'service-advisor', description: 'Specialized for service department interactions', avgLatencyMs: 1100 },
@@ -75,7 +78,7 @@ export function relayCoreRegistration(serviceUrl: string) {
       name: s.name,
       description: s.description,
       endpoint: `/api/v1/inference/${s.name}`,
-      cost_per_1k_tokens: 0.002,
+      cost_per_1k_tokens: ANNOUNCED_COST_PER_1K_TOKENS,
       avg_latency_ms: s.avgLatencyMs,
     })),
   };
@@ -84,10 +87,9 @@ export function relayCoreRegistration(serviceUrl: string) {
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
- * W3C trace context for a call. Until OpenTelemetry is wired in, a deterministic one: the
- * trace-id comes from the idempotency key (every attempt of one delivery is one trace), the
- * span-id from key + attempt (one span per attempt). Replace this with the active span's context
- * (`propagation.inject`) when @opentelemetry/api is installed.
+ * A fallback W3C trace context for a call made outside any trace (no tracing in this process):
+ * the trace-id comes from the idempotency key (every attempt of one delivery is one trace), the
+ * span-id from key + attempt. With tracing (config/tracing.ts) the active span's context replaces it.
  */
 export function traceparentFor(idempotencyKey: string, attempt: number): string {
   const traceId = sha256(idempotencyKey).slice(0, 32);

@@ -11,6 +11,7 @@ import { InferenceService } from './inference/service';
 import { createApiMetrics, httpMetrics } from './metrics';
 import { registerPlatformMetrics } from './platform-metrics';
 import { RequestStats } from './request-stats';
+import { requestTracing } from './tracing';
 import { createAlertRoutes } from './routes/alerts';
 import { createAuthRoutes } from './routes/auth';
 import { createFaultRoutes } from './routes/faults';
@@ -40,6 +41,7 @@ export function createApp(deps: ApiDeps) {
   app.onError(createErrorHandler(logger));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
+  app.use('*', requestTracing());
   app.use('*', httpMetrics(metrics, stats));
   app.use('*', secureHeaders());
   app.use(

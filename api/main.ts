@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
 import { createLogger } from '../config/logger';
+import { startTracing, stopTracing } from '../config/tracing';
 import { createDatabase } from '../db/connection';
 import { assertSchemaCurrent } from '../migrations/umzug';
 import { createApp } from './app';
@@ -10,6 +11,7 @@ import { createTemporalClient } from './temporal-client';
 /** `npm run api`: the HTTP API on PORT until SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  startTracing('neuroweaver-api', config);
   const logger = createLogger('api', config.logLevel);
   const sequelize = createDatabase({ url: config.databaseUrl, poolMax: config.embeddedDatabase ? 4 : 10 });
   await assertSchemaCurrent(sequelize);
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
       // Inference: stop the routing poll and the threads, write the last performance metrics.
       await closeApp().catch((err: Error) => logger.error({ err: err.message }, 'api: closing inference failed'));
       await connection.close();
+      await stopTracing();
       await sequelize.close();
       process.exit(0);
     });

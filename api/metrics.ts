@@ -31,7 +31,7 @@ export function createApiMetrics() {
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
 
 /** The route template that answered (`/api/v1/models/:id`), never the raw path: labels stay bounded. */
-function routeLabel(c: Parameters<MiddlewareHandler>[0]): string {
+export function routeLabel(c: Parameters<MiddlewareHandler>[0]): string {
   const handlers = matchedRoutes(c).filter((r) => r.method !== 'ALL');
   return handlers.length ? handlers[handlers.length - 1].path : 'unmatched';
 }

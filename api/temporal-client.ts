@@ -1,5 +1,6 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { Config } from '../config/env';
+import { clientTracing } from '../temporal/tracing';
 
 /**
  * The API's one Temporal client. Lazy, so the API starts while Temporal is still coming up; with
@@ -12,5 +13,6 @@ export function createTemporalClient(config: Pick<Config, 'temporal'>) {
     connectTimeout: 2_000,
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3, initialIntervalMs: () => 100, maxIntervalMs: () => 500 }))],
   });
-  return { connection, client: new Client({ connection, namespace: config.temporal.namespace }) };
+  // Starts, signals and queries carry the request's trace into the workflow (Temporal headers).
+  return { connection, client: new Client({ connection, namespace: config.temporal.namespace, interceptors: clientTracing() }) };
 }

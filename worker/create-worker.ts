@@ -5,6 +5,7 @@ import { createActivities, createTrainingWorkerActivities, type ActivityDeps } f
 import { resolveJwtSecret } from '../config/dev-secret';
 import type { Config } from '../config/env';
 import { detectGpuCount, GpuSlots } from './gpu-slots';
+import { activityTracing, workflowTracing } from '../temporal/tracing';
 
 /** The main queue's activity dependencies, from the configuration. */
 export function activityDeps(sequelize: Sequelize, config: Config, temporal?: Client): ActivityDeps {
@@ -49,6 +50,7 @@ export async function createWorkers({ connection, temporal, sequelize, config, w
         taskQueue,
         ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
         activities: createActivities(activityDeps(sequelize, config, temporal)),
+        ...workflowTracing({ prebuiltBundle: workflowBundle !== undefined }),
         // Lets in-flight activities finish (and record their results) before the process exits.
         shutdownGraceTime: '10 seconds',
       }),
@@ -61,6 +63,7 @@ export async function createWorkers({ connection, temporal, sequelize, config, w
         connection,
         namespace,
         taskQueue: trainingTaskQueue,
+        interceptors: activityTracing(),
         activities: createTrainingWorkerActivities({
           modelStoragePath: config.modelStoragePath,
           temporal,

@@ -1,14 +1,17 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/load';
+import { startTracing, stopTracing } from '../config/tracing';
 import { createDatabase } from '../db/connection';
 import { assertSchemaCurrent } from '../migrations/umzug';
 import { createRelayCoreActivities } from '../activities/relaycore';
 import { activityDeps, createWorkers } from './create-worker';
+import { clientTracing } from '../temporal/tracing';
 
 /** `npm run worker`: runs workflows and activities until SIGINT/SIGTERM, then drains and exits. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  startTracing('neuroweaver-worker', config);
   const level = config.logLevel.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   // Once per process, before any connection or worker exists.
   Runtime.install({
@@ -22,7 +25,7 @@ async function main(): Promise<void> {
   await assertSchemaCurrent(sequelize);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace, interceptors: clientTracing() });
   const workers = await createWorkers({ connection, temporal, sequelize, config });
   console.log(
     `worker: polling ${workers.map((w) => `"${w.options.taskQueue}"`).join(' and ')} on ${config.temporal.address}; metrics on :${config.workerMetricsPort}/metrics`,
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
     await clientConnection.close();
     await connection.close();
     await sequelize.close();
+    await stopTracing();
   }
 }
 

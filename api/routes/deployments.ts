@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { recordDeployment } from '../../activities/deployment/deployments';
+import { annotateSpan } from '../../config/tracing';
 import { Deployment, ModelRecord } from '../../db/models';
 import { abortSignal, approveUpdate, deploymentStatusQuery, deployModel, deploymentWorkflowId } from '../../workflows/deploy-model';
 import { rollbackDeployment } from '../../workflows/rollback-deployment';
@@ -95,6 +96,7 @@ export function createDeploymentRoutes({ config, temporal, logger }: Pick<ApiDep
     const deploymentId = crypto.randomUUID();
     const workflowId = deploymentWorkflowId(body.specialization);
     const input = { deploymentId, modelId: model.id, ...body, requestedBy: c.get('principal').sub };
+    annotateSpan({ 'workflow.id': workflowId, 'model.id': model.id, 'ai.model': `${model.name}@${model.version}` });
     try {
       const handle = await temporal.workflow.start(deployModel, {
         taskQueue: config.temporal.taskQueue,

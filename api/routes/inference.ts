@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { ANNOUNCED_COST_PER_1K_TOKENS } from '../../activities/relaycore';
+import { annotateSpan } from '../../config/tracing';
 import type { AppEnv } from '../deps';
 import type { InferenceService } from '../inference/service';
 import { ErrorSchema, authErrors, jsonBody, jsonResponse, notFoundError, tooLargeError } from '../schemas/common';
@@ -33,7 +35,11 @@ export function createInferenceRoutes(inference: InferenceService) {
     const { specialization } = c.req.valid('param');
     const requestId = c.req.valid('header')['x-request-id'] ?? randomUUID();
     c.header('x-request-id', requestId);
-    const result = await inference.infer(specialization, c.req.valid('json').input, requestId);
+    const { input } = c.req.valid('json');
+    const result = await inference.infer(specialization, input, requestId);
+    // Numbers about the request, never its text.
+    const tokens = input.split(/\s+/).filter(Boolean).length;
+    annotateSpan({ 'ai.model': `${result.modelName}@${result.version}`, 'model.id': result.modelId, 'ai.tokens': tokens, 'ai.cost': (tokens / 1_000) * ANNOUNCED_COST_PER_1K_TOKENS, 'neuroweaver.track': result.track });
     return c.json(result, 200);
   });
   return app;

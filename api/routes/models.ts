@@ -1,3 +1,4 @@
+import { annotateSpan } from '../../config/tracing';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { UniqueConstraintError, type WhereOptions } from 'sequelize';
 import { ModelRecord } from '../../db/models';
@@ -122,6 +123,7 @@ export function createModelRoutes({ config, temporal }: Pick<ApiDeps, 'config' |
   app.openapi(validateRoute, async (c) => {
     const model = await ModelRecord.findByPk(c.req.valid('param').id);
     if (!model) throw notFound('model');
+    annotateSpan({ 'workflow.id': validationWorkflowId(model.id), 'model.id': model.id });
     const handle = await temporal.workflow.start(validateModel, {
       taskQueue: config.temporal.taskQueue,
       workflowId: validationWorkflowId(model.id),

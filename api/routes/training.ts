@@ -1,3 +1,4 @@
+import { annotateSpan } from '../../config/tracing';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -107,6 +108,7 @@ export function createTrainingRoutes({ config, temporal, logger }: Pick<ApiDeps,
   });
 
   async function startWorkflow(job: TrainingJob, input: TrainingPipelineInput) {
+    annotateSpan({ 'workflow.id': job.workflowId! });
     await temporal.workflow.start(trainingPipeline, {
       taskQueue: config.temporal.taskQueue,
       workflowId: job.workflowId!,

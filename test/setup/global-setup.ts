@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../temporal/tracing';
 import { createDatabase } from '../../db/connection';
 import { createMigrator } from '../../migrations/umzug';
 import { resolveTemporalCli } from '../../temporal/cli-path';
@@ -24,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
   const [temporal, database, bundle] = await Promise.all([
     startTestDevServer(cli.path, path.join(workDir, 'temporal.log')),
     createTestDatabase(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: quietLogger }),
   ]);
   globalThis.__NW_TEST__ = { temporal, database, workDir };
 

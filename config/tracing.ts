@@ -1,0 +1,96 @@
+import { context, propagation, type SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { Resource } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, NoopSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { Config } from './env';
+
+/**
+ * OpenTelemetry for one process (API or worker): spans are always made and propagated (W3C
+ * traceparent in, through Temporal headers to workflows and activities, out to RelayCore), and
+ * exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set. Sampling is parent-based: a
+ * caller's decision (AutoMatrix's traceparent) is kept; new traces are sampled at
+ * OTEL_TRACES_SAMPLER_ARG. Spans carry ids, models and numbers — never request bodies.
+ */
+let current: { resource: Resource; processor: SpanProcessor; sdk: NodeSDK } | undefined;
+
+export const TRACER_NAME = 'neuroweaver';
+
+export function startTracing(serviceName: string, config: Pick<Config, 'otel'>, extraProcessors: SpanProcessor[] = []) {
+  if (current) return current;
+  const resource = new Resource({ [ATTR_SERVICE_NAME]: serviceName, [ATTR_SERVICE_VERSION]: (require('../package.json') as { version: string }).version });
+  const processors = [...(config.otel.endpoint ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${config.otel.endpoint.replace(/\/$/, '')}/v1/traces` }))] : []), ...extraProcessors];
+  // One processor for the workflow span sink too (workflow spans are made in the sandbox and handed out).
+  const processor: SpanProcessor = processors.length === 1 ? processors[0] : processors.length ? new MultiProcessor(processors) : new NoopSpanProcessor();
+  const sdk = new NodeSDK({
+    resource,
+    autoDetectResources: false,
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.otel.samplerRatio) }),
+    // A processor even without an exporter: the SDK registers (context, propagation) only with one.
+    spanProcessors: [processor],
+    instrumentations: [],
+  });
+  sdk.start();
+  current = { resource, processor, sdk };
+  return current;
+}
+
+/** What the workflow span sink needs: the process's resource and span processor (no-op without tracing). */
+export function tracingForWorkflows(): { resource: Resource; processor: SpanProcessor } {
+  return current ?? { resource: new Resource({ [ATTR_SERVICE_NAME]: 'neuroweaver-worker' }), processor: new NoopSpanProcessor() };
+}
+
+/** Flushes and stops; the global API goes back to no-op (tests start and stop tracing in one process). */
+export async function stopTracing(): Promise<void> {
+  await current?.sdk.shutdown();
+  current = undefined;
+  trace.disable();
+  context.disable();
+  propagation.disable();
+}
+
+export const tracer = () => trace.getTracer(TRACER_NAME);
+
+/** Runs `fn` in a new span (a child of the active one), ending it with the outcome. */
+export async function inSpan<T>(name: string, kind: SpanKind, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+  return tracer().startActiveSpan(name, { kind, attributes }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message.slice(0, 200) });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** The W3C headers (traceparent, tracestate) of the active span, for an outgoing call. */
+export function traceHeaders(): Record<string, string> {
+  const headers: Record<string, string> = {};
+  propagation.inject(context.active(), headers);
+  return headers;
+}
+
+/** Adds attributes to the span of the current request or activity, if there is one. */
+export function annotateSpan(attributes: Attributes): void {
+  trace.getActiveSpan()?.setAttributes(attributes);
+}
+
+class MultiProcessor implements SpanProcessor {
+  constructor(private readonly processors: SpanProcessor[]) {}
+  onStart(...args: Parameters<SpanProcessor['onStart']>) {
+    for (const p of this.processors) p.onStart(...args);
+  }
+  onEnd(...args: Parameters<SpanProcessor['onEnd']>) {
+    for (const p of this.processors) p.onEnd(...args);
+  }
+  async forceFlush() {
+    await Promise.all(this.processors.map((p) => p.forceFlush()));
+  }
+  async shutdown() {
+    await Promise.all(this.processors.map((p) => p.shutdown()));
+  }
+}
