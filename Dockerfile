@@ -43,6 +43,8 @@ COPY scripts ./scripts
 COPY temporal ./temporal
 COPY worker ./worker
 COPY workflows ./workflows
+# The watchdog's thresholds (NW_THRESHOLDS_FILE); read-only here: PUT /performance/thresholds versions live in the database.
+COPY performance_thresholds.yml ./
 
 USER node
 
@@ -53,3 +55,15 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8002)+'/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 
 CMD ["node", "--import", "tsx", "api/main.ts"]
+
+# ---- training: the runtime plus Python and the torch trainer's packages (GPU training workers) ----
+#   docker build --target training -t neuroweaver-training .
+FROM runtime AS training
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 python3-pip \
+ && rm -rf /var/lib/apt/lists/*
+COPY trainers/torch/requirements.txt /tmp/torch-requirements.txt
+RUN pip3 install --no-cache-dir --break-system-packages -r /tmp/torch-requirements.txt
+USER node
+CMD ["node", "--import", "tsx", "worker/main.ts"]

@@ -4,11 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import which from 'which';
-import { parse as parseYaml } from 'yaml';
+import { spawn } from 'node:child_process';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { freePort } from './helpers/ports';
 import { bearer, tokenFor } from './helpers/tokens';
 import { eventually } from './helpers/training';
+import { serveApp } from './helpers/watchdog';
 import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
 
 const run = promisify(execFile);
@@ -98,7 +100,7 @@ describe('metrics the dashboards and rules read exist on the running services', 
   let workerMetricsPort: number;
 
   beforeAll(async () => {
-    t = await createTestApp({ METRICS_TOKEN });
+    t = await createTestApp({ METRICS_TOKEN, PORT: String(await freePort()) });
     workerMetricsPort = await freePort();
     worker = await startWorkerProcess(t.config, { JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef', NW_WORKER_METRICS_PORT: String(workerMetricsPort) });
   });
@@ -159,5 +161,43 @@ describe('metrics the dashboards and rules read exist on the running services', 
     expect((await t.app.request('/api/v1/alerts/prometheus', json({ ...alert('resolved'), alerts: [{ ...alert('resolved').alerts[0], fingerprint: firing.alerts[0].fingerprint }] }, writer))).status).toBe(200);
     expect(await list()).toMatchObject([{ status: 'resolved' }]);
     expect((await t.app.request('/api/v1/alerts/prometheus', json({ status: 'firing', alerts: [{ status: 'firing' }] }, writer))).status).toBe(400);
+  });
+
+  it("Debian's Prometheus, run with our scrape config against the API and the worker, sees every NeuroWeaver target up", async () => {
+    const stopServing = serveApp(t);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-prometheus-e2e-'));
+    const config = parseYaml(fs.readFileSync(path.join(MONITORING, 'prometheus/prometheus.yml'), 'utf8')) as { global: Record<string, unknown>; alerting?: unknown; scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+    // Our jobs as they are (auth, paths), pointed at this test stack; the exporters are not part of it.
+    const targets: Record<string, string> = { 'neuroweaver-backend': `127.0.0.1:${t.config.port}`, 'neuroweaver-worker': `127.0.0.1:${workerMetricsPort}` };
+    config.scrape_configs = config.scrape_configs.filter((j) => j.job_name in targets).map((j) => ({ ...j, static_configs: [{ ...j.static_configs[0], targets: [targets[j.job_name]] }] }));
+    config.global = { ...config.global, scrape_interval: '1s', evaluation_interval: '1s' };
+    delete config.alerting;
+    fs.writeFileSync(path.join(dir, 'prometheus.yml'), toYaml(config));
+    fs.copyFileSync(path.join(MONITORING, 'prometheus/alert_rules.yml'), path.join(dir, 'alert_rules.yml'));
+    fs.mkdirSync(path.join(dir, 'secrets'));
+    fs.writeFileSync(path.join(dir, 'secrets/metrics_token'), METRICS_TOKEN);
+    const port = await freePort();
+    const prometheus = spawn(tool('prometheus'), [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    try {
+      const health = await eventually(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/api/v1/targets`).catch(() => undefined);
+          if (!res?.ok) return {};
+          const body = (await res.json()) as { data: { activeTargets: { labels: { job: string }; health: string }[] } };
+          return Object.fromEntries(body.data.activeTargets.map((x) => [x.labels.job, x.health]));
+        },
+        (h: Record<string, string>) => h['neuroweaver-backend'] === 'up' && h['neuroweaver-worker'] === 'up',
+        60_000,
+      );
+      expect(health).toEqual({ 'neuroweaver-backend': 'up', 'neuroweaver-worker': 'up' });
+      // The rules load and evaluate against the real series.
+      const rulesRes = await fetch(`http://127.0.0.1:${port}/api/v1/rules`);
+      const groups = ((await rulesRes.json()) as { data: { groups: { rules: { health: string }[] }[] } }).data.groups;
+      expect(groups.flatMap((g) => g.rules).length).toBe(9);
+    } finally {
+      prometheus.kill('SIGTERM');
+      await new Promise((r) => prometheus.once('exit', r));
+      await stopServing();
+    }
   });
 });
