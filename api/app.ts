@@ -29,8 +29,10 @@ import { validationHook } from './validation';
 /**
  * The whole HTTP API as a Hono app; main.ts serves it, tests call `app.request()` on it.
  * `close()` stops what inference started (routing poll, threads) and writes its last metrics.
+ * `instrument: false` leaves out the request span and the HTTP metrics: only `npm run bench` uses
+ * it, to measure what observability costs side by side.
  */
-export function createApp(deps: ApiDeps) {
+export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: boolean } = {}) {
   const { config, logger } = deps;
   const metrics = createApiMetrics();
   registerPlatformMetrics(metrics.registry, deps.sequelize);
@@ -41,8 +43,10 @@ export function createApp(deps: ApiDeps) {
   app.onError(createErrorHandler(logger));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
-  app.use('*', requestTracing());
-  app.use('*', httpMetrics(metrics, stats));
+  if (instrument) {
+    app.use('*', requestTracing());
+    app.use('*', httpMetrics(metrics, stats));
+  }
   app.use('*', secureHeaders());
   app.use(
     '*',

@@ -15,7 +15,7 @@ import { featurize } from '../ml/features';
 import { createMigrator } from '../migrations/umzug';
 import { registerServableModel } from '../test/helpers/models';
 import { createTestDatabase } from '../test/setup/test-database';
-import { summarize, type Summary } from './stats';
+import { load, summarize, type LoadResult, type Summary } from './stats';
 
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const texts = fs
@@ -24,31 +24,6 @@ const texts = fs
   .filter(Boolean)
   .map((l) => (JSON.parse(l) as { text: string }).text);
 
-interface LoadResult {
-  p50: number;
-  p99: number;
-  perSecond: number;
-}
-
-/** `total` calls of `call`, `concurrency` at a time: latency percentiles (ms) and throughput. */
-async function load(total: number, concurrency: number, call: (i: number) => Promise<void>): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        const i = next++;
-        const t0 = performance.now();
-        await call(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)], perSecond: total / seconds };
-}
 
 export interface InferenceBench {
   api: { p50: Summary; p99: Summary; perSecond: Summary };

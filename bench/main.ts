@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { fmt } from './stats';
+import { benchApi } from './api';
 import { benchInference } from './inference';
 import { benchPipeline } from './pipeline';
 import { benchTraining } from './training';
@@ -34,10 +35,11 @@ async function main(): Promise<void> {
   const pipeline = await benchPipeline({ rounds: Math.max(rounds, 5) });
   const inference = await benchInference({ rounds });
   const watchdog = await benchWatchdog({ rounds: Math.max(rounds, 5) });
+  const api = await benchApi({ rounds });
   const date = new Date().toISOString().slice(0, 10);
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog }, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, api }, null, 2)}\n`);
   const table = [
     `Measured ${date} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, torch ${machine.torch}, onnxruntime-node ${machine.onnxruntimeNode}; median (min–max) of ${rounds} rounds.`,
     '',
@@ -68,6 +70,10 @@ async function main(): Promise<void> {
     `| decision → routing changed | ${fmt(watchdog.decisionToRoutingMs)} |`,
     `| decision → first request answered by the backup (target ≤ 1,000) | ${fmt(watchdog.decisionToBackupTrafficMs)} |`,
     `| decision → alert delivered to the webhook (target ≤ 2,000) | ${fmt(watchdog.decisionToAlertDeliveredMs)} |`,
+    '',
+    `| API over HTTP (keep-alive, ${api.concurrency} concurrent, ${api.requests} requests per round) | requests/s | p99 ms |`,
+    '| --- | --- | --- |',
+    ...api.rows.map((r) => `| ${r.name} | ${fmt(r.perSecond)} | ${fmt(r.p99, 2)} |`),
     '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'latest.md'), table);

@@ -14,3 +14,29 @@ export function summarize(values: number[]): Summary {
 }
 
 export const fmt = (s: Summary, digits = 0) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+
+export interface LoadResult {
+  p50: number;
+  p99: number;
+  perSecond: number;
+}
+
+/** `total` calls of `call`, `concurrency` at a time: latency percentiles (ms) and throughput. */
+export async function load(total: number, concurrency: number, call: (i: number) => Promise<void>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t0 = performance.now();
+        await call(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)], perSecond: total / seconds };
+}

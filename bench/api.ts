@@ -1,0 +1,95 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createApp } from '../api/app';
+import { signToken } from '../api/auth/token';
+import { createTemporalClient } from '../api/temporal-client';
+import { createLogger } from '../config/logger';
+import { startTracing, stopTracing } from '../config/tracing';
+import { BENCH_SECRET, startBenchStack } from './stack';
+import { load, summarize, type Summary } from './stats';
+
+export interface ApiBench {
+  requests: number;
+  concurrency: number;
+  /** requests/s and p99 ms of each server, per round summarised. */
+  rows: { name: string; perSecond: Summary; p99: Summary }[];
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function get(port: number, path: string, headers: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${path}: ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+  });
+}
+
+async function listen(fetchOrServer: ((req: Request) => Response | Promise<Response>) | http.Server): Promise<{ port: number; close: () => Promise<void> }> {
+  const server =
+    fetchOrServer instanceof http.Server
+      ? fetchOrServer.listen(0, '127.0.0.1')
+      : (serve({ fetch: fetchOrServer, port: 0, hostname: '127.0.0.1' }) as http.Server);
+  await new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r())));
+  return { port: (server.address() as AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/**
+ * What the full middleware stack (auth, metrics, tracing, security headers, body limit) costs:
+ * a JSON hello and a registry GET through it, beside the same app without the observability
+ * middleware, with tracing on, and bare Hono and node:http answering the same hello — all over
+ * real HTTP with keep-alive, in rounds.
+ */
+export async function benchApi({ rounds = 3, requests = 3_000, concurrency = 16 } = {}): Promise<ApiBench> {
+  const { config, sequelize, close } = await startBenchStack();
+  const { connection, client: temporal } = createTemporalClient(config);
+  const deps = { config, jwtSecret: BENCH_SECRET, sequelize, temporal, logger: createLogger('bench', 'silent') };
+  const full = createApp(deps);
+  const bare = createApp(deps, { instrument: false });
+  const hello = JSON.stringify({ status: 'ok' });
+  const honoHello = new Hono().get('/health', (c) => c.json({ status: 'ok' }));
+  const nodeHello = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-length': hello.length }).end(hello));
+  const servers = {
+    full: await listen(full.app.fetch),
+    bare: await listen(bare.app.fetch),
+    hono: await listen(honoHello.fetch),
+    node: await listen(nodeHello),
+  };
+  const auth = { authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'read', ttlSeconds: 3600 })}` };
+  const cases: { name: string; port: number; path: string; headers: Record<string, string>; tracing?: boolean }[] = [
+    { name: 'GET /health, node:http', port: servers.node.port, path: '/health', headers: {} },
+    { name: 'GET /health, bare Hono', port: servers.hono.port, path: '/health', headers: {} },
+    { name: 'GET /health, NeuroWeaver without metrics and tracing', port: servers.bare.port, path: '/health', headers: {} },
+    { name: 'GET /health, NeuroWeaver (metrics)', port: servers.full.port, path: '/health', headers: {} },
+    { name: 'GET /health, NeuroWeaver (metrics and tracing, every request sampled)', port: servers.full.port, path: '/health', headers: {}, tracing: true },
+    { name: 'GET /api/v1/models, NeuroWeaver without metrics and tracing', port: servers.bare.port, path: '/api/v1/models?limit=10', headers: auth },
+    { name: 'GET /api/v1/models, NeuroWeaver (metrics)', port: servers.full.port, path: '/api/v1/models?limit=10', headers: auth },
+    { name: 'GET /api/v1/models, NeuroWeaver (metrics and tracing, every request sampled)', port: servers.full.port, path: '/api/v1/models?limit=10', headers: auth, tracing: true },
+  ];
+  const results = new Map(cases.map((c) => [c.name, { perSecond: [] as number[], p99: [] as number[] }]));
+  try {
+    // The client's own code warms up first, so the first row is not the slow one.
+    for (const c of cases) await load(1_000, concurrency, () => get(c.port, c.path, c.headers));
+    for (let round = 0; round < rounds; round++) {
+      for (const c of cases) {
+        if (c.tracing) startTracing('neuroweaver-bench', { otel: { endpoint: undefined, samplerRatio: 1 } });
+        await load(200, concurrency, () => get(c.port, c.path, c.headers)); // warm-up
+        const r = await load(requests, concurrency, () => get(c.port, c.path, c.headers));
+        if (c.tracing) await stopTracing();
+        results.get(c.name)!.perSecond.push(r.perSecond);
+        results.get(c.name)!.p99.push(r.p99);
+      }
+    }
+    return { requests, concurrency, rows: cases.map((c) => ({ name: c.name, perSecond: summarize(results.get(c.name)!.perSecond), p99: summarize(results.get(c.name)!.p99) })) };
+  } finally {
+    for (const s of Object.values(servers)) await s.close();
+    await full.close();
+    await bare.close();
+    await connection.close();
+    await close();
+  }
+}
