@@ -10,6 +10,7 @@ import { createHealthChecks } from './health';
 import { InferenceService } from './inference/service';
 import { createApiMetrics, httpMetrics } from './metrics';
 import { registerPlatformMetrics } from './platform-metrics';
+import { rateLimits } from './rate-limits';
 import { RequestStats } from './request-stats';
 import { requestTracing } from './tracing';
 import { createAlertRoutes } from './routes/alerts';
@@ -71,6 +72,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
       readOnlyPosts: [/^\/api\/v1\/inference\/[^/]+$/],
     }),
   );
+  for (const limit of rateLimits(config.rateLimits)) api.use('*', limit);
   api.route('/', createModelRoutes(deps));
   api.route('/', createTrainingRoutes(deps));
   api.route('/', createDeploymentRoutes(deps));

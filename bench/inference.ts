@@ -15,9 +15,9 @@ import { featurize } from '../ml/features';
 import { createMigrator } from '../migrations/umzug';
 import { registerServableModel } from '../test/helpers/models';
 import { createTestDatabase } from '../test/setup/test-database';
+import { BENCH_SECRET, UNLIMITED } from './stack';
 import { load, summarize, type LoadResult, type Summary } from './stats';
 
-const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const texts = fs
   .readFileSync(path.join(__dirname, '..', 'datasets', 'automotive-queries', 'holdout.jsonl'), 'utf8')
   .split('\n')
@@ -39,14 +39,14 @@ const collect = (runs: LoadResult[]) => ({ p50: summarize(runs.map((r) => r.p50)
 export async function benchInference({ rounds = 3, requests = 400, concurrency = 8 } = {}): Promise<InferenceBench> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-bench-inf-'));
   const database = await createTestDatabase();
-  const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: '127.0.0.1:1', JWT_SECRET: SECRET, NW_DATA_DIR: workDir, LOG_LEVEL: 'error' });
+  const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: '127.0.0.1:1', JWT_SECRET: BENCH_SECRET, NW_DATA_DIR: workDir, LOG_LEVEL: 'error', ...UNLIMITED });
   const sequelize = createDatabase({ url: config.databaseUrl, poolMax: 4 });
   const { connection, client } = createTemporalClient(config);
-  const { app, close } = createApp({ config, jwtSecret: SECRET, sequelize, temporal: client, logger: createLogger('bench', 'silent') });
+  const { app, close } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, temporal: client, logger: createLogger('bench', 'silent') });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const headers = { authorization: `Bearer ${signToken(SECRET, { sub: 'bench', level: 'write', ttlSeconds: 3600 })}`, 'content-type': 'application/json' };
+  const headers = { authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'write', ttlSeconds: 3600 })}`, 'content-type': 'application/json' };
   try {
     await createMigrator(sequelize).up();
     const spec = 'bench-sales';

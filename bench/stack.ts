@@ -13,6 +13,9 @@ import { createTestDatabase } from '../test/setup/test-database';
 
 export const BENCH_SECRET = 'bench-secret-0123456789abcdef0123456789';
 
+/** Load from one subject is the point of a benchmark: the per-subject limits stay out of it. */
+export const UNLIMITED = { NW_RATE_LIMIT_STARTS_PER_MINUTE: '0', NW_RATE_LIMIT_INFERENCE_PER_MINUTE: '0' };
+
 /**
  * What a bench section runs against, in this process: its own Temporal dev server and migrated
  * PostgreSQL database, a config pointing at them (plus `env`), and the connections a worker and a
@@ -23,7 +26,7 @@ export async function startBenchStack(env: Record<string, string> = {}) {
   const cli = await resolveTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
   const temporalServer = await startDevServer({ cliPath: cli.path, port: await freePort(), headless: true });
   const database = await createTestDatabase();
-  const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalServer.address, JWT_SECRET: BENCH_SECRET, NW_DATA_DIR: workDir, LOG_LEVEL: 'error', ...env });
+  const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalServer.address, JWT_SECRET: BENCH_SECRET, NW_DATA_DIR: workDir, LOG_LEVEL: 'error', ...UNLIMITED, ...env });
   const sequelize = createDatabase({ url: config.databaseUrl, poolMax: 6 });
   await createMigrator(sequelize).up();
   const connection = await NativeConnection.connect({ address: config.temporal.address });

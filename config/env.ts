@@ -56,6 +56,8 @@ export const envSchema = z.object({
     .max(1, 'must be between 0 and 1')
     .optional(),
   NW_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  NW_RATE_LIMIT_STARTS_PER_MINUTE: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).default(60),
+  NW_RATE_LIMIT_INFERENCE_PER_MINUTE: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).default(6_000),
   NW_WORKER_METRICS_PORT: port.default(9464),
   NW_ENABLE_FAULTS: flag,
   NW_DATASETS_DIR: z.string().min(1).optional(),
@@ -105,6 +107,8 @@ export interface Config {
   metricsToken: string | undefined;
   otel: { endpoint: string | undefined; samplerRatio: number };
   bodyLimitBytes: number;
+  /** Per subject and minute, per API process; 0 = no limit. */
+  rateLimits: { workflowStartsPerMinute: number; inferencePerMinute: number };
   workerMetricsPort: number;
   faultsEnabled: boolean;
   training: {
@@ -184,6 +188,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       samplerRatio: raw.OTEL_TRACES_SAMPLER_ARG ?? (raw.NODE_ENV === 'production' ? 0.1 : 1),
     },
     bodyLimitBytes: raw.NW_BODY_LIMIT_BYTES,
+    rateLimits: { workflowStartsPerMinute: raw.NW_RATE_LIMIT_STARTS_PER_MINUTE, inferencePerMinute: raw.NW_RATE_LIMIT_INFERENCE_PER_MINUTE },
     workerMetricsPort: raw.NW_WORKER_METRICS_PORT,
     faultsEnabled: raw.NW_ENABLE_FAULTS,
     training: {

@@ -36,6 +36,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     JWT_SECRET: TEST_JWT_SECRET,
     NW_DATA_DIR: dataDir,
     LOG_LEVEL: 'error',
+    // Traffic tests send hundreds of requests a second from one subject; the limits have their own test.
+    NW_RATE_LIMIT_STARTS_PER_MINUTE: '0',
+    NW_RATE_LIMIT_INFERENCE_PER_MINUTE: '0',
     ...overrides,
   });
 }

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { parseConfig } from '../config/env';
+import { createTestApp, json, type TestApp } from './helpers/app';
+import { bearer, tokenFor } from './helpers/tokens';
+
+describe('security: limits, CORS, headers, closed admin surface', () => {
+  let t: TestApp;
+  const alice = bearer(tokenFor('write', 'alice'));
+  const bob = bearer(tokenFor('write', 'bob'));
+  const admin = bearer(tokenFor('admin', 'operator'));
+
+  beforeAll(async () => {
+    t = await createTestApp({ NW_RATE_LIMIT_STARTS_PER_MINUTE: '3', NW_RATE_LIMIT_INFERENCE_PER_MINUTE: '5' });
+  });
+  afterAll(() => t.close());
+
+  it('limits workflow starts per subject: 429 with Retry-After, other subjects unaffected', async () => {
+    const start = (who: Record<string, string>) => t.app.request(`/api/v1/models/${randomUUID()}/validate`, { method: 'POST', headers: who });
+    for (let i = 0; i < 3; i++) expect((await start(alice)).status).toBe(404);
+    const limited = await start(alice);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('ratelimit-limit')).toBe('3');
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    expect((await start(bob)).status).toBe(404);
+    // Reads are never counted.
+    expect((await t.app.request('/api/v1/models', { headers: alice })).status).toBe(200);
+  });
+
+  it('limits inference per subject', async () => {
+    const reader = bearer(tokenFor('read', 'busy-client'));
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await t.app.request('/api/v1/inference/no-such-specialization', json({ input: 'hello' }, reader))).status);
+    expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
+  });
+
+  it('answers no CORS: a browser on another origin gets no Access-Control-Allow-Origin', async () => {
+    const preflight = await t.app.request('/api/v1/models', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const simple = await t.app.request('/api/v1/models', { headers: { ...alice, origin: 'https://evil.example' } });
+    expect(simple.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('sends security headers', async () => {
+    const res = await t.app.request('/health');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
+  });
+
+  it('keeps the admin surface closed: faults off unless enabled, probes and thresholds admin-only', async () => {
+    const writer = bearer(tokenFor('write', 'carol'));
+    expect((await t.app.request('/api/v1/admin/faults', json({ modelId: randomUUID(), errorRate: 1, ttl: 10 }, admin))).status).toBe(404);
+    expect((await t.app.request('/api/v1/admin/probes', json({ deploymentId: randomUUID() }, writer))).status).toBe(403);
+    expect((await t.app.request('/api/v1/watchdogs', json({ specialization: 'x' }, writer))).status).toBe(403);
+    expect((await t.app.request('/api/v1/performance/thresholds', { method: 'PUT', headers: { ...writer, 'content-type': 'application/json' }, body: '{"thresholds":{}}' })).status).toBe(403);
+  });
+
+  it('never puts a secret in an answer or a configuration error', async () => {
+    const secretish = 'short-but-secret-value';
+    expect(() => parseConfig({ JWT_SECRET: secretish })).toThrow(/JWT_SECRET: must be at least 32 characters/);
+    try {
+      parseConfig({ JWT_SECRET: secretish });
+    } catch (err) {
+      expect((err as Error).message).not.toContain(secretish);
+    }
+    for (const path of ['/health/detailed', '/openapi.json', '/api/v1/nope']) {
+      const body = await (await t.app.request(path, { headers: alice })).text();
+      expect(body).not.toContain(t.config.jwtSecret!);
+    }
+  });
+});
