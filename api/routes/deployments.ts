@@ -1,3 +1,4 @@
+import { queryLive } from '../live-query';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { recordDeployment } from '../../activities/deployment/deployments';
@@ -128,10 +129,7 @@ export function createDeploymentRoutes({ config, temporal, logger }: Pick<ApiDep
     const d = await deploymentOr404(c.req.valid('param').id);
     let live = null;
     if (RUNNING.has(d.status) && d.workflowId) {
-      live = await temporal.workflow
-        .getHandle(d.workflowId)
-        .query(deploymentStatusQuery)
-        .catch((err: Error) => {
+      live = await queryLive(temporal, d.workflowId, deploymentStatusQuery).catch((err: Error) => {
           logger.debug({ err: err.message }, 'deployment status query failed');
           return null;
         });

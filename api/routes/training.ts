@@ -1,3 +1,4 @@
+import { queryLive } from '../live-query';
 import { annotateSpan } from '../../config/tracing';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { NwKind, NwModelName, NwSpecialization, NwStage } from '../../workflows/
 import { progressQuery, trainingPipeline, trainingWorkflowId, type TrainingPipelineInput, type TrainingProgress } from '../../workflows/training-pipeline';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
-import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, tooLargeError, UuidParam } from '../schemas/common';
+import { authErrors, conflictError, ErrorSchema, jsonBody, jsonResponse, notFoundError, tooLargeError, UuidParam } from '../schemas/common';
 import { DatasetList, IdempotencyHeader, TrainingJobList, TrainingJobListQuery, TrainingJobRequest, TrainingJobSchema, TrainingJobStarted } from '../schemas/training';
 import { workflowUrl } from '../web-ui';
 
@@ -25,7 +26,7 @@ const createJobRoute = createRoute({
   summary: 'Start a training job (trainingPipeline workflow)',
   security,
   request: { headers: IdempotencyHeader, body: jsonBody(TrainingJobRequest) },
-  responses: { 202: jsonResponse(TrainingJobStarted, 'Started (or, for a known Idempotency-Key, the existing job)'), ...authErrors, ...tooLargeError },
+  responses: { 202: jsonResponse(TrainingJobStarted, 'Started (or, for a known Idempotency-Key, the existing job)'), ...authErrors, ...tooLargeError, 422: jsonResponse(ErrorSchema, 'The Idempotency-Key was used for a different request (idempotency_key_reused)') },
 });
 const listJobsRoute = createRoute({
   method: 'get',
@@ -79,7 +80,7 @@ export function createTrainingRoutes({ config, temporal, logger }: Pick<ApiDeps,
   async function progressOf(job: TrainingJob): Promise<TrainingProgress | null> {
     if (TERMINAL.has(job.status) || !job.workflowId) return null;
     try {
-      return await temporal.workflow.getHandle(job.workflowId).query(progressQuery);
+      return await queryLive(temporal, job.workflowId, progressQuery);
     } catch (err) {
       // No worker to answer yet, or Temporal down: the row still says what is known.
       logger.debug({ err: (err as Error).message, jobId: job.id }, 'progress query failed');

@@ -5,6 +5,7 @@ import type { ApiDeps, AppEnv } from '../deps';
 import { conflict, notFound } from '../errors';
 import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError } from '../schemas/common';
 import { IncidentRequest, SpecializationOnlyParam, WatchdogCreateRequest, WatchdogList, WatchdogRollbackRequest, WatchdogSchema } from '../schemas/performance';
+import { queryLive } from '../live-query';
 import { workflowUrl } from '../web-ui';
 import { NwKind, NwSpecialization } from '../../workflows/search-attributes';
 import { pauseSignal, reportIncidentSignal, resumeSignal, rollbackUpdate, watchdogStateQuery, watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
@@ -51,7 +52,7 @@ const incidentRoute = createRoute({
   summary: "Hand a burst of errors to the watchdog: counted into the primary's window, evaluated at once",
   security,
   request: { ...specParam, body: jsonBody(IncidentRequest) },
-  responses: { 202: accepted, ...authErrors, ...notFoundError },
+  responses: { 202: accepted, ...authErrors, ...notFoundError, ...conflictError },
 });
 
 export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
@@ -171,12 +172,12 @@ export async function watchdogState(temporal: Client, workflowId: string): Promi
   try {
     const handle = temporal.workflow.getHandle(workflowId);
     if ((await handle.describe()).status.name !== 'RUNNING') return null;
-    return (await handle.query(watchdogStateQuery)) as unknown as Record<string, unknown>;
+    return (await queryLive(temporal, workflowId, watchdogStateQuery)) as unknown as Record<string, unknown>;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
     const e = err as { name?: string };
     // A query nobody answers (no worker yet): the watchdog exists but says nothing now.
-    if (e.name === 'QueryNotRegisteredError' || e.name === 'ServiceError') return null;
+    if (e.name === 'QueryNotRegisteredError' || e.name === 'ServiceError' || (e as { code?: number }).code === 4) return null;
     throw err;
   }
 }

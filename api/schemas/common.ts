@@ -8,6 +8,13 @@ export const slug = (max: number) =>
     .max(max)
     .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"');
 
+/** A whole number in a query string: "" and "1.5" are refused (a plain coerce would read "" as 0). */
+export const queryInt = z
+  .string()
+  .regex(/^-?\d+$/, 'must be a whole number')
+  .transform(Number)
+  .openapi({ type: 'integer' });
+
 export const ErrorSchema = z
   .object({
     error: z.object({

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { slug } from './common';
+import { slug, queryInt } from './common';
 
 const jsonObject = z.record(z.string(), z.unknown());
 
@@ -46,8 +46,8 @@ export const ModelSchema = z
   .openapi('Model');
 
 export const ModelListQuery = z.object({
-  skip: z.coerce.number().int().min(0).default(0).openapi({ param: { name: 'skip', in: 'query' } }),
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' } }),
+  skip: queryInt.pipe(z.number().int().min(0)).default(0).openapi({ param: { name: 'skip', in: 'query' }, type: 'integer', minimum: 0, default: 0 }),
+  limit: queryInt.pipe(z.number().int().min(1).max(100)).default(20).openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', minimum: 1, maximum: 100, default: 20 }),
   specialization: slug(100).optional().openapi({ param: { name: 'specialization', in: 'query' } }),
   status: z.string().min(1).max(50).optional().openapi({ param: { name: 'status', in: 'query' } }),
 });

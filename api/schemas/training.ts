@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { slug } from './common';
+import { slug, queryInt } from './common';
 import { HyperparametersSchema } from '../../ml/hyperparameters';
 
 export const TrainingJobRequest = z
@@ -57,8 +57,8 @@ export const TrainingJobStarted = z
   .openapi('TrainingJobStarted');
 
 export const TrainingJobListQuery = z.object({
-  skip: z.coerce.number().int().min(0).default(0).openapi({ param: { name: 'skip', in: 'query' } }),
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' } }),
+  skip: queryInt.pipe(z.number().int().min(0)).default(0).openapi({ param: { name: 'skip', in: 'query' }, type: 'integer', minimum: 0, default: 0 }),
+  limit: queryInt.pipe(z.number().int().min(1).max(100)).default(20).openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', minimum: 1, maximum: 100, default: 20 }),
   status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']).optional().openapi({ param: { name: 'status', in: 'query' } }),
   specialization: slug(100).optional().openapi({ param: { name: 'specialization', in: 'query' } }),
   trainer: z.enum(['builtin', 'torch']).optional().openapi({ param: { name: 'trainer', in: 'query' } }),
