@@ -28,6 +28,7 @@ const tool = (name: string) => {
 const PROMQL_WORDS = new Set([
   'sum', 'rate', 'increase', 'irate', 'histogram_quantile', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right',
   'clamp_min', 'clamp_max', 'scalar', 'max', 'min', 'avg', 'count', 'topk', 'bottomk', 'and', 'or', 'unless', 'offset', 'bool', 'abs', 'delta', 'deriv', 'time',
+  'avg_over_time', 'max_over_time', 'min_over_time', 'sum_over_time', 'count_over_time', 'quantile_over_time', 'absent', 'absent_over_time', 'vector',
 ]);
 
 /** The metric names a PromQL expression reads: label matchers, by-lists, strings, numbers and ranges removed. */

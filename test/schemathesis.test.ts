@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import which from 'which';
+import { createDatabase } from '../db/connection';
+import { createMigrator } from '../migrations/umzug';
 import { createTestApp, type TestApp } from './helpers/app';
+import { createTestDatabase } from './setup/test-database';
 import { freePort } from './helpers/ports';
 import { tokenFor } from './helpers/tokens';
 import { serveApp } from './helpers/watchdog';
@@ -18,8 +21,15 @@ describe('the API against its own OpenAPI document (schemathesis)', () => {
   let t: TestApp;
   let stopServing: () => Promise<void>;
 
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+
   beforeAll(async () => {
-    t = await createTestApp({ PORT: String(await freePort()), NW_ENABLE_FAULTS: '1' });
+    // Its own database: the run registers models with the schema's example names, which other test files use.
+    database = await createTestDatabase();
+    const sequelize = createDatabase({ url: database.url, poolMax: 2 });
+    await createMigrator(sequelize).up();
+    await sequelize.close();
+    t = await createTestApp({ PORT: String(await freePort()), NW_ENABLE_FAULTS: '1', DATABASE_URL: database.url });
     stopServing = serveApp(t);
   });
   afterAll(async () => {
@@ -27,6 +37,7 @@ describe('the API against its own OpenAPI document (schemathesis)', () => {
     // Let requests that were still retrying against Temporal finish before the connection closes.
     await new Promise((r) => setTimeout(r, 2_000));
     await t.close();
+    await database.drop();
   });
 
   it('finds no server error, no undocumented answer and no accepted invalid input', async () => {

@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { QueryTypes } from 'sequelize';
+import { ModelRecord } from '../../db/models';
+import { startDevServer, type DevServer } from '../../temporal/dev-server';
+import { createTestApp, json, type TestApp } from '../helpers/app';
+import { testServices, uniqueName } from '../helpers/env';
+import { freePort } from '../helpers/ports';
+import { bearer, tokenFor } from '../helpers/tokens';
+import { eventually, getJob, makeDatasetsDir, startJob } from '../helpers/training';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+
+/**
+ * Chaos: the Temporal server dies (SIGKILL) mid-training and comes back on its SQLite file.
+ * Expected: the job completes with exactly one registered version; while the server is down the
+ * API still reads jobs from the database and answers a new start with 503; the client's retry
+ * (same Idempotency-Key) after the restart starts that job once.
+ */
+describe('chaos: Temporal server killed and restarted on its SQLite file', () => {
+  jest.setTimeout(300_000);
+  let server: DevServer;
+  let port: number;
+  let dbFile: string;
+  let t: TestApp;
+  let worker: WorkerProcess | undefined;
+  const writer = bearer(tokenFor('write', 'chaos'));
+  const start = () => startDevServer({ cliPath: testServices().temporalCli, port, dbFile, headless: true });
+
+  beforeAll(async () => {
+    port = await freePort();
+    dbFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nw-chaos-temporal-')), 'temporal.db');
+    server = await start();
+    t = await createTestApp({ TEMPORAL_ADDRESS: `127.0.0.1:${port}`, NW_DATASETS_DIR: makeDatasetsDir() });
+  });
+  afterAll(async () => {
+    await worker?.kill('SIGTERM');
+    await t.close();
+    await server.stop();
+  });
+
+  it('loses no job and registers each version once', async () => {
+    worker = await startWorkerProcess(t.config);
+    const name = uniqueName('chaos-temporal');
+    const job = await startJob(t, writer, { name, specialization: 'service-advisor', hyperparameters: { epochs: 150, batchSize: 1 } });
+    await eventually(() => getJob(t, writer, job.jobId), (j) => j.status === 'running', 60_000);
+
+    process.kill(server.pid, 'SIGKILL');
+    await eventually(async () => (await t.app.request('/health/detailed')).status, (s) => s !== 200, 20_000);
+    expect((await getJob(t, writer, job.jobId)).status).toBe('running'); // reads come from the database
+    const retryKey = uniqueName('key');
+    const second = { name: `${name}-b`, specialization: 'service-advisor', hyperparameters: { epochs: 2 } };
+    const refused = await t.app.request('/api/v1/training/jobs', json(second, { ...writer, 'idempotency-key': retryKey }));
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+
+    await server.stop(); // reap the killed child
+    server = await start();
+    const retried = await eventually(async () => t.app.request('/api/v1/training/jobs', json(second, { ...writer, 'idempotency-key': retryKey })), (r) => r.status === 202, 60_000);
+    const secondJob = (await retried.json()) as { jobId: string; workflowId: string };
+
+    const done = await eventually(() => getJob(t, writer, job.jobId), (j) => ['completed', 'failed', 'cancelled'].includes(j.status), 180_000);
+    expect(done.status).toBe('completed');
+    await t.temporal.workflow.getHandle(secondJob.workflowId).result();
+    expect((await getJob(t, writer, secondJob.jobId)).status).toBe('completed');
+    expect(await ModelRecord.count({ where: { name } })).toBe(1);
+    expect(await ModelRecord.count({ where: { name: `${name}-b` } })).toBe(1);
+    const jobsOfSecond = await t.sequelize.query('SELECT 1 FROM training_jobs WHERE name = $1', { bind: [`${name}-b`], type: QueryTypes.SELECT });
+    expect(jobsOfSecond).toHaveLength(1);
+  });
+});
