@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase } from '../../db/connection';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded';
+import type { EmbeddedPostgres } from '../../db/embedded';
 import { ModelRecord } from '../../db/models';
 import { createMigrator } from '../../migrations/umzug';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { startEmbeddedPostgresProcess } from '../helpers/embedded-postgres';
 import { uniqueName } from '../helpers/env';
 import { freePort } from '../helpers/ports';
 import { bearer, tokenFor } from '../helpers/tokens';
@@ -29,7 +30,7 @@ describe('chaos: PostgreSQL stopped and restarted', () => {
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-chaos-pg-'));
     port = await freePort();
-    pg = await startEmbeddedPostgres({ dataDir, port });
+    pg = await startEmbeddedPostgresProcess(dataDir, port);
     const sequelize = createDatabase({ url: pg.url, poolMax: 2 });
     await createMigrator(sequelize).up();
     await sequelize.close();
@@ -52,7 +53,7 @@ describe('chaos: PostgreSQL stopped and restarted', () => {
     expect(down.headers.get('retry-after')).toBeTruthy();
     await new Promise((r) => setTimeout(r, 5_000));
 
-    pg = await startEmbeddedPostgres({ dataDir, port });
+    pg = await startEmbeddedPostgresProcess(dataDir, port);
     await eventually(async () => (await t.app.request('/api/v1/models', { headers: writer })).status, (s) => s === 200, 60_000);
     const done = await eventually(() => getJob(t, writer, job.jobId), (j) => ['completed', 'failed', 'cancelled'].includes(j.status), 180_000);
     expect(done.status).toBe('completed');

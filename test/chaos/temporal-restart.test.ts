@@ -46,7 +46,7 @@ describe('chaos: Temporal server killed and restarted on its SQLite file', () =>
     await eventually(() => getJob(t, writer, job.jobId), (j) => j.status === 'running', 60_000);
 
     process.kill(server.pid, 'SIGKILL');
-    await eventually(async () => (await t.app.request('/health/detailed')).status, (s) => s !== 200, 20_000);
+    await eventually(async () => ((await (await t.app.request('/health/detailed')).json()) as { dependencies: { temporal: { status: string } } }).dependencies.temporal.status, (s) => s === 'unhealthy', 20_000);
     expect((await getJob(t, writer, job.jobId)).status).toBe('running'); // reads come from the database
     const retryKey = uniqueName('key');
     const second = { name: `${name}-b`, specialization: 'service-advisor', hyperparameters: { epochs: 2 } };

@@ -10,8 +10,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
  * The embedded PostgreSQL as `npm run db` runs it, in its own process: PGlite loads its WASM with a
  * dynamic import, which Jest's module sandbox cannot do in-process.
  */
-export async function startEmbeddedPostgresProcess(dataDir: string): Promise<EmbeddedPostgres> {
-  const port = await freePort();
+export async function startEmbeddedPostgresProcess(dataDir: string, port?: number): Promise<EmbeddedPostgres> {
+  port ??= await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, NW_DATA_DIR: dataDir, NW_EMBEDDED_PG_PORT: String(port) };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db/embedded-main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
