@@ -9,6 +9,7 @@ import { benchInference } from './inference';
 import { benchPipeline } from './pipeline';
 import { benchTraining } from './training';
 import { benchWatchdog } from './watchdog';
+import { benchWorkflows } from './workflows';
 
 /**
  * `npm run bench`: measures each figure beside its comparison in one run (several rounds, median
@@ -36,10 +37,11 @@ async function main(): Promise<void> {
   const inference = await benchInference({ rounds });
   const watchdog = await benchWatchdog({ rounds: Math.max(rounds, 5) });
   const api = await benchApi({ rounds });
+  const workflows = await benchWorkflows({ rounds });
   const date = new Date().toISOString().slice(0, 10);
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, api }, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, api, workflows }, null, 2)}\n`);
   const table = [
     `Measured ${date} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, torch ${machine.torch}, onnxruntime-node ${machine.onnxruntimeNode}; median (min–max) of ${rounds} rounds.`,
     '',
@@ -74,6 +76,18 @@ async function main(): Promise<void> {
     `| API over HTTP (keep-alive, ${api.concurrency} concurrent, ${api.requests} requests per round) | requests/s | p99 ms |`,
     '| --- | --- | --- |',
     ...api.rows.map((r) => `| ${r.name} | ${fmt(r.perSecond)} | ${fmt(r.p99, 2)} |`),
+    '',
+    '| workflows (median per round, 4 concurrent) | p50 ms |',
+    '| --- | --- |',
+    `| start validateModel through the API (auth, model row, search attributes) | ${fmt(workflows.startViaApi, 1)} |`,
+    `| start validateModel with the raw client.workflow.start | ${fmt(workflows.startRaw, 1)} |`,
+    `| query round trip to a running watchdog | ${fmt(workflows.queryRoundTrip, 1)} |`,
+    `| signal round trip | ${fmt(workflows.signalRoundTrip, 1)} |`,
+    `| update round trip (refused by its validator in the worker) | ${fmt(workflows.updateRoundTrip, 1)} |`,
+    '',
+    '| training-job starts through the API (dataset checked, workflow started) | starts/s | p99 ms | failed |',
+    '| --- | --- | --- | --- |',
+    ...workflows.sustained.map((s) => `| ${s.concurrency} concurrent | ${s.startsPerSecond.toFixed(0)} | ${s.p99Ms.toFixed(0)} | ${s.failed} |`),
     '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'latest.md'), table);

@@ -1,0 +1,90 @@
+import { createApp } from '../api/app';
+import { signToken } from '../api/auth/token';
+import { createTemporalClient } from '../api/temporal-client';
+import { createLogger } from '../config/logger';
+import { ModelRecord } from '../db/models';
+import { validateModel } from '../workflows/validate-model';
+import { pauseSignal, performanceWatchdog, resumeSignal, rollbackUpdate, watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
+import { createWorkers } from '../worker/create-worker';
+import { BENCH_SECRET, startBenchStack } from './stack';
+import { load, summarize, type Summary } from './stats';
+
+export interface WorkflowsBench {
+  startViaApi: Summary;
+  startRaw: Summary;
+  queryRoundTrip: Summary;
+  signalRoundTrip: Summary;
+  updateRoundTrip: Summary;
+  sustained: { concurrency: number; startsPerSecond: number; p99Ms: number; failed: number }[];
+}
+
+/**
+ * Workflow starts through the API (auth, validation, the model row, search attributes) beside the
+ * raw `client.workflow.start` of the same workflow; query, signal and update round trips to a
+ * running watchdog; and training-job starts through the API at growing concurrency, to see how
+ * many a second the dev server holds and where latency or errors give.
+ */
+export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promise<WorkflowsBench> {
+  const { config, sequelize, connection, temporal, close } = await startBenchStack();
+  const api = createTemporalClient(config);
+  const { app, close: closeApp } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, temporal: api.client, logger: createLogger('bench', 'silent') });
+  const headers = { authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'admin', ttlSeconds: 3600 })}`, 'content-type': 'application/json' };
+  const workers = await createWorkers({ connection, temporal, sequelize, config });
+  const running = workers.map((w) => w.run());
+  const medians = { api: [] as number[], raw: [] as number[], query: [] as number[], signal: [] as number[], update: [] as number[] };
+  const sustained: WorkflowsBench['sustained'] = [];
+  try {
+    const models = await Promise.all(
+      Array.from({ length: rounds * perRound * 2 }, (_, i) =>
+        ModelRecord.create({ name: `bench-wf-${i}`, specialization: 'automotive-sales', baseModel: 'b', version: '1', description: null, createdBy: 'bench', modelPath: null, config: null, performanceMetrics: null, deploymentConfig: null }),
+      ),
+    );
+    let next = 0;
+    const watchdog = await temporal.workflow.start(performanceWatchdog, { workflowId: 'watchdog-bench-roundtrips', taskQueue: config.temporal.taskQueue, args: [{ specialization: 'bench-roundtrips' }] });
+    await watchdog.query(watchdogStateQuery);
+    for (let round = 0; round < rounds; round++) {
+      const viaApi = await load(perRound, 4, async () => {
+        const res = await app.request(`/api/v1/models/${models[next++].id}/validate`, { method: 'POST', headers });
+        if (res.status !== 202) throw new Error(`validate: ${res.status}`);
+      });
+      const raw = await load(perRound, 4, async () => {
+        const model = models[next++];
+        await temporal.workflow.start(validateModel, { workflowId: `bench-raw-${model.id}`, taskQueue: config.temporal.taskQueue, args: [{ modelId: model.id }] });
+      });
+      const query = await load(perRound, 4, () => watchdog.query(watchdogStateQuery).then(() => undefined));
+      let flip = false;
+      const signal = await load(perRound, 1, () => watchdog.signal((flip = !flip) ? pauseSignal : resumeSignal));
+      // Refused by its validator (nothing to roll back): still the whole way to the worker and back.
+      const update = await load(perRound, 1, () => watchdog.executeUpdate(rollbackUpdate, { args: [{ by: 'bench', reason: 'round trip' }] }).then(() => undefined, () => undefined));
+      medians.api.push(viaApi.p50);
+      medians.raw.push(raw.p50);
+      medians.query.push(query.p50);
+      medians.signal.push(signal.p50);
+      medians.update.push(update.p50);
+    }
+    await watchdog.terminate('bench done');
+    for (const concurrency of [4, 16, 64]) {
+      let failed = 0;
+      let i = 0;
+      const r = await load(concurrency * 10, concurrency, async () => {
+        const res = await app.request('/api/v1/training/jobs', { method: 'POST', headers, body: JSON.stringify({ name: `bench-load-${concurrency}-${i++}`, specialization: 'automotive-sales', hyperparameters: { epochs: 1 } }) });
+        if (res.status !== 202) failed += 1;
+      });
+      sustained.push({ concurrency, startsPerSecond: r.perSecond, p99Ms: r.p99, failed });
+    }
+    return {
+      startViaApi: summarize(medians.api),
+      startRaw: summarize(medians.raw),
+      queryRoundTrip: summarize(medians.query),
+      signalRoundTrip: summarize(medians.signal),
+      updateRoundTrip: summarize(medians.update),
+      sustained,
+    };
+  } finally {
+    for (const w of workers) w.shutdown();
+    await Promise.all(running);
+    await closeApp();
+    await api.connection.close();
+    await close();
+  }
+}
