@@ -68,7 +68,11 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     authenticate({
       secret: deps.jwtSecret,
       verifyWithAutomatrix: config.automatrixAuthUrl ? createAutomatrixVerifier(config.automatrixAuthUrl) : undefined,
-      onFailure: (status) => metrics.authFailures.inc({ status_code: String(status) }),
+      onFailure: (status, reason, method, path) => {
+        metrics.authFailures.inc({ status_code: String(status) });
+        // The security log: who was refused and why, never the token itself.
+        logger.warn({ status, reason, method, path }, 'auth: request refused');
+      },
       readOnlyPosts: [/^\/api\/v1\/inference\/[^/]+$/],
     }),
   );

@@ -10,8 +10,8 @@ export interface AuthVariables {
 export interface AuthOptions {
   secret: string;
   verifyWithAutomatrix?: (token: string) => Promise<boolean>;
-  /** Called once per rejected request (metrics: AuthenticationFailureSpike). */
-  onFailure?: (status: 401 | 403) => void;
+  /** Called once per rejected request (metrics: AuthenticationFailureSpike; the security log). Never given the token. */
+  onFailure?: (status: 401 | 403, reason: string, method: string, path: string) => void;
   /** POST routes that change nothing (inference), matched against the full path: they need only `read`. */
   readOnlyPosts?: RegExp[];
 }
@@ -51,7 +51,7 @@ export function authenticate({ secret, verifyWithAutomatrix, onFailure, readOnly
       if (!levelAtLeast(principal.level, need)) throw new ApiError(403, 'forbidden', `this action needs ${need} access`);
       c.set('principal', principal);
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) onFailure?.(err.status);
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) onFailure?.(err.status, err.message, c.req.method, c.req.path);
       throw err;
     }
     await next();
