@@ -13,7 +13,7 @@ import { serveApp, startAlertReceiver, writeThresholds } from './helpers/watchdo
 import { withWorker } from './helpers/worker';
 import { startWorkerProcess } from './helpers/worker-process';
 import { TEST_JWT_SECRET } from './helpers/env';
-import { performanceWatchdog } from '../workflows/watchdog/performance-watchdog';
+import { performanceWatchdog, rollbackUpdate, watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
 import type { WatchdogStateView } from '../workflows/watchdog/types';
 
 interface WatchdogView {
@@ -33,7 +33,7 @@ describe('performanceWatchdog with live traffic through the API', () => {
   const reader = bearer(tokenFor('read', 'relaycore'));
   const analysis = { windowSeconds: 1, minRequests: 3, maxWindows: 10, maxP95LatencyMs: 30_000 };
   // One thresholds file for the whole file (versions are global in the database): overrides per case.
-  const specs = { trip: uniqueName('wd-trip'), noisy: uniqueName('wd-noisy'), crash: uniqueName('wd-crash'), manual: uniqueName('wd-manual') };
+  const specs = { trip: uniqueName('wd-trip'), noisy: uniqueName('wd-noisy'), crash: uniqueName('wd-crash'), manual: uniqueName('wd-manual'), cooldown: uniqueName('wd-cooldown') };
   let thresholdsFile: string;
 
   beforeAll(async () => {
@@ -44,7 +44,7 @@ describe('performanceWatchdog with live traffic through the API', () => {
       NW_ENABLE_FAULTS: '1',
       RELAYCORE_URL: relaycore.url,
       ALERT_WEBHOOK_URL: receiver.url,
-      NW_THRESHOLDS_FILE: (thresholdsFile = writeThresholds({}, { [specs.noisy]: { breachesToTrip: 3 }, [specs.manual]: { autoRollback: false } })),
+      NW_THRESHOLDS_FILE: (thresholdsFile = writeThresholds({}, { [specs.noisy]: { breachesToTrip: 3 }, [specs.manual]: { autoRollback: false }, [specs.cooldown]: { autoRollback: false, cooldown: '60s' } })),
       PORT: port,
     });
     stopServing = serveApp(t);
@@ -329,6 +329,28 @@ describe('performanceWatchdog with live traffic through the API', () => {
       expect(running).toMatchObject({ status: 'running', alert: { status: 'resolved' } });
       expect(await alerts(specialization)).toMatchObject([{ alert_class: 'watchdog-stalled', status: 'resolved' }]);
       await t.temporal.workflow.getHandle(`watchdog-${specialization}`).cancel();
+    });
+  });
+
+  it('holds a second switch within the cooldown while the primary keeps breaching', async () => {
+    const specialization = specs.cooldown;
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      const { primaryModel, backupDeployment, primaryDeployment } = await primaryAndBackup(specialization);
+      const handle = await startWatchdog(specialization);
+      await fault(primaryModel.id);
+      await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 60_000);
+      // An operator switches back early (manual rollback is not held by the cooldown); the fault is still there.
+      await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'operator', reason: 'try the primary again' }] });
+      await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === primaryDeployment, 30_000);
+      const held = await eventually(() => handle.query(watchdogStateQuery), (v) => v.evaluation.breachStreak >= 4, 60_000);
+      expect(held).toMatchObject({ serving: 'primary' });
+      expect(held.evaluation.cooldownUntil * 1000).toBeGreaterThan(Date.now());
+      expect((await switchEvents(specialization)).map((e) => e.action)).toEqual(['switch', 'rollback']);
+      expect((await Routing.findByPk(specialization))!.stableDeploymentId).toBe(primaryDeployment);
+      await traffic.stop();
+      await recordHistory(handle, 'watchdog-cooldown-holds-second-switch');
+      await handle.cancel();
     });
   });
 });
