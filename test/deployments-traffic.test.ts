@@ -159,4 +159,24 @@ describe('deployModel under live inference traffic', () => {
     expect(delivered(`/api/models/${model.id}/deployed`)).toHaveLength(1);
     expect(delivered(`/api/routes/${specialization}`)).toHaveLength(1);
   });
+
+  it('rolls a training job\'s model out when the job asks for autoDeploy', async () => {
+    const specialization = uniqueName('autodeploy');
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      const res = await t.app.request(
+        '/api/v1/training/jobs',
+        json({ name: uniqueName('auto'), specialization, hyperparameters: { epochs: 4 }, autoDeploy: true, deploy: { steps: [100], analysis } }, writer),
+      );
+      expect(res.status).toBe(202);
+      const job = (await res.json()) as { jobId: string; workflowId: string };
+      const trained = (await t.temporal.workflow.getHandle(job.workflowId).result()) as { modelId: string; autoDeploy: { started: boolean; deploymentId: string; workflowId: string } };
+      expect(trained.autoDeploy).toMatchObject({ started: true, workflowId: `deployment-${specialization}` });
+      const rollout = await result({ deploymentId: trained.autoDeploy.deploymentId, workflowId: trained.autoDeploy.workflowId });
+      expect(rollout.outcome).toBe('promoted');
+      const answer = await t.app.request(`/api/v1/inference/${specialization}`, json({ input: 'I need new brake pads for a 2019 Civic' }, reader));
+      expect(((await answer.json()) as { modelId: string }).modelId).toBe(trained.modelId);
+      await traffic.stop();
+    });
+  });
 });

@@ -86,7 +86,8 @@ describe('training pipeline (builtin trainer) through the API', () => {
     [{ hyperparameters: { momentum: 0.9 } }, 'body.hyperparameters'],
     [{ dataset: 'no-such-dataset' }, 'body.dataset'],
     [{ resources: { gpus: 2 } }, 'body.resources.gpus'],
-    [{ autoDeploy: true }, 'body.autoDeploy'],
+    [{ autoDeploy: 'yes' }, 'body.autoDeploy'],
+    [{ autoDeploy: true, deploy: { steps: [50] } }, 'body.deploy.steps'],
   ])('rejects %j with 400 naming %s, starting nothing', async (override, field) => {
     const before = await TrainingJob.count();
     const res = await t.app.request('/api/v1/training/jobs', json({ name: 'x', specialization: 'automotive-sales', ...override }, writer));

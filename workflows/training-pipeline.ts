@@ -5,17 +5,24 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
+  ParentClosePolicy,
   proxyActivities,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
+  startChild,
+  uuid4,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { deployModel, deploymentWorkflowId } from './deploy-model';
+import { DEFAULT_ANALYSIS, DEFAULT_STEPS } from './deployment-types';
 import type { Activities, TrainingActivities } from '../activities';
 import { FailureType } from './failures';
-import { NwStage } from './search-attributes';
+import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from './search-attributes';
 import {
   initialProgress,
   TRAINING_PROGRESS_SIGNAL,
+  type AutoDeployOutcome,
   type TrainingPipelineInput,
   type TrainingPipelineResult,
   type TrainingProgress,
@@ -100,7 +107,8 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     await steps.completeTrainingJob({ jobId: input.jobId, modelId: registered.modelId, modelPath: trained.modelPath, trained, evaluation: evaluated });
     enter('completed');
     upsertMemo({ version: registered.version, modelId: registered.modelId, holdoutAccuracy: evaluated.holdoutAccuracy });
-    // input.autoDeploy: the deployment workflow (deployModel) starts here once it exists.
+    const autoDeploy = input.autoDeploy ? await startRollout(input, registered.modelId) : undefined;
+    if (autoDeploy?.started) upsertMemo({ deploymentId: autoDeploy.deploymentId });
     return {
       jobId: input.jobId,
       modelId: registered.modelId,
@@ -109,6 +117,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
       modelPath: trained.modelPath,
       evaluation: evaluated,
       trainerMetrics: trained.metrics,
+      autoDeploy,
     };
   } catch (err) {
     if (isCancellation(err)) {
@@ -122,5 +131,34 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     enter('failed');
     await steps.finishTrainingJob({ jobId: input.jobId, status: 'failed', message, outputDir: `${input.name}/${input.jobId}` });
     throw ApplicationFailure.nonRetryable(message, FailureType.TrainingFailed);
+  }
+}
+
+/**
+ * autoDeploy: the registered model's rollout as its own deployModel workflow (ID
+ * deployment-<specialization>), left running when this job completes. A rollout already running
+ * for the specialization is not overridden: the job completes and says so.
+ */
+async function startRollout(input: TrainingPipelineInput, modelId: string): Promise<AutoDeployOutcome> {
+  const deploymentId = uuid4();
+  const workflowId = deploymentWorkflowId(input.specialization);
+  const options = input.deploy ?? { steps: DEFAULT_STEPS, analysis: DEFAULT_ANALYSIS, requireApproval: false, approvalTimeoutSeconds: 3600, onApprovalTimeout: 'rollback' as const };
+  try {
+    await startChild(deployModel, {
+      workflowId,
+      args: [{ deploymentId, modelId, specialization: input.specialization, requestedBy: input.requestedBy ?? `training:${input.jobId}`, ...options }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: [
+        { key: NwKind, value: 'deployment' },
+        { key: NwModelId, value: modelId },
+        { key: NwModelName, value: input.name },
+        { key: NwSpecialization, value: input.specialization },
+        { key: NwStage, value: 'staging' },
+      ],
+    });
+    return { started: true, deploymentId, workflowId };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { started: false, reason: `a rollout of ${input.specialization} is already running (${workflowId})` };
+    throw err;
   }
 }

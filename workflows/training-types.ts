@@ -3,6 +3,7 @@
  * and the API. No SDK imports: activities import this without pulling in workflow code.
  */
 import type { ResolvedHyperparameters } from '../ml/hyperparameters';
+import type { DeployModelInput } from './deployment-types';
 
 export type TrainerKind = 'builtin' | 'torch';
 
@@ -15,8 +16,12 @@ export interface TrainingPipelineInput {
   trainer: TrainerKind;
   hyperparameters: ResolvedHyperparameters;
   resources: { gpus: number };
-  /** Start a deployment when the model is registered (a hook the deployment workflow fills). */
+  /** Roll the registered model out (deployModel, its own workflow) once it is registered. */
   autoDeploy: boolean;
+  /** How to roll it out when autoDeploy is set (the deploy route's options). */
+  deploy?: AutoDeployOptions;
+  /** Who asked for the job (the rollout is requested on their behalf). */
+  requestedBy?: string;
   /** Where trainModel runs: the queue of workers that hold GPU slots (TEMPORAL_TRAINING_TASK_QUEUE). */
   trainingTaskQueue: string;
 }
@@ -103,6 +108,11 @@ export interface RegisteredModel {
   version: string;
 }
 
+export type AutoDeployOptions = Pick<DeployModelInput, 'steps' | 'analysis' | 'requireApproval' | 'approvalTimeoutSeconds' | 'onApprovalTimeout'>;
+
+/** What autoDeploy did: the rollout started, or why none was. */
+export type AutoDeployOutcome = { started: true; deploymentId: string; workflowId: string } | { started: false; reason: string };
+
 export interface TrainingPipelineResult {
   jobId: string;
   modelId: string;
@@ -111,4 +121,5 @@ export interface TrainingPipelineResult {
   modelPath: string;
   evaluation: Evaluation;
   trainerMetrics: Record<string, number>;
+  autoDeploy?: AutoDeployOutcome;
 }

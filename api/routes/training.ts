@@ -164,7 +164,7 @@ export function createTrainingRoutes({ config, temporal, logger }: Pick<ApiDeps,
         job = (await TrainingJob.findOne({ where: { createdBy: sub, idempotencyKey: key } }))!;
       }
     }
-    const input: TrainingPipelineInput = { jobId: job.id, ...body, trainingTaskQueue: config.temporal.trainingTaskQueue };
+    const input: TrainingPipelineInput = { jobId: job.id, ...body, requestedBy: sub, trainingTaskQueue: config.temporal.trainingTaskQueue };
     try {
       await startWorkflow(job, input);
     } catch (err) {

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { DeployRequest } from './deployments';
 import { slug, queryInt } from './common';
 import { HyperparametersSchema } from '../../ml/hyperparameters';
 
@@ -11,7 +12,8 @@ export const TrainingJobRequest = z
     trainer: z.enum(['builtin', 'torch'], { error: 'must be "builtin" or "torch"' }).default('builtin'),
     hyperparameters: HyperparametersSchema.default(HyperparametersSchema.parse({})),
     resources: z.strictObject({ gpus: z.number().int().min(0).max(1, 'at most one GPU per job') }).default({ gpus: 0 }),
-    autoDeploy: z.literal(false, { error: 'autoDeploy is not available yet: deployments are not built' }).default(false),
+    autoDeploy: z.boolean().default(false).openapi({ description: 'Roll the model out behind the health gate once it is registered (deployModel; see `deploy`)' }),
+    deploy: DeployRequest.omit({ specialization: true }).optional().openapi({ description: 'Rollout options for autoDeploy (the deploy route\'s, without specialization)' }),
   })
   .openapi('TrainingJobRequest');
 
