@@ -340,6 +340,8 @@ describe('performanceWatchdog with live traffic through the API', () => {
       const handle = await startWatchdog(specialization);
       await fault(primaryModel.id);
       await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 60_000);
+      // The routing row changes inside the switch activity; the workflow takes the failover as done when that activity returns.
+      await eventually(() => handle.query(watchdogStateQuery), (v) => v.serving === 'backup', 10_000);
       // An operator switches back early (manual rollback is not held by the cooldown); the fault is still there.
       await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'operator', reason: 'try the primary again' }] });
       await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === primaryDeployment, 30_000);
