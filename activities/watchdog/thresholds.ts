@@ -14,13 +14,13 @@ export interface ThresholdsVersion {
   createdAt: string;
 }
 
-/** A thresholds document that does not validate; `path` names the field. */
+/** A thresholds document that does not validate; `path` names the field, `problem` what is wrong with it. */
 export class ThresholdsInvalid extends Error {
   constructor(
     readonly path: string,
-    message: string,
+    readonly problem: string,
   ) {
-    super(`${path ? `${path}: ` : ''}${message}`);
+    super(`${path ? `${path}: ` : ''}${problem}`);
     this.name = 'ThresholdsInvalid';
   }
 }
@@ -74,7 +74,7 @@ export async function currentThresholds(sequelize: Sequelize, file: string): Pro
         invalid = err instanceof ThresholdsInvalid ? err : new ThresholdsInvalid('', (err as Error).message);
       }
       if (thresholds) await insertVersion(sequelize, thresholds, 'file', sha, `file:${file}`);
-      else if (!(await latest(sequelize))) throw new ThresholdsInvalid(invalid!.path, `${file}: ${invalid!.message}`);
+      else if (!(await latest(sequelize))) throw new ThresholdsInvalid(invalid!.path, `${file}: ${invalid!.problem}`);
     }
   }
   const newest = await latest(sequelize);

@@ -67,7 +67,7 @@ export function createPerformanceRoutes({ sequelize, temporal, config }: ApiDeps
   const app = new OpenAPIHono<AppEnv>();
   const invalid = (err: ThresholdsInvalid, prefix: string) => {
     const field = [prefix, err.path].filter(Boolean).join('.');
-    return new ApiError(400, 'validation_error', `invalid request: ${field}: ${err.message.replace(`${err.path}: `, '')}`, { fields: [{ field, message: err.message.replace(`${err.path}: `, '') }] });
+    return new ApiError(400, 'validation_error', `invalid request: ${field}: ${err.problem}`, { fields: [{ field, message: err.problem }] });
   };
 
   app.openapi(getThresholdsRoute, async (c) => c.json(await currentThresholds(sequelize, config.thresholdsFile), 200));

@@ -59,20 +59,23 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>();
   const { namespace, taskQueue, uiUrl } = config.temporal;
 
-  const view = async (specialization: string) => {
-    let paused: boolean;
+  /** The schedule's description; 404 when the specialization has no watchdog. */
+  const schedule = async (specialization: string) => {
     try {
-      paused = (await temporal.schedule.getHandle(watchdogScheduleId(specialization)).describe()).state.paused;
+      return await temporal.schedule.getHandle(watchdogScheduleId(specialization)).describe();
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) throw notFound(`watchdog for ${specialization}`);
       throw err;
     }
+  };
+  const view = async (specialization: string) => {
+    const { paused } = (await schedule(specialization)).state;
     const workflowId = watchdogWorkflowId(specialization);
     const state = await watchdogState(temporal, workflowId);
     return { specialization, scheduleId: watchdogScheduleId(specialization), workflowId, paused, running: state !== null, webUiUrl: workflowUrl(uiUrl, namespace, workflowId), state };
   };
   const running = async (specialization: string) => {
-    await view(specialization); // 404 without a schedule
+    await schedule(specialization);
     return temporal.workflow.getHandle(watchdogWorkflowId(specialization));
   };
 
