@@ -3,7 +3,7 @@ import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
 import { createLogger } from '../config/logger';
 import { startTracing, stopTracing } from '../config/tracing';
-import { createDatabase } from '../db/connection';
+import { openDatabase } from '../db/connection';
 import { assertSchemaCurrent } from '../migrations/umzug';
 import { createApp } from './app';
 import { createTemporalClient } from './temporal-client';
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   startTracing('neuroweaver-api', config);
   const logger = createLogger('api', config.logLevel);
-  const sequelize = createDatabase({ url: config.databaseUrl, poolMax: config.embeddedDatabase ? 4 : 10 });
+  const sequelize = openDatabase(config);
   await assertSchemaCurrent(sequelize);
   const { connection, client: temporal } = createTemporalClient(config);
   const { app, close: closeApp } = createApp({ config, jwtSecret: resolveJwtSecret(config), sequelize, temporal, logger });

@@ -9,7 +9,7 @@ import { signToken } from '../api/auth/token';
 import { createTemporalClient } from '../api/temporal-client';
 import { parseConfig } from '../config/env';
 import { createLogger } from '../config/logger';
-import { createDatabase } from '../db/connection';
+import { openDatabase } from '../db/connection';
 import { Deployment, Routing } from '../db/models';
 import { featurize } from '../ml/features';
 import { createMigrator } from '../migrations/umzug';
@@ -40,7 +40,7 @@ export async function benchInference({ rounds = 3, requests = 400, concurrency =
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-bench-inf-'));
   const database = await createTestDatabase();
   const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: '127.0.0.1:1', JWT_SECRET: BENCH_SECRET, NW_DATA_DIR: workDir, LOG_LEVEL: 'error', ...UNLIMITED });
-  const sequelize = createDatabase({ url: config.databaseUrl, poolMax: 4 });
+  const sequelize = openDatabase(config, { poolMax: 4 });
   const { connection, client } = createTemporalClient(config);
   const { app, close } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, temporal: client, logger: createLogger('bench', 'silent') });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });

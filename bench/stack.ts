@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { parseConfig } from '../config/env';
-import { createDatabase } from '../db/connection';
+import { openDatabase } from '../db/connection';
 import { createMigrator } from '../migrations/umzug';
 import { resolveTemporalCli } from '../temporal/cli-path';
 import { startDevServer } from '../temporal/dev-server';
@@ -27,7 +27,7 @@ export async function startBenchStack(env: Record<string, string> = {}) {
   const temporalServer = await startDevServer({ cliPath: cli.path, port: await freePort(), headless: true });
   const database = await createTestDatabase();
   const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalServer.address, JWT_SECRET: BENCH_SECRET, NW_DATA_DIR: workDir, LOG_LEVEL: 'error', ...UNLIMITED, ...env });
-  const sequelize = createDatabase({ url: config.databaseUrl, poolMax: 6 });
+  const sequelize = openDatabase(config, { poolMax: 6 });
   await createMigrator(sequelize).up();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });

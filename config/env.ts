@@ -29,6 +29,8 @@ export const envSchema = z.object({
   PORT: port.default(8002),
   NW_DATA_DIR: z.string().min(1).default('.data'),
   NW_EMBEDDED_PG_PORT: port.default(54329),
+  NW_DB_POOL_MAX: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1).max(500).default(10),
+  NW_DB_STATEMENT_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int('must be a number of milliseconds').min(100).max(3_600_000).default(30_000),
   NW_TEMPORAL_PORT: port.default(7233),
   NW_TEMPORAL_UI_PORT: port.default(8233),
   DATABASE_URL: z
@@ -79,10 +81,14 @@ export interface Config {
   env: RawEnv['NODE_ENV'];
   port: number;
   dataDir: string;
-  /** DATABASE_URL, or the embedded PGlite server's URL (then `embeddedDatabase` is true). */
-  databaseUrl: string;
+  /** DATABASE_URL; unset means the embedded PostgreSQL (`embeddedDatabase`), whose URL carries a password from the data dir (db/connection.ts resolves it). */
+  databaseUrl: string | undefined;
   embeddedDatabase: boolean;
   embeddedPgPort: number;
+  /** Connections per process (NW_DB_POOL_MAX). */
+  dbPoolMax: number;
+  /** NW_DB_STATEMENT_TIMEOUT_MS: the longest a statement may run; the client gives up a little later. */
+  dbStatementTimeoutMs: number;
   temporal: {
     /** TEMPORAL_ADDRESS, or the embedded dev server's address (then `embedded` is true). */
     address: string;
@@ -154,6 +160,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     if (raw.JWT_SECRET.startsWith(DEV_SECRET_PREFIX)) {
       throw new ConfigError('JWT_SECRET', 'is a development secret; set a real one in production');
     }
+    if (!raw.DATABASE_URL) throw new ConfigError('DATABASE_URL', 'is required when NODE_ENV=production (the embedded PostgreSQL is for development and tests)');
     if (raw.NW_ENABLE_FAULTS) throw new ConfigError('NW_ENABLE_FAULTS', 'must be off when NODE_ENV=production');
   }
   const dataDir = path.resolve(raw.NW_DATA_DIR);
@@ -161,9 +168,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     env: raw.NODE_ENV,
     port: raw.PORT,
     dataDir,
-    databaseUrl: raw.DATABASE_URL ?? `postgresql://postgres@127.0.0.1:${raw.NW_EMBEDDED_PG_PORT}/postgres`,
+    databaseUrl: raw.DATABASE_URL,
     embeddedDatabase: raw.DATABASE_URL === undefined,
     embeddedPgPort: raw.NW_EMBEDDED_PG_PORT,
+    dbPoolMax: raw.NW_DB_POOL_MAX,
+    dbStatementTimeoutMs: raw.NW_DB_STATEMENT_TIMEOUT_MS,
     temporal: {
       address: raw.TEMPORAL_ADDRESS ?? `127.0.0.1:${raw.NW_TEMPORAL_PORT}`,
       embedded: raw.TEMPORAL_ADDRESS === undefined,

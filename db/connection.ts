@@ -1,20 +1,48 @@
 import { Sequelize } from 'sequelize';
+import type { Config } from '../config/env';
+import { embeddedDatabaseUrl } from './embedded';
 import { initModels } from './models';
 
 export interface DatabaseOptions {
   url: string;
-  /** Embedded PGlite multiplexes connections over one backend: a small pool is enough. */
   poolMax?: number;
+  /**
+   * The longest one statement may run on the server (`statement_timeout`); the client gives up a few
+   * seconds later (`query_timeout`) even when the server never answers, so a hung query cannot hold a
+   * pool slot forever.
+   */
+  statementTimeoutMs?: number;
 }
 
+/** Covers the slowest legitimate query (a migration's index build on a large table); see NW_DB_STATEMENT_TIMEOUT_MS. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+/** How much longer than the server's own limit the client waits before it calls a query lost. */
+const CLIENT_GRACE_MS = 5_000;
+
 /** A Sequelize instance with every NeuroWeaver model defined on it. */
-export function createDatabase({ url, poolMax = 10 }: DatabaseOptions): Sequelize {
+export function createDatabase({ url, poolMax = 10, statementTimeoutMs = DEFAULT_STATEMENT_TIMEOUT_MS }: DatabaseOptions): Sequelize {
   const sequelize = new Sequelize(url, {
     dialect: 'postgres',
     logging: false,
     pool: { max: poolMax, min: 0, idle: 10_000, acquire: 10_000 },
-    dialectOptions: { connectionTimeoutMillis: 5_000 },
+    dialectOptions: {
+      connectionTimeoutMillis: 5_000,
+      statement_timeout: statementTimeoutMs,
+      query_timeout: statementTimeoutMs + CLIENT_GRACE_MS,
+      // A transaction left open by a crashed handler must not hold its locks (and its slot) for good.
+      idle_in_transaction_session_timeout: statementTimeoutMs * 2,
+    },
   });
   initModels(sequelize);
   return sequelize;
 }
+
+type DatabaseConfig = Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort' | 'dbPoolMax' | 'dbStatementTimeoutMs'>;
+
+/** DATABASE_URL, or the embedded server's URL with the password kept under the data dir. */
+export const resolveDatabaseUrl = (config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort'>): string =>
+  config.databaseUrl ?? embeddedDatabaseUrl(config.dataDir, config.embeddedPgPort);
+
+/** The process's database as configured (URL, pool size, statement timeout). */
+export const openDatabase = (config: DatabaseConfig, { poolMax = config.dbPoolMax }: { poolMax?: number } = {}): Sequelize =>
+  createDatabase({ url: resolveDatabaseUrl(config), poolMax, statementTimeoutMs: config.dbStatementTimeoutMs });

@@ -3,7 +3,8 @@ import { startEmbeddedPostgres } from './embedded';
 
 /**
  * `npm run db`: the embedded PostgreSQL alone (data under NW_DATA_DIR/pg, port NW_EMBEDDED_PG_PORT),
- * for running `npm run api` and `npm run worker` as separate processes without a DATABASE_URL.
+ * for running `npm run api` and `npm run worker` as separate processes without a DATABASE_URL: they
+ * find the password in the same data dir.
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
     return;
   }
   const postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
+  // The URL carries the password: it is for the local user who started this (tests read it from here).
   console.log(`embedded PostgreSQL ready on ${postgres.url}`);
   const shutdown = async () => {
     await postgres.stop();

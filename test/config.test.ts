@@ -17,7 +17,9 @@ describe('configuration', () => {
     const config = parseConfig({});
     expect(config.port).toBe(8002);
     expect(config.embeddedDatabase).toBe(true);
-    expect(config.databaseUrl).toBe('postgresql://postgres@127.0.0.1:54329/postgres');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.embeddedPgPort).toBe(54329);
+    expect(config.dbStatementTimeoutMs).toBe(30_000);
     expect(config.temporal).toMatchObject({ embedded: true, address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'neuroweaver', uiUrl: 'http://localhost:8233' });
     expect(config.otel.samplerRatio).toBe(1);
     expect(config.faultsEnabled).toBe(false);
@@ -40,6 +42,8 @@ describe('configuration', () => {
     [{ NW_ENABLE_FAULTS: 'yes' }, 'NW_ENABLE_FAULTS'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ NW_DB_STATEMENT_TIMEOUT_MS: '10' }, 'NW_DB_STATEMENT_TIMEOUT_MS'],
+    [{ NW_DB_POOL_MAX: '0' }, 'NW_DB_POOL_MAX'],
   ])('names the variable in error for %j', (env, variable) => {
     expect(problemWith(env)).toMatch(new RegExp(`^${variable}: `));
   });
@@ -53,11 +57,16 @@ describe('configuration', () => {
     expect(parseConfig({ DATABASE_URL: '', PORT: '' }).embeddedDatabase).toBe(true);
   });
 
+  it('refuses production without a DATABASE_URL: the embedded server is for development', () => {
+    expect(problemWith({ NODE_ENV: 'production', JWT_SECRET: secret })).toMatch(/^DATABASE_URL: is required when NODE_ENV=production/);
+  });
+
   it('refuses production without a real JWT secret', () => {
     expect(problemWith({ NODE_ENV: 'production' })).toBe('JWT_SECRET: is required when NODE_ENV=production');
     expect(problemWith({ NODE_ENV: 'production', JWT_SECRET: 'nw-dev-0123456789abcdef0123456789abcdef' })).toMatch(/^JWT_SECRET: is a development secret/);
-    expect(problemWith({ NODE_ENV: 'production', JWT_SECRET: secret, NW_ENABLE_FAULTS: '1' })).toMatch(/^NW_ENABLE_FAULTS:/);
-    const config = parseConfig({ NODE_ENV: 'production', JWT_SECRET: secret });
+    const db = 'postgresql://nw:pw@db:5432/nw';
+    expect(problemWith({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: db, NW_ENABLE_FAULTS: '1' })).toMatch(/^NW_ENABLE_FAULTS:/);
+    const config = parseConfig({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: db });
     expect(config.otel.samplerRatio).toBe(0.1);
   });
 });

@@ -53,12 +53,9 @@ async function migrateRoundTrip(url: string) {
   }
 }
 
-// Without a PostgreSQL server on the machine the embedded test below covers the same path.
-const onServer = process.env.NW_TEST_DATABASE_KIND === 'server' ? it : it.skip;
-
 describe('migrations', () => {
-  onServer('run up, down and up again on PostgreSQL', async () => {
-    const db = await createServerDatabase();
+  it('run up, down and up again on a fresh database of the test server (embedded, or TEST_DATABASE_ADMIN_URL)', async () => {
+    const db = await createServerDatabase(process.env.NW_TEST_DATABASE_URL!);
     try {
       await migrateRoundTrip(db.url);
     } finally {
@@ -66,8 +63,8 @@ describe('migrations', () => {
     }
   });
 
-  it('run on the embedded PGlite server, and its data survives a restart', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-pglite-'));
+  it('run on a new embedded server, and its data survives a restart', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-embedded-pg-'));
     try {
       const first = await startEmbeddedPostgresProcess(dataDir);
       try {

@@ -6,7 +6,7 @@ import which from 'which';
 import { createDatabase } from '../db/connection';
 import { createMigrator } from '../migrations/umzug';
 import { createTestApp, type TestApp } from './helpers/app';
-import { createTestDatabase } from './setup/test-database';
+import { createServerDatabase } from './setup/test-database';
 import { freePort } from './helpers/ports';
 import { tokenFor } from './helpers/tokens';
 import { serveApp } from './helpers/watchdog';
@@ -21,11 +21,11 @@ describe('the API against its own OpenAPI document (schemathesis)', () => {
   let t: TestApp;
   let stopServing: () => Promise<void>;
 
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: Awaited<ReturnType<typeof createServerDatabase>>;
 
   beforeAll(async () => {
     // Its own database: the run registers models with the schema's example names, which other test files use.
-    database = await createTestDatabase();
+    database = await createServerDatabase(process.env.NW_TEST_DATABASE_URL!);
     const sequelize = createDatabase({ url: database.url, poolMax: 2 });
     await createMigrator(sequelize).up();
     await sequelize.close();

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/load';
 import { startTracing, stopTracing } from '../config/tracing';
-import { createDatabase } from '../db/connection';
+import { openDatabase } from '../db/connection';
 import { assertSchemaCurrent } from '../migrations/umzug';
 import { createRelayCoreActivities } from '../activities/relaycore';
 import { activityDeps, createWorkers } from './create-worker';
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
       metrics: { prometheus: { bindAddress: `0.0.0.0:${config.workerMetricsPort}` } },
     },
   });
-  const sequelize = createDatabase({ url: config.databaseUrl, poolMax: config.embeddedDatabase ? 4 : 10 });
+  const sequelize = openDatabase(config);
   await assertSchemaCurrent(sequelize);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });

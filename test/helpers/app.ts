@@ -1,13 +1,13 @@
 import { createApp } from '../../api/app';
 import { createTemporalClient } from '../../api/temporal-client';
 import { createLogger } from '../../config/logger';
-import { createDatabase } from '../../db/connection';
+import { openDatabase } from '../../db/connection';
 import { TEST_JWT_SECRET, testConfig } from './env';
 
 /** The real app against the test PostgreSQL and Temporal server; call close() in afterAll. */
 export async function createTestApp(overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
-  const sequelize = createDatabase({ url: config.databaseUrl, poolMax: 4 });
+  const sequelize = openDatabase(config, { poolMax: 4 });
   const { connection, client: temporal } = createTemporalClient(config);
   const { app, metrics, close: closeApp } = createApp({ config, jwtSecret: TEST_JWT_SECRET, sequelize, temporal, logger: createLogger('test', 'silent') });
   return {

@@ -7,8 +7,8 @@ import { freePort } from './ports';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /**
- * The embedded PostgreSQL as `npm run db` runs it, in its own process: PGlite loads its WASM with a
- * dynamic import, which Jest's module sandbox cannot do in-process.
+ * The embedded PostgreSQL exactly as `npm run db` runs it, in its own process (the package is an ES
+ * module, which Jest's CommonJS sandbox cannot load in-process), so the tests use what users get.
  */
 export async function startEmbeddedPostgresProcess(dataDir: string, port?: number): Promise<EmbeddedPostgres> {
   port ??= await freePort();

@@ -4,7 +4,7 @@ import { createApp } from '../../api/app';
 import type { ApiDeps } from '../../api/deps';
 import { createTemporalClient } from '../../api/temporal-client';
 import { createLogger } from '../../config/logger';
-import { createDatabase } from '../../db/connection';
+import { openDatabase } from '../../db/connection';
 import { Deployment, ModelRecord, Routing } from '../../db/models';
 import { DEFAULT_FEATURIZER, fnv1a32 } from '../../ml/features';
 import { classifierToOnnx } from '../../ml/onnx-classifier';
@@ -44,7 +44,7 @@ export function writeClassifier(storagePath: string, dir: string, manifestPath =
 /** The app with what inference tests need: the service itself and the deps to build a second app on. */
 export async function createInferenceTestApp(overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
-  const sequelize = createDatabase({ url: config.databaseUrl, poolMax: 4 });
+  const sequelize = openDatabase(config, { poolMax: 4 });
   const { connection, client: temporal } = createTemporalClient(config);
   const deps: ApiDeps = { config, jwtSecret: TEST_JWT_SECRET, sequelize, temporal, logger: createLogger('test', 'silent') };
   const created = createApp(deps);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { Config } from '../../config/env';
 import { freePort } from './ports';
+import { resolveDatabaseUrl } from '../../db/connection';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -17,7 +18,7 @@ export async function startWorkerProcess(config: Config, extraEnv: Record<string
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'test',
-    DATABASE_URL: config.databaseUrl,
+    DATABASE_URL: resolveDatabaseUrl(config),
     TEMPORAL_ADDRESS: config.temporal.address,
     TEMPORAL_NAMESPACE: config.temporal.namespace,
     TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -10,22 +11,11 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-const SERVER_ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-async function serverReachable(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+/** Another PostgreSQL server to test against instead of the embedded one (e.g. postgresql://postgres@127.0.0.1:5432/postgres). */
+const SERVER_ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL || undefined;
 
 /** A throwaway database on `adminUrl`'s server; drop() removes it with everything in it. */
-export async function createServerDatabase(adminUrl: string = SERVER_ADMIN_URL): Promise<TestDatabase> {
+export async function createServerDatabase(adminUrl: string): Promise<TestDatabase> {
   const name = `nw_test_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
@@ -46,12 +36,19 @@ export async function createServerDatabase(adminUrl: string = SERVER_ADMIN_URL):
 }
 
 /**
- * The machine's PostgreSQL when one answers (CI: 127.0.0.1:5432, a fresh database per run);
- * otherwise the embedded PGlite server, exactly as `npm start` uses it.
+ * The embedded PostgreSQL, exactly as `npm start` runs it (what users get); or, with
+ * TEST_DATABASE_ADMIN_URL, a fresh database on that server.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  if (await serverReachable(SERVER_ADMIN_URL)) return createServerDatabase();
+  if (SERVER_ADMIN_URL) return createServerDatabase(SERVER_ADMIN_URL);
   const dataDir = path.join(os.tmpdir(), `nw-test-pg-${randomBytes(4).toString('hex')}`);
   const pg = await startEmbeddedPostgresProcess(dataDir);
-  return { url: pg.url, kind: 'embedded', drop: () => pg.stop() };
+  return {
+    url: pg.url,
+    kind: 'embedded',
+    drop: async () => {
+      await pg.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
