@@ -3,6 +3,7 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { createAutomatrixVerifier } from './auth/automatrix';
+import { RevocationList } from '../db/revocations';
 import { authenticate } from './auth/middleware';
 import type { ApiDeps, AppEnv } from './deps';
 import { ApiError, createErrorHandler, errorBody } from './errors';
@@ -38,6 +39,8 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   const metrics = createApiMetrics();
   registerPlatformMetrics(metrics.registry, deps.sequelize);
   const stats = new RequestStats();
+  const revocations = new RevocationList();
+  const revocationsLoaded = revocations.start();
   const inference = new InferenceService({ config, logger, sequelize: deps.sequelize, registry: metrics.registry });
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -67,6 +70,11 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     '*',
     authenticate({
       secret: deps.jwtSecret,
+      // Waits for the first load only; after that a resolved promise and a Set lookup.
+      isRevoked: async (sub, iat) => {
+        await revocationsLoaded;
+        return revocations.isRevoked(sub, iat);
+      },
       verifyWithAutomatrix: config.automatrixAuthUrl ? createAutomatrixVerifier(config.automatrixAuthUrl) : undefined,
       onFailure: (status, reason, method, path) => {
         metrics.authFailures.inc({ status_code: String(status) });
@@ -80,7 +88,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   api.route('/', createModelRoutes(deps));
   api.route('/', createTrainingRoutes(deps));
   api.route('/', createDeploymentRoutes(deps));
-  api.route('/', createAuthRoutes());
+  api.route('/', createAuthRoutes(revocations));
   api.route('/', createInferenceRoutes(inference));
   api.route('/', createProbeRoutes(inference));
   api.route('/', createWatchdogRoutes(deps));
@@ -100,5 +108,14 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
 
-  return { app, metrics, stats, inference, close: () => inference.close() };
+  return {
+    app,
+    metrics,
+    stats,
+    inference,
+    close: async () => {
+      await revocations.stop();
+      await inference.close();
+    },
+  };
 }

@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
-import { ConnectionError as SequelizeConnectionError } from 'sequelize';
+import { ConnectionError as SequelizeConnectionError, DatabaseError as SequelizeDatabaseError } from 'sequelize';
+import { RevocationListStale } from '../db/revocations';
 import type { Logger } from '../config/logger';
 
 /** The one error body of the API: `{error: {code, message, details}}`. */
@@ -40,6 +41,13 @@ function isTemporalUnavailable(err: unknown): boolean {
   return (e.name === 'ServiceError' || e.name === 'ConnectionError') && (code === undefined || code === 14 || code === 4);
 }
 
+/** A statement past NW_DB_STATEMENT_TIMEOUT_MS (57014 query_canceled), or a server that never answered. */
+function isDatabaseTimeout(err: unknown): boolean {
+  if (!(err instanceof SequelizeDatabaseError)) return /Query read timeout/.test((err as Error).message ?? '');
+  const parent = err.parent as { code?: string } | undefined;
+  return parent?.code === '57014' || /Query read timeout/.test(err.message);
+}
+
 export function createErrorHandler(logger: Logger) {
   return function onError(err: Error, c: Context) {
     if (err instanceof ApiError) {
@@ -53,6 +61,10 @@ export function createErrorHandler(logger: Logger) {
     if (err instanceof SequelizeConnectionError) {
       logger.warn({ err: err.message }, 'database unavailable');
       return c.json(errorBody('unavailable', 'database is unavailable; try again shortly'), 503, { 'Retry-After': '5' });
+    }
+    if (isDatabaseTimeout(err) || err instanceof RevocationListStale) {
+      logger.warn({ err: err.message }, 'database too slow');
+      return c.json(errorBody('unavailable', 'database did not answer in time; try again shortly'), 503, { 'Retry-After': '5' });
     }
     if (isTemporalUnavailable(err)) {
       logger.warn({ err: err.message }, 'temporal unavailable');

@@ -43,6 +43,11 @@ type DatabaseConfig = Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort' 
 export const resolveDatabaseUrl = (config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort'>): string =>
   config.databaseUrl ?? embeddedDatabaseUrl(config.dataDir, config.embeddedPgPort);
 
+/** Migrations may build an index on a large table: they get an hour, not a request's budget. */
+export const MIGRATION_STATEMENT_TIMEOUT_MS = 3_600_000;
+
 /** The process's database as configured (URL, pool size, statement timeout). */
-export const openDatabase = (config: DatabaseConfig, { poolMax = config.dbPoolMax }: { poolMax?: number } = {}): Sequelize =>
-  createDatabase({ url: resolveDatabaseUrl(config), poolMax, statementTimeoutMs: config.dbStatementTimeoutMs });
+export const openDatabase = (
+  config: DatabaseConfig,
+  { poolMax = config.dbPoolMax, statementTimeoutMs = config.dbStatementTimeoutMs }: { poolMax?: number; statementTimeoutMs?: number } = {},
+): Sequelize => createDatabase({ url: resolveDatabaseUrl(config), poolMax, statementTimeoutMs });

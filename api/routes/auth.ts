@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { RevokedToken } from '../../db/models';
+import type { RevocationList } from '../../db/revocations';
 import { levelAtLeast } from '../auth/token';
 import type { AppEnv } from '../deps';
 import { ApiError } from '../errors';
@@ -26,7 +26,7 @@ const revokeRoute = createRoute({
   responses: { 200: jsonResponse(Revoked, 'Revoked (idempotent)'), ...authErrors },
 });
 
-export function createAuthRoutes() {
+export function createAuthRoutes(revocations: RevocationList) {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(revokeRoute, async (c) => {
     const principal = c.get('principal');
@@ -37,11 +37,8 @@ export function createAuthRoutes() {
     if ((sub !== principal.sub || iat !== principal.iat) && !levelAtLeast(principal.level, 'admin')) {
       throw new ApiError(403, 'forbidden', 'revoking another token needs admin access');
     }
-    const [row] = await RevokedToken.findOrCreate({
-      where: { sub, iat },
-      defaults: { sub, iat, revokedBy: principal.sub, reason: body.reason ?? null },
-    });
-    return c.json({ sub, iat, revokedAt: row.revokedAt.toISOString() }, 200);
+    const { revokedAt } = await revocations.revoke({ sub, iat, revokedBy: principal.sub, reason: body.reason ?? null });
+    return c.json({ sub, iat, revokedAt: revokedAt.toISOString() }, 200);
   });
   return app;
 }

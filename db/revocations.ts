@@ -1,0 +1,94 @@
+import { Op } from 'sequelize';
+import { RevokedToken } from './models';
+
+export interface RevocationListOptions {
+  /** How often the list asks the database for new revocations. */
+  pollMs?: number;
+  /** Past this age without a successful refresh the list refuses to answer (fail closed). */
+  maxStalenessMs?: number;
+  now?: () => number;
+}
+
+/** The list could not be refreshed for too long: an answer from it might miss a revocation. */
+export class RevocationListStale extends Error {
+  override name = 'RevocationListStale';
+}
+
+/**
+ * Revoked tokens (sub, iat) held in memory, so authenticating a request costs no query. Every API
+ * process polls `revoked_tokens` for rows revoked since its last look (with an overlap, so a row
+ * whose transaction commits late is still seen) and answers from the set; a revocation reaches every
+ * process within one poll. When the database cannot be read for longer than `maxStalenessMs`, it
+ * fails closed: `isRevoked` throws and the API answers 503 rather than trusting an old list.
+ */
+export class RevocationList {
+  private readonly revoked = new Set<string>();
+  private readonly pollMs: number;
+  private readonly maxStalenessMs: number;
+  private readonly now: () => number;
+  /** Server time of the newest revocation seen; the next poll reads from a little before it. */
+  private since: Date | undefined;
+  private refreshedAt = -Infinity;
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+
+  constructor({ pollMs = 250, maxStalenessMs = 5_000, now = Date.now }: RevocationListOptions = {}) {
+    this.pollMs = pollMs;
+    this.maxStalenessMs = maxStalenessMs;
+    this.now = now;
+  }
+
+  /**
+   * Loads the whole list, then keeps it fresh until stop(). Resolves after the first load, or after
+   * its failure: a database that is down now makes the list stale (503s), not the process fail.
+   */
+  async start(): Promise<void> {
+    this.timer = setInterval(() => void this.refreshQuietly(), this.pollMs);
+    this.timer.unref();
+    await this.refreshQuietly();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.polling;
+  }
+
+  isRevoked(sub: string, iat: number): boolean {
+    if (this.now() - this.refreshedAt > this.maxStalenessMs) {
+      throw new RevocationListStale(`the revocation list has not been refreshed for over ${this.maxStalenessMs / 1000} s`);
+    }
+    return this.revoked.has(key(sub, iat));
+  }
+
+  /** Records a revocation (idempotent) and applies it to this process at once. */
+  async revoke(row: { sub: string; iat: number; revokedBy: string | null; reason: string | null }): Promise<{ revokedAt: Date }> {
+    const [record] = await RevokedToken.findOrCreate({ where: { sub: row.sub, iat: row.iat }, defaults: row });
+    this.revoked.add(key(row.sub, row.iat));
+    return { revokedAt: record.revokedAt };
+  }
+
+  private refreshQuietly(): Promise<void> {
+    // One poll at a time; a failed poll only ages the list (isRevoked then fails closed).
+    this.polling ??= this.refresh()
+      .catch(() => undefined)
+      .finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private async refresh(): Promise<void> {
+    const startedAt = this.now();
+    // Rows are stamped with the writer's clock: read from well before the newest one seen, so clock
+    // skew between API processes and transactions committing out of order cannot hide a row.
+    const where = this.since ? { revokedAt: { [Op.gte]: new Date(this.since.getTime() - OVERLAP_MS) } } : {};
+    const rows = await RevokedToken.findAll({ where, attributes: ['sub', 'iat', 'revokedAt'], raw: true });
+    for (const row of rows) {
+      this.revoked.add(key(row.sub, Number(row.iat)));
+      if (!this.since || row.revokedAt > this.since) this.since = row.revokedAt;
+    }
+    this.refreshedAt = startedAt;
+  }
+}
+
+const OVERLAP_MS = 60_000;
+const key = (sub: string, iat: number) => `${iat}:${sub}`;
