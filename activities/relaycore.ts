@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { asyncLocalStorage } from '@temporalio/activity';
 import { FailureType, RELAYCORE_RETRY } from '../workflows/failures';
 import { deliverJson } from './http-delivery';
+import { ANNOUNCED_COST_PER_1K_TOKENS } from '../config/pricing';
 
 /**
  * The RelayCore connector (ARCHITECTURE.md, "RelayCore contract"; register payload from seed 000).
@@ -18,8 +19,6 @@ export { RELAYCORE_RETRY };
 export const RELAYCORE_DEFAULT_TIMEOUT_MS = 10_000;
 
 export const RELAYCORE_SERVICE_ID = 'neuroweaver-backend';
-/** The price per 1,000 tokens NeuroWeaver announces to RelayCore for its specializations (and puts on inference spans as ai.cost). */
-export const ANNOUNCED_COST_PER_1K_TOKENS = 0.002;
 
 export const RELAYCORE_SPECIALIZATIONS = [
   { name: 'automotive-sales', description: 'Specialized for automotive sales conversations', avgLatencyMs: 1200 },

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../config/env';
 import type { Logger } from '../config/logger';
-import type { Principal } from './auth/token';
+import type { Principal } from '../auth/token';
 
 /** Everything the HTTP app needs; main.ts builds real ones, tests build real ones against test services. */
 export interface ApiDeps {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createApp } from '../api/app';
-import { signToken } from '../api/auth/token';
+import { signToken } from '../auth/token';
 import { createTemporalClient } from '../api/temporal-client';
 import { createLogger } from '../config/logger';
 import { startTracing, stopTracing } from '../config/tracing';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import * as ort from 'onnxruntime-node';
 import { createApp } from '../api/app';
-import { signToken } from '../api/auth/token';
+import { signToken } from '../auth/token';
 import { createTemporalClient } from '../api/temporal-client';
 import { parseConfig } from '../config/env';
 import { createLogger } from '../config/logger';

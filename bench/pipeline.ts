@@ -1,5 +1,5 @@
 import { createApp } from '../api/app';
-import { signToken } from '../api/auth/token';
+import { signToken } from '../auth/token';
 import { createLogger } from '../config/logger';
 import { TrainingJob } from '../db/models';
 import { progressQuery } from '../workflows/training-pipeline';

@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import { createApp } from '../api/app';
-import { signToken } from '../api/auth/token';
+import { signToken } from '../auth/token';
 import { createLogger } from '../config/logger';
 import { Deployment, Routing } from '../db/models';
 import { registerServableModel } from '../test/helpers/models';

@@ -1,5 +1,5 @@
 import { createApp } from '../api/app';
-import { signToken } from '../api/auth/token';
+import { signToken } from '../auth/token';
 import { createTemporalClient } from '../api/temporal-client';
 import { createLogger } from '../config/logger';
 import { ModelRecord } from '../db/models';

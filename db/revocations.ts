@@ -1,5 +1,4 @@
-import { Op } from 'sequelize';
-import { RevokedToken } from './models';
+import { QueryTypes, type Sequelize } from 'sequelize';
 
 export interface RevocationListOptions {
   /** How often the list asks the database for new revocations. */
@@ -32,7 +31,10 @@ export class RevocationList {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
 
-  constructor({ pollMs = 250, maxStalenessMs = 5_000, now = Date.now }: RevocationListOptions = {}) {
+  constructor(
+    private readonly sequelize: Sequelize,
+    { pollMs = 250, maxStalenessMs = 5_000, now = Date.now }: RevocationListOptions = {},
+  ) {
     this.pollMs = pollMs;
     this.maxStalenessMs = maxStalenessMs;
     this.now = now;
@@ -63,7 +65,13 @@ export class RevocationList {
 
   /** Records a revocation (idempotent) and applies it to this process at once. */
   async revoke(row: { sub: string; iat: number; revokedBy: string | null; reason: string | null }): Promise<{ revokedAt: Date }> {
-    const [record] = await RevokedToken.findOrCreate({ where: { sub: row.sub, iat: row.iat }, defaults: row });
+    // Idempotent: a second revocation of the same token keeps the first one's time and author.
+    const [record] = await this.sequelize.query<{ revokedAt: Date }>(
+      `INSERT INTO revoked_tokens (sub, iat, revoked_at, revoked_by, reason) VALUES ($1, $2, now(), $3, $4)
+       ON CONFLICT (sub, iat) DO UPDATE SET sub = EXCLUDED.sub
+       RETURNING revoked_at AS "revokedAt"`,
+      { bind: [row.sub, row.iat, row.revokedBy, row.reason], type: QueryTypes.SELECT },
+    );
     this.revoked.add(key(row.sub, row.iat));
     return { revokedAt: record.revokedAt };
   }
@@ -78,10 +86,12 @@ export class RevocationList {
 
   private async refresh(): Promise<void> {
     const startedAt = this.now();
-    // Rows are stamped with the writer's clock: read from well before the newest one seen, so clock
-    // skew between API processes and transactions committing out of order cannot hide a row.
-    const where = this.since ? { revokedAt: { [Op.gte]: new Date(this.since.getTime() - OVERLAP_MS) } } : {};
-    const rows = await RevokedToken.findAll({ where, attributes: ['sub', 'iat', 'revokedAt'], raw: true });
+    // Read from well before the newest row seen, so a transaction that commits after a later one
+    // (its revoked_at older than rows already seen) cannot be missed.
+    const rows = await this.sequelize.query<{ sub: string; iat: string; revokedAt: Date }>(
+      `SELECT sub, iat, revoked_at AS "revokedAt" FROM revoked_tokens WHERE $1::timestamptz IS NULL OR revoked_at >= $1::timestamptz`,
+      { bind: [this.since ? new Date(this.since.getTime() - OVERLAP_MS).toISOString() : null], type: QueryTypes.SELECT },
+    );
     for (const row of rows) {
       this.revoked.add(key(row.sub, Number(row.iat)));
       if (!this.since || row.revokedAt > this.since) this.since = row.revokedAt;

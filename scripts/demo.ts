@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { signToken } from '../api/auth/token';
+import { signToken } from '../auth/token';
 import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
 

@@ -1,4 +1,4 @@
-import { signToken } from '../api/auth/token';
+import { signToken } from '../auth/token';
 import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
 import { MIGRATION_STATEMENT_TIMEOUT_MS, openDatabase } from '../db/connection';

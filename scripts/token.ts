@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { signToken, LEVELS, type AccessLevel } from '../api/auth/token';
+import { signToken, LEVELS, type AccessLevel } from '../auth/token';
 import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
 import { parseDuration } from './duration';

@@ -150,13 +150,13 @@ describe('optional verification against AutoMatrix', () => {
 describe('the in-memory revocation list', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp(); // binds the models to the test database
+    t = await createTestApp();
   });
   afterAll(() => t.close());
 
   it('fails closed when it cannot be refreshed: an old list is never trusted', async () => {
     let clock = Date.now();
-    const list = new RevocationList({ pollMs: 60_000, maxStalenessMs: 5_000, now: () => clock });
+    const list = new RevocationList(t.sequelize, { pollMs: 60_000, maxStalenessMs: 5_000, now: () => clock });
     await list.start();
     try {
       expect(list.isRevoked('nobody', 1)).toBe(false);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import type { GpuAllocator, GpuLease } from '../activities/training/train';
 
 /** GPUs this worker hands out: NW_GPU_SLOTS when set, else what `nvidia-smi -L` lists, else none. */
 export function detectGpuCount(configured: number | undefined): number {
@@ -11,18 +12,13 @@ export function detectGpuCount(configured: number | undefined): number {
   }
 }
 
-export interface GpuLease {
-  /** The value for CUDA_VISIBLE_DEVICES: a GPU index, or '' for a CPU job. */
-  cudaVisibleDevices: string;
-  device: string;
-  release(): void;
-}
+export type { GpuLease };
 
 /**
  * One GPU per training activity. The training worker runs at most `count` activities at once
  * (at least one when there are no GPUs: CPU jobs), so a free slot exists whenever one is asked for.
  */
-export class GpuSlots {
+export class GpuSlots implements GpuAllocator {
   private readonly free: number[];
 
   constructor(readonly count: number) {

@@ -5,7 +5,7 @@ import { Deployment, ModelRecord, Routing, type DeploymentStatus } from '../../d
 import { FailureType } from '../../workflows/failures';
 import type { AnalysisThresholds, Decision, DeployModelInput, StagedModel, StepAnalysis } from '../../workflows/deployment-types';
 import { evaluateArtifact } from '../training/evaluate';
-import { insideStorage } from '../training/paths';
+import { insideStorage } from '../../storage/paths';
 import { deploymentWindowStats, judgeWindow } from './analysis';
 
 export interface DeploymentDeps {

@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { loadDataset } from '../../ml/dataset';
 import { featurizeInto, type FeaturizerSpec } from '../../ml/features';
 import type { Evaluation } from '../../workflows/training-types';
-import { insideStorage } from './paths';
+import { insideStorage } from '../../storage/paths';
 
 interface ModelManifest {
   featurizer: FeaturizerSpec;

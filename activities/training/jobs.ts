@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { TrainingJob } from '../../db/models';
 import { FailureType } from '../../workflows/failures';
 import type { Evaluation, TrainModelResult } from '../../workflows/training-types';
-import { checkpointDirFor, insideStorage } from './paths';
+import { checkpointDirFor, insideStorage } from '../../storage/paths';
 
 /** The job's logs keep their most recent part only: a chatty trainer cannot grow the row without bound. */
 export const MAX_LOG_CHARS = 64 * 1024;

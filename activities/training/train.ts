@@ -3,18 +3,29 @@ import path from 'node:path';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { EXIT_BAD_INPUT, type TrainerJob } from '../../trainers/protocol';
-import type { GpuSlots } from '../../worker/gpu-slots';
 import { FailureType } from '../../workflows/failures';
 import { initialProgress, TRAINING_PROGRESS_SIGNAL, type TrainerKind, type TrainingProgressUpdate, type TrainModelInput, type TrainModelResult } from '../../workflows/training-types';
 import { appendTrainingLogs } from './jobs';
-import { checkpointDirFor, insideStorage } from './paths';
+import { checkpointDirFor, insideStorage } from '../../storage/paths';
 import { startTrainer } from './trainer-process';
+
+/** A GPU (or the CPU) lent to one training activity; the worker decides how (worker/gpu-slots.ts). */
+export interface GpuLease {
+  /** The value for CUDA_VISIBLE_DEVICES: a GPU index, or '' for a CPU job. */
+  cudaVisibleDevices: string;
+  device: string;
+  release(): void;
+}
+
+export interface GpuAllocator {
+  acquire(wantsGpu: boolean): GpuLease;
+}
 
 export interface TrainingDeps {
   modelStoragePath: string;
   /** Signals the workflow with progress (its query reads the latest). */
   temporal: Client;
-  gpuSlots: GpuSlots;
+  gpuSlots: GpuAllocator;
   pythonPath: string;
   /** How long a trainer has after SIGTERM before SIGKILL. */
   trainerGraceMs: number;

@@ -1,5 +1,5 @@
-import { signToken } from '../../api/auth/token';
-import type { ProbeResult } from '../../api/inference/probe-sets';
+import { signToken } from '../../auth/token';
+import type { ProbeResult } from '../../workflows/watchdog/types';
 
 export type { ProbeResult };
 

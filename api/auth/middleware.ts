@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from '../errors';
-import { levelAtLeast, TokenError, verifyToken, type AccessLevel, type Principal } from './token';
+import { levelAtLeast, TokenError, verifyToken, type AccessLevel, type Principal } from '../../auth/token';
 
 export interface AuthVariables {
   principal: Principal;

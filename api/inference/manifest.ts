@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { insideStorage } from '../../activities/training/paths';
+import { insideStorage } from '../../storage/paths';
 
 /** What serving needs from a model's manifest.json (trainers/CONTRACT.md); anything else is ignored. */
 export const ManifestSchema = z.object({

@@ -3,18 +3,9 @@ import path from 'node:path';
 import { loadDataset } from '../../ml/dataset';
 import { artifactFiles } from './manifest';
 import type { ModelRow } from './router';
+import type { ProbeResult } from '../../workflows/watchdog/types';
 
-/** What one probe of a deployment measured (its rows are also recorded, with track "probe"). */
-export interface ProbeResult {
-  deploymentId: string;
-  modelId: string;
-  requests: number;
-  errors: number;
-  /** Latencies of the answered probes, ascending. */
-  latenciesMs: number[];
-  /** Share of answered probes whose label matched; null when none was answered. */
-  accuracy: number | null;
-}
+export type { ProbeResult };
 
 export interface LabelledText {
   text: string;

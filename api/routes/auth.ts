@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { RevocationList } from '../../db/revocations';
-import { levelAtLeast } from '../auth/token';
+import { levelAtLeast } from '../../auth/token';
 import type { AppEnv } from '../deps';
 import { ApiError } from '../errors';
 import { authErrors, jsonBody, jsonResponse } from '../schemas/common';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { ANNOUNCED_COST_PER_1K_TOKENS } from '../../activities/relaycore';
+import { ANNOUNCED_COST_PER_1K_TOKENS } from '../../config/pricing';
 import { annotateSpan } from '../../config/tracing';
 import type { AppEnv } from '../deps';
 import type { InferenceService } from '../inference/service';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { UniqueConstraintError, type WhereOptions } from 'sequelize';
-import { listDatasets } from '../../activities/training/datasets';
+import { listDatasets } from '../../ml/dataset-catalog';
 import { TrainingJob } from '../../db/models';
 import { NwKind, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
 import { progressQuery, trainingPipeline, trainingWorkflowId, type TrainingPipelineInput, type TrainingProgress } from '../../workflows/training-pipeline';

@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { signToken, type AccessLevel } from '../../api/auth/token';
+import { signToken, type AccessLevel } from '../../auth/token';
 import { TEST_JWT_SECRET } from './env';
 
 export const tokenFor = (level: AccessLevel, sub = `user-${level}`) =>

@@ -19,13 +19,15 @@ const texts = fs
 
 /**
  * Steady inference traffic through the real API (`concurrency` requests in flight) until stop().
- * Bounded: it stops by itself after `maxRequests`.
+ * Bounded: it stops by itself after `maxRequests` or `maxDurationMs`, whichever comes first (an
+ * injected fault answers in well under a millisecond, so a count alone runs out mid-test).
  */
-export function startTraffic(t: TestApp, specialization: string, headers: Record<string, string>, { concurrency = 2, maxRequests = 20_000 } = {}) {
+export function startTraffic(t: TestApp, specialization: string, headers: Record<string, string>, { concurrency = 2, maxRequests = 500_000, maxDurationMs = 600_000 } = {}) {
   const report: TrafficReport = { total: 0, byStatus: {}, byDeployment: {}, failures: [] };
   let stopped = false;
+  const deadline = Date.now() + maxDurationMs;
   const loop = async (lane: number) => {
-    for (let i = lane; !stopped && report.total < maxRequests; i += concurrency) {
+    for (let i = lane; !stopped && report.total < maxRequests && Date.now() < deadline; i += concurrency) {
       const res = await t.app.request(`/api/v1/inference/${specialization}`, {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json' },

@@ -99,3 +99,15 @@ export type WatchdogStateView = WatchdogRunState & { workflowId: string; runId: 
 /** Watchdog alerts, and `prometheus` for the platform alerts Alertmanager forwards (POST /api/v1/alerts/prometheus). */
 export const ALERT_CLASSES = ['performance-degraded', 'no-healthy-backup', 'watchdog-stalled', 'prometheus'] as const;
 export type AlertClass = (typeof ALERT_CLASSES)[number];
+
+/** What one probe of a deployment measured (its rows are also recorded, with track "probe"). */
+export interface ProbeResult {
+  deploymentId: string;
+  modelId: string;
+  requests: number;
+  errors: number;
+  /** Latencies of the answered probes, ascending. */
+  latenciesMs: number[];
+  /** Share of answered probes whose label matched; null when none was answered. */
+  accuracy: number | null;
+}

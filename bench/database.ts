@@ -1,0 +1,163 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Client } from 'pg';
+import type { Sequelize } from 'sequelize';
+import { createApp } from '../api/app';
+import { signToken } from '../auth/token';
+import { createTemporalClient } from '../api/temporal-client';
+import { createLogger } from '../config/logger';
+import { createDatabase } from '../db/connection';
+import { createMigrator } from '../migrations/umzug';
+import { createServerDatabase, createTestDatabase } from '../test/setup/test-database';
+import { BENCH_SECRET, startBenchStack } from './stack';
+import { load, summarize, type Summary } from './stats';
+
+export interface DatabaseBench {
+  /** Registry operations per second at 16 concurrent, per server. */
+  servers: { name: string; insertsPerSecond: Summary; readsPerSecond: Summary }[];
+  /** GET /api/v1/models?limit=20 at a fixed arrival rate with a large registry. */
+  registryList: { models: number; ratePerSecond: number; p50: Summary; p99: Summary; failed: number };
+}
+
+/** The machine's PostgreSQL, when one answers: the comparison row for the embedded server. */
+const MACHINE_POSTGRES = process.env.BENCH_SERVER_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * The data path: registry inserts and parameterized reads per second on the embedded PostgreSQL
+ * beside the machine's PostgreSQL (same schema, same client), and the registry's first page served
+ * over HTTP at a fixed 500 requests/s with 10,000 models registered (an open loop: requests arrive on
+ * schedule whether or not earlier ones have answered, so a slow server shows as latency, not as a
+ * politely lower rate).
+ */
+export async function benchDatabase({ rounds = 3, operations = 2_000, concurrency = 16, models = 10_000, ratePerSecond = 500, seconds = 10 } = {}): Promise<DatabaseBench> {
+  const servers: DatabaseBench['servers'] = [];
+  const embedded = await createTestDatabase();
+  try {
+    servers.push({ name: 'embedded PostgreSQL (npm start)', ...(await registryThroughput(embedded.url, rounds, operations, concurrency)) });
+  } finally {
+    await embedded.drop();
+  }
+  if (await reachable(MACHINE_POSTGRES)) {
+    const onServer = await createServerDatabase(MACHINE_POSTGRES);
+    try {
+      servers.push({ name: "the machine's PostgreSQL (Debian package)", ...(await registryThroughput(onServer.url, rounds, operations, concurrency)) });
+    } finally {
+      await onServer.drop();
+    }
+  }
+  return { servers, registryList: await registryListAtRate({ rounds, models, ratePerSecond, seconds }) };
+}
+
+async function registryThroughput(url: string, rounds: number, operations: number, concurrency: number) {
+  const sequelize = createDatabase({ url, poolMax: concurrency });
+  const inserts: number[] = [];
+  const reads: number[] = [];
+  try {
+    await createMigrator(sequelize).up();
+    for (let round = 0; round < rounds; round++) {
+      const ids: string[] = [];
+      const wrote = await load(operations, concurrency, async (i) => {
+        const [rows] = await sequelize.query(
+          "INSERT INTO models (id, name, specialization, base_model, version, status, created_at, updated_at) VALUES (gen_random_uuid(), $1, 'bench', 'bench', $2, 'registered', now(), now()) RETURNING id",
+          { bind: [`bench-${round}`, String(i)] },
+        );
+        ids.push((rows as { id: string }[])[0].id);
+      });
+      const read = await load(operations, concurrency, async (i) => {
+        await sequelize.query('SELECT * FROM models WHERE id = $1', { bind: [ids[i % ids.length]] });
+      });
+      inserts.push(wrote.perSecond);
+      reads.push(read.perSecond);
+    }
+    return { insertsPerSecond: summarize(inserts), readsPerSecond: summarize(reads) };
+  } finally {
+    await sequelize.close();
+  }
+}
+
+async function registryListAtRate({ rounds, models, ratePerSecond, seconds }: { rounds: number; models: number; ratePerSecond: number; seconds: number }) {
+  const { config, sequelize, close } = await startBenchStack();
+  const { connection, client: temporal } = createTemporalClient(config);
+  const { app, close: closeApp } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, temporal, logger: createLogger('bench', 'silent') });
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
+  await new Promise((r) => server.once('listening', r));
+  const port = (server.address() as AddressInfo).port;
+  const headers = { authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'read', ttlSeconds: 3600 })}` };
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const p50: number[] = [];
+  const p99: number[] = [];
+  let failed = 0;
+  try {
+    await registerModels(sequelize, models);
+    const get = () =>
+      new Promise<void>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: '/api/v1/models?limit=20', headers, agent }, (res) => {
+            res.resume();
+            res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(String(res.statusCode)))));
+          })
+          .on('error', reject);
+      });
+    await load(500, 16, get); // warm-up
+    for (let round = 0; round < rounds; round++) {
+      const r = await atRate(ratePerSecond, seconds, get);
+      p50.push(r.p50);
+      p99.push(r.p99);
+      failed += r.failed;
+    }
+    return { models, ratePerSecond, p50: summarize(p50), p99: summarize(p99), failed };
+  } finally {
+    agent.destroy();
+    await new Promise((r) => server.close(r));
+    await closeApp();
+    await connection.close();
+    await close();
+  }
+}
+
+/** Registry rows in one statement: the bench measures reading them, not writing them. */
+async function registerModels(sequelize: Sequelize, count: number): Promise<void> {
+  await sequelize.query(
+    `INSERT INTO models (id, name, specialization, base_model, version, status, created_at, updated_at, config, performance_metrics)
+     SELECT gen_random_uuid(), 'bench-model-' || (n % 500), 'spec-' || (n % 20), 'builtin-softmax', (n / 500)::text, 'registered',
+            now() - n * interval '1 second', now(), '{"epochs": 4}'::jsonb, '{"accuracy": 0.9}'::jsonb
+     FROM generate_series(1, $1::int) AS n`,
+    { bind: [count] },
+  );
+  await sequelize.query('ANALYZE models');
+}
+
+/** An open loop: `rate` calls a second for `seconds`, each timed from its scheduled start. */
+async function atRate(rate: number, seconds: number, call: () => Promise<void>) {
+  const latencies: number[] = [];
+  let failed = 0;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < rate * seconds; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(
+      call().then(
+        () => void latencies.push(performance.now() - due),
+        () => void failed++,
+      ),
+    );
+  }
+  await Promise.all(pending);
+  latencies.sort((a, b) => a - b);
+  return { p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)], failed };
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
