@@ -46,4 +46,35 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The API and the worker's activities are separate processes that share db/, auth/, config/ and
+    // the workflow contracts; neither reaches into the other (or into the worker's bootstrap).
+    files: ['api/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/activities', '**/activities/**', '**/worker/**'], message: 'api/ never imports activities/ or worker/: share it through db/, auth/, config/, storage/ or a workflow contract.' }] },
+      ],
+    },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/api/**', '**/worker/**'], message: 'activities/ never import api/ or worker/ internals: dependencies are injected, shared code lives in db/, auth/, config/ or storage/.' }] },
+      ],
+    },
+  },
+  {
+    files: ['db/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['**/api/**', '**/activities', '**/activities/**', '**/worker/**'], message: 'db/ is the bottom layer: it imports config/ and the (pure) workflow contracts, nothing above it.' }],
+        },
+      ],
+    },
+  },
 );

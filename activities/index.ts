@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
+import type { Stores } from '../db/stores';
 import { createDeploymentActivities } from './deployment/deployments';
 import { createRelayCoreActivities } from './relaycore';
 import { createDatasetActivities } from './training/datasets';
@@ -17,6 +18,8 @@ import { createSwitchingActivities } from './watchdog/switching';
 /** What the `neuroweaver` queue's activities need; built once by the worker (or a test) and injected. */
 export interface ActivityDeps {
   sequelize: Sequelize;
+  /** The data layer (db/stores), built once per process from the same Sequelize instance. */
+  stores: Stores;
   modelStoragePath: string;
   datasetsDir: string;
   /** RELAYCORE_URL (undefined: RelayCore calls are skipped) and the URL RelayCore should call us at. */
@@ -33,17 +36,17 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const alerts = createAlertActivities({ ...deps, externalUrl: deps.serviceUrl });
+  const alerts = createAlertActivities({ alerts: deps.stores.alerts, alertWebhookUrl: deps.alertWebhookUrl, externalUrl: deps.serviceUrl });
   return {
     ...createValidationActivities(deps),
     ...createDatasetActivities(deps),
     ...createTrainingJobActivities(deps),
     ...createRegistrationActivities(deps),
     ...createEvaluationActivities(deps),
-    ...createDeploymentActivities(deps),
+    ...createDeploymentActivities({ ...deps, deployments: deps.stores.deployments }),
     ...createRelayCoreActivities(deps),
-    ...createObserveActivities({ ...deps, probe: createProbeClient(deps) }),
-    ...createSwitchingActivities(deps),
+    ...createObserveActivities({ ...deps, thresholds: deps.stores.thresholds, probe: createProbeClient(deps) }),
+    ...createSwitchingActivities({ sequelize: deps.sequelize, switchEvents: deps.stores.switchEvents }),
     ...alerts,
     ...createSupervisorActivities({ ...deps, alerts }),
   };

@@ -39,7 +39,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   const metrics = createApiMetrics();
   registerPlatformMetrics(metrics.registry, deps.sequelize);
   const stats = new RequestStats();
-  const revocations = new RevocationList(deps.sequelize);
+  const revocations = new RevocationList(deps.sequelize, { onError: (err) => logger.warn({ err: err.message }, 'auth: refreshing the revocation list failed') });
   const revocationsLoaded = revocations.start();
   const inference = new InferenceService({ config, logger, sequelize: deps.sequelize, registry: metrics.registry });
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../config/env';
+import type { Stores } from '../db/stores';
 import type { Logger } from '../config/logger';
 import type { Principal } from '../auth/token';
 
@@ -9,6 +10,8 @@ export interface ApiDeps {
   config: Config;
   jwtSecret: string;
   sequelize: Sequelize;
+  /** The data layer (db/stores): SQL lives there, not in routes. */
+  stores: Stores;
   temporal: Client;
   logger: Logger;
 }

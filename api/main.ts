@@ -7,6 +7,7 @@ import { openDatabase } from '../db/connection';
 import { assertSchemaCurrent } from '../migrations/umzug';
 import { createApp } from './app';
 import { createTemporalClient } from './temporal-client';
+import { createStores } from '../db/stores';
 
 /** `npm run api`: the HTTP API on PORT until SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const sequelize = openDatabase(config);
   await assertSchemaCurrent(sequelize);
   const { connection, client: temporal } = createTemporalClient(config);
-  const { app, close: closeApp } = createApp({ config, jwtSecret: resolveJwtSecret(config), sequelize, temporal, logger });
+  const { app, close: closeApp } = createApp({ config, jwtSecret: resolveJwtSecret(config), sequelize, stores: createStores(sequelize, config), temporal, logger });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, (info) =>
     logger.info(`api: listening on http://localhost:${info.port} (docs at /docs)`),
   );

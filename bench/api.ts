@@ -9,6 +9,7 @@ import { createLogger } from '../config/logger';
 import { startTracing, stopTracing } from '../config/tracing';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { load, summarize, type Summary } from './stats';
+import { createStores } from '../db/stores';
 
 export interface ApiBench {
   requests: number;
@@ -47,7 +48,7 @@ async function listen(fetchOrServer: ((req: Request) => Response | Promise<Respo
 export async function benchApi({ rounds = 3, requests = 3_000, concurrency = 16 } = {}): Promise<ApiBench> {
   const { config, sequelize, close } = await startBenchStack();
   const { connection, client: temporal } = createTemporalClient(config);
-  const deps = { config, jwtSecret: BENCH_SECRET, sequelize, temporal, logger: createLogger('bench', 'silent') };
+  const deps = { config, jwtSecret: BENCH_SECRET, sequelize, stores: createStores(sequelize, config), temporal, logger: createLogger('bench', 'silent') };
   const full = createApp(deps);
   const bare = createApp(deps, { instrument: false });
   const hello = JSON.stringify({ status: 'ok' });

@@ -12,6 +12,7 @@ import { createMigrator } from '../migrations/umzug';
 import { createServerDatabase, createTestDatabase } from '../test/setup/test-database';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { load, summarize, type Summary } from './stats';
+import { createStores } from '../db/stores';
 
 export interface DatabaseBench {
   /** Registry operations per second at 16 concurrent, per server. */
@@ -79,7 +80,7 @@ async function registryThroughput(url: string, rounds: number, operations: numbe
 async function registryListAtRate({ rounds, models, ratePerSecond, seconds }: { rounds: number; models: number; ratePerSecond: number; seconds: number }) {
   const { config, sequelize, close } = await startBenchStack();
   const { connection, client: temporal } = createTemporalClient(config);
-  const { app, close: closeApp } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, temporal, logger: createLogger('bench', 'silent') });
+  const { app, close: closeApp } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, stores: createStores(sequelize, config), temporal, logger: createLogger('bench', 'silent') });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
   await new Promise((r) => server.once('listening', r));
   const port = (server.address() as AddressInfo).port;

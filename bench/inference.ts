@@ -17,6 +17,7 @@ import { registerServableModel } from '../test/helpers/models';
 import { createTestDatabase } from '../test/setup/test-database';
 import { BENCH_SECRET, UNLIMITED } from './stack';
 import { load, summarize, type LoadResult, type Summary } from './stats';
+import { createStores } from '../db/stores';
 
 const texts = fs
   .readFileSync(path.join(__dirname, '..', 'datasets', 'automotive-queries', 'holdout.jsonl'), 'utf8')
@@ -42,7 +43,7 @@ export async function benchInference({ rounds = 3, requests = 400, concurrency =
   const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: '127.0.0.1:1', JWT_SECRET: BENCH_SECRET, NW_DATA_DIR: workDir, LOG_LEVEL: 'error', ...UNLIMITED });
   const sequelize = openDatabase(config, { poolMax: 4 });
   const { connection, client } = createTemporalClient(config);
-  const { app, close } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, temporal: client, logger: createLogger('bench', 'silent') });
+  const { app, close } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, stores: createStores(sequelize, config), temporal: client, logger: createLogger('bench', 'silent') });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

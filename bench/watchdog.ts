@@ -10,6 +10,7 @@ import { performanceWatchdog, watchdogStateQuery } from '../workflows/watchdog/p
 import { createWorkers } from '../worker/create-worker';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { summarize, type Summary } from './stats';
+import { createStores } from '../db/stores';
 
 export interface WatchdogBench {
   evaluationIntervalSeconds: number;
@@ -40,7 +41,7 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
     ALERT_WEBHOOK_URL: receiver.url,
     NW_THRESHOLDS_FILE: writeThresholds({ evaluationInterval: `${INTERVAL_SECONDS}s`, breachesToTrip: BREACHES, cooldown: '1s' }),
   });
-  const api = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, temporal, logger: createLogger('bench', 'silent') });
+  const api = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, stores: createStores(sequelize, config), temporal, logger: createLogger('bench', 'silent') });
   const server = serve({ fetch: api.app.fetch, port: config.port, hostname: '127.0.0.1' });
   const headers = { authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'admin', ttlSeconds: 3600 })}`, 'content-type': 'application/json' };
   const results = { faultToDecision: [] as number[], windows: [] as number[], routing: [] as number[], traffic: [] as number[], alert: [] as number[] };

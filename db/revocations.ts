@@ -6,6 +6,7 @@ export interface RevocationListOptions {
   /** Past this age without a successful refresh the list refuses to answer (fail closed). */
   maxStalenessMs?: number;
   now?: () => number;
+  onError?: (err: Error) => void;
 }
 
 /** The list could not be refreshed for too long: an answer from it might miss a revocation. */
@@ -19,12 +20,14 @@ export class RevocationListStale extends Error {
  * whose transaction commits late is still seen) and answers from the set; a revocation reaches every
  * process within one poll. When the database cannot be read for longer than `maxStalenessMs`, it
  * fails closed: `isRevoked` throws and the API answers 503 rather than trusting an old list.
+ * `onError` hears about each failed poll (the API logs it).
  */
 export class RevocationList {
   private readonly revoked = new Set<string>();
   private readonly pollMs: number;
   private readonly maxStalenessMs: number;
   private readonly now: () => number;
+  private readonly onError: (err: Error) => void;
   /** Server time of the newest revocation seen; the next poll reads from a little before it. */
   private since: Date | undefined;
   private refreshedAt = -Infinity;
@@ -33,8 +36,9 @@ export class RevocationList {
 
   constructor(
     private readonly sequelize: Sequelize,
-    { pollMs = 250, maxStalenessMs = 5_000, now = Date.now }: RevocationListOptions = {},
+    { pollMs = 250, maxStalenessMs = 5_000, now = Date.now, onError = () => undefined }: RevocationListOptions = {},
   ) {
+    this.onError = onError;
     this.pollMs = pollMs;
     this.maxStalenessMs = maxStalenessMs;
     this.now = now;
@@ -56,11 +60,21 @@ export class RevocationList {
     await this.polling;
   }
 
-  isRevoked(sub: string, iat: number): boolean {
-    if (this.now() - this.refreshedAt > this.maxStalenessMs) {
-      throw new RevocationListStale(`the revocation list has not been refreshed for over ${this.maxStalenessMs / 1000} s`);
+  /**
+   * From memory while the list is fresh. A list older than `maxStalenessMs` (the database was
+   * unreachable, or this process was too busy to poll) is refreshed first; if that fails too, the
+   * answer is an error, never a guess from an old list.
+   */
+  async isRevoked(sub: string, iat: number): Promise<boolean> {
+    if (this.stale()) {
+      await this.refreshQuietly();
+      if (this.stale()) throw new RevocationListStale(`the revocation list could not be refreshed for over ${this.maxStalenessMs / 1000} s`);
     }
     return this.revoked.has(key(sub, iat));
+  }
+
+  private stale(): boolean {
+    return this.now() - this.refreshedAt > this.maxStalenessMs;
   }
 
   /** Records a revocation (idempotent) and applies it to this process at once. */
@@ -79,7 +93,7 @@ export class RevocationList {
   private refreshQuietly(): Promise<void> {
     // One poll at a time; a failed poll only ages the list (isRevoked then fails closed).
     this.polling ??= this.refresh()
-      .catch(() => undefined)
+      .catch((err: Error) => this.onError(err))
       .finally(() => (this.polling = undefined));
     return this.polling;
   }

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createDatabase } from '../db/connection';
 import { RevocationList, RevocationListStale } from '../db/revocations';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { bearer, neuroweaverAccess, rawToken, tokenFor } from './helpers/tokens';
@@ -159,9 +160,16 @@ describe('the in-memory revocation list', () => {
     const list = new RevocationList(t.sequelize, { pollMs: 60_000, maxStalenessMs: 5_000, now: () => clock });
     await list.start();
     try {
-      expect(list.isRevoked('nobody', 1)).toBe(false);
-      clock += 6_000; // no refresh for 6 s (the poll is a minute away)
-      expect(() => list.isRevoked('nobody', 1)).toThrow(RevocationListStale);
+      expect(await list.isRevoked('nobody', 1)).toBe(false);
+      clock += 6_000; // no refresh for 6 s (the poll is a minute away): the list refreshes before it answers
+      expect(await list.isRevoked('nobody', 1)).toBe(false);
+      // The database goes away: the refresh fails and the list refuses to answer.
+      const unreachable = createDatabase({ url: 'postgresql://nobody:wrong@127.0.0.1:1/none' });
+      const broken = new RevocationList(unreachable, { pollMs: 60_000, maxStalenessMs: 5_000, now: () => clock });
+      await broken.start();
+      await expect(broken.isRevoked('nobody', 1)).rejects.toThrow(RevocationListStale);
+      await broken.stop();
+      await unreachable.close();
     } finally {
       await list.stop();
     }

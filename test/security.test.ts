@@ -80,7 +80,7 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => { lines.push(String(chunk)); done(); } });
     const { connection, client } = createTemporalClient(t.config);
-    const logged = createApp({ config: t.config, jwtSecret: TEST_JWT_SECRET, sequelize: t.sequelize, temporal: client, logger: createLogger('api', 'debug', sink) });
+    const logged = createApp({ config: t.config, jwtSecret: TEST_JWT_SECRET, sequelize: t.sequelize, stores: t.stores, temporal: client, logger: createLogger('api', 'debug', sink) });
     const good = tokenFor('admin', 'log-reader');
     const expired = rawToken({ sub: 'x', exp: Math.floor(Date.now() / 1000) - 60, systems: [{ system: 'neuroweaver', level: 'admin', resources: ['*'] }] });
     try {

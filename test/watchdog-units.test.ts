@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { alertFingerprint, alertWebhookPayload, type Alert } from '../activities/watchdog/alerts';
+import { alertWebhookPayload } from '../activities/watchdog/alerts';
+import { alertFingerprint, type Alert } from '../db/stores/alerts';
 import { combine } from '../activities/watchdog/observe';
 import { backtest, type TraceWindow } from '../workflows/watchdog/backtest';
 import type { WindowStats } from '../workflows/watchdog/evaluate';

@@ -3,6 +3,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import type { Sequelize } from 'sequelize';
 import { createActivities, createTrainingWorkerActivities, type ActivityDeps } from '../activities';
 import { resolveJwtSecret } from '../config/dev-secret';
+import { createStores } from '../db/stores';
 import type { Config } from '../config/env';
 import { detectGpuCount, GpuSlots } from './gpu-slots';
 import { activityTracing, workflowTracing } from '../temporal/tracing';
@@ -11,6 +12,7 @@ import { activityTracing, workflowTracing } from '../temporal/tracing';
 export function activityDeps(sequelize: Sequelize, config: Config, temporal?: Client): ActivityDeps {
   return {
     sequelize,
+    stores: createStores(sequelize, config),
     modelStoragePath: config.modelStoragePath,
     datasetsDir: config.training.datasetsDir,
     relaycoreUrl: config.relaycoreUrl,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Sequelize } from 'sequelize';
 import { Deployment, ModelRecord, Routing, type DeploymentStatus } from '../../db/models';
+import type { DeploymentStore } from '../../db/stores/deployments';
 import { FailureType } from '../../workflows/failures';
 import type { AnalysisThresholds, Decision, DeployModelInput, StagedModel, StepAnalysis } from '../../workflows/deployment-types';
 import { evaluateArtifact } from '../training/evaluate';
@@ -10,17 +11,18 @@ import { deploymentWindowStats, judgeWindow } from './analysis';
 
 export interface DeploymentDeps {
   sequelize: Sequelize;
+  deployments: DeploymentStore;
   modelStoragePath: string;
   datasetsDir: string;
 }
 
 const DEFAULT_PROBE_DATASET = 'automotive-queries';
 
-export function createDeploymentActivities({ sequelize, modelStoragePath, datasetsDir }: DeploymentDeps) {
+export function createDeploymentActivities({ sequelize, deployments, modelStoragePath, datasetsDir }: DeploymentDeps) {
   return {
     /** Idempotent: the API chose the id (and wrote the row already); a retry finds it. */
     async createDeployment(p: { input: DeployModelInput; workflowId: string }): Promise<void> {
-      await recordDeployment(p.input, p.workflowId);
+      await deployments.record(p.input, p.workflowId);
     },
 
     /** Appends a decision once: a retry of the same decision (same key) changes nothing. */
@@ -108,26 +110,4 @@ export function createDeploymentActivities({ sequelize, modelStoragePath, datase
       });
     },
   };
-}
-
-/** The deployment's row, once: written by the API right after it starts the rollout, and by the workflow's first step. */
-export async function recordDeployment(input: DeployModelInput, workflowId: string): Promise<void> {
-  await Deployment.findOrCreate({
-    where: { id: input.deploymentId },
-    defaults: {
-      id: input.deploymentId,
-      modelId: input.modelId,
-      name: `${input.specialization}-${input.deploymentId.slice(0, 8)}`,
-      specialization: input.specialization,
-      workflowId,
-      deploymentConfig: { steps: input.steps, analysis: input.analysis, requireApproval: input.requireApproval, approvalTimeoutSeconds: input.approvalTimeoutSeconds, onApprovalTimeout: input.onApprovalTimeout },
-      endpointUrl: `/api/v1/inference/${input.specialization}`,
-      healthCheckUrl: null,
-      deployedAt: null,
-      createdBy: input.requestedBy,
-      resourceLimits: null,
-      autoScaleConfig: null,
-      reason: null,
-    },
-  });
 }

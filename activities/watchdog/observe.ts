@@ -5,11 +5,11 @@ import { policyFor } from '../../workflows/watchdog/policy';
 import type { BackupCandidate } from '../../workflows/watchdog/ranking';
 import type { ObservedWindow, RoutingSnapshot } from '../../workflows/watchdog/types';
 import type { ProbeClient, ProbeResult } from './probe-client';
-import { currentThresholds } from './thresholds';
+import type { ThresholdsStore } from '../../db/stores/thresholds';
 
 export interface ObserveDeps {
   sequelize: Sequelize;
-  thresholdsFile: string;
+  thresholds: ThresholdsStore;
   probe: ProbeClient;
 }
 
@@ -55,7 +55,7 @@ export function combine(live: { latencies: number[]; errors: number }, probe: Pr
   };
 }
 
-export function createObserveActivities({ sequelize, thresholdsFile, probe }: ObserveDeps) {
+export function createObserveActivities({ sequelize, thresholds: thresholdsStore, probe }: ObserveDeps) {
   const routingOf = async (specialization: string): Promise<RoutingSnapshot> =>
     (await sequelize.query<RoutingSnapshot>(ROUTING, { bind: [specialization], type: QueryTypes.SELECT }))[0] ?? NO_ROUTING;
 
@@ -98,7 +98,7 @@ export function createObserveActivities({ sequelize, thresholdsFile, probe }: Ob
      * interval long; a window never reaches back more than two intervals (after a pause).
      */
     async observeWindow(p: { specialization: string; primaryDeploymentId: string | null; from: string | null; windowSeconds: number; probeExamples: number }): Promise<ObservedWindow> {
-      const thresholds = await currentThresholds(sequelize, thresholdsFile);
+      const thresholds = await thresholdsStore.current();
       const policy = policyFor(thresholds.thresholds, p.specialization);
       const routing = await routingOf(p.specialization);
       const until = new Date(Date.now() - WRITE_LAG_MS);

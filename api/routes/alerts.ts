@@ -1,6 +1,4 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { QueryTypes } from 'sequelize';
-import { ALERT_COLUMNS, toAlert, type Alert } from '../../activities/watchdog/alerts';
 import type { ApiDeps, AppEnv } from '../deps';
 import { conflict, notFound } from '../errors';
 import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, UuidParam } from '../schemas/common';
@@ -40,40 +38,24 @@ const prometheusRoute = createRoute({
   responses: { 200: jsonResponse(z.object({ recorded: z.number().int() }), 'Recorded'), ...authErrors },
 });
 
-export function createAlertRoutes({ sequelize }: ApiDeps) {
+export function createAlertRoutes({ stores: { alerts } }: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>();
   const find = async (id: string) => {
-    const [row] = await sequelize.query<Alert>(`SELECT ${ALERT_COLUMNS} FROM performance_alerts WHERE id = $1`, { bind: [id], type: QueryTypes.SELECT });
-    if (!row) throw notFound('alert');
-    return toAlert(row);
+    const alert = await alerts.byId(id);
+    if (!alert) throw notFound('alert');
+    return alert;
   };
 
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
-    const where: string[] = [];
-    const bind: unknown[] = [];
-    const add = (clause: string, value: unknown) => {
-      bind.push(value);
-      where.push(clause.replace('?', `$${bind.length}`));
-    };
-    if (q.status === 'open') where.push(`status <> 'resolved'`);
-    else if (q.status) add('status = ?', q.status);
-    if (q.specialization) add('specialization = ?', q.specialization);
-    if (q.alertClass) add('alert_class = ?', q.alertClass);
-    bind.push(q.limit);
-    const rows = await sequelize.query<Alert>(
-      `SELECT ${ALERT_COLUMNS} FROM performance_alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY last_seen DESC LIMIT $${bind.length}`,
-      { bind, type: QueryTypes.SELECT },
-    );
-    return c.json({ items: rows.map(toAlert) }, 200);
+    return c.json({ items: await alerts.list(q) }, 200);
   });
 
   // firing → acknowledged → resolved; acknowledging twice is harmless, anything else after resolved is a conflict.
   app.openapi(transition('acknowledge', 'Acknowledge a firing alert (it stays open: repeats still count)'), async (c) => {
     const { id } = c.req.valid('param');
-    const alert = await find(id);
-    if (alert.status === 'resolved') throw conflict('the alert is resolved');
-    await sequelize.query(`UPDATE performance_alerts SET status = 'acknowledged', acknowledged_at = COALESCE(acknowledged_at, NOW()), acknowledged_by = COALESCE(acknowledged_by, $2) WHERE id = $1 AND status <> 'resolved'`, { bind: [id, c.get('principal').sub] });
+    if ((await find(id)).status === 'resolved') throw conflict('the alert is resolved');
+    await alerts.acknowledge(id, c.get('principal').sub);
     return c.json(await find(id), 200);
   });
 
@@ -81,29 +63,14 @@ export function createAlertRoutes({ sequelize }: ApiDeps) {
     const { id } = c.req.valid('param');
     const alert = await find(id);
     if (alert.status === 'resolved') return c.json(alert, 200);
-    await sequelize.query(`UPDATE performance_alerts SET status = 'resolved', resolved_at = NOW(), details = COALESCE(details, '{}'::jsonb) || jsonb_build_object('resolution', CAST($2 AS text)) WHERE id = $1 AND status <> 'resolved'`, { bind: [id, `resolved by ${c.get('principal').sub}`] });
+    await alerts.resolveByHand(id, `resolved by ${c.get('principal').sub}`);
     return c.json(await find(id), 200);
   });
 
   app.openapi(prometheusRoute, async (c) => {
-    const { alerts } = c.req.valid('json');
-    for (const a of alerts) {
-      const fingerprint = `am:${a.fingerprint}`;
-      const specialization = a.labels.specialization ?? a.labels.job ?? 'platform';
-      const severity = a.labels.severity === 'critical' ? 'critical' : 'warning';
-      const details = JSON.stringify({ labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, endsAt: a.endsAt, generatorURL: a.generatorURL });
-      if (a.status === 'firing') {
-        await sequelize.query(
-          `INSERT INTO performance_alerts (fingerprint, specialization, alert_class, severity, summary, details)
-           VALUES ($1, $2, 'prometheus', $3, $4, CAST($5 AS jsonb))
-           ON CONFLICT (fingerprint) WHERE status <> 'resolved' DO UPDATE SET last_seen = NOW(), severity = EXCLUDED.severity, summary = EXCLUDED.summary, details = EXCLUDED.details`,
-          { bind: [fingerprint, specialization.slice(0, 100), severity, a.annotations.summary ?? a.labels.alertname ?? 'alert', details] },
-        );
-      } else {
-        await sequelize.query(`UPDATE performance_alerts SET status = 'resolved', resolved_at = NOW(), details = CAST($2 AS jsonb) WHERE fingerprint = $1 AND status <> 'resolved'`, { bind: [fingerprint, details] });
-      }
-    }
-    return c.json({ recorded: alerts.length }, 200);
+    const { alerts: notified } = c.req.valid('json');
+    for (const alert of notified) await alerts.recordPrometheus(alert);
+    return c.json({ recorded: notified.length }, 200);
   });
 
   return app;

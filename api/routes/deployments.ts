@@ -1,7 +1,6 @@
 import { queryLive } from '../live-query';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { recordDeployment } from '../../activities/deployment/deployments';
 import { annotateSpan } from '../../config/tracing';
 import { Deployment, ModelRecord } from '../../db/models';
 import { abortSignal, approveUpdate, deploymentStatusQuery, deployModel, deploymentWorkflowId } from '../../workflows/deploy-model';
@@ -67,7 +66,7 @@ const rollbackRoute = createRoute({
 
 const RUNNING = new Set(['staging', 'rolling_out']);
 
-export function createDeploymentRoutes({ config, temporal, logger }: Pick<ApiDeps, 'config' | 'temporal' | 'logger'>) {
+export function createDeploymentRoutes({ config, temporal, logger, stores }: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores'>) {
   const app = new OpenAPIHono<AppEnv>();
   const link = (workflowId: string, runId?: string) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId, runId);
 
@@ -114,7 +113,7 @@ export function createDeploymentRoutes({ config, temporal, logger }: Pick<ApiDep
         memo: { deploymentId, modelId: model.id, version: model.version },
       });
       // So that GET /deployments/{id} knows the deployment as soon as the client does.
-      await recordDeployment(input, workflowId);
+      await stores.deployments.record(input, workflowId);
       return c.json({ deploymentId, workflowId, webUiUrl: link(workflowId, handle.firstExecutionRunId) }, 202);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {

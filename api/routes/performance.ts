@@ -1,7 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { QueryTypes } from 'sequelize';
-import { switchEvents } from '../../activities/watchdog/switching';
-import { currentThresholds, parseThresholds, saveThresholds, ThresholdsInvalid } from '../../activities/watchdog/thresholds';
+import { parseThresholds, ThresholdsInvalid } from '../../db/stores/thresholds';
 import { backtest } from '../../workflows/watchdog/backtest';
 import { watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
 import { requireLevel } from '../auth/middleware';
@@ -63,14 +62,14 @@ const traceRoute = createRoute({
   responses: { 200: { description: 'application/x-ndjson, one TraceWindow per line', content: { 'application/x-ndjson': { schema: { type: 'string' as const } } } }, ...authErrors },
 });
 
-export function createPerformanceRoutes({ sequelize, temporal, config }: ApiDeps) {
+export function createPerformanceRoutes({ sequelize, stores, temporal }: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>();
   const invalid = (err: ThresholdsInvalid, prefix: string) => {
     const field = [prefix, err.path].filter(Boolean).join('.');
     return new ApiError(400, 'validation_error', `invalid request: ${field}: ${err.problem}`, { fields: [{ field, message: err.problem }] });
   };
 
-  app.openapi(getThresholdsRoute, async (c) => c.json(await currentThresholds(sequelize, config.thresholdsFile), 200));
+  app.openapi(getThresholdsRoute, async (c) => c.json(await stores.thresholds.current(), 200));
 
   app.openapi(putThresholdsRoute, async (c) => {
     let thresholds;
@@ -80,12 +79,12 @@ export function createPerformanceRoutes({ sequelize, temporal, config }: ApiDeps
       if (err instanceof ThresholdsInvalid) throw invalid(err, 'body.thresholds');
       throw err;
     }
-    return c.json(await saveThresholds(sequelize, config.thresholdsFile, thresholds, c.get('principal').sub), 200);
+    return c.json(await stores.thresholds.save(thresholds, c.get('principal').sub), 200);
   });
 
   app.openapi(decisionsRoute, async (c) => {
     const { specialization } = c.req.valid('param');
-    const [events, watchdog] = await Promise.all([switchEvents(sequelize, specialization, c.req.valid('query').limit), watchdogState(temporal, watchdogWorkflowId(specialization))]);
+    const [events, watchdog] = await Promise.all([stores.switchEvents.list(specialization, c.req.valid('query').limit), watchdogState(temporal, watchdogWorkflowId(specialization))]);
     return c.json({ specialization, switchEvents: events, watchdog }, 200);
   });
 
@@ -95,7 +94,7 @@ export function createPerformanceRoutes({ sequelize, temporal, config }: ApiDeps
     let version: number | null = null;
     try {
       if (body.thresholds) thresholds = parseThresholds(body.thresholds);
-      else ({ thresholds, version } = await currentThresholds(sequelize, config.thresholdsFile));
+      else ({ thresholds, version } = await stores.thresholds.current());
     } catch (err) {
       if (err instanceof ThresholdsInvalid) throw invalid(err, 'body.thresholds');
       throw err;

@@ -9,6 +9,7 @@ import { Deployment, ModelRecord, Routing } from '../../db/models';
 import { DEFAULT_FEATURIZER, fnv1a32 } from '../../ml/features';
 import { classifierToOnnx } from '../../ml/onnx-classifier';
 import { TEST_JWT_SECRET, testConfig, uniqueName } from './env';
+import { createStores } from '../../db/stores';
 
 export const LABELS = ['automotive-sales', 'parts-specialist', 'service-advisor'];
 
@@ -46,7 +47,7 @@ export async function createInferenceTestApp(overrides: Record<string, string> =
   const config = testConfig(overrides);
   const sequelize = openDatabase(config, { poolMax: 4 });
   const { connection, client: temporal } = createTemporalClient(config);
-  const deps: ApiDeps = { config, jwtSecret: TEST_JWT_SECRET, sequelize, temporal, logger: createLogger('test', 'silent') };
+  const deps: ApiDeps = { config, jwtSecret: TEST_JWT_SECRET, sequelize, stores: createStores(sequelize, config), temporal, logger: createLogger('test', 'silent') };
   const created = createApp(deps);
   return {
     ...created,

@@ -1,0 +1,21 @@
+import type { Sequelize } from 'sequelize';
+import type { Config } from '../../config/env';
+import { createAlertStore } from './alerts';
+import { createDeploymentStore } from './deployments';
+import { createSwitchEventStore } from './switch-events';
+import { createThresholdsStore } from './thresholds';
+
+/**
+ * The data layer of one process, built from its one Sequelize instance and injected into the API
+ * (createApp) and the activities (createActivities): neither writes SQL of its own for these.
+ */
+export function createStores(sequelize: Sequelize, { thresholdsFile }: Pick<Config, 'thresholdsFile'>) {
+  return {
+    alerts: createAlertStore(sequelize),
+    deployments: createDeploymentStore(sequelize),
+    switchEvents: createSwitchEventStore(sequelize),
+    thresholds: createThresholdsStore(sequelize, thresholdsFile),
+  };
+}
+
+export type Stores = ReturnType<typeof createStores>;

@@ -1,0 +1,60 @@
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { SwitchDecision } from '../../workflows/watchdog/types';
+
+export interface SwitchEvent {
+  id: string;
+  specialization: string;
+  fromModelId: string | null;
+  toModelId: string | null;
+  action: 'switch' | 'rollback';
+  reason: string;
+  stats: Record<string, unknown> | null;
+  thresholdsVersion: number | null;
+  workflowId: string;
+  idempotencyKey: string;
+  createdAt: string;
+}
+
+/** `model_switch_events`: what the watchdog switched, why, and with which thresholds. */
+export function createSwitchEventStore(sequelize: Sequelize) {
+  return {
+    /** Switch events of a specialization, newest first. */
+    async list(specialization: string, limit: number): Promise<SwitchEvent[]> {
+      const rows = await sequelize.query<Omit<SwitchEvent, 'createdAt'> & { createdAt: Date }>(
+        `SELECT id, specialization, from_model_id AS "fromModelId", to_model_id AS "toModelId", action, reason, stats,
+                thresholds_version AS "thresholdsVersion", workflow_id AS "workflowId", idempotency_key AS "idempotencyKey", created_at AS "createdAt"
+           FROM model_switch_events WHERE specialization = $1 ORDER BY created_at DESC LIMIT $2`,
+        { bind: [specialization, limit], type: QueryTypes.SELECT },
+      );
+      return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() }));
+    },
+
+    async recorded(key: string, transaction: Transaction): Promise<boolean> {
+      const [done] = await sequelize.query('SELECT 1 FROM model_switch_events WHERE idempotency_key = $1', { bind: [key], type: QueryTypes.SELECT, transaction });
+      return done !== undefined;
+    },
+
+    async record(decision: SwitchDecision, transaction: Transaction): Promise<void> {
+      await sequelize.query(
+        `INSERT INTO model_switch_events (specialization, from_model_id, to_model_id, action, reason, stats, thresholds_version, workflow_id, idempotency_key)
+         VALUES ($1, $2, $3, $4, $5, CAST($6 AS jsonb), $7, $8, $9)`,
+        {
+          bind: [
+            decision.specialization,
+            decision.fromModelId,
+            decision.toModelId,
+            decision.action,
+            decision.reason,
+            JSON.stringify({ ...decision.stats, by: decision.by, fromDeploymentId: decision.fromDeploymentId, toDeploymentId: decision.toDeploymentId, decidedAt: decision.at }),
+            decision.thresholdsVersion,
+            decision.workflowId,
+            decision.key,
+          ],
+          transaction,
+        },
+      );
+    },
+  };
+}
+
+export type SwitchEventStore = ReturnType<typeof createSwitchEventStore>;
