@@ -1,6 +1,15 @@
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
+// Each Sequelize instance has its own models (db/models.ts initModels): the exported classes are
+// types. Querying one directly would use no database at all; get them with modelsOf(sequelize).
+const modelClassesAreTypes = {
+  group: ['**/db/models'],
+  importNames: ['ModelRecord', 'TrainingJob', 'Deployment', 'Routing', 'PerformanceMetric', 'RevokedToken'],
+  allowTypeImports: true,
+  message: 'Model classes are types; query through modelsOf(sequelize) or a store.',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', '.tools/', 'coverage/', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
@@ -53,7 +62,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/activities', '**/activities/**', '**/worker/**'], message: 'api/ never imports activities/ or worker/: share it through db/, auth/, config/, storage/ or a workflow contract.' }] },
+        {
+          patterns: [
+            { group: ['**/activities', '**/activities/**', '**/worker/**'], message: 'api/ never imports activities/ or worker/: share it through db/, auth/, config/, storage/ or a workflow contract.' },
+            modelClassesAreTypes,
+          ],
+        },
       ],
     },
   },
@@ -62,7 +76,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/api/**', '**/worker/**'], message: 'activities/ never import api/ or worker/ internals: dependencies are injected, shared code lives in db/, auth/, config/ or storage/.' }] },
+        {
+          patterns: [
+            { group: ['**/api/**', '**/worker/**'], message: 'activities/ never import api/ or worker/ internals: dependencies are injected, shared code lives in db/, auth/, config/ or storage/.' },
+            modelClassesAreTypes,
+          ],
+        },
       ],
     },
   },
@@ -76,5 +95,10 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['**/*.ts'],
+    ignores: ['db/**', 'workflows/**', 'api/**', 'activities/**'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [modelClassesAreTypes] }] },
   },
 );

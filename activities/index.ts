@@ -40,7 +40,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createValidationActivities(deps),
     ...createDatasetActivities(deps),
-    ...createTrainingJobActivities(deps),
+    ...createTrainingJobActivities({ ...deps, trainingJobs: deps.stores.trainingJobs }),
     ...createRegistrationActivities(deps),
     ...createEvaluationActivities(deps),
     ...createDeploymentActivities({ ...deps, deployments: deps.stores.deployments }),

@@ -1,10 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { ModelRecord } from '../db/models';
+import type { Sequelize } from 'sequelize';
+import { modelsOf } from '../db/models';
 import { FailureType } from '../workflows/failures';
 import type { ArtifactCheck, ValidateModelResult } from '../workflows/validate-model';
 import { checkArtifact } from './model-artifact';
 
 export interface ValidationDeps {
+  sequelize: Sequelize;
   modelStoragePath: string;
 }
 
@@ -17,7 +19,8 @@ export interface ModelToValidate {
 /** Statuses a validation may move between; a deployed or retired model keeps its status. */
 const VALIDATION_STATUSES = ['registered', 'validated', 'invalid'];
 
-export function createValidationActivities({ modelStoragePath }: ValidationDeps) {
+export function createValidationActivities({ sequelize, modelStoragePath }: ValidationDeps) {
+  const { ModelRecord } = modelsOf(sequelize);
   return {
     async loadModelForValidation(modelId: string): Promise<ModelToValidate> {
       const model = await ModelRecord.findByPk(modelId);

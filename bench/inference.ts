@@ -10,7 +10,7 @@ import { createTemporalClient } from '../api/temporal-client';
 import { parseConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { openDatabase } from '../db/connection';
-import { Deployment, Routing } from '../db/models';
+import { modelsOf } from '../db/models';
 import { featurize } from '../ml/features';
 import { createMigrator } from '../migrations/umzug';
 import { registerServableModel } from '../test/helpers/models';
@@ -51,9 +51,9 @@ export async function benchInference({ rounds = 3, requests = 400, concurrency =
   try {
     await createMigrator(sequelize).up();
     const spec = 'bench-sales';
-    const [a, b] = [await registerServableModel(config.modelStoragePath, spec), await registerServableModel(config.modelStoragePath, spec)];
-    const deployments = await Promise.all([a, b].map((m) => Deployment.create({ modelId: m.id, name: m.name, specialization: spec, status: 'promoted', endpointUrl: null, deploymentConfig: null, healthCheckUrl: null, deployedAt: new Date(), createdBy: 'bench', resourceLimits: null, autoScaleConfig: null, workflowId: null, reason: null })));
-    await Routing.create({ specialization: spec, stableDeploymentId: deployments[0].id, canaryDeploymentId: null, backupDeploymentId: null, updatedBy: 'bench' });
+    const [a, b] = [await registerServableModel({ config, sequelize }, spec), await registerServableModel({ config, sequelize }, spec)];
+    const deployments = await Promise.all([a, b].map((m) => modelsOf(sequelize).Deployment.create({ modelId: m.id, name: m.name, specialization: spec, status: 'promoted', endpointUrl: null, deploymentConfig: null, healthCheckUrl: null, deployedAt: new Date(), createdBy: 'bench', resourceLimits: null, autoScaleConfig: null, workflowId: null, reason: null })));
+    await modelsOf(sequelize).Routing.create({ specialization: spec, stableDeploymentId: deployments[0].id, canaryDeploymentId: null, backupDeploymentId: null, updatedBy: 'bench' });
     const infer = async (i: number) => {
       const res = await fetch(`${base}/api/v1/inference/${spec}`, { method: 'POST', headers, body: JSON.stringify({ input: texts[i % texts.length] }) });
       if (!res.ok) throw new Error(`inference answered ${res.status}`);
@@ -82,7 +82,7 @@ export async function benchInference({ rounds = 3, requests = 400, concurrency =
       // Routing change → first answer from the other deployment (the poll interval bounds it).
       const target = deployments[(round + 1) % 2];
       const changed = performance.now();
-      await Routing.update({ stableDeploymentId: target.id }, { where: { specialization: spec } });
+      await modelsOf(sequelize).Routing.update({ stableDeploymentId: target.id }, { where: { specialization: spec } });
       for (;;) {
         const res = await fetch(`${base}/api/v1/inference/${spec}`, { method: 'POST', headers, body: JSON.stringify({ input: 'oil change price' }) });
         if (((await res.json()) as { deploymentId: string }).deploymentId === target.id) break;

@@ -1,7 +1,7 @@
 import { createApp } from '../api/app';
 import { signToken } from '../auth/token';
 import { createLogger } from '../config/logger';
-import { TrainingJob } from '../db/models';
+import { modelsOf } from '../db/models';
 import { progressQuery } from '../workflows/training-pipeline';
 import { createWorkers } from '../worker/create-worker';
 import { BENCH_SECRET, startBenchStack } from './stack';
@@ -38,7 +38,7 @@ export async function benchPipeline({ rounds = 5 } = {}): Promise<PipelineBench>
       let sawProgress = false;
       const done = handle.result().then(() => toCompleted.push(performance.now() - posted));
       while (!sawProgress) {
-        if (!sawRunning && (await TrainingJob.findByPk(jobId))?.status !== 'pending') {
+        if (!sawRunning && (await modelsOf(sequelize).TrainingJob.findByPk(jobId))?.status !== 'pending') {
           sawRunning = true;
           toRunning.push(performance.now() - posted);
         }

@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../api/app';
 import { signToken } from '../auth/token';
 import { createLogger } from '../config/logger';
-import { Deployment, Routing } from '../db/models';
+import { modelsOf } from '../db/models';
 import { registerServableModel } from '../test/helpers/models';
 import { freePort } from '../test/helpers/ports';
 import { startAlertReceiver, writeThresholds } from '../test/helpers/watchdog';
@@ -50,11 +50,11 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
     const running = workers.map((w) => w.run());
     for (let round = 0; round < rounds; round++) {
       const spec = `bench-wd-${round}`;
-      const [backup, primary] = [await registerServableModel(config.modelStoragePath, spec), await registerServableModel(config.modelStoragePath, spec)];
+      const [backup, primary] = [await registerServableModel({ config, sequelize }, spec), await registerServableModel({ config, sequelize }, spec)];
       const [backupDeployment, primaryDeployment] = await Promise.all(
-        [backup, primary].map((m, i) => Deployment.create({ modelId: m.id, name: m.name, specialization: spec, status: i ? 'promoted' : 'superseded', endpointUrl: null, deploymentConfig: null, healthCheckUrl: null, deployedAt: new Date(), createdBy: 'bench', resourceLimits: null, autoScaleConfig: null, workflowId: null, reason: null })),
+        [backup, primary].map((m, i) => modelsOf(sequelize).Deployment.create({ modelId: m.id, name: m.name, specialization: spec, status: i ? 'promoted' : 'superseded', endpointUrl: null, deploymentConfig: null, healthCheckUrl: null, deployedAt: new Date(), createdBy: 'bench', resourceLimits: null, autoScaleConfig: null, workflowId: null, reason: null })),
       );
-      await Routing.create({ specialization: spec, stableDeploymentId: primaryDeployment.id, canaryDeploymentId: null, backupDeploymentId: backupDeployment.id, updatedBy: 'bench' });
+      await modelsOf(sequelize).Routing.create({ specialization: spec, stableDeploymentId: primaryDeployment.id, canaryDeploymentId: null, backupDeploymentId: backupDeployment.id, updatedBy: 'bench' });
 
       // Steady traffic; remember when the backup first answers.
       let stopped = false;
@@ -76,7 +76,7 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
       await api.app.request('/api/v1/admin/faults', { method: 'POST', headers, body: JSON.stringify({ modelId: primary.id, errorRate: 1, ttl: 600 }) });
       let routedAt = 0;
       while (!routedAt) {
-        if ((await Routing.findByPk(spec))?.stableDeploymentId === backupDeployment.id) routedAt = Date.now();
+        if ((await modelsOf(sequelize).Routing.findByPk(spec))?.stableDeploymentId === backupDeployment.id) routedAt = Date.now();
         else await new Promise((r) => setTimeout(r, 10));
       }
       const state = await handle.query(watchdogStateQuery);

@@ -2,7 +2,7 @@ import { createApp } from '../api/app';
 import { signToken } from '../auth/token';
 import { createTemporalClient } from '../api/temporal-client';
 import { createLogger } from '../config/logger';
-import { ModelRecord } from '../db/models';
+import { modelsOf } from '../db/models';
 import { validateModel } from '../workflows/validate-model';
 import { pauseSignal, performanceWatchdog, resumeSignal, rollbackUpdate, watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
 import { createWorkers } from '../worker/create-worker';
@@ -37,7 +37,7 @@ export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promis
   try {
     const models = await Promise.all(
       Array.from({ length: rounds * perRound * 2 }, (_, i) =>
-        ModelRecord.create({ name: `bench-wf-${i}`, specialization: 'automotive-sales', baseModel: 'b', version: '1', description: null, createdBy: 'bench', modelPath: null, config: null, performanceMetrics: null, deploymentConfig: null }),
+        modelsOf(sequelize).ModelRecord.create({ name: `bench-wf-${i}`, specialization: 'automotive-sales', baseModel: 'b', version: '1', description: null, createdBy: 'bench', modelPath: null, config: null, performanceMetrics: null, deploymentConfig: null }),
       ),
     );
     let next = 0;

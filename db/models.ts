@@ -110,8 +110,31 @@ export class PerformanceMetric extends Model<InferAttributes<PerformanceMetric>,
   declare testDataset: string | null;
 }
 
-export function initModels(sequelize: Sequelize): void {
-  ModelRecord.init(
+/** The models of one Sequelize instance (see initModels). */
+export interface Models {
+  ModelRecord: typeof ModelRecord;
+  TrainingJob: typeof TrainingJob;
+  Deployment: typeof Deployment;
+  Routing: typeof Routing;
+  PerformanceMetric: typeof PerformanceMetric;
+  RevokedToken: typeof RevokedToken;
+}
+
+/** The models bound to `sequelize` (defined on it by createDatabase). */
+export function modelsOf(sequelize: Sequelize): Models {
+  const models = sequelize.models as unknown as Partial<Models>;
+  if (!models.ModelRecord) throw new Error('this Sequelize instance has no NeuroWeaver models: create it with createDatabase()');
+  return models as Models;
+}
+
+/**
+ * Defines the models on one Sequelize instance, as subclasses of the classes above: each instance
+ * (the API's, the worker's, a test's second database) has its own, so opening another database never
+ * rebinds the models a running store uses. The classes above are the types; never query them directly.
+ */
+export function initModels(sequelize: Sequelize): Models {
+  class ModelRecordRow extends ModelRecord {}
+  ModelRecordRow.init(
     {
       id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
       name: { type: DataTypes.STRING(255), allowNull: false },
@@ -129,10 +152,11 @@ export function initModels(sequelize: Sequelize): void {
       deploymentConfig: { type: DataTypes.JSONB },
       validation: { type: DataTypes.JSONB },
     },
-    { sequelize, tableName: 'models', underscored: true },
+    { sequelize, modelName: 'ModelRecord', tableName: 'models', underscored: true },
   );
 
-  TrainingJob.init(
+  class TrainingJobRow extends TrainingJob {}
+  TrainingJobRow.init(
     {
       id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
       modelId: { type: DataTypes.UUID },
@@ -154,10 +178,11 @@ export function initModels(sequelize: Sequelize): void {
       specialization: { type: DataTypes.STRING(100) },
       trainer: { type: DataTypes.STRING(50) },
     },
-    { sequelize, tableName: 'training_jobs', underscored: true },
+    { sequelize, modelName: 'TrainingJob', tableName: 'training_jobs', underscored: true },
   );
 
-  Deployment.init(
+  class DeploymentRow extends Deployment {}
+  DeploymentRow.init(
     {
       id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
       modelId: { type: DataTypes.UUID, allowNull: false },
@@ -178,10 +203,11 @@ export function initModels(sequelize: Sequelize): void {
       decisions: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
       reason: { type: DataTypes.TEXT },
     },
-    { sequelize, tableName: 'deployments', underscored: true },
+    { sequelize, modelName: 'Deployment', tableName: 'deployments', underscored: true },
   );
 
-  Routing.init(
+  class RoutingRow extends Routing {}
+  RoutingRow.init(
     {
       specialization: { type: DataTypes.STRING(100), primaryKey: true },
       stableDeploymentId: { type: DataTypes.UUID },
@@ -192,10 +218,11 @@ export function initModels(sequelize: Sequelize): void {
       updatedAt: { type: DataTypes.DATE },
       updatedBy: { type: DataTypes.STRING(255) },
     },
-    { sequelize, tableName: 'routing', underscored: true, createdAt: false },
+    { sequelize, modelName: 'Routing', tableName: 'routing', underscored: true, createdAt: false },
   );
 
-  PerformanceMetric.init(
+  class PerformanceMetricRow extends PerformanceMetric {}
+  PerformanceMetricRow.init(
     {
       id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
       modelId: { type: DataTypes.UUID },
@@ -207,10 +234,11 @@ export function initModels(sequelize: Sequelize): void {
       benchmarkName: { type: DataTypes.STRING(100) },
       testDataset: { type: DataTypes.STRING(255) },
     },
-    { sequelize, tableName: 'performance_metrics', underscored: true, timestamps: false },
+    { sequelize, modelName: 'PerformanceMetric', tableName: 'performance_metrics', underscored: true, timestamps: false },
   );
 
-  RevokedToken.init(
+  class RevokedTokenRow extends RevokedToken {}
+  RevokedTokenRow.init(
     {
       sub: { type: DataTypes.STRING(255), primaryKey: true },
       iat: { type: DataTypes.BIGINT, primaryKey: true, get() { return Number(this.getDataValue('iat')); } },
@@ -218,6 +246,8 @@ export function initModels(sequelize: Sequelize): void {
       revokedBy: { type: DataTypes.STRING(255) },
       reason: { type: DataTypes.TEXT },
     },
-    { sequelize, tableName: 'revoked_tokens', underscored: true, timestamps: true, createdAt: 'revokedAt', updatedAt: false },
+    { sequelize, modelName: 'RevokedToken', tableName: 'revoked_tokens', underscored: true, timestamps: true, createdAt: 'revokedAt', updatedAt: false },
   );
+
+  return { ModelRecord: ModelRecordRow, TrainingJob: TrainingJobRow, Deployment: DeploymentRow, Routing: RoutingRow, PerformanceMetric: PerformanceMetricRow, RevokedToken: RevokedTokenRow };
 }

@@ -1,4 +1,4 @@
-import { Deployment, Routing } from '../db/models';
+import { modelsOf } from '../db/models';
 import type { Decision, DeployModelResult } from '../workflows/deploy-model';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
@@ -25,7 +25,7 @@ describe('a worker killed mid-rollout', () => {
 
   it('resumes the rollout where it was and leaves routing consistent', async () => {
     const specialization = uniqueName('spec');
-    const [stable, next] = await Promise.all([1, 2].map(() => registerServableModel(t.config.modelStoragePath, specialization)));
+    const [stable, next] = await Promise.all([1, 2].map(() => registerServableModel(t, specialization)));
     workers.push(await startWorkerProcess(t.config));
     const traffic = startTraffic(t, specialization, reader);
     // Latency is not what this test is about: a busy CI machine must not roll the rollout back.
@@ -37,14 +37,14 @@ describe('a worker killed mid-rollout', () => {
       await t.temporal.workflow.getHandle(first.workflowId).result();
 
       const rollout = await deploy(next.id, [20, 60, 100]);
-      await eventually(() => Routing.findByPk(specialization), (r) => r?.canaryDeploymentId === rollout.deploymentId && r.canaryWeight === 60, 60_000);
+      await eventually(() => modelsOf(t.sequelize).Routing.findByPk(specialization), (r) => r?.canaryDeploymentId === rollout.deploymentId && r.canaryWeight === 60, 60_000);
       await workers[0].kill('SIGKILL');
       workers.push(await startWorkerProcess(t.config));
 
       const result = (await t.temporal.workflow.getHandle(rollout.workflowId).result()) as DeployModelResult;
       expect(result).toMatchObject({ outcome: 'promoted' });
-      expect(await Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: rollout.deploymentId, backupDeploymentId: first.deploymentId, canaryDeploymentId: null, canaryWeight: 0 });
-      const decisions = (await Deployment.findByPk(rollout.deploymentId))!.decisions as Decision[];
+      expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: rollout.deploymentId, backupDeploymentId: first.deploymentId, canaryDeploymentId: null, canaryWeight: 0 });
+      const decisions = (await modelsOf(t.sequelize).Deployment.findByPk(rollout.deploymentId))!.decisions as Decision[];
       const keys = decisions.map((d) => d.key);
       // Every decision once, in order, even those whose activity ran again after the crash.
       expect(keys).toEqual(['staged', 'step-1-started', 'step-1-analysis', 'step-2-started', 'step-2-analysis', 'step-3-started', 'step-3-analysis', 'promoted']);

@@ -1,4 +1,4 @@
-import { Deployment, Routing } from '../db/models';
+import { modelsOf } from '../db/models';
 import type { DeployModelResult } from '../workflows/deploy-model';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
@@ -47,9 +47,9 @@ describe('deployModel under live inference traffic', () => {
 
   it('promotes a good model step by step, rolls back a failing one at its first step, and keeps RelayCore told', async () => {
     const specialization = uniqueName('spec');
-    const first = await registerServableModel(t.config.modelStoragePath, specialization);
-    const second = await registerServableModel(t.config.modelStoragePath, specialization);
-    const faulty = await registerServableModel(t.config.modelStoragePath, specialization);
+    const first = await registerServableModel(t, specialization);
+    const second = await registerServableModel(t, specialization);
+    const faulty = await registerServableModel(t, specialization);
 
     await withWorker(t.config, t.sequelize, async () => {
       // First model: nothing to compare with, one step at 100 %, traffic from the start.
@@ -63,7 +63,7 @@ describe('deployModel under live inference traffic', () => {
       await recordHistory(t.temporal.workflow.getHandle(two.workflowId), 'deployment-promoted');
       expect(promoted).toMatchObject({ outcome: 'promoted' });
       expect(promoted.decisions.filter((d) => d.kind === 'step-analysis').map((d) => [d.weight, d.analysis!.passed])).toEqual([[20, true], [60, true], [100, true]]);
-      expect(await Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: two.deploymentId, backupDeploymentId: one.deploymentId, canaryDeploymentId: null });
+      expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: two.deploymentId, backupDeploymentId: one.deploymentId, canaryDeploymentId: null });
       const view = (await (await t.app.request(`/api/v1/deployments/${two.deploymentId}`, { headers: writer })).json()) as { status: string; decisions: { analysis?: { requests: number } }[] };
       expect(view.status).toBe('promoted');
       expect(view.decisions.filter((d) => d.analysis).every((d) => d.analysis!.requests >= 5)).toBe(true);
@@ -90,8 +90,8 @@ describe('deployModel under live inference traffic', () => {
       expect(failures.every((f) => f.status === 502 && f.track === 'canary')).toBe(true);
       expect((report.byStatus[200] ?? 0) - (before[200] ?? 0)).toBeGreaterThan(failures.length);
       expect(report.failures.slice(0, failuresBefore).every((f) => f.status === 503)).toBe(true);
-      expect(await Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: two.deploymentId, canaryDeploymentId: null, canaryWeight: 0 });
-      expect((await Deployment.findByPk(three.deploymentId))!.status).toBe('rolled_back');
+      expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: two.deploymentId, canaryDeploymentId: null, canaryWeight: 0 });
+      expect((await modelsOf(t.sequelize).Deployment.findByPk(three.deploymentId))!.status).toBe('rolled_back');
     });
 
     // RelayCore heard of each promotion exactly once (deployed + route), never of the rollback.
@@ -105,13 +105,13 @@ describe('deployModel under live inference traffic', () => {
 
   it('waits for approval; promotes when approved, rolls back when the deadline passes', async () => {
     const specialization = uniqueName('spec');
-    const models = await Promise.all([1, 2, 3].map(() => registerServableModel(t.config.modelStoragePath, specialization)));
+    const models = await Promise.all([1, 2, 3].map(() => registerServableModel(t, specialization)));
     await withWorker(t.config, t.sequelize, async () => {
       const traffic = startTraffic(t, specialization, reader);
       try {
         await result(await deploy(models[0].id, { specialization, analysis }));
         const gated = await deploy(models[1].id, { specialization, steps: [50, 100], analysis, requireApproval: true, approvalTimeoutSeconds: 600 });
-        for (let i = 0; i < 100 && !(await Deployment.findByPk(gated.deploymentId)); i++) await new Promise((r) => setTimeout(r, 50));
+        for (let i = 0; i < 100 && !(await modelsOf(t.sequelize).Deployment.findByPk(gated.deploymentId)); i++) await new Promise((r) => setTimeout(r, 50));
         // Approving too early is refused by the workflow's validator.
         const early = await t.app.request(`/api/v1/deployments/${gated.deploymentId}/approve`, json({}, writer));
         expect(early.status).toBe(409);
@@ -130,7 +130,7 @@ describe('deployModel under live inference traffic', () => {
         const expired = await result(timed);
         await recordHistory(t.temporal.workflow.getHandle(timed.workflowId), 'deployment-approval-timeout');
         expect(expired).toMatchObject({ outcome: 'rolled_back', reason: 'approval deadline passed (2 s)' });
-        expect((await Routing.findByPk(specialization))!.stableDeploymentId).toBe(gated.deploymentId);
+        expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!.stableDeploymentId).toBe(gated.deploymentId);
       } finally {
         await traffic.stop();
       }
@@ -139,15 +139,15 @@ describe('deployModel under live inference traffic', () => {
 
   it('delivers the RelayCore calls of a promotion once RelayCore is back, without losing the rollout', async () => {
     const specialization = uniqueName('spec');
-    const model = await registerServableModel(t.config.modelStoragePath, specialization);
+    const model = await registerServableModel(t, specialization);
     await withWorker(t.config, t.sequelize, async () => {
       const traffic = startTraffic(t, specialization, reader);
       try {
         relaycore.setMode('down');
         const started = await deploy(model.id, { specialization, analysis });
         // The rollout goes on: traffic moves to the model while RelayCore is unreachable.
-        for (let i = 0; i < 200 && (await Routing.findByPk(specialization))?.stableDeploymentId !== started.deploymentId; i++) await new Promise((r) => setTimeout(r, 100));
-        expect((await Routing.findByPk(specialization))!.stableDeploymentId).toBe(started.deploymentId);
+        for (let i = 0; i < 200 && (await modelsOf(t.sequelize).Routing.findByPk(specialization))?.stableDeploymentId !== started.deploymentId; i++) await new Promise((r) => setTimeout(r, 100));
+        expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!.stableDeploymentId).toBe(started.deploymentId);
         expect((await t.temporal.workflow.getHandle(started.workflowId).describe()).status.name).toBe('RUNNING');
         relaycore.setMode('ok');
         expect((await result(started)).outcome).toBe('promoted');

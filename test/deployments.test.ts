@@ -1,4 +1,4 @@
-import { Deployment, Routing } from '../db/models';
+import { modelsOf } from '../db/models';
 import type { DeployModelResult } from '../workflows/deploy-model';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
@@ -32,7 +32,7 @@ describe('deployModel without traffic', () => {
 
   it('fails a model that cannot be loaded before it gets any traffic', async () => {
     const specialization = uniqueName('spec');
-    const model = await registerServableModel(t.config.modelStoragePath, specialization, { broken: true });
+    const model = await registerServableModel(t, specialization, { broken: true });
     await withWorker(t.config, t.sequelize, async () => {
       const started = await deploy(model.id, { specialization, analysis: fast });
       expect(started.status).toBe(202);
@@ -40,14 +40,14 @@ describe('deployModel without traffic', () => {
       expect(outcome.outcome).toBe('failed');
       expect(outcome.reason).toMatch(/^the model cannot be served/);
     });
-    const deployment = await Deployment.findByPk((await Deployment.findOne({ where: { specialization } }))!.id);
+    const deployment = await modelsOf(t.sequelize).Deployment.findByPk((await modelsOf(t.sequelize).Deployment.findOne({ where: { specialization } }))!.id);
     expect(deployment!.status).toBe('failed');
-    expect(await Routing.findByPk(specialization)).toBeNull();
+    expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toBeNull();
   });
 
   it('rolls back when there is no data: no data is not success', async () => {
     const specialization = uniqueName('spec');
-    const model = await registerServableModel(t.config.modelStoragePath, specialization);
+    const model = await registerServableModel(t, specialization);
     await withWorker(t.config, t.sequelize, async () => {
       const started = await deploy(model.id, { specialization, analysis: fast });
       const outcome = await result(started.body);
@@ -58,13 +58,13 @@ describe('deployModel without traffic', () => {
       expect(view.status).toBe('rolled_back');
       expect(view.decisions.map((d) => d.kind)).toEqual(['staged', 'step-started', 'step-analysis', 'rolled-back']);
     });
-    const routing = await Routing.findByPk(specialization);
+    const routing = await modelsOf(t.sequelize).Routing.findByPk(specialization);
     expect(routing).toMatchObject({ stableDeploymentId: null, canaryDeploymentId: null, canaryWeight: 0 });
   });
 
   it('allows one rollout per specialization (409 with the running workflow) and aborts on request', async () => {
     const specialization = uniqueName('spec');
-    const model = await registerServableModel(t.config.modelStoragePath, specialization);
+    const model = await registerServableModel(t, specialization);
     await withWorker(t.config, t.sequelize, async () => {
       const first = await deploy(model.id, { specialization, analysis: { windowSeconds: 60, minRequests: 5, maxWindows: 1 } });
       expect(first.status).toBe(202);
@@ -72,7 +72,7 @@ describe('deployModel without traffic', () => {
       expect(second.status).toBe(409);
       expect(second.body.error?.details).toMatchObject({ workflowId: `deployment-${specialization}`, deploymentId: first.body.deploymentId });
       // Wait until the canary is in traffic, then abort.
-      for (let i = 0; i < 100 && !(await Routing.findByPk(specialization))?.canaryDeploymentId; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 100 && !(await modelsOf(t.sequelize).Routing.findByPk(specialization))?.canaryDeploymentId; i++) await new Promise((r) => setTimeout(r, 100));
       const abort = await t.app.request(`/api/v1/deployments/${first.body.deploymentId}/abort`, json({ reason: 'wrong model' }, writer));
       expect(abort.status).toBe(202);
       const outcome = await result(first.body);
@@ -81,7 +81,7 @@ describe('deployModel without traffic', () => {
       const again = await t.app.request(`/api/v1/deployments/${first.body.deploymentId}/abort`, json({}, writer));
       expect(again.status).toBe(409);
     });
-    expect(await Routing.findByPk(specialization)).toMatchObject({ canaryDeploymentId: null, canaryWeight: 0 });
+    expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ canaryDeploymentId: null, canaryWeight: 0 });
   });
 
   it.each([
@@ -90,7 +90,7 @@ describe('deployModel without traffic', () => {
     [{ analysis: { maxErrorRate: 2 } }, 'body.analysis.maxErrorRate'],
     [{ requireApproval: 'yes' }, 'body.requireApproval'],
   ])('rejects %j with 400 naming %s', async (override, field) => {
-    const model = await registerServableModel(t.config.modelStoragePath, 'automotive-sales');
+    const model = await registerServableModel(t, 'automotive-sales');
     const res = await deploy(model.id, { specialization: uniqueName('spec'), ...override });
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body)).toContain(field);

@@ -4,7 +4,7 @@ import { InferencePool, ModelFailure } from '../api/inference/pool';
 import type { InferenceResult } from '../api/inference/service';
 import { createLogger } from '../config/logger';
 import { Op, QueryTypes } from 'sequelize';
-import { PerformanceMetric, Routing } from '../db/models';
+import { modelsOf } from '../db/models';
 import { testConfig, uniqueName } from './helpers/env';
 import { createInferenceTestApp, deployModel, infer, LABELS, setRouting, writeClassifier, type InferenceTestApp, type Served } from './helpers/inference';
 import { bearer, tokenFor } from './helpers/tokens';
@@ -41,12 +41,12 @@ describe('inference serving', () => {
     t = await createInferenceTestApp({ NW_ENABLE_FAULTS: '1', NW_INFERENCE_THREADS: '2' });
     const storage = t.config.modelStoragePath;
     // One manifest beside model.onnx (the default), one named by config.manifestPath.
-    stable = await deployModel(spec, writeClassifier(storage, 'stable/1'));
-    canary = await deployModel(spec, writeClassifier(storage, 'canary/2', 'canary/2/meta/serving-manifest.json'), '2');
-    await setRouting(spec, { stable, canary, canaryWeight: 0 });
+    stable = await deployModel(t, spec, writeClassifier(storage, 'stable/1'));
+    canary = await deployModel(t, spec, writeClassifier(storage, 'canary/2', 'canary/2/meta/serving-manifest.json'), '2');
+    await setRouting(t, spec, { stable, canary, canaryWeight: 0 });
   });
   afterAll(async () => {
-    await Routing.destroy({ where: { specialization: { [Op.in]: specs } } });
+    await modelsOf(t.deps.sequelize).Routing.destroy({ where: { specialization: { [Op.in]: specs } } });
     await t.close();
   });
 
@@ -65,7 +65,7 @@ describe('inference serving', () => {
 
   it('follows the routing table within a second: canary weight 100, then 0', async () => {
     const switchTo = async (weight: number, track: 'stable' | 'canary') => {
-      await setRouting(spec, { stable, canary, canaryWeight: weight });
+      await setRouting(t, spec, { stable, canary, canaryWeight: weight });
       const changedAt = Date.now();
       // No sleeping: ask until the poll has seen the change.
       const seen = await eventually(() => ask(), (a) => a.body.track === track, 3_000);
@@ -80,11 +80,11 @@ describe('inference serving', () => {
   });
 
   it('sends canaryWeight percent of requests to the canary', async () => {
-    await setRouting(spec, { stable, canary, canaryWeight: 30 });
+    await setRouting(t, spec, { stable, canary, canaryWeight: 30 });
     await t.inference.router.refresh();
     expect(t.inference.router.pick(spec, () => 0.29)?.track).toBe('canary');
     expect(t.inference.router.pick(spec, () => 0.3)?.track).toBe('stable');
-    await setRouting(spec, { stable, canary, canaryWeight: 0 });
+    await setRouting(t, spec, { stable, canary, canaryWeight: 0 });
     await t.inference.router.refresh();
   });
 
@@ -95,7 +95,7 @@ describe('inference serving', () => {
 
     // Registered but never routed.
     const registered = newSpec();
-    await deployModel(registered, { modelPath: 'nowhere/model.onnx' });
+    await deployModel(t, registered, { modelPath: 'nowhere/model.onnx' });
     const notRouted = await ask(undefined, registered);
     expect(notRouted.status).toBe(503);
     expect(notRouted.body.error.code).toBe('unavailable');
@@ -103,7 +103,7 @@ describe('inference serving', () => {
 
     // A routing row that routes to nothing (e.g. after an abort), for a specialization with no model at all.
     const empty = newSpec();
-    await setRouting(empty, {});
+    await setRouting(t, empty, {});
     await t.inference.router.refresh();
     const routedToNothing = await ask(undefined, empty);
     expect(routedToNothing.status).toBe(503);
@@ -127,8 +127,8 @@ describe('inference serving', () => {
   it('needs a token, and answers 502 model_error (recorded) when the model cannot be loaded', async () => {
     expect((await infer(t, spec, { input: 'hi' }, {})).status).toBe(401);
     const broken = newSpec();
-    const missing = await deployModel(broken, { modelPath: 'missing/model.onnx' });
-    await setRouting(broken, { stable: missing });
+    const missing = await deployModel(t, broken, { modelPath: 'missing/model.onnx' });
+    await setRouting(t, broken, { stable: missing });
     await t.inference.router.refresh();
     const res = await ask(undefined, broken);
     expect(res.status).toBe(502);
@@ -148,7 +148,7 @@ describe('inference serving', () => {
 
     // Written by the batch timer, not by us.
     const rows = await eventually(
-      () => PerformanceMetric.findAll({ where: { deploymentId: stable.deploymentId, metricType: 'inference_latency_ms' } }),
+      () => modelsOf(t.deps.sequelize).PerformanceMetric.findAll({ where: { deploymentId: stable.deploymentId, metricType: 'inference_latency_ms' } }),
       (r) => ids.every((id) => r.some((row) => row.metadata?.requestId === id)),
       5_000,
     );
@@ -182,15 +182,15 @@ describe('inference serving', () => {
 
   it('releases a model\'s sessions in every thread once it is no longer routed', async () => {
     const own = newSpec();
-    const model = await deployModel(own, writeClassifier(t.config.modelStoragePath, 'released/1'));
-    await setRouting(own, { stable: model });
+    const model = await deployModel(t, own, writeClassifier(t.config.modelStoragePath, 'released/1'));
+    await setRouting(t, own, { stable: model });
     await t.inference.router.refresh();
     expect((await ask(undefined, own)).body.modelId).toBe(model.modelId);
     const before = await t.inference.pool.sessions();
     expect(before).toHaveLength(2);
     for (const thread of before) expect(thread).toContain(model.modelId);
 
-    await setRouting(own, {});
+    await setRouting(t, own, {});
     const after = await eventually(() => t.inference.pool.sessions(), (threads) => threads.every((s) => !s.includes(model.modelId)), 3_000);
     for (const thread of after) expect(thread).toContain(stable.modelId);
     expect((await ask(undefined, own)).status).toBe(503);
@@ -293,7 +293,7 @@ describe('inference serving', () => {
       expect(t.inference.getWindowStats(stable.deploymentId, 300).errors).toBe(errorsBefore + 1);
       const requestId = failed.headers.get('x-request-id')!;
       await t.inference.flushMetrics();
-      const [row] = await PerformanceMetric.findAll({ where: { deploymentId: stable.deploymentId } }).then((rows) => rows.filter((r) => r.metadata?.requestId === requestId));
+      const [row] = await modelsOf(t.deps.sequelize).PerformanceMetric.findAll({ where: { deploymentId: stable.deploymentId } }).then((rows) => rows.filter((r) => r.metadata?.requestId === requestId));
       expect(row.metadata).toEqual({ ok: false, specialization: spec, requestId, track: 'stable' });
       const metrics = await (await t.app.request('/metrics')).text();
       expect(metrics).toContain(`neuroweaver_model_inferences_total{model_id="${stable.modelId}",specialization="${spec}",status="error"} 1`);
@@ -309,7 +309,7 @@ describe('inference serving', () => {
       expect(status).toBe(200);
       expect(body.latencyMs).toBeGreaterThanOrEqual(150);
       await t.inference.flushMetrics();
-      const rows = await PerformanceMetric.findAll({ where: { deploymentId: stable.deploymentId } });
+      const rows = await modelsOf(t.deps.sequelize).PerformanceMetric.findAll({ where: { deploymentId: stable.deploymentId } });
       expect(rows.find((r) => r.metadata?.requestId === body.requestId)!.metricValue).toBeGreaterThanOrEqual(150);
     });
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Sequelize } from 'sequelize';
 import { createDatabase } from '../db/connection';
-import { ModelRecord } from '../db/models';
+import { modelsOf } from '../db/models';
 import { assertSchemaCurrent, createMigrator, SchemaBehindError } from '../migrations/umzug';
 import { startEmbeddedPostgresProcess } from './helpers/embedded-postgres';
 import { createServerDatabase } from './setup/test-database';
@@ -46,8 +46,8 @@ async function migrateRoundTrip(url: string) {
     expect(await tables(sequelize)).toEqual(TABLES);
     // The (name, version) rule of the registry lives in the schema itself.
     const row = { name: 'm', specialization: 's', baseModel: 'b', version: '1', description: null, createdBy: null, modelPath: null, config: null, performanceMetrics: null, deploymentConfig: null };
-    await ModelRecord.create(row);
-    await expect(ModelRecord.create(row)).rejects.toThrow();
+    await modelsOf(sequelize).ModelRecord.create(row);
+    await expect(modelsOf(sequelize).ModelRecord.create(row)).rejects.toThrow();
   } finally {
     await sequelize.close();
   }
@@ -76,7 +76,7 @@ describe('migrations', () => {
       const sequelize = createDatabase({ url: second.url, poolMax: 1 });
       try {
         await assertSchemaCurrent(sequelize);
-        expect(await ModelRecord.count()).toBe(1);
+        expect(await modelsOf(sequelize).ModelRecord.count()).toBe(1);
       } finally {
         await sequelize.close();
         await second.stop();

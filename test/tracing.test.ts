@@ -33,7 +33,7 @@ describe('one trace from an API request through the workflow and its activities 
 
   it('continues the caller trace: API span → StartWorkflow → workflow → activities → RelayCore call with the same trace id', async () => {
     const specialization = uniqueName('traced');
-    const model = await registerServableModel(t.config.modelStoragePath, specialization);
+    const model = await registerServableModel(t, specialization);
     const writer = bearer(tokenFor('write', 'automatrix'));
     await withWorker(t.config, t.sequelize, async () => {
       const traffic = startTraffic(t, specialization, bearer(tokenFor('read', 'relaycore')));

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import type { TrainHeartbeat } from '../activities/training/train';
-import { ModelRecord } from '../db/models';
+import { modelsOf } from '../db/models';
 import { progressQuery } from '../workflows/training-pipeline';
 import { createTestApp, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
@@ -62,6 +62,6 @@ describe('a worker killed mid-training', () => {
     const resumedAt = Number(logs.match(/resuming after epoch (\d+)/)?.[1]);
     // Not from epoch 0: from the checkpoint the server had from the first worker (or a later one).
     expect(resumedAt).toBeGreaterThanOrEqual(checkpointEpoch);
-    expect(await ModelRecord.count({ where: { name } })).toBe(1);
+    expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name } })).toBe(1);
   });
 });

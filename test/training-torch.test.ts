@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { ModelRecord } from '../db/models';
+import { modelsOf } from '../db/models';
 import { createTestApp, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
 import { torchAvailable } from './helpers/python';
@@ -40,7 +40,7 @@ describe('the PyTorch trainer', () => {
       expect(view.status).toBe('completed');
       expect(view.metrics.holdoutAccuracy).toBeGreaterThan(0.8);
       expect(view.metrics.training!.device).toBe('cpu');
-      const model = (await ModelRecord.findByPk(view.modelId!))!;
+      const model = (await modelsOf(t.sequelize).ModelRecord.findByPk(view.modelId!))!;
       expect(model.version).toBe('1');
       const manifest = JSON.parse(fs.readFileSync(path.join(t.config.modelStoragePath, String(model.config!.manifestPath)), 'utf8'));
       expect(manifest).toMatchObject({ trainer: 'torch', device: 'cpu', input: 'features', output: 'probabilities' });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ModelRecord, TrainingJob } from '../db/models';
+import { modelsOf } from '../db/models';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
 import { eventually, getJob, makeDatasetsDir, startJob } from './helpers/training';
@@ -32,7 +32,7 @@ describe('training pipeline (builtin trainer) through the API', () => {
       const job = await getJob(t, writer, first.jobId);
       expect(job.status).toBe('completed');
       expect(job.metrics.holdoutAccuracy).toBeGreaterThan(0.8);
-      const model = await ModelRecord.findByPk(job.modelId!);
+      const model = await modelsOf(t.sequelize).ModelRecord.findByPk(job.modelId!);
       expect(model).toMatchObject({ name, version: '1', specialization: 'automotive-sales', status: 'registered' });
       expect(model!.performanceMetrics).toMatchObject({ holdoutAccuracy: job.metrics.holdoutAccuracy });
       const session = await ort.InferenceSession.create(path.join(t.config.modelStoragePath, model!.modelPath!));
@@ -48,9 +48,9 @@ describe('training pipeline (builtin trainer) through the API', () => {
 
       const second = await startJob(t, writer, { name, specialization: 'automotive-sales', hyperparameters: { epochs: 1 } });
       await result(second.workflowId);
-      expect((await ModelRecord.findByPk((await getJob(t, writer, second.jobId)).modelId!))!.version).toBe('2');
+      expect((await modelsOf(t.sequelize).ModelRecord.findByPk((await getJob(t, writer, second.jobId)).modelId!))!.version).toBe('2');
     });
-    const described = await t.temporal.workflow.getHandle(`training-${(await TrainingJob.findOne({ where: { name } }))!.id}`).describe();
+    const described = await t.temporal.workflow.getHandle(`training-${(await modelsOf(t.sequelize).TrainingJob.findOne({ where: { name } }))!.id}`).describe();
     expect(described.memo).toMatchObject({ name, trainer: 'builtin', dataset: 'automotive-queries' });
   });
 
@@ -76,7 +76,7 @@ describe('training pipeline (builtin trainer) through the API', () => {
       expect(view.status).toBe('failed');
       expect(view.errorMessage).toBe('dataset "broken": train.jsonl line 3 is not valid JSON');
     });
-    expect(await ModelRecord.count({ where: { name } })).toBe(0);
+    expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name } })).toBe(0);
   });
 
   it.each([
@@ -89,12 +89,12 @@ describe('training pipeline (builtin trainer) through the API', () => {
     [{ autoDeploy: 'yes' }, 'body.autoDeploy'],
     [{ autoDeploy: true, deploy: { steps: [50] } }, 'body.deploy.steps'],
   ])('rejects %j with 400 naming %s, starting nothing', async (override, field) => {
-    const before = await TrainingJob.count();
+    const before = await modelsOf(t.sequelize).TrainingJob.count();
     const res = await t.app.request('/api/v1/training/jobs', json({ name: 'x', specialization: 'automotive-sales', ...override }, writer));
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { details: { fields: { field: string }[] } } };
     expect(body.error.details.fields.map((f) => f.field)).toContain(field);
-    expect(await TrainingJob.count()).toBe(before);
+    expect(await modelsOf(t.sequelize).TrainingJob.count()).toBe(before);
   });
 
   it('returns the same job for the same Idempotency-Key', async () => {
@@ -103,11 +103,11 @@ describe('training pipeline (builtin trainer) through the API', () => {
     const a = await startJob(t, { ...writer, 'idempotency-key': key }, body);
     const b = await startJob(t, { ...writer, 'idempotency-key': key }, body);
     expect(b.jobId).toBe(a.jobId);
-    expect(await TrainingJob.count({ where: { name: body.name } })).toBe(1);
+    expect(await modelsOf(t.sequelize).TrainingJob.count({ where: { name: body.name } })).toBe(1);
     const reused = await t.app.request('/api/v1/training/jobs', json({ ...body, specialization: 'parts-specialist' }, { ...writer, 'idempotency-key': key }));
     expect(reused.status).toBe(422);
     await withWorker(t.config, t.sequelize, () => result(a.workflowId));
-    expect(await ModelRecord.count({ where: { name: body.name } })).toBe(1);
+    expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name: body.name } })).toBe(1);
   });
 
   it('cancels mid-training: trainer stopped, partial files removed, job cancelled', async () => {
@@ -129,7 +129,7 @@ describe('training pipeline (builtin trainer) through the API', () => {
       const again = await t.app.request(`/api/v1/training/jobs/${job.jobId}/cancel`, { method: 'POST', headers: writer });
       expect(again.status).toBe(409);
     });
-    expect(await ModelRecord.count({ where: { name } })).toBe(0);
+    expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name } })).toBe(0);
   });
 
   it('runs two GPU jobs one after the other on one GPU slot', async () => {

@@ -1,5 +1,5 @@
 import { QueryTypes } from 'sequelize';
-import { Routing } from '../db/models';
+import { modelsOf } from '../db/models';
 import { freePort } from './helpers/ports';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
@@ -83,14 +83,14 @@ describe('performanceWatchdog with live traffic through the API', () => {
 
   it('switches to the backup when the primary fails, alerts once, tells RelayCore once, and switches back when it recovers', async () => {
     const specialization = specs.trip;
-    const backupModel = await registerServableModel(t.config.modelStoragePath, specialization);
-    const primaryModel = await registerServableModel(t.config.modelStoragePath, specialization);
+    const backupModel = await registerServableModel(t, specialization);
+    const primaryModel = await registerServableModel(t, specialization);
 
     await withWorker(t.config, t.sequelize, async () => {
       const traffic = startTraffic(t, specialization, reader);
       const backupDeployment = await deployAndWait(backupModel.id, specialization, [100]);
       const primaryDeployment = await deployAndWait(primaryModel.id, specialization, [100]);
-      expect(await Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: primaryDeployment, backupDeploymentId: backupDeployment });
+      expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: primaryDeployment, backupDeploymentId: backupDeployment });
 
       // The Schedule's first tick starts the watchdog; it watches the new primary.
       const created = await t.app.request('/api/v1/watchdogs', json({ specialization }, admin));
@@ -106,9 +106,9 @@ describe('performanceWatchdog with live traffic through the API', () => {
       // Every request to the primary fails: two breaching windows trip it.
       const faultAt = Date.now();
       expect((await t.app.request('/api/v1/admin/faults', json({ modelId: primaryModel.id, errorRate: 1, ttl: 600 }, admin))).status).toBe(201);
-      await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 60_000);
+      await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 60_000);
       const switchedAt = Date.now();
-      const routing = await Routing.findByPk(specialization);
+      const routing = await modelsOf(t.sequelize).Routing.findByPk(specialization);
       expect(routing).toMatchObject({ stableDeploymentId: backupDeployment, backupDeploymentId: primaryDeployment, failoverFromDeploymentId: primaryDeployment });
 
       // Traffic is served by the backup from now on.
@@ -139,8 +139,8 @@ describe('performanceWatchdog with live traffic through the API', () => {
 
       // The fault is lifted: the probes find the primary healthy; after 3 healthy windows (and the cooldown) it serves again.
       expect((await t.app.request(`/api/v1/admin/faults/${primaryModel.id}`, { method: 'DELETE', headers: admin })).status).toBe(204);
-      await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === primaryDeployment, 60_000);
-      expect(await Routing.findByPk(specialization)).toMatchObject({ failoverFromDeploymentId: null, backupDeploymentId: backupDeployment });
+      await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === primaryDeployment, 60_000);
+      expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ failoverFromDeploymentId: null, backupDeploymentId: backupDeployment });
       expect((await switchEvents(specialization)).map((e) => e.action)).toEqual(['switch', 'rollback']);
       await eventually(() => alerts(specialization), (a) => a.length === 1 && a[0].status === 'resolved');
       await eventually(async () => receiver.distinct().filter((r) => r.body.status === 'resolved'), (r) => r.length === 1);
@@ -162,8 +162,8 @@ describe('performanceWatchdog with live traffic through the API', () => {
 
   /** Two servable models deployed one after the other: the second is the primary, the first its backup. */
   const primaryAndBackup = async (specialization: string) => {
-    const backupModel = await registerServableModel(t.config.modelStoragePath, specialization);
-    const primaryModel = await registerServableModel(t.config.modelStoragePath, specialization);
+    const backupModel = await registerServableModel(t, specialization);
+    const primaryModel = await registerServableModel(t, specialization);
     const backupDeployment = await deployAndWait(backupModel.id, specialization, [100]);
     const primaryDeployment = await deployAndWait(primaryModel.id, specialization, [100]);
     return { backupModel, primaryModel, backupDeployment, primaryDeployment };
@@ -218,9 +218,9 @@ describe('performanceWatchdog with live traffic through the API', () => {
       );
       await worker.kill('SIGKILL');
       await lock.commit();
-      expect((await Routing.findByPk(specialization))!.stableDeploymentId).toBe(primaryDeployment);
+      expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!.stableDeploymentId).toBe(primaryDeployment);
       worker = await startWorkerProcess(t.config, env);
-      await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 90_000);
+      await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 90_000);
       const watchdogRouteCalls = () => uniqueDeliveries(relaycore.calls).filter((c) => c.path === `/api/routes/${specialization}` && c.headers['idempotency-key']?.startsWith('watchdog-'));
       await eventually(async () => watchdogRouteCalls(), (c) => c.length === 1, 30_000);
       await eventually(() => alerts(specialization), (a) => a.length === 1);
@@ -256,7 +256,7 @@ describe('performanceWatchdog with live traffic through the API', () => {
 
       const handle = await startWatchdog(specialization, 4);
       await fault(primaryModel.id);
-      await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 60_000);
+      await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 60_000);
       const [event] = await switchEvents(specialization);
       expect(event).toMatchObject({ action: 'switch', to_model_id: backupModel.id, thresholds_version: version });
 
@@ -265,12 +265,12 @@ describe('performanceWatchdog with live traffic through the API', () => {
       const recovered = await eventually(() => handle.query('state'), (v) => ((v as WatchdogStateView).recentWindows.slice(-3).every((w) => w.verdict.kind === 'healthy')), 60_000);
       expect((recovered as WatchdogStateView).serving).toBe('backup');
       expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId); // continued as new, failover carried over
-      expect((await Routing.findByPk(specialization))!.stableDeploymentId).toBe(backupDeployment);
+      expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!.stableDeploymentId).toBe(backupDeployment);
 
       const scheduleLess = await t.app.request(`/api/v1/watchdogs/${specialization}/rollback`, json({ reason: 'fixed' }, admin));
       expect(scheduleLess.status).toBe(404); // started without a schedule: the API manages scheduled watchdogs only
       await handle.executeUpdate('rollback', { args: [{ by: 'operator', reason: 'fixed' }] });
-      await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === primaryDeployment, 30_000);
+      await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === primaryDeployment, 30_000);
       expect((await switchEvents(specialization)).map((e) => e.action)).toEqual(['switch', 'rollback']);
       await expect(handle.executeUpdate('rollback', { args: [{ by: 'operator', reason: 'again' }] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/nothing to roll back/) } });
       await eventually(() => alerts(specialization), (a) => a.length === 1 && a[0].status === 'resolved');
@@ -339,17 +339,17 @@ describe('performanceWatchdog with live traffic through the API', () => {
       const { primaryModel, backupDeployment, primaryDeployment } = await primaryAndBackup(specialization);
       const handle = await startWatchdog(specialization);
       await fault(primaryModel.id);
-      await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 60_000);
+      await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 60_000);
       // The routing row changes inside the switch activity; the workflow takes the failover as done when that activity returns.
       await eventually(() => handle.query(watchdogStateQuery), (v) => v.serving === 'backup', 10_000);
       // An operator switches back early (manual rollback is not held by the cooldown); the fault is still there.
       await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'operator', reason: 'try the primary again' }] });
-      await eventually(async () => (await Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === primaryDeployment, 30_000);
+      await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === primaryDeployment, 30_000);
       const held = await eventually(() => handle.query(watchdogStateQuery), (v) => v.evaluation.breachStreak >= 4, 60_000);
       expect(held).toMatchObject({ serving: 'primary' });
       expect(held.evaluation.cooldownUntil * 1000).toBeGreaterThan(Date.now());
       expect((await switchEvents(specialization)).map((e) => e.action)).toEqual(['switch', 'rollback']);
-      expect((await Routing.findByPk(specialization))!.stableDeploymentId).toBe(primaryDeployment);
+      expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!.stableDeploymentId).toBe(primaryDeployment);
       await traffic.stop();
       await recordHistory(handle, 'watchdog-cooldown-holds-second-switch');
       await handle.cancel();

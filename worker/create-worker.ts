@@ -4,6 +4,7 @@ import type { Sequelize } from 'sequelize';
 import { createActivities, createTrainingWorkerActivities, type ActivityDeps } from '../activities';
 import { resolveJwtSecret } from '../config/dev-secret';
 import { createStores } from '../db/stores';
+import { createTrainingJobStore } from '../db/stores/training-jobs';
 import type { Config } from '../config/env';
 import { detectGpuCount, GpuSlots } from './gpu-slots';
 import { activityTracing, workflowTracing } from '../temporal/tracing';
@@ -70,6 +71,7 @@ export async function createWorkers({ connection, temporal, sequelize, config, w
           modelStoragePath: config.modelStoragePath,
           temporal,
           gpuSlots: new GpuSlots(gpus),
+          trainingJobs: createTrainingJobStore(sequelize),
           pythonPath: config.training.pythonPath,
           trainerGraceMs: config.training.trainerGraceMs,
         }),

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Sequelize } from 'sequelize';
-import { Deployment, ModelRecord, Routing, type DeploymentStatus } from '../../db/models';
+import { modelsOf, type DeploymentStatus } from '../../db/models';
 import type { DeploymentStore } from '../../db/stores/deployments';
 import { FailureType } from '../../workflows/failures';
 import type { AnalysisThresholds, Decision, DeployModelInput, StagedModel, StepAnalysis } from '../../workflows/deployment-types';
@@ -19,6 +19,7 @@ export interface DeploymentDeps {
 const DEFAULT_PROBE_DATASET = 'automotive-queries';
 
 export function createDeploymentActivities({ sequelize, deployments, modelStoragePath, datasetsDir }: DeploymentDeps) {
+  const { Deployment, ModelRecord, Routing } = modelsOf(sequelize);
   return {
     /** Idempotent: the API chose the id (and wrote the row already); a retry finds it. */
     async createDeployment(p: { input: DeployModelInput; workflowId: string }): Promise<void> {

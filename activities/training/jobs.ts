@@ -1,28 +1,18 @@
 import fs from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/activity';
-import { TrainingJob } from '../../db/models';
+import type { TrainingJob } from '../../db/models';
+import type { TrainingJobStore } from '../../db/stores/training-jobs';
 import { FailureType } from '../../workflows/failures';
 import type { Evaluation, TrainModelResult } from '../../workflows/training-types';
 import { checkpointDirFor, insideStorage } from '../../storage/paths';
 
-/** The job's logs keep their most recent part only: a chatty trainer cannot grow the row without bound. */
-export const MAX_LOG_CHARS = 64 * 1024;
+export function createTrainingJobActivities({ modelStoragePath, trainingJobs }: { modelStoragePath: string; trainingJobs: TrainingJobStore }) {
+  const jobOrFail = async (jobId: string): Promise<TrainingJob> => {
+    const job = await trainingJobs.byId(jobId);
+    if (!job) throw ApplicationFailure.nonRetryable(`training job ${jobId} does not exist`, FailureType.TrainingJobNotFound);
+    return job;
+  };
 
-async function jobOrFail(jobId: string): Promise<TrainingJob> {
-  const job = await TrainingJob.findByPk(jobId);
-  if (!job) throw ApplicationFailure.nonRetryable(`training job ${jobId} does not exist`, FailureType.TrainingJobNotFound);
-  return job;
-}
-
-export async function appendTrainingLogs(jobId: string, text: string): Promise<void> {
-  if (!text) return;
-  await TrainingJob.sequelize!.query(
-    'UPDATE training_jobs SET logs = right(coalesce(logs, \'\') || :text, :max), updated_at = NOW() WHERE id = :jobId',
-    { replacements: { text, max: MAX_LOG_CHARS, jobId } },
-  );
-}
-
-export function createTrainingJobActivities({ modelStoragePath }: { modelStoragePath: string }) {
   return {
     /** Idempotent: a retry keeps the first started_at. */
     async markTrainingJobRunning(jobId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { Op, type Sequelize } from 'sequelize';
-import { ModelRecord, TrainingJob } from '../../db/models';
+import { modelsOf } from '../../db/models';
 import type { DatasetSummary, Evaluation, RegisteredModel, TrainingPipelineInput, TrainModelResult } from '../../workflows/training-types';
 
 export interface RegisterTrainedModelInput {
@@ -16,6 +16,7 @@ function nextVersion(versions: string[]): string {
 }
 
 export function createRegistrationActivities({ sequelize }: { sequelize: Sequelize }) {
+  const { ModelRecord, TrainingJob } = modelsOf(sequelize);
   return {
     /**
      * Registers the job's model as the next version of its name. Idempotent: the job id is stored

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { EXIT_BAD_INPUT, type TrainerJob } from '../../trainers/protocol';
 import { FailureType } from '../../workflows/failures';
 import { initialProgress, TRAINING_PROGRESS_SIGNAL, type TrainerKind, type TrainingProgressUpdate, type TrainModelInput, type TrainModelResult } from '../../workflows/training-types';
-import { appendTrainingLogs } from './jobs';
+import type { TrainingJobStore } from '../../db/stores/training-jobs';
 import { checkpointDirFor, insideStorage } from '../../storage/paths';
 import { startTrainer } from './trainer-process';
 
@@ -26,6 +26,8 @@ export interface TrainingDeps {
   /** Signals the workflow with progress (its query reads the latest). */
   temporal: Client;
   gpuSlots: GpuAllocator;
+  /** Where the trainer's log lines are kept (the job's row). */
+  trainingJobs: TrainingJobStore;
   pythonPath: string;
   /** How long a trainer has after SIGTERM before SIGKILL. */
   trainerGraceMs: number;
@@ -132,7 +134,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
       const flushLogs = async () => {
         const text = pendingLogs;
         pendingLogs = '';
-        await appendTrainingLogs(input.jobId, text).catch((err: Error) => log.warn('could not store trainer logs', { error: err.message }));
+        await deps.trainingJobs.appendLogs(input.jobId, text).catch((err: Error) => log.warn('could not store trainer logs', { error: err.message }));
       };
       const ticker = setInterval(() => {
         heartbeat();

@@ -1,9 +1,10 @@
 import type { Sequelize } from 'sequelize';
-import { Routing } from '../../db/models';
+import { modelsOf } from '../../db/models';
 import type { SwitchEventStore } from '../../db/stores/switch-events';
 import type { SwitchDecision } from '../../workflows/watchdog/types';
 
 export function createSwitchingActivities({ sequelize, switchEvents }: { sequelize: Sequelize; switchEvents: SwitchEventStore }) {
+  const { Routing } = modelsOf(sequelize);
   return {
     /**
      * Applies a watchdog decision: the switch event and the routing change in one transaction, once

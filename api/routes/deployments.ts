@@ -2,7 +2,7 @@ import { queryLive } from '../live-query';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { annotateSpan } from '../../config/tracing';
-import { Deployment, ModelRecord } from '../../db/models';
+import { modelsOf, type Deployment } from '../../db/models';
 import { abortSignal, approveUpdate, deploymentStatusQuery, deployModel, deploymentWorkflowId } from '../../workflows/deploy-model';
 import { rollbackDeployment } from '../../workflows/rollback-deployment';
 import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
@@ -66,12 +66,13 @@ const rollbackRoute = createRoute({
 
 const RUNNING = new Set(['staging', 'rolling_out']);
 
-export function createDeploymentRoutes({ config, temporal, logger, stores }: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores'>) {
+export function createDeploymentRoutes({ config, temporal, logger, stores, sequelize }: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores' | 'sequelize'>) {
+  const { Deployment: Deployments, ModelRecord: Models } = modelsOf(sequelize);
   const app = new OpenAPIHono<AppEnv>();
   const link = (workflowId: string, runId?: string) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId, runId);
 
   async function deploymentOr404(id: string): Promise<Deployment> {
-    const deployment = await Deployment.findByPk(id);
+    const deployment = await Deployments.findByPk(id);
     if (!deployment) throw notFound('deployment');
     return deployment;
   }
@@ -89,7 +90,7 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
   }
 
   app.openapi(deployRoute, async (c) => {
-    const model = await ModelRecord.findByPk(c.req.valid('param').id);
+    const model = await Models.findByPk(c.req.valid('param').id);
     if (!model) throw notFound('model');
     if (!model.modelPath) throw new ApiError(400, 'validation_error', 'the model has no artifact to deploy (modelPath)', { fields: [{ field: 'modelPath', message: 'required to deploy' }] });
     const body = c.req.valid('json');

@@ -1,7 +1,7 @@
 import { annotateSpan } from '../../config/tracing';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { UniqueConstraintError, type WhereOptions } from 'sequelize';
-import { ModelRecord } from '../../db/models';
+import { modelsOf, type ModelRecord } from '../../db/models';
 import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
 import { validateModel, validationWorkflowId } from '../../workflows/validate-model';
 import type { ApiDeps, AppEnv } from '../deps';
@@ -73,13 +73,14 @@ const validateRoute = createRoute({
   responses: { 202: jsonResponse(WorkflowStarted, 'Validation started'), ...authErrors, ...notFoundError },
 });
 
-export function createModelRoutes({ config, temporal }: Pick<ApiDeps, 'config' | 'temporal'>) {
+export function createModelRoutes({ config, temporal, sequelize }: Pick<ApiDeps, 'config' | 'temporal' | 'sequelize'>) {
+  const { ModelRecord: Models } = modelsOf(sequelize);
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(registerRoute, async (c) => {
     const body = c.req.valid('json');
     try {
-      const model = await ModelRecord.create({
+      const model = await Models.create({
         name: body.name,
         description: body.description ?? null,
         specialization: body.specialization,
@@ -105,7 +106,7 @@ export function createModelRoutes({ config, temporal }: Pick<ApiDeps, 'config' |
     const where: WhereOptions<ModelRecord> = {};
     if (specialization) where.specialization = specialization;
     if (status) where.status = status;
-    const { rows, count } = await ModelRecord.findAndCountAll({
+    const { rows, count } = await Models.findAndCountAll({
       where,
       offset: skip,
       limit,
@@ -115,13 +116,13 @@ export function createModelRoutes({ config, temporal }: Pick<ApiDeps, 'config' |
   });
 
   app.openapi(getRoute, async (c) => {
-    const model = await ModelRecord.findByPk(c.req.valid('param').id);
+    const model = await Models.findByPk(c.req.valid('param').id);
     if (!model) throw notFound('model');
     return c.json(toModelDto(model), 200);
   });
 
   app.openapi(validateRoute, async (c) => {
-    const model = await ModelRecord.findByPk(c.req.valid('param').id);
+    const model = await Models.findByPk(c.req.valid('param').id);
     if (!model) throw notFound('model');
     annotateSpan({ 'workflow.id': validationWorkflowId(model.id), 'model.id': model.id });
     const handle = await temporal.workflow.start(validateModel, {

@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { UniqueConstraintError, type WhereOptions } from 'sequelize';
 import { listDatasets } from '../../ml/dataset-catalog';
-import { TrainingJob } from '../../db/models';
+import { modelsOf, type TrainingJob } from '../../db/models';
 import { NwKind, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
 import { progressQuery, trainingPipeline, trainingWorkflowId, type TrainingPipelineInput, type TrainingProgress } from '../../workflows/training-pipeline';
 import type { ApiDeps, AppEnv } from '../deps';
@@ -73,7 +73,8 @@ const datasetsRoute = createRoute({
   responses: { 200: jsonResponse(DatasetList, 'Datasets'), ...authErrors },
 });
 
-export function createTrainingRoutes({ config, temporal, logger }: Pick<ApiDeps, 'config' | 'temporal' | 'logger'>) {
+export function createTrainingRoutes({ config, temporal, logger, sequelize }: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'sequelize'>) {
+  const { TrainingJob: Jobs } = modelsOf(sequelize);
   const app = new OpenAPIHono<AppEnv>();
   const link = (workflowId: string) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId);
 
@@ -133,14 +134,14 @@ export function createTrainingRoutes({ config, temporal, logger }: Pick<ApiDeps,
     if (!fs.existsSync(path.join(config.training.datasetsDir, body.dataset, 'dataset.json'))) {
       throw badRequest(`unknown dataset "${body.dataset}"`, { fields: [{ field: 'body.dataset', message: 'no such dataset (see GET /api/v1/training/datasets)' }] });
     }
-    let job = key ? await TrainingJob.findOne({ where: { createdBy: sub, idempotencyKey: key } }) : null;
+    let job = key ? await Jobs.findOne({ where: { createdBy: sub, idempotencyKey: key } }) : null;
     if (job && !isDeepStrictEqual(job.trainingConfig, body)) {
       throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request', { jobId: job.id });
     }
     if (!job) {
       try {
         const id = crypto.randomUUID();
-        job = await TrainingJob.create({
+        job = await Jobs.create({
           id,
           name: body.name,
           modelId: null,
@@ -161,7 +162,7 @@ export function createTrainingRoutes({ config, temporal, logger }: Pick<ApiDeps,
       } catch (err) {
         // Two requests with the same key raced: the other one made the job.
         if (!(err instanceof UniqueConstraintError) || !key) throw err;
-        job = (await TrainingJob.findOne({ where: { createdBy: sub, idempotencyKey: key } }))!;
+        job = (await Jobs.findOne({ where: { createdBy: sub, idempotencyKey: key } }))!;
       }
     }
     const input: TrainingPipelineInput = { jobId: job.id, ...body, requestedBy: sub, trainingTaskQueue: config.temporal.trainingTaskQueue };
@@ -182,24 +183,24 @@ export function createTrainingRoutes({ config, temporal, logger }: Pick<ApiDeps,
     if (filters.specialization) where.specialization = filters.specialization;
     if (filters.trainer) where.trainer = filters.trainer;
     if (filters.name) where.name = filters.name;
-    const { rows, count } = await TrainingJob.findAndCountAll({ where, offset: skip, limit, order: [['createdAt', 'DESC'], ['id', 'ASC']], attributes: { exclude: ['logs'] } });
+    const { rows, count } = await Jobs.findAndCountAll({ where, offset: skip, limit, order: [['createdAt', 'DESC'], ['id', 'ASC']], attributes: { exclude: ['logs'] } });
     return c.json({ items: rows.map((j) => toDto(j, null)), total: count, skip, limit }, 200);
   });
 
   app.openapi(getJobRoute, async (c) => {
-    const job = await TrainingJob.findByPk(c.req.valid('param').id, { attributes: { exclude: ['logs'] } });
+    const job = await Jobs.findByPk(c.req.valid('param').id, { attributes: { exclude: ['logs'] } });
     if (!job) throw notFound('training job');
     return c.json(toDto(job, await progressOf(job)), 200);
   });
 
   app.openapi(logsRoute, async (c) => {
-    const job = await TrainingJob.findByPk(c.req.valid('param').id, { attributes: ['id', 'logs'] });
+    const job = await Jobs.findByPk(c.req.valid('param').id, { attributes: ['id', 'logs'] });
     if (!job) throw notFound('training job');
     return c.json({ jobId: job.id, logs: job.logs ?? '' }, 200);
   });
 
   app.openapi(cancelRoute, async (c) => {
-    const job = await TrainingJob.findByPk(c.req.valid('param').id, { attributes: { exclude: ['logs'] } });
+    const job = await Jobs.findByPk(c.req.valid('param').id, { attributes: { exclude: ['logs'] } });
     if (!job) throw notFound('training job');
     if (TERMINAL.has(job.status)) throw conflict(`training job is already ${job.status}`, { status: job.status });
     await temporal.workflow.getHandle(job.workflowId!).cancel();

@@ -4,6 +4,7 @@ import { createAlertStore } from './alerts';
 import { createDeploymentStore } from './deployments';
 import { createSwitchEventStore } from './switch-events';
 import { createThresholdsStore } from './thresholds';
+import { createTrainingJobStore } from './training-jobs';
 
 /**
  * The data layer of one process, built from its one Sequelize instance and injected into the API
@@ -15,6 +16,7 @@ export function createStores(sequelize: Sequelize, { thresholdsFile }: Pick<Conf
     deployments: createDeploymentStore(sequelize),
     switchEvents: createSwitchEventStore(sequelize),
     thresholds: createThresholdsStore(sequelize, thresholdsFile),
+    trainingJobs: createTrainingJobStore(sequelize),
   };
 }
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDatabase } from '../../db/connection';
 import type { EmbeddedPostgres } from '../../db/embedded';
-import { ModelRecord } from '../../db/models';
+import { modelsOf } from '../../db/models';
 import { createMigrator } from '../../migrations/umzug';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { startEmbeddedPostgresProcess } from '../helpers/embedded-postgres';
@@ -58,6 +58,6 @@ describe('chaos: PostgreSQL stopped and restarted', () => {
     const done = await eventually(() => getJob(t, writer, job.jobId), (j) => ['completed', 'failed', 'cancelled'].includes(j.status), 180_000);
     expect(done.status).toBe('completed');
     await t.temporal.workflow.getHandle(job.workflowId).result();
-    expect(await ModelRecord.count({ where: { name } })).toBe(1);
+    expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name } })).toBe(1);
   });
 });

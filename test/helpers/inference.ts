@@ -5,7 +5,7 @@ import type { ApiDeps } from '../../api/deps';
 import { createTemporalClient } from '../../api/temporal-client';
 import { createLogger } from '../../config/logger';
 import { openDatabase } from '../../db/connection';
-import { Deployment, ModelRecord, Routing } from '../../db/models';
+import { modelsOf } from '../../db/models';
 import { DEFAULT_FEATURIZER, fnv1a32 } from '../../ml/features';
 import { classifierToOnnx } from '../../ml/onnx-classifier';
 import { TEST_JWT_SECRET, testConfig, uniqueName } from './env';
@@ -71,12 +71,13 @@ export interface Served {
 
 /** A registered model and a deployment of it, as the deployment workflow leaves them. */
 export async function deployModel(
+  t: InferenceTestApp,
   specialization: string,
   artifact: { modelPath: string | null; manifestPath?: string },
   version = '1',
 ): Promise<Served> {
   const name = uniqueName('serve');
-  const model = await ModelRecord.create({
+  const model = await modelsOf(t.deps.sequelize).ModelRecord.create({
     name,
     description: null,
     specialization,
@@ -88,7 +89,7 @@ export async function deployModel(
     deploymentConfig: null,
     createdBy: 'inference-test',
   });
-  const deployment = await Deployment.create({
+  const deployment = await modelsOf(t.deps.sequelize).Deployment.create({
     modelId: model.id,
     name: `${name}-deployment`,
     status: 'promoted',
@@ -106,8 +107,8 @@ export async function deployModel(
   return { modelId: model.id, deploymentId: deployment.id, name };
 }
 
-export async function setRouting(specialization: string, r: { stable?: Served | null; canary?: Served | null; canaryWeight?: number }): Promise<void> {
-  await Routing.upsert({
+export async function setRouting(t: InferenceTestApp, specialization: string, r: { stable?: Served | null; canary?: Served | null; canaryWeight?: number }): Promise<void> {
+  await modelsOf(t.deps.sequelize).Routing.upsert({
     specialization,
     stableDeploymentId: r.stable?.deploymentId ?? null,
     canaryDeploymentId: r.canary?.deploymentId ?? null,

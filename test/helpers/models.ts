@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ModelRecord } from '../../db/models';
+import type { Sequelize } from 'sequelize';
+import type { Config } from '../../config/env';
+import { modelsOf, type ModelRecord } from '../../db/models';
 import { uniqueName } from './env';
 import { REPO_DATASETS } from './training';
 
@@ -21,7 +23,12 @@ function trainedArtifactDir(): string {
 }
 
 /** Registers a servable model (artifact + manifest copied into storage); `broken` writes garbage instead. */
-export async function registerServableModel(storagePath: string, specialization: string, { broken = false } = {}): Promise<ModelRecord> {
+export async function registerServableModel(
+  { config, sequelize }: { config: Pick<Config, 'modelStoragePath'>; sequelize: Sequelize },
+  specialization: string,
+  { broken = false } = {},
+): Promise<ModelRecord> {
+  const storagePath = config.modelStoragePath;
   const name = uniqueName('served');
   const relative = path.join(name, '1');
   const dir = path.join(storagePath, relative);
@@ -32,7 +39,7 @@ export async function registerServableModel(storagePath: string, specialization:
   } else {
     for (const f of ['model.onnx', 'manifest.json']) fs.copyFileSync(path.join(trainedArtifactDir(), f), path.join(dir, f));
   }
-  return ModelRecord.create({
+  return modelsOf(sequelize).ModelRecord.create({
     name,
     description: null,
     specialization,

@@ -39,6 +39,10 @@ export function startTraffic(t: TestApp, specialization: string, headers: Record
       if (res.ok && body.deploymentId) report.byDeployment[body.deploymentId] = (report.byDeployment[body.deploymentId] ?? 0) + 1;
       if (!res.ok) report.failures.push({ status: res.status, track: body.error?.details?.track ?? null });
       if (res.status === 503) await new Promise((r) => setTimeout(r, 50));
+      // app.request() is in-process: an answer that needs no I/O (a fault, auth from memory) resolves
+      // in microtasks only, and a loop of them would starve this process's timers and sockets (the
+      // worker's included). A real client's requests arrive through sockets; let the loop turn.
+      else await new Promise((r) => setImmediate(r));
     }
   };
   const lanes = Array.from({ length: concurrency }, (_, lane) => loop(lane));
