@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { fmt } from './stats';
 import { benchApi } from './api';
+import { benchDatabase } from './database';
 import { benchInference } from './inference';
 import { benchPipeline } from './pipeline';
 import { benchTraining } from './training';
@@ -38,10 +39,11 @@ async function main(): Promise<void> {
   const watchdog = await benchWatchdog({ rounds: Math.max(rounds, 5) });
   const api = await benchApi({ rounds });
   const workflows = await benchWorkflows({ rounds });
+  const database = await benchDatabase({ rounds });
   const date = new Date().toISOString().slice(0, 10);
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, api, workflows }, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, api, workflows, database }, null, 2)}\n`);
   const table = [
     `Measured ${date} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, torch ${machine.torch}, onnxruntime-node ${machine.onnxruntimeNode}; median (min–max) of ${rounds} rounds.`,
     '',
@@ -88,6 +90,16 @@ async function main(): Promise<void> {
     '| training-job starts through the API (dataset checked, workflow started) | starts/s | p99 ms | failed |',
     '| --- | --- | --- | --- |',
     ...workflows.sustained.map((s) => `| ${s.concurrency} concurrent | ${s.startsPerSecond.toFixed(0)} | ${s.p99Ms.toFixed(0)} | ${s.failed} |`),
+    '',
+    '| database: registry rows through Sequelize, 16 concurrent, same schema and client | inserts/s | parameterized reads/s |',
+    '| --- | --- | --- |',
+    ...database.servers.map((d) => `| ${d.name} | ${fmt(d.insertsPerSecond)} | ${fmt(d.readsPerSecond)} |`),
+    '',
+    `| GET /api/v1/models?limit=20 with ${database.registryList.models.toLocaleString('en')} models, ${database.registryList.ratePerSecond} requests/s arriving on schedule (open loop) | ms |`,
+    '| --- | --- |',
+    `| p50 | ${fmt(database.registryList.p50, 2)} |`,
+    `| p99 (target ≤ 10) | ${fmt(database.registryList.p99, 2)} |`,
+    `| failed requests (all rounds) | ${database.registryList.failed} |`,
     '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'latest.md'), table);
