@@ -32,6 +32,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY api ./api
 COPY activities ./activities
+COPY auth ./auth
 COPY config ./config
 COPY db ./db
 COPY ml ./ml
@@ -40,6 +41,7 @@ COPY datasets ./datasets
 COPY relaycore ./relaycore
 COPY migrations ./migrations
 COPY scripts ./scripts
+COPY storage ./storage
 COPY temporal ./temporal
 COPY worker ./worker
 COPY workflows ./workflows

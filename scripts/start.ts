@@ -1,8 +1,9 @@
 import { signToken } from '../auth/token';
 import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
-import { MIGRATION_STATEMENT_TIMEOUT_MS, openDatabase } from '../db/connection';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded';
+import { Client } from 'pg';
+import type { Config } from '../config/env';
+import { MIGRATION_STATEMENT_TIMEOUT_MS, openDatabase, resolveDatabaseUrl } from '../db/connection';
 import { createMigrator } from '../migrations/umzug';
 import { ALERT_SINK_PATH, startRelayCoreEmulator, type RelayCoreEmulator } from '../relaycore/emulator';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../temporal/embedded';
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const config = loadConfigOrExit();
   let temporal: EmbeddedTemporal | undefined;
-  let postgres: EmbeddedPostgres | undefined;
+  let postgres: ChildService | undefined;
   let relaycore: RelayCoreEmulator | undefined;
   const services: ChildService[] = [];
   let stopping: Promise<void> | undefined;
@@ -49,8 +50,11 @@ async function main(): Promise<void> {
       console.log(`neuroweaver: Temporal dev server on ${temporal.address} (${temporal.origin})`);
     }
     if (config.embeddedDatabase) {
-      postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
-      console.log(`neuroweaver: embedded PostgreSQL on 127.0.0.1:${postgres.port} (data in ${config.dataDir}/pg; DATABASE_URL is unset)`);
+      // Its own process group, like the API and the worker: a terminal's Ctrl-C reaches only this
+      // supervisor, so PostgreSQL stops after them, not while they are still writing.
+      postgres = startChildService('db', 'db/embedded-main.ts', process.env);
+      await waitForDatabase(config, postgres, 60_000);
+      console.log(`neuroweaver: embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort} (data in ${config.dataDir}/pg; DATABASE_URL is unset)`);
     }
     const sequelize = openDatabase(config, { poolMax: 1, statementTimeoutMs: MIGRATION_STATEMENT_TIMEOUT_MS });
     const applied = await createMigrator(sequelize).up();
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
     // Local runs: alerts go to the emulator's sink (GET <emulator>/__emulator/calls shows them) unless a webhook is configured.
     if (relaycore && !config.alertWebhookUrl) childEnv.ALERT_WEBHOOK_URL = `${relaycore.url}${ALERT_SINK_PATH}`;
     services.push(startChildService('worker', 'worker/main.ts', childEnv), startChildService('api', 'api/main.ts', childEnv));
-    for (const service of services) {
+    for (const service of [...services, ...(postgres ? [postgres] : [])]) {
       void service.exited.then((code) => {
         if (!stopping) {
           console.error(`neuroweaver: ${service.name} exited unexpectedly (code ${code}); stopping everything`);
@@ -72,7 +76,7 @@ async function main(): Promise<void> {
     await waitForHealth(`http://127.0.0.1:${config.port}/health`, 60_000);
 
     const token = signToken(resolveJwtSecret(config), { sub: 'dev-admin', level: 'admin', ttlSeconds: 12 * 3600 });
-    const pids = [temporal?.pid && `temporal=${temporal.pid}`, ...services.map((s) => `${s.name}=${s.child.pid}`)].filter(Boolean);
+    const pids = [temporal?.pid && `temporal=${temporal.pid}`, postgres && `db=${postgres.child.pid}`, ...services.map((s) => `${s.name}=${s.child.pid}`)].filter(Boolean);
     console.log(`
 NeuroWeaver is ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s)
   API:           http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)
@@ -100,6 +104,38 @@ async function startRelayCoreEmulatorOrExplain({ port, host }: { port: number; h
       throw new Error(`RelayCore emulator: port ${port} is in use; set RELAYCORE_EMULATOR_PORT to another port, or RELAYCORE_URL to a running RelayCore`);
     }
     throw err;
+  }
+}
+
+/** Until the embedded server answers with its password (it writes the password file on first start). */
+async function waitForDatabase(config: Config, service: ChildService, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void service.exited.then(() => (exited = true));
+  let last: string | undefined = 'not tried';
+  while (Date.now() < deadline && !exited) {
+    last = await tryConnect(config);
+    if (last === undefined) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(exited ? 'the embedded PostgreSQL exited (its reason is above)' : `the embedded PostgreSQL did not answer within ${timeoutMs / 1000} s (${last})`);
+}
+
+/** undefined when the database answers; otherwise why not (the password file may not be written yet). */
+async function tryConnect(config: Config): Promise<string | undefined> {
+  let client: Client;
+  try {
+    client = new Client({ connectionString: resolveDatabaseUrl(config), connectionTimeoutMillis: 1_000 });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  try {
+    await client.connect();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 

@@ -18,7 +18,8 @@ const ROOT = path.resolve(__dirname, '..');
 
 /** `npm start` as a user runs it (embedded Temporal and PostgreSQL), on private ports and data dir. */
 async function start(env: NodeJS.ProcessEnv): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/start.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, as a shell gives a foreground job: Ctrl-C goes to the whole group.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/start.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const output: string[] = [];
   readline.createInterface({ input: child.stderr! }).on('line', (l) => output.push(l));
   const lines = readline.createInterface({ input: child.stdout! });
@@ -39,9 +40,11 @@ async function start(env: NodeJS.ProcessEnv): Promise<Running> {
   });
 }
 
-async function stop(running: Running): Promise<number | null> {
+/** SIGTERM to the supervisor (a service manager), or Ctrl-C in a terminal: SIGINT to the whole process group. */
+async function stop(running: Running, how: 'sigterm' | 'ctrl-c' = 'sigterm'): Promise<number | null> {
   const exited = new Promise<number | null>((r) => running.child.once('exit', (code) => r(code)));
-  running.child.kill('SIGTERM');
+  if (how === 'ctrl-c') process.kill(-running.child.pid!, 'SIGINT');
+  else running.child.kill('SIGTERM');
   return exited;
 }
 
@@ -75,7 +78,7 @@ describe('npm start', () => {
     try {
       expect(first.output.join('\n')).toContain(`Temporal UI:   http://localhost:${env.NW_TEMPORAL_UI_PORT}`);
       expect(first.output.join('\n')).toContain(`RelayCore:     http://127.0.0.1:${env.RELAYCORE_EMULATOR_PORT}   (emulator`);
-      expect(Object.keys(first.pids).sort()).toEqual(['api', 'temporal', 'worker']);
+      expect(Object.keys(first.pids).sort()).toEqual(['api', 'db', 'temporal', 'worker']);
       const ui = await fetch(`http://127.0.0.1:${env.NW_TEMPORAL_UI_PORT}/`);
       expect(ui.status).toBe(200);
 
@@ -134,7 +137,7 @@ describe('npm start', () => {
       expect(answer.modelId).toBe(view.modelId);
       expect(answer.output.label).toBe('automotive-sales');
     } finally {
-      expect(await stop(first)).toBe(0);
+      expect(await stop(first, 'ctrl-c')).toBe(0);
     }
     for (const [name, pid] of Object.entries(first.pids)) expect([name, alive(pid)]).toEqual([name, false]);
     expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
