@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 /** Access levels of the unified JWT (seed 002), weakest first. */
@@ -40,6 +41,20 @@ export class TokenError extends Error {
   }
 }
 
+/**
+ * jsonwebtoken turns a string secret into a KeyObject on every verify, first trying it as a public
+ * key and catching the failure: a tenth of a registry request's CPU. One KeyObject per secret instead.
+ */
+const secretKeys = new Map<string, KeyObject>();
+function secretKey(secret: string): KeyObject {
+  let key = secretKeys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret));
+    secretKeys.set(secret, key);
+  }
+  return key;
+}
+
 export const levelAtLeast = (have: AccessLevel, need: AccessLevel) => LEVELS.indexOf(have) >= LEVELS.indexOf(need);
 
 /**
@@ -49,7 +64,7 @@ export const levelAtLeast = (have: AccessLevel, need: AccessLevel) => LEVELS.ind
 export function verifyToken(token: string, secret: string): Principal {
   let claims: jwt.JwtPayload;
   try {
-    const decoded = jwt.verify(token, secret, { algorithms: ['HS256'], clockTolerance: 5 });
+    const decoded = jwt.verify(token, secretKey(secret), { algorithms: ['HS256'], clockTolerance: 5 });
     if (typeof decoded === 'string') throw new TokenError(401, 'token payload must be a JSON object');
     claims = decoded;
   } catch (err) {

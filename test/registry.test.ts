@@ -58,7 +58,10 @@ describe('model registry API', () => {
     const second = await get(`/api/v1/models?specialization=${specialization}&limit=1&skip=1`);
     expect((second.body.items as { id: string }[])[0].id).not.toBe((page.body.items as { id: string }[])[0].id);
     const byStatus = await get(`/api/v1/models?specialization=${specialization}&status=retired`);
-    expect(byStatus.body.total).toBe(0);
+    expect(byStatus.body).toMatchObject({ total: 0, items: [] });
+    // Past the last page: no items, and still the total.
+    const beyond = await get(`/api/v1/models?specialization=${specialization}&limit=1&skip=5`);
+    expect(beyond.body).toMatchObject({ total: 2, items: [] });
   });
 
   it.each([

@@ -1,7 +1,6 @@
 import { annotateSpan } from '../../config/tracing';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { UniqueConstraintError, type WhereOptions } from 'sequelize';
-import { modelsOf, type ModelRecord } from '../../db/models';
+import { ModelVersionExists } from '../../db/stores/models';
 import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
 import { validateModel, validationWorkflowId } from '../../workflows/validate-model';
 import type { ApiDeps, AppEnv } from '../deps';
@@ -11,26 +10,6 @@ import { ModelList, ModelListQuery, ModelRegistration, ModelSchema } from '../sc
 import { workflowUrl } from '../web-ui';
 
 const security = [{ bearerAuth: [] }];
-
-function toModelDto(m: ModelRecord) {
-  return {
-    id: m.id,
-    name: m.name,
-    description: m.description,
-    specialization: m.specialization,
-    baseModel: m.baseModel,
-    version: m.version,
-    status: m.status,
-    modelPath: m.modelPath,
-    config: m.config,
-    performanceMetrics: m.performanceMetrics,
-    deploymentConfig: m.deploymentConfig,
-    validation: m.validation ?? null,
-    createdBy: m.createdBy,
-    createdAt: m.createdAt.toISOString(),
-    updatedAt: m.updatedAt.toISOString(),
-  };
-}
 
 const registerRoute = createRoute({
   method: 'post',
@@ -73,14 +52,13 @@ const validateRoute = createRoute({
   responses: { 202: jsonResponse(WorkflowStarted, 'Validation started'), ...authErrors, ...notFoundError },
 });
 
-export function createModelRoutes({ config, temporal, sequelize }: Pick<ApiDeps, 'config' | 'temporal' | 'sequelize'>) {
-  const { ModelRecord: Models } = modelsOf(sequelize);
+export function createModelRoutes({ config, temporal, stores: { models } }: Pick<ApiDeps, 'config' | 'temporal' | 'stores'>) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(registerRoute, async (c) => {
     const body = c.req.valid('json');
     try {
-      const model = await Models.create({
+      const model = await models.register({
         name: body.name,
         description: body.description ?? null,
         specialization: body.specialization,
@@ -92,37 +70,27 @@ export function createModelRoutes({ config, temporal, sequelize }: Pick<ApiDeps,
         deploymentConfig: body.deploymentConfig ?? null,
         createdBy: c.get('principal').sub,
       });
-      return c.json(toModelDto(model), 201);
+      return c.json(model, 201);
     } catch (err) {
-      if (err instanceof UniqueConstraintError) {
-        throw conflict(`model ${body.name} version ${body.version} already exists`, { name: body.name, version: body.version });
-      }
+      if (err instanceof ModelVersionExists) throw conflict(err.message, { name: body.name, version: body.version });
       throw err;
     }
   });
 
   app.openapi(listRoute, async (c) => {
     const { skip, limit, specialization, status } = c.req.valid('query');
-    const where: WhereOptions<ModelRecord> = {};
-    if (specialization) where.specialization = specialization;
-    if (status) where.status = status;
-    const { rows, count } = await Models.findAndCountAll({
-      where,
-      offset: skip,
-      limit,
-      order: [['createdAt', 'DESC'], ['id', 'ASC']],
-    });
-    return c.json({ items: rows.map(toModelDto), total: count, skip, limit }, 200);
+    const { items, total } = await models.list({ skip, limit, specialization, status });
+    return c.json({ items, total, skip, limit }, 200);
   });
 
   app.openapi(getRoute, async (c) => {
-    const model = await Models.findByPk(c.req.valid('param').id);
+    const model = await models.get(c.req.valid('param').id);
     if (!model) throw notFound('model');
-    return c.json(toModelDto(model), 200);
+    return c.json(model, 200);
   });
 
   app.openapi(validateRoute, async (c) => {
-    const model = await Models.findByPk(c.req.valid('param').id);
+    const model = await models.get(c.req.valid('param').id);
     if (!model) throw notFound('model');
     annotateSpan({ 'workflow.id': validationWorkflowId(model.id), 'model.id': model.id });
     const handle = await temporal.workflow.start(validateModel, {

@@ -1,0 +1,108 @@
+import { QueryTypes, UniqueConstraintError, type Sequelize } from 'sequelize';
+
+/** A registry row as the API shows it. */
+export interface ModelView {
+  id: string;
+  name: string;
+  description: string | null;
+  specialization: string;
+  baseModel: string;
+  version: string;
+  status: string;
+  modelPath: string | null;
+  config: Record<string, unknown> | null;
+  performanceMetrics: Record<string, unknown> | null;
+  deploymentConfig: Record<string, unknown> | null;
+  validation: Record<string, unknown> | null;
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewModel {
+  name: string;
+  description: string | null;
+  specialization: string;
+  baseModel: string;
+  version: string;
+  modelPath: string | null;
+  config: Record<string, unknown> | null;
+  performanceMetrics: Record<string, unknown> | null;
+  deploymentConfig: Record<string, unknown> | null;
+  createdBy: string;
+}
+
+/** (name, version) is taken: the registry keeps one row per version. */
+export class ModelVersionExists extends Error {
+  override name = 'ModelVersionExists';
+}
+
+const COLUMNS = `id, name, description, specialization, base_model AS "baseModel", version, status, model_path AS "modelPath", config,
+  performance_metrics AS "performanceMetrics", deployment_config AS "deploymentConfig", validation, created_by AS "createdBy",
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+type Row = Omit<ModelView, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
+const toView = (r: Row): ModelView => ({ ...r, validation: r.validation ?? null, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() });
+
+/**
+ * `models`, the registry, as the API reads and writes it: plain rows (no model instances to build),
+ * each page and its total in one statement, newest first on an index
+ * (idx_models_created / idx_models_specialization_created).
+ */
+export function createModelStore(sequelize: Sequelize) {
+  return {
+    async list({ skip, limit, specialization, status }: { skip: number; limit: number; specialization?: string; status?: string }): Promise<{ items: ModelView[]; total: number }> {
+      const where: string[] = [];
+      const bind: unknown[] = [];
+      if (specialization) where.push(`specialization = $${bind.push(specialization)}`);
+      if (status) where.push(`status = $${bind.push(status)}`);
+      const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      // One statement, one round trip: the page, with the total beside it (one row with a null page
+      // when the page is empty).
+      const rows = await sequelize.query<Partial<Row> & { total: string }>(
+        `SELECT page.*, counted.total FROM (SELECT count(*) AS total FROM models ${filter}) counted
+           LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM models ${filter} ORDER BY created_at DESC, id LIMIT $${bind.length + 1} OFFSET $${bind.length + 2}) page ON true`,
+        { bind: [...bind, limit, skip], type: QueryTypes.SELECT },
+      );
+      const total = Number(rows[0]?.total ?? 0);
+      const items = rows.filter((r) => r.id !== null && r.id !== undefined).map(({ total: _total, ...r }) => toView(r as Row));
+      return { items, total };
+    },
+
+    async get(id: string): Promise<ModelView | undefined> {
+      const [row] = await sequelize.query<Row>(`SELECT ${COLUMNS} FROM models WHERE id = $1`, { bind: [id], type: QueryTypes.SELECT });
+      return row ? toView(row) : undefined;
+    },
+
+    async register(model: NewModel): Promise<ModelView> {
+      try {
+        const [row] = await sequelize.query<Row>(
+          `INSERT INTO models (id, name, description, specialization, base_model, version, status, model_path, config, performance_metrics, deployment_config, created_by, created_at, updated_at)
+           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, 'registered', $6, CAST($7 AS jsonb), CAST($8 AS jsonb), CAST($9 AS jsonb), $10, NOW(), NOW())
+           RETURNING ${COLUMNS}`,
+          {
+            bind: [
+              model.name,
+              model.description,
+              model.specialization,
+              model.baseModel,
+              model.version,
+              model.modelPath,
+              model.config && JSON.stringify(model.config),
+              model.performanceMetrics && JSON.stringify(model.performanceMetrics),
+              model.deploymentConfig && JSON.stringify(model.deploymentConfig),
+              model.createdBy,
+            ],
+            type: QueryTypes.SELECT,
+          },
+        );
+        return toView(row);
+      } catch (err) {
+        if (err instanceof UniqueConstraintError) throw new ModelVersionExists(`model ${model.name} version ${model.version} already exists`);
+        throw err;
+      }
+    },
+  };
+}
+
+export type ModelStore = ReturnType<typeof createModelStore>;
