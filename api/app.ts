@@ -94,7 +94,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   api.route('/', createWatchdogRoutes(deps));
   api.route('/', createAlertRoutes(deps));
   api.route('/', createPerformanceRoutes(deps));
-  if (config.faultsEnabled) api.route('/', createFaultRoutes({ faults: inference.faults, sequelize: deps.sequelize }));
+  if (config.faultsEnabled) api.route('/', createFaultRoutes({ faults: inference.faults, models: deps.stores.models }));
   app.route('/api/v1', api);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

@@ -2,7 +2,7 @@ import { queryLive } from '../live-query';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { annotateSpan } from '../../config/tracing';
-import { modelsOf, type Deployment } from '../../db/models';
+import type { Deployment } from '../../db/models';
 import { abortSignal, approveUpdate, deploymentStatusQuery, deployModel, deploymentWorkflowId } from '../../workflows/deploy-model';
 import { rollbackDeployment } from '../../workflows/rollback-deployment';
 import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
@@ -66,13 +66,12 @@ const rollbackRoute = createRoute({
 
 const RUNNING = new Set(['staging', 'rolling_out']);
 
-export function createDeploymentRoutes({ config, temporal, logger, stores, sequelize }: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores' | 'sequelize'>) {
-  const { Deployment: Deployments, ModelRecord: Models } = modelsOf(sequelize);
+export function createDeploymentRoutes({ config, temporal, logger, stores }: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores'>) {
   const app = new OpenAPIHono<AppEnv>();
   const link = (workflowId: string, runId?: string) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId, runId);
 
   async function deploymentOr404(id: string): Promise<Deployment> {
-    const deployment = await Deployments.findByPk(id);
+    const deployment = await stores.deployments.byId(id);
     if (!deployment) throw notFound('deployment');
     return deployment;
   }
@@ -90,7 +89,7 @@ export function createDeploymentRoutes({ config, temporal, logger, stores, seque
   }
 
   app.openapi(deployRoute, async (c) => {
-    const model = await Models.findByPk(c.req.valid('param').id);
+    const model = await stores.models.get(c.req.valid('param').id);
     if (!model) throw notFound('model');
     if (!model.modelPath) throw new ApiError(400, 'validation_error', 'the model has no artifact to deploy (modelPath)', { fields: [{ field: 'modelPath', message: 'required to deploy' }] });
     const body = c.req.valid('json');

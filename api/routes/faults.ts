@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import type { ModelStore } from '../../db/stores/models';
 import { requireLevel } from '../auth/middleware';
 import type { AppEnv } from '../deps';
 import { notFound } from '../errors';
@@ -45,13 +45,12 @@ const deleteFaultRoute = createRoute({
 });
 
 /** Mounted only when faults are enabled: otherwise these paths answer 404 like any unknown route. */
-export function createFaultRoutes({ faults, sequelize }: { faults: FaultRegistry; sequelize: Sequelize }) {
+export function createFaultRoutes({ faults, models }: { faults: FaultRegistry; models: ModelStore }) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(createFaultRoute, async (c) => {
     const body = c.req.valid('json');
-    const [model] = await sequelize.query('SELECT 1 FROM models WHERE id = $1', { bind: [body.modelId], type: QueryTypes.SELECT });
-    if (!model) throw notFound('model');
+    if (!(await models.get(body.modelId))) throw notFound('model');
     return c.json(faults.set(body, c.get('principal').sub), 201);
   });
 

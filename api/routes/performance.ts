@@ -1,5 +1,4 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { QueryTypes } from 'sequelize';
 import { parseThresholds, ThresholdsInvalid } from '../../db/stores/thresholds';
 import { backtest } from '../../workflows/watchdog/backtest';
 import { watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
@@ -62,7 +61,7 @@ const traceRoute = createRoute({
   responses: { 200: { description: 'application/x-ndjson, one TraceWindow per line', content: { 'application/x-ndjson': { schema: { type: 'string' as const } } } }, ...authErrors },
 });
 
-export function createPerformanceRoutes({ sequelize, stores, temporal }: ApiDeps) {
+export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>();
   const invalid = (err: ThresholdsInvalid, prefix: string) => {
     const field = [prefix, err.path].filter(Boolean).join('.');
@@ -106,23 +105,11 @@ export function createPerformanceRoutes({ sequelize, stores, temporal }: ApiDeps
     const { specialization } = c.req.valid('param');
     const { since, windowSeconds } = c.req.valid('query');
     const from = since ? new Date(since) : new Date(Date.now() - 3_600_000);
-    const [routing] = await sequelize.query<{ primary: string | null }>(
-      'SELECT COALESCE(failover_from_deployment_id, stable_deployment_id) AS "primary" FROM routing WHERE specialization = $1',
-      { bind: [specialization], type: QueryTypes.SELECT },
-    );
-    const rows = await sequelize.query<{ bucket: number; deploymentId: string; requests: number; errors: number; p95: number | null }>(
-      `SELECT floor(extract(epoch FROM (timestamp - CAST($2 AS timestamptz))) / $3)::int AS bucket, deployment_id AS "deploymentId",
-              count(*)::int AS requests, count(*) FILTER (WHERE (metadata->>'ok')::boolean IS NOT TRUE)::int AS errors,
-              percentile_cont(0.95) WITHIN GROUP (ORDER BY metric_value)::float AS p95
-         FROM performance_metrics
-        WHERE metric_type = 'inference_latency_ms' AND metadata->>'specialization' = $1 AND timestamp >= $2 AND deployment_id IS NOT NULL
-        GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 100000`,
-      { bind: [specialization, from.toISOString(), windowSeconds], type: QueryTypes.SELECT },
-    );
+    const [primary, rows] = await Promise.all([stores.metrics.primaryDeployment(specialization), stores.metrics.windows(specialization, from, windowSeconds)]);
     const lines = rows.map((r) =>
       JSON.stringify({
         t: r.bucket * windowSeconds,
-        model: r.deploymentId === routing?.primary ? 'primary' : 'backup',
+        model: r.deploymentId === primary ? 'primary' : 'backup',
         requests: r.requests,
         errors: r.errors,
         p95LatencyMs: r.p95 === null ? null : Math.round(Number(r.p95) * 1_000) / 1_000,

@@ -4,9 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { UniqueConstraintError, type WhereOptions } from 'sequelize';
 import { listDatasets } from '../../ml/dataset-catalog';
-import { modelsOf, type TrainingJob } from '../../db/models';
+import type { TrainingJob } from '../../db/models';
 import { NwKind, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
 import { progressQuery, trainingPipeline, trainingWorkflowId, type TrainingPipelineInput, type TrainingProgress } from '../../workflows/training-pipeline';
 import type { ApiDeps, AppEnv } from '../deps';
@@ -73,8 +72,7 @@ const datasetsRoute = createRoute({
   responses: { 200: jsonResponse(DatasetList, 'Datasets'), ...authErrors },
 });
 
-export function createTrainingRoutes({ config, temporal, logger, sequelize }: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'sequelize'>) {
-  const { TrainingJob: Jobs } = modelsOf(sequelize);
+export function createTrainingRoutes({ config, temporal, logger, stores: { trainingJobs } }: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores'>) {
   const app = new OpenAPIHono<AppEnv>();
   const link = (workflowId: string) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId);
 
@@ -134,43 +132,30 @@ export function createTrainingRoutes({ config, temporal, logger, sequelize }: Pi
     if (!fs.existsSync(path.join(config.training.datasetsDir, body.dataset, 'dataset.json'))) {
       throw badRequest(`unknown dataset "${body.dataset}"`, { fields: [{ field: 'body.dataset', message: 'no such dataset (see GET /api/v1/training/datasets)' }] });
     }
-    let job = key ? await Jobs.findOne({ where: { createdBy: sub, idempotencyKey: key } }) : null;
+    let job = key ? await trainingJobs.byKey(sub, key) : null;
     if (job && !isDeepStrictEqual(job.trainingConfig, body)) {
       throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request', { jobId: job.id });
     }
     if (!job) {
-      try {
-        const id = crypto.randomUUID();
-        job = await Jobs.create({
-          id,
-          name: body.name,
-          modelId: null,
-          trainingConfig: body,
-          datasetPath: body.dataset,
-          outputPath: null,
-          startedAt: null,
-          completedAt: null,
-          createdBy: sub,
-          logs: null,
-          metrics: null,
-          errorMessage: null,
-          idempotencyKey: key ?? null,
-          workflowId: trainingWorkflowId(id),
-          specialization: body.specialization,
-          trainer: body.trainer,
-        });
-      } catch (err) {
-        // Two requests with the same key raced: the other one made the job.
-        if (!(err instanceof UniqueConstraintError) || !key) throw err;
-        job = (await Jobs.findOne({ where: { createdBy: sub, idempotencyKey: key } }))!;
-      }
+      const id = crypto.randomUUID();
+      job = await trainingJobs.create({
+        id,
+        name: body.name,
+        trainingConfig: body,
+        dataset: body.dataset,
+        createdBy: sub,
+        idempotencyKey: key ?? null,
+        workflowId: trainingWorkflowId(id),
+        specialization: body.specialization,
+        trainer: body.trainer,
+      });
     }
     const input: TrainingPipelineInput = { jobId: job.id, ...body, requestedBy: sub, trainingTaskQueue: config.temporal.trainingTaskQueue };
     try {
       await startWorkflow(job, input);
     } catch (err) {
       // Without a key the caller cannot retry this job, so it must not stay pending forever.
-      if (!key) await job.update({ status: 'failed', errorMessage: 'the training workflow could not be started' });
+      if (!key) await trainingJobs.markFailed(job.id, 'the training workflow could not be started');
       throw err;
     }
     return c.json({ jobId: job.id, workflowId: job.workflowId!, webUiUrl: link(job.workflowId!), status: job.status }, 202);
@@ -178,29 +163,24 @@ export function createTrainingRoutes({ config, temporal, logger, sequelize }: Pi
 
   app.openapi(listJobsRoute, async (c) => {
     const { skip, limit, ...filters } = c.req.valid('query');
-    const where: WhereOptions<TrainingJob> = {};
-    if (filters.status) where.status = filters.status;
-    if (filters.specialization) where.specialization = filters.specialization;
-    if (filters.trainer) where.trainer = filters.trainer;
-    if (filters.name) where.name = filters.name;
-    const { rows, count } = await Jobs.findAndCountAll({ where, offset: skip, limit, order: [['createdAt', 'DESC'], ['id', 'ASC']], attributes: { exclude: ['logs'] } });
-    return c.json({ items: rows.map((j) => toDto(j, null)), total: count, skip, limit }, 200);
+    const { items, total } = await trainingJobs.list(filters, skip, limit);
+    return c.json({ items: items.map((j) => toDto(j, null)), total, skip, limit }, 200);
   });
 
   app.openapi(getJobRoute, async (c) => {
-    const job = await Jobs.findByPk(c.req.valid('param').id, { attributes: { exclude: ['logs'] } });
+    const job = await trainingJobs.view(c.req.valid('param').id);
     if (!job) throw notFound('training job');
     return c.json(toDto(job, await progressOf(job)), 200);
   });
 
   app.openapi(logsRoute, async (c) => {
-    const job = await Jobs.findByPk(c.req.valid('param').id, { attributes: ['id', 'logs'] });
+    const job = await trainingJobs.logs(c.req.valid('param').id);
     if (!job) throw notFound('training job');
-    return c.json({ jobId: job.id, logs: job.logs ?? '' }, 200);
+    return c.json({ jobId: job.id, logs: job.logs }, 200);
   });
 
   app.openapi(cancelRoute, async (c) => {
-    const job = await Jobs.findByPk(c.req.valid('param').id, { attributes: { exclude: ['logs'] } });
+    const job = await trainingJobs.view(c.req.valid('param').id);
     if (!job) throw notFound('training job');
     if (TERMINAL.has(job.status)) throw conflict(`training job is already ${job.status}`, { status: job.status });
     await temporal.workflow.getHandle(job.workflowId!).cancel();

@@ -1,9 +1,13 @@
 import type { Sequelize } from 'sequelize';
+import { modelsOf, type Deployment } from '../models';
 import type { DeployModelInput } from '../../workflows/deployment-types';
 
 /** `deployments`: the rows the API and the rollout workflow both write. */
 export function createDeploymentStore(sequelize: Sequelize) {
+  const { Deployment: Deployments } = modelsOf(sequelize);
   return {
+    byId: (id: string): Promise<Deployment | null> => Deployments.findByPk(id),
+
     /**
      * The deployment's row, once: written by the API right after it starts the rollout (so GET knows
      * it at once) and by the workflow's first step; whichever comes second changes nothing.

@@ -2,6 +2,7 @@ import type { Sequelize } from 'sequelize';
 import type { Config } from '../../config/env';
 import { createAlertStore } from './alerts';
 import { createDeploymentStore } from './deployments';
+import { createMetricsStore } from './metrics';
 import { createModelStore } from './models';
 import { createSwitchEventStore } from './switch-events';
 import { createThresholdsStore } from './thresholds';
@@ -15,6 +16,7 @@ export function createStores(sequelize: Sequelize, { thresholdsFile }: Pick<Conf
   return {
     alerts: createAlertStore(sequelize),
     deployments: createDeploymentStore(sequelize),
+    metrics: createMetricsStore(sequelize),
     models: createModelStore(sequelize),
     switchEvents: createSwitchEventStore(sequelize),
     thresholds: createThresholdsStore(sequelize, thresholdsFile),

@@ -1,14 +1,88 @@
-import type { Sequelize } from 'sequelize';
+import { UniqueConstraintError, type Sequelize, type WhereOptions } from 'sequelize';
 import { modelsOf, type TrainingJob } from '../models';
 
 /** The job's logs keep their most recent part only: a chatty trainer cannot grow the row without bound. */
 export const MAX_LOG_CHARS = 64 * 1024;
 
-/** `training_jobs`: what the training workflow's activities record about a job. */
+export interface NewTrainingJob {
+  id: string;
+  name: string;
+  trainingConfig: Record<string, unknown>;
+  dataset: string;
+  createdBy: string;
+  idempotencyKey: string | null;
+  workflowId: string;
+  specialization: string;
+  trainer: string;
+}
+
+export interface TrainingJobFilter {
+  status?: string;
+  specialization?: string;
+  trainer?: string;
+  name?: string;
+}
+
+/** Rows without their logs (which can be 64 KiB): what lists and views need. */
+const WITHOUT_LOGS = { exclude: ['logs'] };
+
+/** `training_jobs`: what the API and the training workflow's activities record about a job. */
 export function createTrainingJobStore(sequelize: Sequelize) {
   const { TrainingJob: Jobs } = modelsOf(sequelize);
+  const byKey = (createdBy: string, idempotencyKey: string) => Jobs.findOne({ where: { createdBy, idempotencyKey }, attributes: WITHOUT_LOGS });
   return {
     byId: (jobId: string): Promise<TrainingJob | null> => Jobs.findByPk(jobId),
+    view: (jobId: string): Promise<TrainingJob | null> => Jobs.findByPk(jobId, { attributes: WITHOUT_LOGS }),
+    byKey,
+
+    async logs(jobId: string): Promise<{ id: string; logs: string } | null> {
+      const job = await Jobs.findByPk(jobId, { attributes: ['id', 'logs'] });
+      return job && { id: job.id, logs: job.logs ?? '' };
+    },
+
+    /**
+     * A new pending job; with an Idempotency-Key, the job that key already made (two requests with
+     * the same key racing make one job: the loser finds the winner's).
+     */
+    async create(job: NewTrainingJob): Promise<TrainingJob> {
+      try {
+        return await Jobs.create({
+          id: job.id,
+          name: job.name,
+          modelId: null,
+          trainingConfig: job.trainingConfig,
+          datasetPath: job.dataset,
+          outputPath: null,
+          startedAt: null,
+          completedAt: null,
+          createdBy: job.createdBy,
+          logs: null,
+          metrics: null,
+          errorMessage: null,
+          idempotencyKey: job.idempotencyKey,
+          workflowId: job.workflowId,
+          specialization: job.specialization,
+          trainer: job.trainer,
+        });
+      } catch (err) {
+        if (!(err instanceof UniqueConstraintError) || !job.idempotencyKey) throw err;
+        return (await byKey(job.createdBy, job.idempotencyKey))!;
+      }
+    },
+
+    async markFailed(jobId: string, errorMessage: string): Promise<void> {
+      await Jobs.update({ status: 'failed', errorMessage }, { where: { id: jobId } });
+    },
+
+    async list(filter: TrainingJobFilter, skip: number, limit: number): Promise<{ items: TrainingJob[]; total: number }> {
+      const where: WhereOptions<TrainingJob> = {};
+      if (filter.status) where.status = filter.status as TrainingJob['status'];
+      if (filter.specialization) where.specialization = filter.specialization;
+      if (filter.trainer) where.trainer = filter.trainer;
+      if (filter.name) where.name = filter.name;
+      const { rows, count } = await Jobs.findAndCountAll({ where, offset: skip, limit, order: [['createdAt', 'DESC'], ['id', 'ASC']], attributes: WITHOUT_LOGS });
+      return { items: rows, total: count };
+    },
 
     async appendLogs(jobId: string, text: string): Promise<void> {
       if (!text) return;
