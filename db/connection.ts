@@ -24,7 +24,18 @@ export function createDatabase({ url, poolMax = 10, statementTimeoutMs = DEFAULT
   const sequelize = new Sequelize(url, {
     dialect: 'postgres',
     logging: false,
-    pool: { max: poolMax, min: 0, idle: 10_000, acquire: 10_000 },
+    pool: {
+      max: poolMax,
+      min: 0,
+      idle: 10_000,
+      acquire: 10_000,
+      // A connection whose query the client gave up on (query_timeout) still waits for the server's
+      // answer: never hand it to the next query; the pool closes it and opens a fresh one.
+      validate: (connection: unknown) => {
+        const c = connection as { _invalid?: boolean; _ending?: boolean; _getActiveQuery?: () => unknown };
+        return !c._invalid && !c._ending && !c._getActiveQuery?.();
+      },
+    },
     dialectOptions: {
       connectionTimeoutMillis: 5_000,
       statement_timeout: statementTimeoutMs,
