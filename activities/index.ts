@@ -38,15 +38,15 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const alerts = createAlertActivities({ alerts: deps.stores.alerts, alertWebhookUrl: deps.alertWebhookUrl, externalUrl: deps.serviceUrl });
   return {
-    ...createValidationActivities(deps),
+    ...createValidationActivities({ models: deps.stores.models, modelStoragePath: deps.modelStoragePath }),
     ...createDatasetActivities(deps),
     ...createTrainingJobActivities({ ...deps, trainingJobs: deps.stores.trainingJobs }),
-    ...createRegistrationActivities(deps),
+    ...createRegistrationActivities({ models: deps.stores.models }),
     ...createEvaluationActivities(deps),
-    ...createDeploymentActivities({ ...deps, deployments: deps.stores.deployments }),
+    ...createDeploymentActivities({ ...deps.stores, modelStoragePath: deps.modelStoragePath, datasetsDir: deps.datasetsDir }),
     ...createRelayCoreActivities(deps),
     ...createObserveActivities({ ...deps, thresholds: deps.stores.thresholds, probe: createProbeClient(deps) }),
-    ...createSwitchingActivities({ sequelize: deps.sequelize, switchEvents: deps.stores.switchEvents }),
+    ...createSwitchingActivities({ routing: deps.stores.routing }),
     ...alerts,
     ...createSupervisorActivities({ ...deps, alerts }),
   };

@@ -1,12 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Sequelize } from 'sequelize';
-import { modelsOf } from '../db/models';
+import type { ModelStore } from '../db/stores/models';
 import { FailureType } from '../workflows/failures';
 import type { ArtifactCheck, ValidateModelResult } from '../workflows/validate-model';
 import { checkArtifact } from './model-artifact';
 
 export interface ValidationDeps {
-  sequelize: Sequelize;
+  models: ModelStore;
   modelStoragePath: string;
 }
 
@@ -19,11 +18,10 @@ export interface ModelToValidate {
 /** Statuses a validation may move between; a deployed or retired model keeps its status. */
 const VALIDATION_STATUSES = ['registered', 'validated', 'invalid'];
 
-export function createValidationActivities({ sequelize, modelStoragePath }: ValidationDeps) {
-  const { ModelRecord } = modelsOf(sequelize);
+export function createValidationActivities({ models, modelStoragePath }: ValidationDeps) {
   return {
     async loadModelForValidation(modelId: string): Promise<ModelToValidate> {
-      const model = await ModelRecord.findByPk(modelId);
+      const model = await models.get(modelId);
       if (!model) throw ApplicationFailure.nonRetryable(`model ${modelId} does not exist`, FailureType.ModelNotFound);
       return { id: model.id, name: model.name, modelPath: model.modelPath };
     },
@@ -34,11 +32,10 @@ export function createValidationActivities({ sequelize, modelStoragePath }: Vali
 
     /** Idempotent: a retry writes the same result again. */
     async recordValidation(result: ValidateModelResult): Promise<void> {
-      const model = await ModelRecord.findByPk(result.modelId);
+      const model = await models.get(result.modelId);
       if (!model) throw ApplicationFailure.nonRetryable(`model ${result.modelId} was deleted`, FailureType.ModelNotFound);
-      model.validation = { ...result } as unknown as Record<string, unknown>;
-      if (VALIDATION_STATUSES.includes(model.status)) model.status = result.valid ? 'validated' : 'invalid';
-      await model.save();
+      const status = VALIDATION_STATUSES.includes(model.status) ? (result.valid ? 'validated' : 'invalid') : undefined;
+      await models.setValidation(result.modelId, { ...result } as unknown as Record<string, unknown>, status);
     },
   };
 }

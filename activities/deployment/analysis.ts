@@ -1,24 +1,9 @@
-import type { Sequelize } from 'sequelize';
 import type { AnalysisThresholds, StepAnalysis } from '../../workflows/deployment-types';
 
 export interface WindowStats {
   requests: number;
   errors: number;
   p95LatencyMs: number | null;
-}
-
-/** Requests, errors and p95 latency a deployment served since `since`, from the inference rows. */
-export async function deploymentWindowStats(sequelize: Sequelize, deploymentId: string, since: string): Promise<WindowStats> {
-  const [rows] = await sequelize.query(
-    `SELECT count(*)::int AS requests,
-            count(*) FILTER (WHERE (metadata->>'ok')::boolean IS NOT TRUE)::int AS errors,
-            percentile_cont(0.95) WITHIN GROUP (ORDER BY metric_value)::float AS p95
-       FROM performance_metrics
-      WHERE deployment_id = :deploymentId AND metric_type = 'inference_latency_ms' AND timestamp >= :since`,
-    { replacements: { deploymentId, since } },
-  );
-  const row = (rows as { requests: number; errors: number; p95: number | null }[])[0];
-  return { requests: row.requests, errors: row.errors, p95LatencyMs: row.p95 === null ? null : Number(row.p95) };
 }
 
 /** The verdict of one analysis window: every threshold checked, each violation named with its number. */

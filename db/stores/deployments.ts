@@ -1,12 +1,38 @@
-import type { Sequelize } from 'sequelize';
-import { modelsOf, type Deployment } from '../models';
-import type { DeployModelInput } from '../../workflows/deployment-types';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Decision, DeployModelInput } from '../../workflows/deployment-types';
+import { modelsOf, type Deployment, type DeploymentStatus } from '../models';
 
 /** `deployments`: the rows the API and the rollout workflow both write. */
 export function createDeploymentStore(sequelize: Sequelize) {
   const { Deployment: Deployments } = modelsOf(sequelize);
   return {
     byId: (id: string): Promise<Deployment | null> => Deployments.findByPk(id),
+
+    /** Appends a decision once: a retry of the same decision (same key) changes nothing. */
+    async recordDecision(deploymentId: string, decision: Decision): Promise<void> {
+      await sequelize.query(
+        `UPDATE deployments SET decisions = decisions || jsonb_build_array(CAST($2 AS jsonb)), updated_at = NOW()
+          WHERE id = $1 AND NOT decisions @> jsonb_build_array(jsonb_build_object('key', CAST($3 AS text)))`,
+        { bind: [deploymentId, JSON.stringify(decision), decision.key] },
+      );
+    },
+
+    async finish(deploymentId: string, status: DeploymentStatus, reason: string): Promise<void> {
+      await Deployments.update({ status, reason }, { where: { id: deploymentId } });
+    },
+
+    /** Requests, errors and p95 latency a deployment served since `since`, from the inference rows. */
+    async windowStats(deploymentId: string, since: string): Promise<{ requests: number; errors: number; p95LatencyMs: number | null }> {
+      const [row] = await sequelize.query<{ requests: number; errors: number; p95: number | null }>(
+        `SELECT count(*)::int AS requests,
+                count(*) FILTER (WHERE (metadata->>'ok')::boolean IS NOT TRUE)::int AS errors,
+                percentile_cont(0.95) WITHIN GROUP (ORDER BY metric_value)::float AS p95
+           FROM performance_metrics
+          WHERE deployment_id = $1 AND metric_type = 'inference_latency_ms' AND timestamp >= $2`,
+        { bind: [deploymentId, since], type: QueryTypes.SELECT },
+      );
+      return { requests: row.requests, errors: row.errors, p95LatencyMs: row.p95 === null ? null : Number(row.p95) };
+    },
 
     /**
      * The deployment's row, once: written by the API right after it starts the rollout (so GET knows

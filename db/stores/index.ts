@@ -4,6 +4,7 @@ import { createAlertStore } from './alerts';
 import { createDeploymentStore } from './deployments';
 import { createMetricsStore } from './metrics';
 import { createModelStore } from './models';
+import { createRoutingStore } from './routing';
 import { createSwitchEventStore } from './switch-events';
 import { createThresholdsStore } from './thresholds';
 import { createTrainingJobStore } from './training-jobs';
@@ -13,12 +14,14 @@ import { createTrainingJobStore } from './training-jobs';
  * (createApp) and the activities (createActivities): neither writes SQL of its own for these.
  */
 export function createStores(sequelize: Sequelize, { thresholdsFile }: Pick<Config, 'thresholdsFile'>) {
+  const switchEvents = createSwitchEventStore(sequelize);
   return {
     alerts: createAlertStore(sequelize),
+    routing: createRoutingStore(sequelize, switchEvents),
     deployments: createDeploymentStore(sequelize),
     metrics: createMetricsStore(sequelize),
     models: createModelStore(sequelize),
-    switchEvents: createSwitchEventStore(sequelize),
+    switchEvents,
     thresholds: createThresholdsStore(sequelize, thresholdsFile),
     trainingJobs: createTrainingJobStore(sequelize),
   };

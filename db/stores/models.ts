@@ -1,4 +1,5 @@
-import { QueryTypes, UniqueConstraintError, type Sequelize } from 'sequelize';
+import { Op, QueryTypes, UniqueConstraintError, type Sequelize } from 'sequelize';
+import { modelsOf } from '../models';
 
 /** A registry row as the API shows it. */
 export interface ModelView {
@@ -32,6 +33,15 @@ export interface NewModel {
   createdBy: string;
 }
 
+/** A trained model to register under the next integer version of its name. */
+export type TrainedModel = Omit<NewModel, 'version' | 'createdBy'> & { config: Record<string, unknown> & { trainingJobId: string } };
+
+/** Integer versions for trained models: the next after the highest integer version of that name. */
+function nextVersion(versions: string[]): string {
+  const numbers = versions.filter((v) => /^\d+$/.test(v)).map(Number);
+  return String((numbers.length ? Math.max(...numbers) : 0) + 1);
+}
+
 /** (name, version) is taken: the registry keeps one row per version. */
 export class ModelVersionExists extends Error {
   override name = 'ModelVersionExists';
@@ -50,7 +60,32 @@ const toView = (r: Row): ModelView => ({ ...r, validation: r.validation ?? null,
  * (idx_models_created / idx_models_specialization_created).
  */
 export function createModelStore(sequelize: Sequelize) {
+  const { ModelRecord, TrainingJob } = modelsOf(sequelize);
   return {
+    /**
+     * Registers a training job's model as the next version of its name. Idempotent: the job id is
+     * stored on the model, so a retried or replayed call returns the version it already made. A lock
+     * per name keeps two jobs from taking the same version; the job's author is the model's.
+     */
+    async registerTrained(model: TrainedModel): Promise<{ modelId: string; version: string }> {
+      const jobId = model.config.trainingJobId;
+      return sequelize.transaction(async (transaction) => {
+        await sequelize.query('SELECT pg_advisory_xact_lock(hashtext($1))', { bind: [`models:${model.name}`], transaction });
+        const existing = await ModelRecord.findOne({ where: { config: { trainingJobId: jobId } }, transaction });
+        if (existing) return { modelId: existing.id, version: existing.version };
+        const siblings = await ModelRecord.findAll({ where: { name: model.name, version: { [Op.regexp]: '^[0-9]+$' } }, attributes: ['version'], transaction });
+        const created = await ModelRecord.create(
+          {
+            ...model,
+            version: nextVersion(siblings.map((m) => m.version)),
+            createdBy: (await TrainingJob.findByPk(jobId, { transaction, attributes: ['createdBy'] }))?.createdBy ?? null,
+          },
+          { transaction },
+        );
+        return { modelId: created.id, version: created.version };
+      });
+    },
+
     async list({ skip, limit, specialization, status }: { skip: number; limit: number; specialization?: string; status?: string }): Promise<{ items: ModelView[]; total: number }> {
       const where: string[] = [];
       const bind: unknown[] = [];
@@ -67,6 +102,13 @@ export function createModelStore(sequelize: Sequelize) {
       const total = Number(rows[0]?.total ?? 0);
       const items = rows.filter((r) => r.id !== null && r.id !== undefined).map(({ total: _total, ...r }) => toView(r as Row));
       return { items, total };
+    },
+
+    async setValidation(id: string, validation: Record<string, unknown>, status: string | undefined): Promise<void> {
+      await sequelize.query(
+        `UPDATE models SET validation = CAST($2 AS jsonb), status = COALESCE($3, status), updated_at = NOW() WHERE id = $1`,
+        { bind: [id, JSON.stringify(validation), status ?? null] },
+      );
     },
 
     async get(id: string): Promise<ModelView | undefined> {

@@ -1,0 +1,89 @@
+import type { Sequelize } from 'sequelize';
+import type { SwitchDecision } from '../../workflows/watchdog/types';
+import { modelsOf } from '../models';
+import type { SwitchEventStore } from './switch-events';
+
+/**
+ * `routing`: what serves each specialization, and every change to it — a rollout's canary steps,
+ * promotion and rollback, the watchdog's switches — each as one transaction with the rows that
+ * change with it (deployment statuses, the model's status, the switch event).
+ */
+export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEventStore) {
+  const { Deployment, ModelRecord, Routing } = modelsOf(sequelize);
+  return {
+    async currentStable(specialization: string): Promise<string | null> {
+      return (await Routing.findByPk(specialization))?.stableDeploymentId ?? null;
+    },
+
+    /** The canary takes `weight` % of traffic; its deployment is rolling out. */
+    async setCanaryWeight(p: { specialization: string; deploymentId: string; weight: number }): Promise<void> {
+      await sequelize.transaction(async (transaction) => {
+        const [routing] = await Routing.findOrCreate({ where: { specialization: p.specialization }, defaults: { specialization: p.specialization, stableDeploymentId: null, canaryDeploymentId: null, backupDeploymentId: null, updatedBy: null }, transaction });
+        await routing.update({ canaryDeploymentId: p.deploymentId, canaryWeight: p.weight, updatedBy: `deployment:${p.deploymentId}` }, { transaction });
+        await Deployment.update({ status: 'rolling_out' }, { where: { id: p.deploymentId }, transaction });
+      });
+    },
+
+    /** Takes the canary out of traffic; the stable deployment is untouched. */
+    async removeCanary(p: { specialization: string; deploymentId: string }): Promise<void> {
+      await Routing.update({ canaryDeploymentId: null, canaryWeight: 0, updatedBy: `deployment:${p.deploymentId}` }, { where: { specialization: p.specialization, canaryDeploymentId: p.deploymentId } });
+    },
+
+    /** A promoted deployment steps down: its backup serves again (idempotent). */
+    async restoreBackup(p: { specialization: string; deploymentId: string; reason: string }): Promise<{ restoredDeploymentId: string | null; restoredModelId: string | null }> {
+      return sequelize.transaction(async (transaction) => {
+        const routing = await Routing.findByPk(p.specialization, { transaction, lock: transaction.LOCK.UPDATE });
+        if (routing?.stableDeploymentId === p.deploymentId) {
+          await routing.update({ stableDeploymentId: routing.backupDeploymentId, backupDeploymentId: null, canaryDeploymentId: null, canaryWeight: 0, failoverFromDeploymentId: null, updatedBy: `rollback:${p.deploymentId}` }, { transaction });
+          if (routing.stableDeploymentId) await Deployment.update({ status: 'promoted' }, { where: { id: routing.stableDeploymentId }, transaction });
+        }
+        await Deployment.update({ status: 'rolled_back', reason: p.reason }, { where: { id: p.deploymentId }, transaction });
+        const restored = routing?.stableDeploymentId ? await Deployment.findByPk(routing.stableDeploymentId, { transaction }) : null;
+        return { restoredDeploymentId: restored?.id ?? null, restoredModelId: restored?.modelId ?? null };
+      });
+    },
+
+    /** The new deployment becomes stable; the previous stable is remembered as the backup. Idempotent. */
+    async promote(p: { specialization: string; deploymentId: string }): Promise<{ backupDeploymentId: string | null }> {
+      return sequelize.transaction(async (transaction) => {
+        const routing = await Routing.findByPk(p.specialization, { transaction, lock: transaction.LOCK.UPDATE });
+        if (routing?.stableDeploymentId === p.deploymentId) return { backupDeploymentId: routing.backupDeploymentId };
+        const previous = routing?.stableDeploymentId ?? null;
+        // A promotion ends any watchdog failover: the new model is the primary from now on.
+        const values = { stableDeploymentId: p.deploymentId, canaryDeploymentId: null, canaryWeight: 0, backupDeploymentId: previous, failoverFromDeploymentId: null, updatedBy: `deployment:${p.deploymentId}` };
+        if (routing) await routing.update(values, { transaction });
+        else await Routing.create({ specialization: p.specialization, ...values }, { transaction });
+        const deployment = (await Deployment.findByPk(p.deploymentId, { transaction }))!;
+        await deployment.update({ status: 'promoted', deployedAt: new Date(), reason: null }, { transaction });
+        await ModelRecord.update({ status: 'deployed' }, { where: { id: deployment.modelId }, transaction });
+        if (previous) await Deployment.update({ status: 'superseded' }, { where: { id: previous }, transaction });
+        return { backupDeploymentId: previous };
+      });
+    },
+
+    /**
+     * Applies a watchdog decision: the switch event and the routing change in one transaction, once
+     * per decision key. A retry after a crash finds the event and changes nothing; a routing that
+     * moved on meanwhile (a promotion) is not overwritten.
+     */
+    async applySwitch(decision: SwitchDecision): Promise<{ applied: boolean; conflict?: string }> {
+      return sequelize.transaction(async (transaction) => {
+        const routing = await Routing.findByPk(decision.specialization, { transaction, lock: transaction.LOCK.UPDATE });
+        if (await switchEvents.recorded(decision.key, transaction)) return { applied: false };
+        if (!routing || routing.stableDeploymentId !== decision.fromDeploymentId) {
+          return { applied: false, conflict: `routing of ${decision.specialization} no longer serves ${decision.fromDeploymentId}` };
+        }
+        await routing.update(
+          decision.action === 'switch'
+            ? { stableDeploymentId: decision.toDeploymentId, backupDeploymentId: decision.fromDeploymentId, failoverFromDeploymentId: decision.fromDeploymentId, updatedBy: `watchdog:${decision.key}` }
+            : { stableDeploymentId: decision.toDeploymentId, backupDeploymentId: decision.fromDeploymentId, failoverFromDeploymentId: null, updatedBy: `watchdog:${decision.key}` },
+          { transaction },
+        );
+        await switchEvents.record(decision, transaction);
+        return { applied: true };
+      });
+    },
+  };
+}
+
+export type RoutingStore = ReturnType<typeof createRoutingStore>;
