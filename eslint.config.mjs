@@ -72,6 +72,22 @@ export default tseslint.config(
     },
   },
   {
+    // Routes and serving reach the database through db/ stores only (api/main.ts opens it, errors.ts maps its errors).
+    files: ['api/routes/**/*.ts', 'api/inference/**/*.ts', 'api/auth/**/*.ts', 'api/health.ts', 'api/platform-metrics.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/activities', '**/activities/**', '**/worker/**'], message: 'api/ never imports activities/ or worker/: share it through db/, auth/, config/, storage/ or a workflow contract.' },
+            { group: ['sequelize', 'pg'], allowTypeImports: true, message: 'SQL lives in db/ (a store): routes and serving get the stores injected.' },
+            modelClassesAreTypes,
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['activities/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -79,6 +95,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/api/**', '**/worker/**'], message: 'activities/ never import api/ or worker/ internals: dependencies are injected, shared code lives in db/, auth/, config/ or storage/.' },
+            { group: ['sequelize', 'pg'], allowTypeImports: true, message: 'SQL lives in db/ (a store): activities get the stores injected.' },
             modelClassesAreTypes,
           ],
         },

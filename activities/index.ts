@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import type { Sequelize } from 'sequelize';
 import type { Stores } from '../db/stores';
 import { createDeploymentActivities } from './deployment/deployments';
 import { createRelayCoreActivities } from './relaycore';
@@ -17,7 +16,6 @@ import { createSwitchingActivities } from './watchdog/switching';
 
 /** What the `neuroweaver` queue's activities need; built once by the worker (or a test) and injected. */
 export interface ActivityDeps {
-  sequelize: Sequelize;
   /** The data layer (db/stores), built once per process from the same Sequelize instance. */
   stores: Stores;
   modelStoragePath: string;
@@ -45,7 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEvaluationActivities(deps),
     ...createDeploymentActivities({ ...deps.stores, modelStoragePath: deps.modelStoragePath, datasetsDir: deps.datasetsDir }),
     ...createRelayCoreActivities(deps),
-    ...createObserveActivities({ ...deps, thresholds: deps.stores.thresholds, probe: createProbeClient(deps) }),
+    ...createObserveActivities({ watchdog: deps.stores.watchdog, thresholds: deps.stores.thresholds, probe: createProbeClient(deps) }),
     ...createSwitchingActivities({ routing: deps.stores.routing }),
     ...alerts,
     ...createSupervisorActivities({ ...deps, alerts }),

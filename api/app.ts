@@ -37,11 +37,11 @@ import { validationHook } from './validation';
 export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: boolean } = {}) {
   const { config, logger } = deps;
   const metrics = createApiMetrics();
-  registerPlatformMetrics(metrics.registry, deps.sequelize);
+  registerPlatformMetrics(metrics.registry, deps.stores.platform);
   const stats = new RequestStats();
   const revocations = new RevocationList(deps.sequelize, { onError: (err) => logger.warn({ err: err.message }, 'auth: refreshing the revocation list failed') });
   const revocationsLoaded = revocations.start();
-  const inference = new InferenceService({ config, logger, sequelize: deps.sequelize, registry: metrics.registry });
+  const inference = new InferenceService({ config, logger, serving: deps.stores.serving, registry: metrics.registry });
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.onError(createErrorHandler(logger));
@@ -62,7 +62,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     }),
   );
 
-  app.route('/', createHealthRoutes({ checks: createHealthChecks({ ...deps, relaycoreUrl: config.relaycoreUrl, modelStoragePath: config.modelStoragePath }), stats, startedAt: Date.now() }));
+  app.route('/', createHealthRoutes({ checks: createHealthChecks({ database: deps.stores.platform, temporal: deps.temporal, relaycoreUrl: config.relaycoreUrl, modelStoragePath: config.modelStoragePath }), stats, startedAt: Date.now() }));
   app.route('/', createMetricsRoutes({ registry: metrics.registry, metricsToken: config.metricsToken }));
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

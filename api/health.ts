@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
-import type { Sequelize } from 'sequelize';
+import type { PlatformMetricsStore } from '../db/stores/platform-metrics';
 
 export type DependencyStatus = 'healthy' | 'unhealthy' | 'not_configured';
 
@@ -35,13 +35,13 @@ export interface HealthChecks {
 }
 
 export function createHealthChecks(deps: {
-  sequelize: Sequelize;
+  database: Pick<PlatformMetricsStore, 'ping'>;
   temporal: Client;
   relaycoreUrl: string | undefined;
   modelStoragePath: string;
 }): HealthChecks {
   return {
-    database: () => timed(() => deps.sequelize.query('SELECT 1')),
+    database: () => timed(() => deps.database.ping()),
     temporal: () => timed(() => deps.temporal.workflowService.getSystemInfo({})),
     relaycore: async () => {
       if (!deps.relaycoreUrl) return { status: 'not_configured', responseTime: 0 };

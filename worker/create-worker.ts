@@ -12,7 +12,6 @@ import { activityTracing, workflowTracing } from '../temporal/tracing';
 /** The main queue's activity dependencies, from the configuration. */
 export function activityDeps(sequelize: Sequelize, config: Config, temporal?: Client): ActivityDeps {
   return {
-    sequelize,
     stores: createStores(sequelize, config),
     modelStoragePath: config.modelStoragePath,
     datasetsDir: config.training.datasetsDir,

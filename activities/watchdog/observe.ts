@@ -1,14 +1,14 @@
 import { log } from '@temporalio/activity';
-import { QueryTypes, type Sequelize } from 'sequelize';
 import type { WindowStats } from '../../workflows/watchdog/evaluate';
 import { policyFor } from '../../workflows/watchdog/policy';
 import type { BackupCandidate } from '../../workflows/watchdog/ranking';
-import type { ObservedWindow, RoutingSnapshot } from '../../workflows/watchdog/types';
+import type { ObservedWindow } from '../../workflows/watchdog/types';
 import type { ProbeClient, ProbeResult } from './probe-client';
 import type { ThresholdsStore } from '../../db/stores/thresholds';
+import type { WatchdogStore } from '../../db/stores/watchdog';
 
 export interface ObserveDeps {
-  sequelize: Sequelize;
+  watchdog: WatchdogStore;
   thresholds: ThresholdsStore;
   probe: ProbeClient;
 }
@@ -17,17 +17,6 @@ export interface ObserveDeps {
 const WRITE_LAG_MS = 1_000;
 /** Candidates probed when choosing a backup, newest first. */
 const MAX_CANDIDATES = 5;
-
-const ROUTING = `
-  SELECT r.stable_deployment_id AS "stableDeploymentId", s.model_id AS "stableModelId",
-         r.backup_deployment_id AS "backupDeploymentId",
-         r.failover_from_deployment_id AS "failoverFromDeploymentId", f.model_id AS "failoverFromModelId"
-    FROM routing r
-    LEFT JOIN deployments s ON s.id = r.stable_deployment_id
-    LEFT JOIN deployments f ON f.id = r.failover_from_deployment_id
-   WHERE r.specialization = $1`;
-
-const NO_ROUTING: RoutingSnapshot = { stableDeploymentId: null, stableModelId: null, backupDeploymentId: null, failoverFromDeploymentId: null, failoverFromModelId: null };
 
 function percentile95(sorted: number[]): number | null {
   if (!sorted.length) return null;
@@ -55,31 +44,7 @@ export function combine(live: { latencies: number[]; errors: number }, probe: Pr
   };
 }
 
-export function createObserveActivities({ sequelize, thresholds: thresholdsStore, probe }: ObserveDeps) {
-  const routingOf = async (specialization: string): Promise<RoutingSnapshot> =>
-    (await sequelize.query<RoutingSnapshot>(ROUTING, { bind: [specialization], type: QueryTypes.SELECT }))[0] ?? NO_ROUTING;
-
-  const liveWindow = async (deploymentId: string, from: Date, until: Date) => {
-    const [row] = await sequelize.query<{ latencies: number[] | null; errors: number }>(
-      `SELECT array_agg(metric_value::float8) AS latencies,
-              count(*) FILTER (WHERE (metadata->>'ok')::boolean IS NOT TRUE)::int AS errors
-         FROM performance_metrics
-        WHERE deployment_id = $1 AND metric_type = 'inference_latency_ms' AND timestamp >= $2 AND timestamp < $3
-          AND metadata->>'track' IS DISTINCT FROM 'probe'`,
-      { bind: [deploymentId, from.toISOString(), until.toISOString()], type: QueryTypes.SELECT },
-    );
-    return { latencies: (row?.latencies ?? []).map(Number), errors: row?.errors ?? 0 };
-  };
-
-  const costOf = async (deploymentId: string): Promise<number | null> => {
-    const [row] = await sequelize.query<{ cost: string | null }>(
-      `SELECT m.config->>'costPer1kTokens' AS cost FROM deployments d JOIN models m ON m.id = d.model_id WHERE d.id = $1`,
-      { bind: [deploymentId], type: QueryTypes.SELECT },
-    );
-    const cost = row?.cost === null || row?.cost === undefined ? NaN : Number(row.cost);
-    return Number.isFinite(cost) ? cost : null;
-  };
-
+export function createObserveActivities({ watchdog, thresholds: thresholdsStore, probe }: ObserveDeps) {
   /** A probe that fails (API down, model gone) leaves the window to live traffic; it is not an error of the model. */
   const tryProbe = async (deploymentId: string, examples: number): Promise<ProbeResult | null> => {
     if (examples <= 0) return null;
@@ -100,21 +65,21 @@ export function createObserveActivities({ sequelize, thresholds: thresholdsStore
     async observeWindow(p: { specialization: string; primaryDeploymentId: string | null; from: string | null; windowSeconds: number; probeExamples: number }): Promise<ObservedWindow> {
       const thresholds = await thresholdsStore.current();
       const policy = policyFor(thresholds.thresholds, p.specialization);
-      const routing = await routingOf(p.specialization);
+      const routing = await watchdog.routingSnapshot(p.specialization);
       const until = new Date(Date.now() - WRITE_LAG_MS);
       const earliest = until.getTime() - 2 * p.windowSeconds * 1_000;
       const from = new Date(Math.max(p.from ? Date.parse(p.from) : until.getTime() - p.windowSeconds * 1_000, earliest));
       const base = { until: until.toISOString(), thresholdsVersion: thresholds.version, policy, routing };
       const deploymentId = p.primaryDeploymentId ?? routing.stableDeploymentId;
       if (!deploymentId) return { ...base, primary: null };
-      const [live, probed, cost, [model]] = await Promise.all([
-        liveWindow(deploymentId, from, until),
+      const [live, probed, cost, modelId] = await Promise.all([
+        watchdog.liveWindow(deploymentId, from, until),
         tryProbe(deploymentId, p.probeExamples),
-        costOf(deploymentId),
-        sequelize.query<{ modelId: string }>('SELECT model_id AS "modelId" FROM deployments WHERE id = $1', { bind: [deploymentId], type: QueryTypes.SELECT }),
+        watchdog.costOf(deploymentId),
+        watchdog.modelOf(deploymentId),
       ]);
-      if (!model) return { ...base, primary: null };
-      return { ...base, primary: { deploymentId, modelId: model.modelId, stats: combine(live, probed, cost, policy.minRequests) } };
+      if (!modelId) return { ...base, primary: null };
+      return { ...base, primary: { deploymentId, modelId, stats: combine(live, probed, cost, policy.minRequests) } };
     },
 
     /**
@@ -122,18 +87,11 @@ export function createObserveActivities({ sequelize, thresholds: thresholdsStore
      * with `examples` requests. The routing's backup (the previous stable) is marked.
      */
     async probeBackupCandidates(p: { specialization: string; excludeModelId: string; examples: number }): Promise<BackupCandidate[]> {
-      const routing = await routingOf(p.specialization);
-      const rows = await sequelize.query<{ deploymentId: string; modelId: string }>(
-        `SELECT id AS "deploymentId", model_id AS "modelId" FROM (
-           SELECT DISTINCT ON (model_id) id, model_id, updated_at FROM deployments
-            WHERE specialization = $1 AND status IN ('promoted', 'superseded') AND model_id <> $2
-            ORDER BY model_id, (id = $3) DESC, updated_at DESC
-         ) latest ORDER BY (id = $3) DESC, updated_at DESC LIMIT ${MAX_CANDIDATES}`,
-        { bind: [p.specialization, p.excludeModelId, routing.backupDeploymentId ?? '00000000-0000-0000-0000-000000000000'], type: QueryTypes.SELECT },
-      );
+      const routing = await watchdog.routingSnapshot(p.specialization);
+      const rows = await watchdog.backupCandidates(p.specialization, p.excludeModelId, routing.backupDeploymentId, MAX_CANDIDATES);
       return Promise.all(
         rows.map(async (c) => {
-          const [probed, cost] = await Promise.all([tryProbe(c.deploymentId, p.examples), costOf(c.deploymentId)]);
+          const [probed, cost] = await Promise.all([tryProbe(c.deploymentId, p.examples), watchdog.costOf(c.deploymentId)]);
           return { ...c, previousStable: c.deploymentId === routing.backupDeploymentId, stats: combine({ latencies: [], errors: 0 }, probed, cost, Infinity) };
         }),
       );

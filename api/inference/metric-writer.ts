@@ -1,18 +1,10 @@
-import type { Sequelize } from 'sequelize';
 import type { Logger } from '../../config/logger';
+import type { MetricRow, ServingStore } from '../../db/stores/serving';
 
-/** One `performance_metrics` row (db/models.ts PerformanceMetric). */
-export interface MetricRow {
-  modelId: string;
-  deploymentId: string;
-  metricType: string;
-  metricValue: number;
-  timestamp: Date;
-  metadata: Record<string, unknown>;
-}
+export type { MetricRow };
 
 export interface MetricWriterOptions {
-  sequelize: Sequelize;
+  serving: Pick<ServingStore, 'insertMetrics'>;
   logger: Logger;
   /** A batch is written this long after its first row at the latest… */
   flushIntervalMs?: number;
@@ -68,20 +60,6 @@ export class PerformanceMetricWriter {
     this.buffer = [];
   }
 
-  /** Raw SQL on our own connection pool: the Sequelize model classes are bound to whichever instance initialised them last. */
-  private async insert(rows: MetricRow[]): Promise<void> {
-    const bind: unknown[] = [];
-    const values = rows.map((r) => {
-      bind.push(r.modelId, r.deploymentId, r.metricType, r.metricValue, r.timestamp, JSON.stringify(r.metadata));
-      const n = bind.length;
-      return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
-    });
-    await this.options.sequelize.query(
-      `INSERT INTO performance_metrics (model_id, deployment_id, metric_type, metric_value, timestamp, metadata) VALUES ${values.join(', ')}`,
-      { bind },
-    );
-  }
-
   private async writeAll(): Promise<void> {
     if (this.dropped) {
       this.options.logger.warn({ rows: this.dropped }, 'inference: dropped performance metrics while the database was unavailable');
@@ -90,7 +68,7 @@ export class PerformanceMetricWriter {
     while (this.buffer.length) {
       const batch = this.buffer.splice(0, this.batchSize);
       try {
-        await this.insert(batch);
+        await this.options.serving.insertMetrics(batch);
       } catch (err) {
         this.buffer.unshift(...batch);
         this.options.logger.warn({ err: (err as Error).message, rows: this.buffer.length }, 'inference: writing performance metrics failed; will retry');

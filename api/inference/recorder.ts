@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { Sequelize } from 'sequelize';
+import type { ServingStore } from '../../db/stores/serving';
 import type { Logger } from '../../config/logger';
 import { PerformanceMetricWriter } from './metric-writer';
 import { createInferenceMetrics } from './metrics';
@@ -30,9 +30,9 @@ export class InferenceRecorder {
   private readonly writer: PerformanceMetricWriter;
   private recorded = 0;
 
-  constructor(deps: { registry: Registry; sequelize: Sequelize; logger: Logger }) {
+  constructor(deps: { registry: Registry; serving: ServingStore; logger: Logger }) {
     this.metrics = createInferenceMetrics(deps.registry);
-    this.writer = new PerformanceMetricWriter({ sequelize: deps.sequelize, logger: deps.logger });
+    this.writer = new PerformanceMetricWriter({ serving: deps.serving, logger: deps.logger });
   }
 
   record(o: InferenceOutcome): void {

@@ -1,12 +1,13 @@
-import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Logger } from '../../config/logger';
+import type { ModelRow, RoutingRow, ServingStore } from '../../db/stores/serving';
+
+export type { ModelRow };
 import { artifactFiles } from './manifest';
 import { ModelHandle } from './model-handle';
 import type { InferencePool } from './pool';
 
 /** What served a request: live traffic (stable, canary) or a watchdog probe. The routing's `backup` is kept loaded (a hot standby) so a failover serves at once. */
 export type Track = 'stable' | 'canary' | 'probe';
-type RoutedTrack = 'stable' | 'canary' | 'backup';
 
 /** Where one request goes: a deployment, its track and the model behind it. */
 export interface Target {
@@ -24,33 +25,13 @@ interface Route {
 }
 
 /** What loading a model needs (a routing row, or a deployment a probe names). */
-export interface ModelRow {
-  modelId: string;
-  modelName: string;
-  version: string;
-  modelPath: string | null;
-  manifestPath: string | null;
-}
-
-/** One row per (routing row, track): the deployment and model behind each of stable and canary. */
-type RoutingRow = { specialization: string; canaryWeight: number; track: RoutedTrack; deploymentId: string | null } & (ModelRow | { [K in keyof ModelRow]: null });
-
-const ROUTING_QUERY = `
-  SELECT r.specialization, r.canary_weight AS "canaryWeight", t.track,
-         d.id AS "deploymentId", m.id AS "modelId", m.name AS "modelName", m.version,
-         m.model_path AS "modelPath", m.config->>'manifestPath' AS "manifestPath"
-  FROM routing r
-  CROSS JOIN LATERAL (VALUES ('stable', r.stable_deployment_id), ('canary', r.canary_deployment_id), ('backup', r.backup_deployment_id)) AS t(track, deployment_id)
-  LEFT JOIN deployments d ON d.id = t.deployment_id
-  LEFT JOIN models m ON m.id = d.model_id`;
-
 /** After a model failed to load, requests get 502 for this long before the next attempt. */
 const LOAD_RETRY_MS = 5_000;
 /** A model loaded only for probes is released after this long without one. */
 const PROBE_IDLE_MS = 60_000;
 
 export interface RouterOptions {
-  sequelize: Sequelize;
+  serving: Pick<ServingStore, 'routingTable'>;
   pool: InferencePool;
   modelStoragePath: string;
   logger: Logger;
@@ -136,7 +117,7 @@ export class InferenceRouter {
     if (this.closed) return;
     let rows: RoutingRow[];
     try {
-      rows = await this.options.sequelize.query<RoutingRow>(ROUTING_QUERY, { type: QueryTypes.SELECT });
+      rows = await this.options.serving.routingTable();
     } catch (err) {
       // Keep serving the last routing we read; say so once per outage.
       if (!this.pollFailing) this.options.logger.warn({ err: (err as Error).message }, 'inference: reading the routing table failed; serving the last routing');

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import type { ServingStore } from '../../db/stores/serving';
 import type { Config } from '../../config/env';
 import type { Logger } from '../../config/logger';
 import { ApiError } from '../errors';
@@ -8,7 +8,7 @@ import { FaultRegistry } from './faults';
 import { InferencePool, PoolBusy } from './pool';
 import { InferenceRecorder } from './recorder';
 import { ProbeSets, type ProbeResult } from './probe-sets';
-import { InferenceRouter, type ModelRow, type Target, type Track } from './router';
+import { InferenceRouter, type Target, type Track } from './router';
 import type { WindowStats } from './windows';
 
 export interface InferenceResult {
@@ -24,7 +24,7 @@ export interface InferenceResult {
 
 export interface InferenceDeps {
   config: Config;
-  sequelize: Sequelize;
+  serving: ServingStore;
   logger: Logger;
   /** The app's Prometheus registry. */
   registry: Registry;
@@ -55,7 +55,7 @@ export class InferenceService {
 
   constructor(private readonly deps: InferenceDeps) {
     this.pool = new InferencePool({ size: deps.config.inferenceThreads, logger: deps.logger });
-    this.router = new InferenceRouter({ sequelize: deps.sequelize, pool: this.pool, modelStoragePath: deps.config.modelStoragePath, logger: deps.logger });
+    this.router = new InferenceRouter({ serving: deps.serving, pool: this.pool, modelStoragePath: deps.config.modelStoragePath, logger: deps.logger });
     this.recorder = new InferenceRecorder(deps);
     this.probeSets = new ProbeSets({ modelStoragePath: deps.config.modelStoragePath, datasetsDir: deps.config.training.datasetsDir });
   }
@@ -83,12 +83,7 @@ export class InferenceService {
    */
   async probe(deploymentId: string, count: number): Promise<ProbeResult> {
     await this.router.start();
-    const [row] = await this.deps.sequelize.query<ModelRow & { specialization: string; dataset: string | null }>(
-      `SELECT d.specialization, m.id AS "modelId", m.name AS "modelName", m.version, m.model_path AS "modelPath",
-              m.config->>'manifestPath' AS "manifestPath", m.config->>'dataset' AS dataset
-         FROM deployments d JOIN models m ON m.id = d.model_id WHERE d.id = $1`,
-      { bind: [deploymentId], type: QueryTypes.SELECT },
-    );
+    const row = await this.deps.serving.deploymentModel(deploymentId);
     if (!row) throw new ApiError(404, 'not_found', `deployment ${deploymentId} does not exist`);
     const handle = this.router.borrow(row);
     const target: Target = { specialization: row.specialization, deploymentId, track: 'probe', handle };
@@ -181,7 +176,7 @@ export class InferenceService {
   private async nothingServes(specialization: string): Promise<ApiError> {
     const known =
       this.router.hasRoutingRow(specialization) ||
-      (await this.deps.sequelize.query('SELECT 1 FROM models WHERE specialization = $1 LIMIT 1', { bind: [specialization], type: QueryTypes.SELECT })).length > 0;
+      (await this.deps.serving.specializationKnown(specialization));
     if (!known) return new ApiError(404, 'not_found', `no model has specialization ${specialization}`);
     return new ApiError(503, 'unavailable', `no deployment serves ${specialization}; try again shortly`, undefined, { 'Retry-After': '5' });
   }

@@ -4,10 +4,13 @@ import { createAlertStore } from './alerts';
 import { createDeploymentStore } from './deployments';
 import { createMetricsStore } from './metrics';
 import { createModelStore } from './models';
+import { createPlatformMetricsStore } from './platform-metrics';
 import { createRoutingStore } from './routing';
+import { createServingStore } from './serving';
 import { createSwitchEventStore } from './switch-events';
 import { createThresholdsStore } from './thresholds';
 import { createTrainingJobStore } from './training-jobs';
+import { createWatchdogStore } from './watchdog';
 
 /**
  * The data layer of one process, built from its one Sequelize instance and injected into the API
@@ -18,12 +21,15 @@ export function createStores(sequelize: Sequelize, { thresholdsFile }: Pick<Conf
   return {
     alerts: createAlertStore(sequelize),
     routing: createRoutingStore(sequelize, switchEvents),
+    serving: createServingStore(sequelize),
     deployments: createDeploymentStore(sequelize),
     metrics: createMetricsStore(sequelize),
     models: createModelStore(sequelize),
+    platform: createPlatformMetricsStore(sequelize),
     switchEvents,
     thresholds: createThresholdsStore(sequelize, thresholdsFile),
     trainingJobs: createTrainingJobStore(sequelize),
+    watchdog: createWatchdogStore(sequelize),
   };
 }
 

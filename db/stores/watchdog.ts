@@ -1,0 +1,67 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { RoutingSnapshot } from '../../workflows/watchdog/types';
+
+const ROUTING = `
+  SELECT r.stable_deployment_id AS "stableDeploymentId", s.model_id AS "stableModelId",
+         r.backup_deployment_id AS "backupDeploymentId",
+         r.failover_from_deployment_id AS "failoverFromDeploymentId", f.model_id AS "failoverFromModelId"
+    FROM routing r
+    LEFT JOIN deployments s ON s.id = r.stable_deployment_id
+    LEFT JOIN deployments f ON f.id = r.failover_from_deployment_id
+   WHERE r.specialization = $1`;
+
+const NO_ROUTING: RoutingSnapshot = { stableDeploymentId: null, stableModelId: null, backupDeploymentId: null, failoverFromDeploymentId: null, failoverFromModelId: null };
+
+/** What the watchdog reads: routing, a deployment's live window, its model and price, backup candidates. */
+export function createWatchdogStore(sequelize: Sequelize) {
+  return {
+    async routingSnapshot(specialization: string): Promise<RoutingSnapshot> {
+      return (await sequelize.query<RoutingSnapshot>(ROUTING, { bind: [specialization], type: QueryTypes.SELECT }))[0] ?? NO_ROUTING;
+    },
+
+    /** Latencies and errors of a deployment's live requests (probes excluded) in [from, until). */
+    async liveWindow(deploymentId: string, from: Date, until: Date): Promise<{ latencies: number[]; errors: number }> {
+      const [row] = await sequelize.query<{ latencies: number[] | null; errors: number }>(
+        `SELECT array_agg(metric_value::float8) AS latencies,
+                count(*) FILTER (WHERE (metadata->>'ok')::boolean IS NOT TRUE)::int AS errors
+           FROM performance_metrics
+          WHERE deployment_id = $1 AND metric_type = 'inference_latency_ms' AND timestamp >= $2 AND timestamp < $3
+            AND metadata->>'track' IS DISTINCT FROM 'probe'`,
+        { bind: [deploymentId, from.toISOString(), until.toISOString()], type: QueryTypes.SELECT },
+      );
+      return { latencies: (row?.latencies ?? []).map(Number), errors: row?.errors ?? 0 };
+    },
+
+    /** The price per 1,000 tokens the deployment's model declares (`config.costPer1kTokens`), if any. */
+    async costOf(deploymentId: string): Promise<number | null> {
+      const [row] = await sequelize.query<{ cost: string | null }>(
+        `SELECT m.config->>'costPer1kTokens' AS cost FROM deployments d JOIN models m ON m.id = d.model_id WHERE d.id = $1`,
+        { bind: [deploymentId], type: QueryTypes.SELECT },
+      );
+      const cost = row?.cost === null || row?.cost === undefined ? NaN : Number(row.cost);
+      return Number.isFinite(cost) ? cost : null;
+    },
+
+    async modelOf(deploymentId: string): Promise<string | null> {
+      const [row] = await sequelize.query<{ modelId: string }>('SELECT model_id AS "modelId" FROM deployments WHERE id = $1', { bind: [deploymentId], type: QueryTypes.SELECT });
+      return row?.modelId ?? null;
+    },
+
+    /**
+     * Deployments that could take over (promoted before, model not the tripped one), newest first,
+     * one per model, the routing's backup (the previous stable) first.
+     */
+    async backupCandidates(specialization: string, excludeModelId: string, backupDeploymentId: string | null, limit: number): Promise<{ deploymentId: string; modelId: string }[]> {
+      return sequelize.query<{ deploymentId: string; modelId: string }>(
+        `SELECT id AS "deploymentId", model_id AS "modelId" FROM (
+           SELECT DISTINCT ON (model_id) id, model_id, updated_at FROM deployments
+            WHERE specialization = $1 AND status IN ('promoted', 'superseded') AND model_id <> $2
+            ORDER BY model_id, (id = $3) DESC, updated_at DESC
+         ) latest ORDER BY (id = $3) DESC, updated_at DESC LIMIT $4`,
+        { bind: [specialization, excludeModelId, backupDeploymentId ?? '00000000-0000-0000-0000-000000000000', limit], type: QueryTypes.SELECT },
+      );
+    },
+  };
+}
+
+export type WatchdogStore = ReturnType<typeof createWatchdogStore>;
