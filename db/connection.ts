@@ -14,7 +14,7 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
 }
 
-/** Covers the slowest legitimate query (a migration's index build on a large table); see NW_DB_STATEMENT_TIMEOUT_MS. */
+/** A request's budget: above the slowest legitimate query a request makes (migrations get their own); see NW_DB_STATEMENT_TIMEOUT_MS. */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 /** How much longer than the server's own limit the client waits before it calls a query lost. */
 const CLIENT_GRACE_MS = 5_000;
