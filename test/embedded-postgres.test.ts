@@ -9,6 +9,13 @@ import { startEmbeddedPostgresProcess } from './helpers/embedded-postgres';
 const ROOT = path.resolve(__dirname, '..');
 const run = promisify(execFile);
 
+/** `npm run db` on a data dir, on a port nothing listens on (these runs fail before they listen). */
+function runDb(dataDir: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env, NW_DATA_DIR: dataDir, NW_EMBEDDED_PG_PORT: '1' };
+  delete env.DATABASE_URL;
+  return run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db/embedded-main.ts')], { cwd: ROOT, env });
+}
+
 /** `npm run db` as a user meets it: a password on loopback only, and a clear word about old data dirs. */
 describe('embedded PostgreSQL', () => {
   jest.setTimeout(60_000);
@@ -47,13 +54,23 @@ describe('embedded PostgreSQL', () => {
     }
   });
 
+  // PostgreSQL never runs as root: as root, the server runs as the `postgres` user, who must be able to reach the data dir.
+  (process.getuid?.() === 0 ? it : it.skip)('as root, explains a data dir the postgres user cannot reach instead of crashing', async () => {
+    const locked = tempDir();
+    fs.chmodSync(locked, 0o700);
+    const failure = await runDb(path.join(locked, 'data')).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toMatch(new RegExp(`${locked} does not let other users pass through.*PostgreSQL never runs as root`));
+  });
+
   it('explains a data dir written by the retired PGlite server instead of crashing', async () => {
     const dataDir = tempDir();
     fs.mkdirSync(path.join(dataDir, 'pg'));
     fs.writeFileSync(path.join(dataDir, 'pg', 'PG_VERSION'), '18\n');
-    const env: NodeJS.ProcessEnv = { ...process.env, NW_DATA_DIR: dataDir, NW_EMBEDDED_PG_PORT: '1' };
-    delete env.DATABASE_URL;
-    const failure = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db/embedded-main.ts')], { cwd: ROOT, env }).then(
+    const failure = await runDb(dataDir).then(
       () => undefined,
       (err: { code: number; stderr: string }) => err,
     );
