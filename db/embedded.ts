@@ -182,7 +182,8 @@ function letPostgresUserIn(dataDir: string): void {
 function refuseUnreachable(folders: string[]): void {
   for (const folder of folders) {
     for (let dir = folder; ; dir = path.dirname(dir)) {
-      if ((fs.statSync(dir).mode & 0o001) === 0) throw new EmbeddedPostgresError(`embedded PostgreSQL cannot start: ${dir} does not let other users pass through (mode ${(fs.statSync(dir).mode & 0o777).toString(8)}); ${ACCESS_HINT}`);
+      const { mode } = fs.statSync(dir);
+      if ((mode & 0o001) === 0) throw new EmbeddedPostgresError(`embedded PostgreSQL cannot start: ${dir} does not let other users pass through (mode ${(mode & 0o777).toString(8)}); ${ACCESS_HINT}`);
       if (path.dirname(dir) === dir) break;
     }
   }

@@ -1,4 +1,4 @@
-import type { Migration } from './umzug';
+import { indexMigration } from './indexes';
 
 /** Seed 000's indexes, kept apart from the tables they serve. */
 const indexes = [
@@ -12,10 +12,4 @@ const indexes = [
   'idx_performance_metrics_timestamp ON performance_metrics(timestamp DESC)',
 ];
 
-export const up: Migration = async ({ context: sql }) => {
-  for (const index of indexes) await sql.query(`CREATE INDEX IF NOT EXISTS ${index}`);
-};
-
-export const down: Migration = async ({ context: sql }) => {
-  for (const index of indexes) await sql.query(`DROP INDEX IF EXISTS ${index.split(' ')[0]}`);
-};
+export const { up, down } = indexMigration(indexes);

@@ -1,4 +1,4 @@
-import type { Migration } from './umzug';
+import { indexMigration } from './indexes';
 
 /**
  * Indexes for the pages the API serves most: the registry listed newest first (all, or one
@@ -11,10 +11,4 @@ const indexes = [
   'idx_revoked_tokens_revoked_at ON revoked_tokens(revoked_at)',
 ];
 
-export const up: Migration = async ({ context: sql }) => {
-  for (const index of indexes) await sql.query(`CREATE INDEX IF NOT EXISTS ${index}`);
-};
-
-export const down: Migration = async ({ context: sql }) => {
-  for (const index of indexes) await sql.query(`DROP INDEX IF EXISTS ${index.split(' ')[0]}`);
-};
+export const { up, down } = indexMigration(indexes);

@@ -20,18 +20,8 @@ export interface ModelView {
   updatedAt: string;
 }
 
-export interface NewModel {
-  name: string;
-  description: string | null;
-  specialization: string;
-  baseModel: string;
-  version: string;
-  modelPath: string | null;
-  config: Record<string, unknown> | null;
-  performanceMetrics: Record<string, unknown> | null;
-  deploymentConfig: Record<string, unknown> | null;
-  createdBy: string;
-}
+/** What a caller registers: the view's own fields, less what the registry assigns. */
+export type NewModel = Omit<ModelView, 'id' | 'status' | 'validation' | 'createdBy' | 'createdAt' | 'updatedAt'> & { createdBy: string };
 
 /** A trained model to register under the next integer version of its name. */
 export type TrainedModel = Omit<NewModel, 'version' | 'createdBy'> & { config: Record<string, unknown> & { trainingJobId: string } };

@@ -39,7 +39,6 @@ export default async function globalSetup(): Promise<void> {
     NW_TEST_TEMPORAL_ADDRESS: temporal.address,
     NW_TEST_TEMPORAL_CLI: cli.path,
     NW_TEST_DATABASE_URL: database.url,
-    NW_TEST_DATABASE_KIND: database.kind,
     NW_TEST_WORKFLOW_BUNDLE: bundlePath,
     NW_TEST_WORK_DIR: workDir,
   });

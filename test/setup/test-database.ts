@@ -7,7 +7,6 @@ import { startEmbeddedPostgresProcess } from '../helpers/embedded-postgres';
 
 export interface TestDatabase {
   url: string;
-  kind: 'server' | 'embedded';
   drop(): Promise<void>;
 }
 
@@ -25,7 +24,6 @@ export async function createServerDatabase(adminUrl: string): Promise<TestDataba
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    kind: 'server',
     drop: async () => {
       const c = new Client({ connectionString: adminUrl });
       await c.connect();
@@ -45,7 +43,6 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const pg = await startEmbeddedPostgresProcess(dataDir);
   return {
     url: pg.url,
-    kind: 'embedded',
     drop: async () => {
       await pg.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
