@@ -7,6 +7,7 @@ import { fmt } from './stats';
 import { benchApi } from './api';
 import { benchDatabase } from './database';
 import { benchInference } from './inference';
+import { benchJudgement, judgementTable } from './judgement';
 import { benchPipeline } from './pipeline';
 import { benchTraining } from './training';
 import { benchWatchdog } from './watchdog';
@@ -37,13 +38,14 @@ async function main(): Promise<void> {
   const pipeline = await benchPipeline({ rounds: Math.max(rounds, 5) });
   const inference = await benchInference({ rounds });
   const watchdog = await benchWatchdog({ rounds: Math.max(rounds, 5) });
+  const judgement = benchJudgement();
   const api = await benchApi({ rounds });
   const workflows = await benchWorkflows({ rounds });
   const database = await benchDatabase({ rounds });
   const date = new Date().toISOString().slice(0, 10);
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, api, workflows, database }, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, judgement, api, workflows, database }, null, 2)}\n`);
   const table = [
     `Measured ${date} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, torch ${machine.torch}, onnxruntime-node ${machine.onnxruntimeNode}; median (min–max) of ${rounds} rounds.`,
     '',
@@ -68,7 +70,9 @@ async function main(): Promise<void> {
     `| p99 of GET /api/v1/models, during inference load | ${fmt(inference.registryP99UnderInference, 2)} |`,
     `| routing change → first request served by the new deployment | ${fmt(inference.routingChangeToServedMs)} |`,
     '',
-    `| watchdog failover (${watchdog.evaluationIntervalSeconds} s windows, trip after ${watchdog.breachesToTrip}; every request to the primary fails; ${watchdog.faultToDecisionMs.rounds} rounds) | ms |`,
+    ...judgementTable(judgement),
+    '',
+    `| watchdog failover (${watchdog.evaluationIntervalSeconds} s windows, shipped judgement; every request to the primary fails; ${watchdog.faultToDecisionMs.rounds} rounds) | ms |`,
     '| --- | --- |',
     `| fault → decision (${fmt(watchdog.faultToDecisionWindows)} windows) | ${fmt(watchdog.faultToDecisionMs)} |`,
     `| decision → routing changed | ${fmt(watchdog.decisionToRoutingMs)} |`,

@@ -14,7 +14,6 @@ import { createStores } from '../db/stores';
 
 export interface WatchdogBench {
   evaluationIntervalSeconds: number;
-  breachesToTrip: number;
   faultToDecisionMs: Summary;
   faultToDecisionWindows: Summary;
   decisionToRoutingMs: Summary;
@@ -23,7 +22,6 @@ export interface WatchdogBench {
 }
 
 const INTERVAL_SECONDS = 1;
-const BREACHES = 2;
 
 /**
  * A whole stack in this process (dev server, PostgreSQL, workers, the API on HTTP for probes, an
@@ -39,7 +37,7 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
     PORT: String(port),
     NW_ENABLE_FAULTS: '1',
     ALERT_WEBHOOK_URL: receiver.url,
-    NW_THRESHOLDS_FILE: writeThresholds({ evaluationInterval: `${INTERVAL_SECONDS}s`, breachesToTrip: BREACHES, cooldown: '1s' }),
+    NW_THRESHOLDS_FILE: writeThresholds({ evaluationInterval: `${INTERVAL_SECONDS}s`, cooldown: '1s' }),
   });
   const api = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, stores: createStores(sequelize, config), temporal, logger: createLogger('bench', 'silent') });
   const server = serve({ fetch: api.app.fetch, port: config.port, hostname: '127.0.0.1' });
@@ -95,7 +93,6 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
     await Promise.all(running);
     return {
       evaluationIntervalSeconds: INTERVAL_SECONDS,
-      breachesToTrip: BREACHES,
       faultToDecisionMs: summarize(results.faultToDecision),
       faultToDecisionWindows: summarize(results.windows),
       decisionToRoutingMs: summarize(results.routing),

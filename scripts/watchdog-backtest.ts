@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { TraceWindowSchema } from '../api/schemas/performance';
 import { backtest } from '../workflows/watchdog/backtest';
-import { ThresholdsFileSchema } from '../workflows/watchdog/policy';
+import { thresholdsNotices, ThresholdsFileSchema } from '../workflows/watchdog/policy';
 
 /**
  * `npm run -s watchdog:backtest -- --thresholds FILE --trace FILE [--specialization NAME]`: runs the
@@ -26,6 +26,7 @@ function main(): void {
     const issue = (err as z.ZodError).issues?.[0];
     fail(issue ? `${values.thresholds}: ${issue.path.join('.')}: ${issue.message}` : `${values.thresholds}: ${(err as Error).message}`);
   }
+  for (const notice of thresholdsNotices(file!)) process.stderr.write(`watchdog:backtest: ${values.thresholds}: ${notice}\n`);
   const windows = fs
     .readFileSync(values.trace, 'utf8')
     .split('\n')

@@ -4,14 +4,15 @@ import { parse as parseYaml } from 'yaml';
 import { alertWebhookPayload } from '../activities/watchdog/alerts';
 import { alertFingerprint, type Alert } from '../db/stores/alerts';
 import { combine } from '../activities/watchdog/observe';
-import { backtest, type TraceWindow } from '../workflows/watchdog/backtest';
+import { backtest, windowOf, type TraceWindow } from '../workflows/watchdog/backtest';
+import { judgePoint } from '../workflows/watchdog/point-estimate';
 import type { WindowStats } from '../workflows/watchdog/evaluate';
 import { policyFor, ThresholdsFileSchema } from '../workflows/watchdog/policy';
 import { chooseBackup, rankBackups, type BackupCandidate } from '../workflows/watchdog/ranking';
 
 const file = ThresholdsFileSchema.parse(parseYaml(fs.readFileSync(path.resolve(__dirname, '..', 'performance_thresholds.yml'), 'utf8')));
 const policy = policyFor(file);
-const ok: WindowStats = { requests: 20, errors: 0, p95LatencyMs: 50, accuracy: 0.9, costPer1kTokens: 0.002 };
+const ok: WindowStats = { requests: 20, errors: 0, slow: 0, p95LatencyMs: 50, labelled: 20, correct: 18, accuracy: 0.9, costPer1kTokens: 0.002 };
 const candidate = (deploymentId: string, stats: Partial<WindowStats>, previousStable = false): BackupCandidate => ({ deploymentId, modelId: `m-${deploymentId}`, previousStable, stats: { ...ok, ...stats } });
 
 describe('backup ranking (pure)', () => {
@@ -20,10 +21,10 @@ describe('backup ranking (pure)', () => {
       [
         candidate('broken', { errors: 20 }),
         candidate('cheap', { costPer1kTokens: 0.001 }),
-        candidate('accurate', { accuracy: 0.95 }),
+        candidate('accurate', { accuracy: 0.95, correct: 19 }),
         candidate('fast', { p95LatencyMs: 10 }),
-        candidate('previous', { accuracy: 0.85 }, true),
-        candidate('silent', { requests: 0, accuracy: null, p95LatencyMs: null }),
+        candidate('previous', { accuracy: 0.85, correct: 17 }, true),
+        candidate('silent', { requests: 0, slow: null, labelled: 0, correct: 0, accuracy: null, p95LatencyMs: null }),
       ],
       policy,
       'm-none',
@@ -32,7 +33,8 @@ describe('backup ranking (pure)', () => {
     expect(ranked.map((c) => c.healthy)).toEqual([true, true, true, true, false, false]);
   });
 
-  it('never picks the tripped model, nor an unhealthy one', () => {
+  it('never picks the tripped model, nor an unhealthy one, nor one whose probes look past a threshold', () => {
+    expect(chooseBackup([candidate('a', { correct: 14, accuracy: 0.7 })], policy, 'm-x')).toBeUndefined();
     expect(chooseBackup([candidate('a', {}, true)], policy, 'm-a')).toBeUndefined();
     expect(chooseBackup([candidate('a', { errors: 10 })], policy, 'm-x')).toBeUndefined();
     expect(chooseBackup([candidate('a', { errors: 10 }, true), candidate('b', {})], policy, 'm-x')?.deploymentId).toBe('b');
@@ -40,14 +42,14 @@ describe('backup ranking (pure)', () => {
 });
 
 describe('window stats from live traffic and probes', () => {
-  const probe = { deploymentId: 'd', modelId: 'm', requests: 5, errors: 5, latenciesMs: [], accuracy: null };
-  it('uses live traffic when there is enough of it, probes only for accuracy', () => {
+  const probe = { deploymentId: 'd', modelId: 'm', requests: 5, errors: 5, latenciesMs: [], labelled: 0, correct: 0, accuracy: null };
+  it('uses live traffic when there is enough of it, probes only for labels; counts requests over the p95 threshold', () => {
     const live = { latencies: Array.from({ length: 20 }, (_, i) => i + 1), errors: 1 };
-    expect(combine(live, { ...probe, errors: 0, latenciesMs: [900], accuracy: 0.8 }, 0.002, 20)).toEqual({ requests: 20, errors: 1, p95LatencyMs: 19.05, accuracy: 0.8, costPer1kTokens: 0.002 });
+    expect(combine(live, { ...probe, errors: 0, latenciesMs: [900], labelled: 5, correct: 4, accuracy: 0.8 }, 0.002, 20, 18)).toEqual({ requests: 20, errors: 1, slow: 2, p95LatencyMs: 19.05, labelled: 5, correct: 4, accuracy: 0.8, costPer1kTokens: 0.002 });
   });
   it('counts probes as traffic when live traffic is too thin', () => {
-    expect(combine({ latencies: [10], errors: 0 }, probe, null, 20)).toMatchObject({ requests: 6, errors: 5, p95LatencyMs: 10 });
-    expect(combine({ latencies: [], errors: 0 }, null, null, 20)).toMatchObject({ requests: 0, p95LatencyMs: null, accuracy: null });
+    expect(combine({ latencies: [10], errors: 0 }, { ...probe, requests: 6, errors: 1, latenciesMs: [400, 20, 30, 40, 50].sort((a, b) => a - b), labelled: 5, correct: 5, accuracy: 1 }, null, 20, 250)).toMatchObject({ requests: 7, errors: 1, slow: 1, labelled: 5, correct: 5 });
+    expect(combine({ latencies: [], errors: 0 }, null, null, 20, 250)).toMatchObject({ requests: 0, slow: 0, p95LatencyMs: null, labelled: 0, accuracy: null });
   });
 });
 
@@ -73,18 +75,20 @@ describe('alerts', () => {
 });
 
 describe('backtest over written traces', () => {
-  const w = (t: number, errors: number, model: TraceWindow['model'] = 'primary', requests = 100): TraceWindow => ({ t, model, requests, errors, p95LatencyMs: 100, accuracy: null, costPer1kTokens: null });
+  const w = (t: number, errors: number, model: TraceWindow['model'] = 'primary', requests = 100): TraceWindow => ({ t, model, requests, errors, slow: null, p95LatencyMs: 100, accuracy: null, costPer1kTokens: null });
 
-  it('trips after breachesToTrip windows and recovers after healthyToRecover, not before the cooldown ends', () => {
-    const trace = [...[0, 5].map((t) => w(t, 0)), ...[10, 15, 20].map((t) => w(t, 30)), ...Array.from({ length: 14 }, (_, i) => w(25 + 5 * i, 0)), w(12, 50, 'backup')];
+  it('trips at the first conclusive breach and recovers once the pooled evidence since the switch is healthy healthyToRecover times in a row', () => {
+    const trace = [...[0, 5].map((t) => w(t, 0)), ...[10, 15, 20].map((t) => w(t, 30)), ...Array.from({ length: 40 }, (_, i) => w(25 + 5 * i, 0)), w(12, 50, 'backup')];
     const result = backtest(file, trace);
     expect(result).toMatchObject({ trips: 1, recoveries: 1 });
-    expect(result.decisions.map((d) => [d.t, d.action])).toEqual([[20, 'switch'], [80, 'rollback']]);
+    expect(result.decisions.map((d) => [d.t, d.action])).toEqual([[10, 'switch'], [110, 'rollback']]);
   });
 
-  it('ignores single-window spikes and quiet windows in minutes of noisy traffic', () => {
-    const trace = Array.from({ length: 120 }, (_, i) => (i % 7 === 3 ? w(i * 5, 40) : i % 11 === 5 ? w(i * 5, 3, 'primary', 4) : w(i * 5, i % 3)));
+  it('ignores what noise makes of small windows: 3 errors in 40 (7.5 %), a quiet window of 3 errors in 4', () => {
+    const trace = Array.from({ length: 120 }, (_, i) => (i % 7 === 3 ? w(i * 5, 3, 'primary', 40) : i % 11 === 5 ? w(i * 5, 3, 'primary', 4) : w(i * 5, i % 2, 'primary', 40)));
     expect(backtest(file, trace)).toEqual({ trips: 0, recoveries: 0, decisions: [] });
+    // The point-estimate judge this replaced reads each 3-in-40 window as a breach.
+    expect(judgePoint(windowOf(trace[3]), policy)).toMatchObject({ kind: 'breach', reason: 'error rate 7.5% > 5.0%' });
   });
 
   it('applies the specialization overrides', () => {

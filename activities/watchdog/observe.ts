@@ -17,6 +17,8 @@ export interface ObserveDeps {
 const WRITE_LAG_MS = 1_000;
 /** Candidates probed when choosing a backup, newest first. */
 const MAX_CANDIDATES = 5;
+/** The probe endpoint's limit per call. */
+const MAX_PROBES_PER_CALL = 200;
 
 function percentile95(sorted: number[]): number | null {
   if (!sorted.length) return null;
@@ -28,19 +30,39 @@ function percentile95(sorted: number[]): number | null {
 
 /**
  * One window of a deployment. With enough live traffic (minRequests) the window is the live
- * traffic's, and probes add only accuracy (live requests carry no labels): probes run now, the live
+ * traffic's, and probes add only labels (live requests carry none): probes run now, the live
  * window ended a second ago, and mixing them would smear one spike over two windows. Without enough
- * live traffic (a failed-over primary, a quiet hour) probes are the traffic.
+ * live traffic (a failed-over primary, a quiet hour, clients backing off a slow model) probes fill
+ * the window up. `slow` counts requests over the p95 threshold: the evidence behind a p95 verdict.
  */
-export function combine(live: { latencies: number[]; errors: number }, probe: ProbeResult | null, costPer1kTokens: number | null, minRequests: number): WindowStats {
+export function combine(live: { latencies: number[]; errors: number }, probe: ProbeResult | null, costPer1kTokens: number | null, minRequests: number, p95ThresholdMs: number): WindowStats {
   const probed = live.latencies.length >= minRequests ? null : probe;
   const latencies = [...live.latencies, ...(probed?.latenciesMs ?? [])].sort((a, b) => a - b);
+  const labelled = probe?.labelled ?? 0;
+  const correct = probe?.correct ?? 0;
   return {
     requests: live.latencies.length + (probed?.requests ?? 0),
     errors: live.errors + (probed?.errors ?? 0),
+    slow: latencies.filter((ms) => ms > p95ThresholdMs).length,
     p95LatencyMs: percentile95(latencies),
-    accuracy: probe?.accuracy ?? null,
+    labelled,
+    correct,
+    accuracy: labelled ? correct / labelled : null,
     costPer1kTokens,
+  };
+}
+
+/** A round of extra probes as window counts (all of it is evidence: errors, latency, labels). */
+export function probeCounts(probe: ProbeResult, p95ThresholdMs: number): WindowStats {
+  return {
+    requests: probe.requests,
+    errors: probe.errors,
+    slow: probe.latenciesMs.filter((ms) => ms > p95ThresholdMs).length,
+    p95LatencyMs: percentile95(probe.latenciesMs),
+    labelled: probe.labelled,
+    correct: probe.correct,
+    accuracy: probe.accuracy,
+    costPer1kTokens: null,
   };
 }
 
@@ -72,27 +94,30 @@ export function createObserveActivities({ watchdog, thresholds: thresholdsStore,
       const base = { until: until.toISOString(), thresholdsVersion: thresholds.version, policy, routing };
       const deploymentId = p.primaryDeploymentId ?? routing.stableDeploymentId;
       if (!deploymentId) return { ...base, primary: null };
-      const [live, probed, cost, modelId] = await Promise.all([
-        watchdog.liveWindow(deploymentId, from, until),
-        tryProbe(deploymentId, p.probeExamples),
-        watchdog.costOf(deploymentId),
-        watchdog.modelOf(deploymentId),
-      ]);
+      const [live, cost, modelId] = await Promise.all([watchdog.liveWindow(deploymentId, from, until), watchdog.costOf(deploymentId), watchdog.modelOf(deploymentId)]);
       if (!modelId) return { ...base, primary: null };
-      return { ...base, primary: { deploymentId, modelId, stats: combine(live, probed, cost, policy.minRequests) } };
+      // Short of live traffic, probes fill the window up to minRequests: a window is never a shrug.
+      const probed = await tryProbe(deploymentId, Math.min(MAX_PROBES_PER_CALL, Math.max(p.probeExamples, policy.minRequests - live.latencies.length)));
+      return { ...base, primary: { deploymentId, modelId, stats: combine(live, probed, cost, policy.minRequests, policy.thresholds.p95LatencyMs) } };
+    },
+
+    /** A round of extra probes of one deployment, asked for when the evidence is inconclusive but suspect. */
+    async probeDeployment(p: { deploymentId: string; examples: number; p95ThresholdMs: number }): Promise<WindowStats | null> {
+      const probed = await tryProbe(p.deploymentId, Math.min(MAX_PROBES_PER_CALL, p.examples));
+      return probed ? probeCounts(probed, p.p95ThresholdMs) : null;
     },
 
     /**
      * Deployments that could take over (promoted before, model not the tripped one), each probed
      * with `examples` requests. The routing's backup (the previous stable) is marked.
      */
-    async probeBackupCandidates(p: { specialization: string; excludeModelId: string; examples: number }): Promise<BackupCandidate[]> {
+    async probeBackupCandidates(p: { specialization: string; excludeModelId: string; examples: number; p95ThresholdMs?: number }): Promise<BackupCandidate[]> {
       const routing = await watchdog.routingSnapshot(p.specialization);
       const rows = await watchdog.backupCandidates(p.specialization, p.excludeModelId, routing.backupDeploymentId, MAX_CANDIDATES);
       return Promise.all(
         rows.map(async (c) => {
           const [probed, cost] = await Promise.all([tryProbe(c.deploymentId, p.examples), watchdog.costOf(c.deploymentId)]);
-          return { ...c, previousStable: c.deploymentId === routing.backupDeploymentId, stats: combine({ latencies: [], errors: 0 }, probed, cost, Infinity) };
+          return { ...c, previousStable: c.deploymentId === routing.backupDeploymentId, stats: combine({ latencies: [], errors: 0 }, probed, cost, Infinity, p.p95ThresholdMs ?? Infinity) };
         }),
       );
     },

@@ -108,6 +108,8 @@ export class InferenceService {
         requests: outcomes.length,
         errors: outcomes.length - answered.length,
         latenciesMs: latencies,
+        labelled: answered.length,
+        correct: answered.filter((o) => o.correct).length,
         accuracy: answered.length ? answered.filter((o) => o.correct).length / answered.length : null,
       };
     } finally {

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { parseThresholds, ThresholdsInvalid } from '../../db/stores/thresholds';
+import { parseThresholds, ThresholdsInvalid, type ThresholdsVersion } from '../../db/stores/thresholds';
+import { thresholdsNotices } from '../../workflows/watchdog/policy';
 import { backtest } from '../../workflows/watchdog/backtest';
 import { watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
 import { requireLevel } from '../auth/middleware';
@@ -68,7 +69,9 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
     return new ApiError(400, 'validation_error', `invalid request: ${field}: ${err.problem}`, { fields: [{ field, message: err.problem }] });
   };
 
-  app.openapi(getThresholdsRoute, async (c) => c.json(await stores.thresholds.current(), 200));
+  const withNotices = (v: ThresholdsVersion) => ({ ...v, notices: thresholdsNotices(v.thresholds) });
+
+  app.openapi(getThresholdsRoute, async (c) => c.json(withNotices(await stores.thresholds.current()), 200));
 
   app.openapi(putThresholdsRoute, async (c) => {
     let thresholds;
@@ -78,7 +81,7 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
       if (err instanceof ThresholdsInvalid) throw invalid(err, 'body.thresholds');
       throw err;
     }
-    return c.json(await stores.thresholds.save(thresholds, c.get('principal').sub), 200);
+    return c.json(withNotices(await stores.thresholds.save(thresholds, c.get('principal').sub)), 200);
   });
 
   app.openapi(decisionsRoute, async (c) => {
@@ -98,7 +101,7 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
       if (err instanceof ThresholdsInvalid) throw invalid(err, 'body.thresholds');
       throw err;
     }
-    return c.json({ ...backtest(thresholds, body.trace, body.specialization), thresholdsVersion: version }, 200);
+    return c.json({ ...backtest(thresholds, body.trace, body.specialization), thresholdsVersion: version, notices: thresholdsNotices(thresholds) }, 200);
   });
 
   app.openapi(traceRoute, async (c) => {

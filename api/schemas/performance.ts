@@ -13,11 +13,17 @@ export const TraceWindowSchema = z
     model: z.enum(['primary', 'backup']),
     requests: z.number().int().min(0),
     errors: z.number().int().min(0),
+    slow: z.number().int().min(0).nullable().default(null).openapi({ description: 'Requests slower than the p95 threshold; without it the window is judged on p95LatencyMs alone' }),
     p95LatencyMs: z.number().min(0).nullable().default(null),
+    labelled: z.number().int().min(0).optional().openapi({ description: 'Labelled probes answered; a window with accuracy alone counts as 5 (what the watchdog sent per window)' }),
+    correct: z.number().int().min(0).optional(),
     accuracy: z.number().min(0).max(1).nullable().default(null),
     costPer1kTokens: z.number().min(0).nullable().default(null),
   })
   .refine((w) => w.errors <= w.requests, { message: 'errors cannot exceed requests', path: ['errors'] })
+  .refine((w) => w.slow === null || w.slow <= w.requests, { message: 'slow cannot exceed requests', path: ['slow'] })
+  .refine((w) => (w.labelled === undefined) === (w.correct === undefined), { message: 'labelled and correct come together', path: ['correct'] })
+  .refine((w) => w.correct === undefined || w.labelled === undefined || w.correct <= w.labelled, { message: 'correct cannot exceed labelled', path: ['correct'] })
   .openapi('TraceWindow');
 
 const thresholdsDocument = z
@@ -38,6 +44,7 @@ export const BacktestResultSchema = z
     recoveries: z.number().int(),
     decisions: z.array(z.object({ t: z.number(), action: z.enum(['switch', 'rollback']), reason: z.string() })),
     thresholdsVersion: z.number().int().nullable(),
+    notices: z.array(z.string()).openapi({ description: 'Knobs in the thresholds that no longer apply, each with what decides instead' }),
   })
   .openapi('BacktestResult');
 
@@ -50,6 +57,7 @@ export const ThresholdsVersionSchema = z
     source: z.enum(['file', 'api']),
     createdBy: z.string(),
     createdAt: z.string(),
+    notices: z.array(z.string()).openapi({ description: 'Knobs in the thresholds that no longer apply, each with what decides instead' }),
   })
   .openapi('ThresholdsVersion');
 
@@ -174,6 +182,8 @@ export const ProbeResultSchema = z
     requests: z.number().int(),
     errors: z.number().int(),
     latenciesMs: z.array(z.number()),
+    labelled: z.number().int().openapi({ description: 'Probes answered (each has a known label)' }),
+    correct: z.number().int().openapi({ description: 'Answered probes whose label matched' }),
     accuracy: z.number().nullable(),
   })
   .openapi('ProbeResult');

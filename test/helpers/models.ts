@@ -15,7 +15,7 @@ let trained: string | undefined;
 function trainedArtifactDir(): string {
   if (trained) return trained;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-model-'));
-  const job = { jobId: 'fixture', datasetDir: path.join(REPO_DATASETS, 'automotive-queries'), outputDir: path.join(dir, 'out'), checkpointDir: path.join(dir, 'ckpt'), labelField: 'specialization', hyperparameters: { epochs: 3 } };
+  const job = { jobId: 'fixture', datasetDir: path.join(REPO_DATASETS, 'automotive-queries'), outputDir: path.join(dir, 'out'), checkpointDir: path.join(dir, 'ckpt'), labelField: 'specialization', hyperparameters: { epochs: 15 } };
   fs.writeFileSync(path.join(dir, 'job.json'), JSON.stringify(job));
   execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'trainers/builtin/main.ts'), path.join(dir, 'job.json')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   trained = path.join(dir, 'out');

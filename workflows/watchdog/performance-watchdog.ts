@@ -7,6 +7,7 @@ import {
   defineSignal,
   defineUpdate,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -15,7 +16,8 @@ import {
 import type { Activities } from '../../activities';
 import { DELIVERY_RETRY } from '../failures';
 import { NwStage } from '../search-attributes';
-import { initialState, step, type WatchdogPolicy, type WindowStats } from './evaluate';
+import { extraProbesFor, initialState, MAX_PROBE_ROUNDS_PER_WINDOW, step, withProbes, type WatchdogPolicy, type WindowStats } from './evaluate';
+import { stepPoint } from './point-estimate';
 import { chooseBackup } from './ranking';
 import type { IncidentReport, ObservedWindow, SwitchDecision, WatchdogInput, WatchdogRunState, WatchdogStateView } from './types';
 
@@ -72,6 +74,7 @@ function freshState(specialization: string): WatchdogRunState {
     recentWindows: [],
     pendingIncidents: [],
     noBackupSince: null,
+    probeSpend: [],
   };
 }
 
@@ -91,7 +94,10 @@ function withIncidents(stats: WindowStats, incidents: IncidentReport[]): WindowS
 export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
   const { specialization } = input;
   const s: WatchdogRunState = input.carried ?? freshState(specialization);
+  s.probeSpend ??= [];
   const info = workflowInfo();
+  // Runs recorded before judgement by evidence replay with the point-estimate judge they used.
+  const judgement = patched('evidence-judgement') ? ('evidence' as const) : ('point-estimate' as const);
   let rollbackRequest: { by: string; reason: string } | undefined;
   const wanted = (): typeof rollbackRequest => rollbackRequest;
   const serving = () => s.evaluation.serving;
@@ -171,11 +177,11 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
     const trippedModelId = s.primaryModelId!;
     let candidates: Awaited<ReturnType<Activities['probeBackupCandidates']>> = [];
     try {
-      candidates = await observe.probeBackupCandidates({ specialization, excludeModelId: trippedModelId, examples: policy.minRequests });
+      candidates = await observe.probeBackupCandidates({ specialization, excludeModelId: trippedModelId, examples: policy.minRequests, p95ThresholdMs: policy.thresholds.p95LatencyMs });
     } catch (err) {
       if (isCancellation(err)) throw err;
     }
-    const choice = chooseBackup(candidates, policy, trippedModelId);
+    const choice = chooseBackup(candidates, policy, trippedModelId, judgement);
     if (!choice) {
       // Nothing healthy to switch to: keep serving, say so once, look again after the cooldown.
       s.evaluation = { serving: 'primary', breachStreak: 0, healthyStreak: 0, cooldownUntil: t + policy.cooldownSeconds };
@@ -208,6 +214,28 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
     s.backupModelId = null;
     await resolve('performance-degraded', s.primaryModelId, reason);
     return true;
+  };
+
+  /**
+   * Inconclusive but suspect evidence: rounds of labelled probes through the serving path, each
+   * judged before the next, within the per-minute budget. A probe that fails leaves the window as it is.
+   */
+  const withExtraProbes = async (deploymentId: string, window: WindowStats, t: number, policy: WatchdogPolicy): Promise<WindowStats> => {
+    s.probeSpend = s.probeSpend.filter((spend) => spend.t > t - 60);
+    for (let round = 0; round < MAX_PROBE_ROUNDS_PER_WINDOW; round++) {
+      const wanted = extraProbesFor(s.evaluation, window, t, policy, s.probeSpend);
+      if (!wanted) break;
+      s.probeSpend.push({ t, probes: wanted });
+      let probed: WindowStats | null = null;
+      try {
+        probed = await observe.probeDeployment({ deploymentId, examples: wanted, p95ThresholdMs: policy.thresholds.p95LatencyMs });
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+      }
+      if (!probed) break;
+      window = withProbes(window, probed);
+    }
+    return window;
   };
 
   /** Follows routing changes made by others (a promotion, a failover found at start). False: skip this window. */
@@ -254,7 +282,7 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
       if (manual) {
         rollbackRequest = undefined;
         if (serving() === 'backup') {
-          const noWindow = { requests: 0, errors: 0, p95LatencyMs: null, accuracy: null, costPer1kTokens: null };
+          const noWindow: WindowStats = { requests: 0, errors: 0, slow: null, p95LatencyMs: null, labelled: 0, correct: 0, accuracy: null, costPer1kTokens: null };
           if (await switchBack(`manual rollback by ${manual.by}: ${manual.reason}`, noWindow, manual.by)) s.evaluation = { ...initialState(), cooldownUntil: Date.now() / 1000 + s.cooldownSeconds };
         }
         continue;
@@ -282,9 +310,10 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
       const incidents = s.pendingIncidents.splice(0);
       if (!(await reconcile(observed)) || !observed.primary) continue;
 
-      const stats = withIncidents(observed.primary.stats, incidents);
+      let stats = withIncidents(observed.primary.stats, incidents);
       const t = Date.now() / 1000;
-      const result = step(s.evaluation, stats, t, observed.policy);
+      if (judgement === 'evidence') stats = await withExtraProbes(observed.primary.deploymentId, stats, t, observed.policy);
+      const result = judgement === 'evidence' ? step(s.evaluation, stats, t, observed.policy) : stepPoint(s.evaluation, stats, t, observed.policy);
       s.recentWindows = [...s.recentWindows, { at: s.lastEvaluatedAt, deploymentId: observed.primary.deploymentId, role: serving() === 'primary' ? 'primary-serving' as const : 'primary-probed' as const, stats, verdict: result.verdict }].slice(-RECENT_WINDOWS);
       const reason = incidents.length ? `${result.decision?.reason ?? result.verdict.reason}; incidents: ${incidents.map((i) => `${i.reason} (${i.by})`).join(', ')}` : result.decision?.reason ?? '';
 

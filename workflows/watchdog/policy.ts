@@ -13,32 +13,59 @@ const thresholds = z.strictObject({
   maxCostPer1kTokens: z.number().min(0),
 });
 
+const confidence = z.number().gt(0.5).lt(1);
+
 const policyFields = {
   evaluationInterval: duration.refine((s) => s >= 1, 'must be at least 1s'),
   minRequests: z.number().int().min(1),
+  minLabelled: z.number().int().min(1),
+  evidenceSpan: duration,
+  confidence: z.strictObject({ breach: confidence, healthy: confidence }),
+  extraProbes: z.strictObject({ perRound: z.number().int().min(0).max(200), perMinute: z.number().int().min(0) }),
+  /** No longer applies (a switch needs one conclusive breach); accepted so older files keep loading. */
   breachesToTrip: z.number().int().min(1),
   healthyToRecover: z.number().int().min(1),
   cooldown: duration,
   autoRollback: z.boolean(),
 };
 
+/** What a file written before judgement by evidence leaves out. */
+export const EVIDENCE_DEFAULTS = {
+  minLabelled: 100,
+  evidenceSpan: 180,
+  confidence: { breach: 0.9999, healthy: 0.95 },
+  extraProbes: { perRound: 100, perMinute: 300 },
+} as const;
+
+/** The switch rule of the point-estimate judge (before judgement by evidence): replayed histories use it. */
+const LEGACY_BREACHES_TO_TRIP = 3;
+
+const overrides = z.strictObject({
+  evaluationInterval: policyFields.evaluationInterval.optional(),
+  minRequests: policyFields.minRequests.optional(),
+  minLabelled: policyFields.minLabelled.optional(),
+  evidenceSpan: policyFields.evidenceSpan.optional(),
+  confidence: policyFields.confidence.partial().optional(),
+  extraProbes: policyFields.extraProbes.partial().optional(),
+  breachesToTrip: policyFields.breachesToTrip.optional(),
+  healthyToRecover: policyFields.healthyToRecover.optional(),
+  cooldown: policyFields.cooldown.optional(),
+  autoRollback: policyFields.autoRollback.optional(),
+  thresholds: thresholds.partial().optional(),
+});
+
 /** performance_thresholds.yml: defaults, and per specialization overrides of any field. */
 export const ThresholdsFileSchema = z.strictObject({
-  defaults: z.strictObject({ ...policyFields, thresholds }),
-  specializations: z
-    .record(
-      z.string(),
-      z.strictObject({
-        evaluationInterval: policyFields.evaluationInterval.optional(),
-        minRequests: policyFields.minRequests.optional(),
-        breachesToTrip: policyFields.breachesToTrip.optional(),
-        healthyToRecover: policyFields.healthyToRecover.optional(),
-        cooldown: policyFields.cooldown.optional(),
-        autoRollback: policyFields.autoRollback.optional(),
-        thresholds: thresholds.partial().optional(),
-      }),
-    )
-    .default({}),
+  defaults: z.strictObject({
+    ...policyFields,
+    minLabelled: policyFields.minLabelled.default(EVIDENCE_DEFAULTS.minLabelled),
+    evidenceSpan: policyFields.evidenceSpan.default(EVIDENCE_DEFAULTS.evidenceSpan),
+    confidence: policyFields.confidence.default({ ...EVIDENCE_DEFAULTS.confidence }),
+    extraProbes: policyFields.extraProbes.default({ ...EVIDENCE_DEFAULTS.extraProbes }),
+    breachesToTrip: policyFields.breachesToTrip.optional(),
+    thresholds,
+  }),
+  specializations: z.record(z.string(), overrides).default({}),
 });
 
 export type ThresholdsFile = z.output<typeof ThresholdsFileSchema>;
@@ -50,10 +77,26 @@ export function policyFor(file: ThresholdsFile, specialization?: string): Watchd
   return {
     evaluationIntervalSeconds: o.evaluationInterval ?? d.evaluationInterval,
     minRequests: o.minRequests ?? d.minRequests,
-    breachesToTrip: o.breachesToTrip ?? d.breachesToTrip,
+    minLabelled: o.minLabelled ?? d.minLabelled,
+    evidenceSpanSeconds: o.evidenceSpan ?? d.evidenceSpan,
+    breachConfidence: o.confidence?.breach ?? d.confidence.breach,
+    healthyConfidence: o.confidence?.healthy ?? d.confidence.healthy,
+    extraProbes: { ...d.extraProbes, ...(o.extraProbes ?? {}) },
+    breachesToTrip: o.breachesToTrip ?? d.breachesToTrip ?? LEGACY_BREACHES_TO_TRIP,
     healthyToRecover: o.healthyToRecover ?? d.healthyToRecover,
     cooldownSeconds: o.cooldown ?? d.cooldown,
     autoRollback: o.autoRollback ?? d.autoRollback,
     thresholds: { ...d.thresholds, ...(o.thresholds ?? {}) },
   };
+}
+
+/** Knobs in a file that no longer do anything, each with what decides instead. */
+export function thresholdsNotices(file: ThresholdsFile): string[] {
+  const places = [
+    ...(file.defaults.breachesToTrip !== undefined ? ['defaults.breachesToTrip'] : []),
+    ...Object.entries(file.specializations)
+      .filter(([, o]) => o.breachesToTrip !== undefined)
+      .map(([name]) => `specializations.${name}.breachesToTrip`),
+  ];
+  return places.map((p) => `${p} no longer applies: a switch needs one conclusive breach (confidence.breach over the evidence span), not a streak of windows; remove it`);
 }

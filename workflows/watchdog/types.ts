@@ -1,5 +1,5 @@
 /** Plain shapes of the performanceWatchdog workflow, shared with its activities and the API (no SDK imports). */
-import type { Verdict, WatchdogPolicy, WatchdogState, WindowStats } from './evaluate';
+import type { ProbeSpend, Verdict, WatchdogPolicy, WatchdogState, WindowStats } from './evaluate';
 
 export interface WatchdogInput {
   specialization: string;
@@ -91,6 +91,8 @@ export interface WatchdogRunState {
   pendingIncidents: IncidentReport[];
   /** The open "no healthy backup" condition, so it is raised once per incident. */
   noBackupSince: string | null;
+  /** Extra probes sent in the last minute (the budget); absent in state carried from older runs. */
+  probeSpend: ProbeSpend[];
 }
 
 /** What the `state` query answers. */
@@ -108,6 +110,9 @@ export interface ProbeResult {
   errors: number;
   /** Latencies of the answered probes, ascending. */
   latenciesMs: number[];
+  /** Answered probes (each has a known label), and how many of them were right. */
+  labelled: number;
+  correct: number;
   /** Share of answered probes whose label matched; null when none was answered. */
   accuracy: number | null;
 }
