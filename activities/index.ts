@@ -35,15 +35,16 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const alerts = createAlertActivities({ alerts: deps.stores.alerts, alertWebhookUrl: deps.alertWebhookUrl, externalUrl: deps.serviceUrl });
+  const probe = createProbeClient(deps);
   return {
     ...createValidationActivities({ models: deps.stores.models, modelStoragePath: deps.modelStoragePath }),
     ...createDatasetActivities(deps),
     ...createTrainingJobActivities({ ...deps, trainingJobs: deps.stores.trainingJobs }),
     ...createRegistrationActivities({ models: deps.stores.models }),
     ...createEvaluationActivities(deps),
-    ...createDeploymentActivities({ ...deps.stores, modelStoragePath: deps.modelStoragePath, datasetsDir: deps.datasetsDir }),
+    ...createDeploymentActivities({ ...deps.stores, probe, modelStoragePath: deps.modelStoragePath, datasetsDir: deps.datasetsDir }),
     ...createRelayCoreActivities(deps),
-    ...createObserveActivities({ watchdog: deps.stores.watchdog, thresholds: deps.stores.thresholds, probe: createProbeClient(deps) }),
+    ...createObserveActivities({ watchdog: deps.stores.watchdog, thresholds: deps.stores.thresholds, probe }),
     ...createSwitchingActivities({ routing: deps.stores.routing }),
     ...alerts,
     ...createSupervisorActivities({ ...deps, alerts }),

@@ -6,6 +6,8 @@ import { recordHistory } from './helpers/histories';
 import { registerServableModel } from './helpers/models';
 import { bearer, tokenFor } from './helpers/tokens';
 import { withWorker } from './helpers/worker';
+import { freePort } from './helpers/ports';
+import { serveApp } from './helpers/watchdog';
 
 interface Started {
   deploymentId: string;
@@ -20,7 +22,8 @@ describe('deployModel without traffic', () => {
   const fast = { windowSeconds: 1, minRequests: 5, maxWindows: 2 };
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // The API answers the canary's probes on PORT only in the test that serves it.
+    t = await createTestApp({ PORT: String(await freePort()) });
   });
   afterAll(() => t.close());
 
@@ -45,7 +48,29 @@ describe('deployModel without traffic', () => {
     expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toBeNull();
   });
 
-  it('rolls back when there is no data: no data is not success', async () => {
+  it('gives a specialization without traffic its first model on probes through the serving path', async () => {
+    const specialization = uniqueName('spec');
+    const model = await registerServableModel(t, specialization);
+    const stopServing = serveApp(t);
+    try {
+      await withWorker(t.config, t.sequelize, async () => {
+        const started = await deploy(model.id, { specialization, analysis: fast });
+        const outcome = await result(started.body);
+        await recordHistory(t.temporal.workflow.getHandle(started.body.workflowId), 'deployment-promoted-on-probes');
+        expect(outcome).toMatchObject({ outcome: 'promoted' });
+        const analysis = outcome.decisions.find((d) => d.kind === 'step-analysis')!.analysis!;
+        expect(analysis).toMatchObject({ passed: true, liveRequests: 0, insufficientData: false });
+        expect(analysis.probeRequests).toBeGreaterThanOrEqual(100);
+        expect(analysis.labelled).toBeGreaterThanOrEqual(95);
+        expect(outcome.decisions.find((d) => d.kind === 'step-analysis')!.message).toMatch(/from 0 live requests and \d+ probes \(\d+ labelled\)$/);
+      });
+    } finally {
+      await stopServing();
+    }
+    expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: expect.any(String) });
+  });
+
+  it('rolls back when neither traffic nor probes give evidence: no data is not success', async () => {
     const specialization = uniqueName('spec');
     const model = await registerServableModel(t, specialization);
     await withWorker(t.config, t.sequelize, async () => {
@@ -53,7 +78,7 @@ describe('deployModel without traffic', () => {
       const outcome = await result(started.body);
       await recordHistory(t.temporal.workflow.getHandle(started.body.workflowId), 'deployment-rolled-back-no-data');
       expect(outcome.outcome).toBe('rolled_back');
-      expect(outcome.reason).toBe('step 1 (100%) failed: insufficient data: 0 requests < 5');
+      expect(outcome.reason).toBe('step 1 (100%) failed: insufficient data: 0 requests < 5 (0 live requests and 0 probes (0 labelled); the probes failed too)');
       const view = (await (await t.app.request(`/api/v1/deployments/${started.body.deploymentId}`, { headers: writer })).json()) as { status: string; decisions: { kind: string }[] };
       expect(view.status).toBe('rolled_back');
       expect(view.decisions.map((d) => d.kind)).toEqual(['staged', 'step-started', 'step-analysis', 'rolled-back']);

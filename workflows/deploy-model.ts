@@ -127,7 +127,7 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
       const since = new Date().toISOString();
       await condition(() => abortRequest !== undefined, input.analysis.windowSeconds * 1000);
       if (abortRequest) break;
-      analysis = await steps.analyzeCanary({ deploymentId, since, thresholds: input.analysis, probeAccuracy: staged.probeAccuracy });
+      analysis = await steps.analyzeCanary({ deploymentId, since, thresholds: input.analysis, probeAccuracy: staged.probeAccuracy, specialization });
       if (!analysis.insufficientData) break;
     }
     if (abortRequest || !analysis) break;

@@ -43,7 +43,15 @@ export interface StepAnalysis {
   errorRate: number;
   p95LatencyMs: number | null;
   probeAccuracy: number;
-  /** True when the window had fewer than minRequests requests. */
+  /** Of `requests`: live canary traffic, and probes through the serving path (absent in analyses from before probes topped steps up). */
+  liveRequests?: number;
+  probeRequests?: number;
+  /** Labelled probes answered, and how many were right. */
+  labelled?: number;
+  correct?: number;
+  /** The evidence verdict: a step fails only on "breach". */
+  verdict?: 'breach' | 'healthy' | 'inconclusive';
+  /** True when the window had fewer than minRequests requests, probes included. */
   insufficientData: boolean;
   passed: boolean;
   reason: string;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { DeploymentStatus } from '../../db/models';
 import type { DeploymentStore } from '../../db/stores/deployments';
 import type { ModelStore } from '../../db/stores/models';
@@ -8,19 +8,48 @@ import { FailureType } from '../../workflows/failures';
 import type { AnalysisThresholds, Decision, DeployModelInput, StagedModel, StepAnalysis } from '../../workflows/deployment-types';
 import { evaluateArtifact } from '../training/evaluate';
 import { insideStorage } from '../../storage/paths';
-import { judgeWindow } from './analysis';
+import { CANARY_PROBE_ROUNDS, canaryExtraProbes, canaryProbesNeeded, judgeCanaryStep, type CanaryConfidence } from '../../workflows/canary-judgement';
+import { addCounts, type EvidenceCounts } from '../../workflows/watchdog/evidence';
+import { policyFor } from '../../workflows/watchdog/policy';
+import type { ThresholdsStore } from '../../db/stores/thresholds';
+import type { ProbeClient, ProbeResult } from '../watchdog/probe-client';
 
 export interface DeploymentDeps {
   deployments: DeploymentStore;
   models: ModelStore;
   routing: RoutingStore;
+  thresholds: ThresholdsStore;
+  /** Probes through the API's serving path, as the watchdog's. */
+  probe: ProbeClient;
   modelStoragePath: string;
   datasetsDir: string;
 }
 
 const DEFAULT_PROBE_DATASET = 'automotive-queries';
 
-export function createDeploymentActivities({ deployments, models, routing, modelStoragePath, datasetsDir }: DeploymentDeps) {
+/** The probe endpoint's limit per call. */
+const MAX_PROBES_PER_CALL = 200;
+
+function probeCounts(r: ProbeResult, slowerThanMs: number): EvidenceCounts {
+  return { requests: r.requests, errors: r.errors, slow: r.latenciesMs.filter((ms) => ms > slowerThanMs).length, p95LatencyMs: null, labelled: r.labelled, correct: r.correct, costPer1kTokens: null };
+}
+
+export function createDeploymentActivities({ deployments, models, routing, thresholds, probe, modelStoragePath, datasetsDir }: DeploymentDeps) {
+  /** Probes of the canary as counts; a probe that cannot be sent (API down) adds nothing, and the step decides on what it has. */
+  const probed = async (deploymentId: string, examples: number, slowerThanMs: number): Promise<EvidenceCounts | null> => {
+    let total: EvidenceCounts | null = null;
+    for (let left = examples; left > 0; left -= MAX_PROBES_PER_CALL) {
+      try {
+        const counts = probeCounts(await probe(deploymentId, Math.min(left, MAX_PROBES_PER_CALL)), slowerThanMs);
+        total = total ? addCounts(total, counts) : counts;
+      } catch (err) {
+        log.warn('canary probe failed', { deploymentId, error: (err as Error).message });
+        break;
+      }
+    }
+    return total;
+  };
+
   return {
     /** Idempotent: the API chose the id (and wrote the row already); a retry finds it. */
     async createDeployment(p: { input: DeployModelInput; workflowId: string }): Promise<void> {
@@ -58,8 +87,28 @@ export function createDeploymentActivities({ deployments, models, routing, model
     /** Takes the canary out of traffic; the stable deployment is untouched. */
     removeCanary: (p: { specialization: string; deploymentId: string }): Promise<void> => routing.removeCanary(p),
 
-    async analyzeCanary(p: { deploymentId: string; since: string; thresholds: AnalysisThresholds; probeAccuracy: number }): Promise<StepAnalysis> {
-      return judgeWindow(await deployments.windowStats(p.deploymentId, p.since), p.probeAccuracy, p.thresholds);
+    /**
+     * One canary step judged by evidence: its live traffic since `since`, plus labelled probes
+     * through the serving path — enough for an accuracy verdict at every step, and enough requests
+     * when live traffic is short (a specialization with no traffic yet still gets its first model).
+     * Inconclusive but suspect evidence asks for more probes; only a conclusive breach fails the step.
+     */
+    async analyzeCanary(p: { deploymentId: string; since: string; thresholds: AnalysisThresholds; probeAccuracy: number; specialization?: string }): Promise<StepAnalysis> {
+      const policy = policyFor((await thresholds.current()).thresholds, p.specialization);
+      const confidence: CanaryConfidence = { breachConfidence: policy.breachConfidence, healthyConfidence: policy.healthyConfidence, minLabelled: policy.minLabelled, extraProbesPerRound: policy.extraProbes.perRound };
+      const slowerThan = p.thresholds.maxP95LatencyMs;
+      const window = await deployments.windowStats(p.deploymentId, p.since, slowerThan);
+      const live: EvidenceCounts = { ...window, labelled: 0, correct: 0, costPer1kTokens: null };
+      let evidence = live;
+      const first = await probed(p.deploymentId, canaryProbesNeeded(live, p.thresholds, confidence), slowerThan);
+      if (first) evidence = addCounts(evidence, first);
+      for (let round = 0; round < CANARY_PROBE_ROUNDS; round++) {
+        const wanted = canaryExtraProbes(evidence, p.thresholds, confidence);
+        const more = wanted ? await probed(p.deploymentId, wanted, slowerThan) : null;
+        if (!more) break;
+        evidence = addCounts(evidence, more);
+      }
+      return judgeCanaryStep({ ...evidence, p95LatencyMs: window.p95LatencyMs }, live, p.thresholds, confidence);
     },
 
     /** A promoted deployment steps down: its backup serves again (idempotent). */

@@ -89,17 +89,21 @@ export class InferenceService {
     const target: Target = { specialization: row.specialization, deploymentId, track: 'probe', handle };
     try {
       const examples = await this.probeSets.examples(row, count);
-      const outcomes = await Promise.all(
-        examples.map(async (example, i) => {
-          try {
-            const result = await this.run(target, example.text, `probe-${deploymentId.slice(0, 8)}-${Date.now()}-${i}`);
-            return { ok: true, latencyMs: result.latencyMs, correct: result.output.label === example.label };
-          } catch (err) {
-            if (err instanceof ApiError && err.status === 503) throw err;
-            return { ok: false, latencyMs: null, correct: false };
-          }
-        }),
-      );
+      const probeOne = async (example: (typeof examples)[number], i: number) => {
+        try {
+          const result = await this.run(target, example.text, `probe-${deploymentId.slice(0, 8)}-${Date.now()}-${i}`);
+          return { ok: true, latencyMs: result.latencyMs, correct: result.output.label === example.label };
+        } catch (err) {
+          if (err instanceof ApiError && err.status === 503) throw err;
+          return { ok: false, latencyMs: null, correct: false };
+        }
+      };
+      // One probe per inference thread at a time: a round of 100 sent at once would queue behind
+      // itself and measure its own queue, reading a healthy model as slow.
+      const outcomes: Awaited<ReturnType<typeof probeOne>>[] = [];
+      for (let i = 0; i < examples.length; i += this.deps.config.inferenceThreads) {
+        outcomes.push(...(await Promise.all(examples.slice(i, i + this.deps.config.inferenceThreads).map((e, j) => probeOne(e, i + j)))));
+      }
       const answered = outcomes.filter((o) => o.ok);
       const latencies = answered.map((o) => o.latencyMs!).sort((a, b) => a - b);
       return {

@@ -22,16 +22,19 @@ export function createDeploymentStore(sequelize: Sequelize) {
     },
 
     /** Requests, errors and p95 latency a deployment served since `since`, from the inference rows. */
-    async windowStats(deploymentId: string, since: string): Promise<{ requests: number; errors: number; p95LatencyMs: number | null }> {
-      const [row] = await sequelize.query<{ requests: number; errors: number; p95: number | null }>(
+    /** Live canary traffic since `since` (probes excluded: they are counted where they are sent), with the requests slower than `slowerThanMs`. */
+    async windowStats(deploymentId: string, since: string, slowerThanMs: number): Promise<{ requests: number; errors: number; slow: number; p95LatencyMs: number | null }> {
+      const [row] = await sequelize.query<{ requests: number; errors: number; slow: number; p95: number | null }>(
         `SELECT count(*)::int AS requests,
                 count(*) FILTER (WHERE (metadata->>'ok')::boolean IS NOT TRUE)::int AS errors,
+                count(*) FILTER (WHERE metric_value > $3)::int AS slow,
                 percentile_cont(0.95) WITHIN GROUP (ORDER BY metric_value)::float AS p95
            FROM performance_metrics
-          WHERE deployment_id = $1 AND metric_type = 'inference_latency_ms' AND timestamp >= $2`,
-        { bind: [deploymentId, since], type: QueryTypes.SELECT },
+          WHERE deployment_id = $1 AND metric_type = 'inference_latency_ms' AND timestamp >= $2
+            AND metadata->>'track' IS DISTINCT FROM 'probe'`,
+        { bind: [deploymentId, since, slowerThanMs], type: QueryTypes.SELECT },
       );
-      return { requests: row.requests, errors: row.errors, p95LatencyMs: row.p95 === null ? null : Number(row.p95) };
+      return { requests: row.requests, errors: row.errors, slow: row.slow, p95LatencyMs: row.p95 === null ? null : Number(row.p95) };
     },
 
     /**

@@ -146,7 +146,7 @@ function judgeProportion(windows: EvidenceCounts[], m: Proportion, policy: Evide
   const { high } = wilson(longest.bad, longest.total, zHealthy);
   const share = longest.bad / longest.total;
   // Healthy only when nothing recent points the other way: a suspect newest window asks for more evidence first.
-  if (high <= m.limit && !suspect) return { metric: m.metric, kind: 'healthy', estimate: share, samples: longest.total, windows: longest.windows, suspect: false, reason: `${describe(m.metric, share, longest.total, policy)} over ${longest.windows} windows` };
+  if (high <= m.limit && !suspect) return { metric: m.metric, kind: 'healthy', estimate: share, samples: longest.total, windows: longest.windows, suspect: false, reason: `${describe(m.metric, share, longest.total, policy)} over ${longest.windows} window${longest.windows > 1 ? 's' : ''}` };
   return { metric: m.metric, kind: 'inconclusive', estimate: newest!.bad / newest!.total, samples: newest!.total, windows: newest!.windows, suspect, reason: `${describe(m.metric, share, longest.total, policy)}: not yet conclusive` };
 }
 

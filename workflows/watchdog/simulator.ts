@@ -6,6 +6,8 @@
  */
 import { extraProbesFor, initialState, MAX_PROBE_ROUNDS_PER_WINDOW, step, withProbes, type Decision, type ProbeSpend, type Verdict, type WatchdogPolicy, type WatchdogState, type WindowStats } from './evaluate';
 import { stepPoint } from './point-estimate';
+import { CANARY_PROBE_ROUNDS, canaryExtraProbes, canaryProbesNeeded, judgeCanaryStep, type CanaryConfidence } from '../canary-judgement';
+import type { AnalysisThresholds, StepAnalysis } from '../deployment-types';
 
 // Bound once: hot loops inside a vm context (Jest) pay for every global lookup.
 const { PI, ceil, cos, exp, floor, imul, log, max, sqrt } = Math;
@@ -183,4 +185,40 @@ export function simulate(scenario: Scenario, options: SimulationOptions): Simula
     probesSent,
     decisions,
   };
+}
+
+export interface RolloutOptions {
+  seed: number;
+  /** Canary weights in percent. */
+  steps: number[];
+  /** Live requests per second to the specialization (the canary gets its weight's share). */
+  liveRequestsPerSecond: number;
+  analysis: AnalysisThresholds;
+  confidence: CanaryConfidence;
+}
+
+/**
+ * One simulated rollout: at each step the canary's share of live traffic over one analysis window,
+ * topped up with labelled probes and extra rounds as the analysis activity does, judged by the same
+ * `judgeCanaryStep`. Ends at the first failed step.
+ */
+export function simulateRollout(regime: Regime, options: RolloutOptions): { outcome: 'promoted' | 'rolled_back'; steps: StepAnalysis[] } {
+  const draw = new Draw(seededRandom(options.seed));
+  const { analysis, confidence } = options;
+  const slowerThan = analysis.maxP95LatencyMs;
+  const steps: StepAnalysis[] = [];
+  for (const weight of options.steps) {
+    const live = drawRequests(draw, regime, draw.poisson((options.liveRequestsPerSecond * analysis.windowSeconds * weight) / 100), 0, slowerThan);
+    const needed = canaryProbesNeeded(live, analysis, confidence);
+    let evidence: WindowStats = needed ? withProbes(live, drawRequests(draw, regime, needed, needed, slowerThan)) : live;
+    for (let round = 0; round < CANARY_PROBE_ROUNDS; round++) {
+      const wanted = canaryExtraProbes(evidence, analysis, confidence);
+      if (!wanted) break;
+      evidence = withProbes(evidence, drawRequests(draw, regime, wanted, wanted, slowerThan));
+    }
+    const step = judgeCanaryStep(evidence, live, analysis, confidence);
+    steps.push(step);
+    if (!step.passed) return { outcome: 'rolled_back', steps };
+  }
+  return { outcome: 'promoted', steps };
 }
