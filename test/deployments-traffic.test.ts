@@ -82,7 +82,7 @@ describe('deployModel under live inference traffic', () => {
       const rolledBack = await result(three);
       await recordHistory(t.temporal.workflow.getHandle(three.workflowId), 'deployment-rolled-back-errors');
       expect(rolledBack.outcome).toBe('rolled_back');
-      expect(rolledBack.reason).toMatch(/^step 1 \(10%\) failed: error rate 100\.0% > 5\.0%/);
+      expect(rolledBack.reason).toMatch(/^step 1 \(10%\) failed: error rate 100\.0% of \d+ over 1 window \(99\.99% sure\); from \d+ live requests/);
       const report = await traffic.stop();
       // Only the canary's share failed: every failed request was served by the canary track.
       const failures = report.failures.slice(failuresBefore);

@@ -77,11 +77,11 @@ describe('alerts', () => {
 describe('backtest over written traces', () => {
   const w = (t: number, errors: number, model: TraceWindow['model'] = 'primary', requests = 100): TraceWindow => ({ t, model, requests, errors, slow: null, p95LatencyMs: 100, accuracy: null, costPer1kTokens: null });
 
-  it('trips at the first conclusive breach and recovers once the pooled evidence since the switch is healthy healthyToRecover times in a row', () => {
+  it('trips at the first conclusive breach; recovers on evidence since its last breach, healthyToRecover times in a row, not before the cooldown ends', () => {
     const trace = [...[0, 5].map((t) => w(t, 0)), ...[10, 15, 20].map((t) => w(t, 30)), ...Array.from({ length: 40 }, (_, i) => w(25 + 5 * i, 0)), w(12, 50, 'backup')];
     const result = backtest(file, trace);
     expect(result).toMatchObject({ trips: 1, recoveries: 1 });
-    expect(result.decisions.map((d) => [d.t, d.action])).toEqual([[10, 'switch'], [110, 'rollback']]);
+    expect(result.decisions.map((d) => [d.t, d.action])).toEqual([[10, 'switch'], [70, 'rollback']]);
   });
 
   it('ignores what noise makes of small windows: 3 errors in 40 (7.5 %), a quiet window of 3 errors in 4', () => {
