@@ -153,6 +153,17 @@ describe('performanceWatchdog with live traffic through the API', () => {
       if (process.env.DEBUG_WATCHDOG) console.log({ decisionAfterFaultMs: switchedAt - faultAt, report });
 
       await recordHistory(t.temporal.workflow.getHandle(`watchdog-${specialization}`), 'watchdog-trip-and-recover');
+      // The trace export carries the counts the watchdog judged; backtesting it finds the same failover.
+      const exported = await t.app.request(`/api/v1/performance/${specialization}/trace`, { headers: reader });
+      expect(exported.status).toBe(200);
+      const trace = (await exported.text()).trim().split('\n').map((line) => JSON.parse(line) as { model: string; labelled?: number; correct?: number; requests: number });
+      const judged = trace.filter((w) => w.model === 'primary' && w.labelled !== undefined);
+      expect(judged.length).toBeGreaterThan(5);
+      expect(judged.every((w) => w.correct! <= w.labelled! && w.requests >= 0)).toBe(true);
+      expect(judged.some((w) => w.labelled! > 0)).toBe(true);
+      const replayed = await t.app.request('/api/v1/performance/backtest', json({ trace, specialization }, admin));
+      expect(replayed.status).toBe(200);
+      expect(((await replayed.json()) as { decisions: { action: string }[] }).decisions[0]).toMatchObject({ action: 'switch' });
       // Deleting the watchdog stops its schedule and the workflow; routing stays as it is.
       expect((await t.app.request(`/api/v1/watchdogs/${specialization}`, { method: 'DELETE', headers: admin })).status).toBe(204);
       await expect(t.temporal.workflow.getHandle(`watchdog-${specialization}`).result()).rejects.toThrow();

@@ -2,7 +2,7 @@ import { log } from '@temporalio/activity';
 import type { WindowStats } from '../../workflows/watchdog/evaluate';
 import { policyFor } from '../../workflows/watchdog/policy';
 import type { BackupCandidate } from '../../workflows/watchdog/ranking';
-import type { ObservedWindow } from '../../workflows/watchdog/types';
+import type { ObservedWindow, WindowRecord } from '../../workflows/watchdog/types';
 import type { ProbeClient, ProbeResult } from './probe-client';
 import type { ThresholdsStore } from '../../db/stores/thresholds';
 import type { WatchdogStore } from '../../db/stores/watchdog';
@@ -84,7 +84,9 @@ export function createObserveActivities({ watchdog, thresholds: thresholdsStore,
      * the thresholds in force and the routing as it is now. The first window (no `from`) is one
      * interval long; a window never reaches back more than two intervals (after a pause).
      */
-    async observeWindow(p: { specialization: string; primaryDeploymentId: string | null; from: string | null; windowSeconds: number; probeExamples: number }): Promise<ObservedWindow> {
+    async observeWindow(p: { specialization: string; primaryDeploymentId: string | null; from: string | null; windowSeconds: number; probeExamples: number; previous?: WindowRecord }): Promise<ObservedWindow> {
+      // The window judged last, with the counts it was judged on: what the trace export replays.
+      if (p.previous?.until) await watchdog.recordWindow(p.specialization, { ...p.previous, until: p.previous.until });
       const thresholds = await thresholdsStore.current();
       const policy = policyFor(thresholds.thresholds, p.specialization);
       const routing = await watchdog.routingSnapshot(p.specialization);

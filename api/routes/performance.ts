@@ -56,7 +56,7 @@ const traceRoute = createRoute({
   path: '/performance/{specialization}/trace',
   tags,
   summary: 'Export the recorded windows of a specialization as a backtest trace (JSON lines)',
-  description: 'One line per window and deployment: the current primary (the stable, or the one a failover left) is "primary", any other "backup". accuracy and cost are null (live requests carry no labels).',
+  description: 'One line per window: the windows of the primary as the watchdog judged them (requests, errors, slow, p95, labelled and correct probe counts, accuracy, cost), and any other deployment ("backup"; the primary too where no watchdog ran) from its recorded requests, with accuracy and cost null (live requests carry no labels).',
   security,
   request: { params: SpecializationOnlyParam, query: TraceQuery },
   responses: { 200: { description: 'application/x-ndjson, one TraceWindow per line', content: { 'application/x-ndjson': { schema: { type: 'string' as const } } } }, ...authErrors },
@@ -108,9 +108,13 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
     const { specialization } = c.req.valid('param');
     const { since, windowSeconds } = c.req.valid('query');
     const from = since ? new Date(since) : new Date(Date.now() - 3_600_000);
-    const [primary, rows] = await Promise.all([stores.metrics.primaryDeployment(specialization), stores.metrics.windows(specialization, from, windowSeconds)]);
-    const lines = rows.map((r) =>
-      JSON.stringify({
+    const [primary, rows, judged] = await Promise.all([stores.metrics.primaryDeployment(specialization), stores.metrics.windows(specialization, from, windowSeconds), stores.watchdog.recordedWindows(specialization, from)]);
+    // The primary's windows as the watchdog judged them (counts of probes included); other
+    // deployments, and the primary when no watchdog ran, from the recorded requests.
+    const judgedDeployments = new Set(judged.map((w) => w.deploymentId));
+    const fromMetrics = rows
+      .filter((r) => !judgedDeployments.has(r.deploymentId))
+      .map((r) => ({
         t: r.bucket * windowSeconds,
         model: r.deploymentId === primary ? 'primary' : 'backup',
         requests: r.requests,
@@ -118,8 +122,12 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
         p95LatencyMs: r.p95 === null ? null : Math.round(Number(r.p95) * 1_000) / 1_000,
         accuracy: null,
         costPer1kTokens: null,
-      }),
-    );
+      }));
+    const fromWatchdog = judged.map((w) => {
+      const { requests, errors, slow, p95LatencyMs, labelled, correct, accuracy, costPer1kTokens } = w.stats;
+      return { t: Math.max(0, Math.round((new Date(w.until).getTime() - from.getTime()) / 1_000)), model: 'primary', requests, errors, slow, p95LatencyMs, labelled, correct, accuracy, costPer1kTokens };
+    });
+    const lines = [...fromWatchdog, ...fromMetrics].sort((a, b) => a.t - b.t).map((w) => JSON.stringify(w));
     c.header('content-type', 'application/x-ndjson');
     return c.body(lines.length ? `${lines.join('\n')}\n` : '', 200) as never;
   });

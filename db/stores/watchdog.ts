@@ -1,5 +1,9 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import type { RoutingSnapshot } from '../../workflows/watchdog/types';
+import type { WindowStats } from '../../workflows/watchdog/evaluate';
+import type { RoutingSnapshot, WindowRecord } from '../../workflows/watchdog/types';
+
+/** Judged windows are kept this long (the trace export reaches back as far). */
+const WINDOW_RETENTION_DAYS = 14;
 
 const ROUTING = `
   SELECT r.stable_deployment_id AS "stableDeploymentId", s.model_id AS "stableModelId",
@@ -15,6 +19,25 @@ const NO_ROUTING: RoutingSnapshot = { stableDeploymentId: null, stableModelId: n
 /** What the watchdog reads: routing, a deployment's live window, its model and price, backup candidates. */
 export function createWatchdogStore(sequelize: Sequelize) {
   return {
+    /** One judged window, once (a retried activity finds it); older ones than the retention go. */
+    async recordWindow(specialization: string, w: WindowRecord & { until: string }): Promise<void> {
+      await sequelize.query(
+        `INSERT INTO watchdog_windows (specialization, window_end, deployment_id, role, stats, verdict)
+         VALUES ($1, $2, $3, $4, CAST($5 AS jsonb), $6) ON CONFLICT (specialization, window_end) DO NOTHING`,
+        { bind: [specialization, w.until, w.deploymentId, w.role, JSON.stringify(w.stats), w.verdict.kind] },
+      );
+      await sequelize.query(`DELETE FROM watchdog_windows WHERE specialization = $1 AND window_end < NOW() - make_interval(days => $2)`, { bind: [specialization, WINDOW_RETENTION_DAYS] });
+    },
+
+    /** The judged windows of a specialization since `from`, oldest first. */
+    async recordedWindows(specialization: string, from: Date): Promise<{ until: Date; deploymentId: string; stats: WindowStats }[]> {
+      return sequelize.query<{ until: Date; deploymentId: string; stats: WindowStats }>(
+        `SELECT window_end AS "until", deployment_id AS "deploymentId", stats FROM watchdog_windows
+          WHERE specialization = $1 AND window_end >= $2 ORDER BY window_end LIMIT 100000`,
+        { bind: [specialization, from.toISOString()], type: QueryTypes.SELECT },
+      );
+    },
+
     async routingSnapshot(specialization: string): Promise<RoutingSnapshot> {
       return (await sequelize.query<RoutingSnapshot>(ROUTING, { bind: [specialization], type: QueryTypes.SELECT }))[0] ?? NO_ROUTING;
     },

@@ -296,7 +296,9 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
           from: s.windowStart,
           windowSeconds: s.evaluationIntervalSeconds,
           probeExamples: serving() === 'backup' ? s.minRequests : SERVING_PROBES,
+          previous: s.unrecorded,
         });
+        s.unrecorded = undefined;
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
         continue; // "no data": the database or the API did not answer for this window
@@ -314,7 +316,9 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
       const t = Date.now() / 1000;
       if (judgement === 'evidence') stats = await withExtraProbes(observed.primary.deploymentId, stats, t, observed.policy);
       const result = judgement === 'evidence' ? step(s.evaluation, stats, t, observed.policy) : stepPoint(s.evaluation, stats, t, observed.policy);
-      s.recentWindows = [...s.recentWindows, { at: s.lastEvaluatedAt, deploymentId: observed.primary.deploymentId, role: serving() === 'primary' ? 'primary-serving' as const : 'primary-probed' as const, stats, verdict: result.verdict }].slice(-RECENT_WINDOWS);
+      const record = { at: s.lastEvaluatedAt, until: observed.until, deploymentId: observed.primary.deploymentId, role: serving() === 'primary' ? ('primary-serving' as const) : ('primary-probed' as const), stats, verdict: result.verdict };
+      s.recentWindows = [...s.recentWindows, record].slice(-RECENT_WINDOWS);
+      s.unrecorded = record;
       const reason = incidents.length ? `${result.decision?.reason ?? result.verdict.reason}; incidents: ${incidents.map((i) => `${i.reason} (${i.by})`).join(', ')}` : result.decision?.reason ?? '';
 
       if (result.decision?.action === 'switch') {

@@ -58,6 +58,8 @@ export interface SwitchDecision {
 
 export interface WindowRecord {
   at: string;
+  /** Where the window ended (absent in state carried from older runs). */
+  until?: string;
   deploymentId: string;
   role: 'primary-serving' | 'primary-probed';
   stats: WindowStats;
@@ -89,6 +91,8 @@ export interface WatchdogRunState {
   /** The newest windows, newest last (bounded). */
   recentWindows: WindowRecord[];
   pendingIncidents: IncidentReport[];
+  /** The newest judged window, recorded (watchdog_windows) by the next observation. */
+  unrecorded?: WindowRecord;
   /** The open "no healthy backup" condition, so it is raised once per incident. */
   noBackupSince: string | null;
   /** Extra probes sent in the last minute (the budget); absent in state carried from older runs. */
