@@ -42,7 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrainingJobActivities({ ...deps, trainingJobs: deps.stores.trainingJobs }),
     ...createRegistrationActivities({ models: deps.stores.models }),
     ...createEvaluationActivities(deps),
-    ...createDeploymentActivities({ ...deps.stores, probe, modelStoragePath: deps.modelStoragePath, datasetsDir: deps.datasetsDir }),
+    ...createDeploymentActivities({ ...deps.stores, probe, temporal: deps.temporal, taskQueue: deps.taskQueue, modelStoragePath: deps.modelStoragePath, datasetsDir: deps.datasetsDir }),
     ...createRelayCoreActivities(deps),
     ...createObserveActivities({ watchdog: deps.stores.watchdog, thresholds: deps.stores.thresholds, probe }),
     ...createSwitchingActivities({ routing: deps.stores.routing }),

@@ -24,8 +24,8 @@ function readmeCommands(heading: string): string[] {
  * The README's walkthrough, exactly as written, on `npm start` as a fresh machine gets it: its
  * commands run in bash one by one, with only the port (8002 → a free one) and the placeholders a
  * reader fills in from the answers before (`<id>`, `<jobId>`, `<modelId>`, `<deploymentId>`).
- * Train → deploy → infer ends with the model promoted and serving, at the shipped defaults (a 30 s
- * analysis window; no live traffic, so the canary is judged on probes through the serving path).
+ * Train → deploy → infer ends with the model promoted, serving and watched, at the shipped defaults
+ * (a 30 s analysis window; no live traffic, so the canary is judged on probes through the serving path).
  */
 describe('the README walkthrough', () => {
   jest.setTimeout(300_000);
@@ -79,7 +79,7 @@ describe('the README walkthrough', () => {
     expect(validated.status).toBe('invalid');
   });
 
-  it('"Train a model" → "Deploy it and serve it": trained, promoted, serving', async () => {
+  it('"Train a model" → "Deploy it and serve it": trained, promoted, serving, watched', async () => {
     const [token, post, job, logs, models] = readmeCommands('### Train a model');
     await sh(token);
     const started = JSON.parse(await sh(post)) as { jobId: string; status: string };
@@ -102,5 +102,13 @@ describe('the README walkthrough', () => {
     expect(view.decisions.find((d) => d.kind === 'step-analysis')?.analysis).toMatchObject({ passed: true, liveRequests: 0 });
     const answer = JSON.parse(await sh(inference)) as { modelId: string; output: { label: string }; deploymentId: string };
     expect(answer).toMatchObject({ modelId: done.modelId, deploymentId: rollout.deploymentId, output: { label: expect.any(String) } });
+    // …and watched: the promotion scheduled the specialization's watchdog, which judges the new model.
+    expect(view.decisions.map((d) => d.kind)).toContain('watched');
+    const watched = await until(
+      () => api<{ running: boolean; state: { primaryDeploymentId: string | null; recentWindows: unknown[] } | null }>('/api/v1/watchdogs/automotive-sales'),
+      (w) => w.state?.primaryDeploymentId === rollout.deploymentId && w.state.recentWindows.length > 0,
+      60_000,
+    );
+    expect(watched).toMatchObject({ running: true, state: { primaryDeploymentId: rollout.deploymentId } });
   });
 });

@@ -61,8 +61,9 @@ describe('performanceWatchdog with live traffic through the API', () => {
     expect(res.status).toBe(200);
     return (await res.json()) as T;
   };
-  const deployAndWait = async (modelId: string, specialization: string, steps: number[]) => {
-    const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ specialization, steps, analysis }, writer));
+  /** Tests that manage the watchdog themselves deploy with watch: false; the default is covered by its own test. */
+  const deployAndWait = async (modelId: string, specialization: string, steps: number[], watch = false) => {
+    const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ specialization, steps, analysis, watch }, writer));
     expect(res.status).toBe(202);
     const { deploymentId, workflowId } = (await res.json()) as { deploymentId: string; workflowId: string };
     // Known as soon as the client knows its id.
@@ -185,6 +186,38 @@ describe('performanceWatchdog with live traffic through the API', () => {
     await eventually(() => handle.query('state'), (v) => ((v as WatchdogStateView).recentWindows?.length ?? 0) >= 2);
     return handle;
   };
+
+  it('watches a specialization from its first promotion by default, follows a second promotion and fails over from it', async () => {
+    const specialization = uniqueName('wd-auto');
+    const firstModel = await registerServableModel(t, specialization);
+    const secondModel = await registerServableModel(t, specialization);
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      try {
+        const firstDeployment = await deployAndWait(firstModel.id, specialization, [100], true);
+        const decisions = await get<{ decisions: { kind: string; message: string }[] }>(`/api/v1/deployments/${firstDeployment}`);
+        expect(decisions.decisions.find((d) => d.kind === 'watched')?.message).toBe(`watchdog scheduled (watchdog-${specialization})`);
+        const watchdog = async () => {
+          const res = await t.app.request(`/api/v1/watchdogs/${specialization}`, { headers: reader });
+          return res.status === 200 ? ((await res.json()) as WatchdogView) : null;
+        };
+        await eventually(watchdog, (v) => v?.state?.primaryDeploymentId === firstDeployment && (v.state.recentWindows.length ?? 0) >= 1, 60_000);
+
+        // The second model's rollout: canary, then promotion; the running watchdog follows it.
+        const secondDeployment = await deployAndWait(secondModel.id, specialization, [50, 100], true);
+        expect((await get<{ decisions: { kind: string; message: string }[] }>(`/api/v1/deployments/${secondDeployment}`)).decisions.find((d) => d.kind === 'watched')?.message).toBe(`already watched (watchdog-${specialization})`);
+        await eventually(watchdog, (v) => v?.state?.primaryDeploymentId === secondDeployment && v.state.recentWindows.some((w) => w.deploymentId === secondDeployment), 60_000);
+
+        // …and fails over from it to the first model when it breaks.
+        await fault(secondModel.id);
+        await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === firstDeployment && r.failoverFromDeploymentId === secondDeployment, 60_000);
+        expect((await switchEvents(specialization)).map((e) => [e.action, e.from_model_id, e.to_model_id])).toEqual([['switch', secondModel.id, firstModel.id]]);
+      } finally {
+        await traffic.stop();
+        expect((await t.app.request(`/api/v1/watchdogs/${specialization}`, { method: 'DELETE', headers: admin })).status).toBe(204);
+      }
+    });
+  });
 
   it('keeps quiet through noise and low-traffic windows, asking for extra probes when a window looks past a threshold', async () => {
     const specialization = specs.noisy;

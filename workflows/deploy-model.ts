@@ -3,6 +3,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -165,6 +166,11 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
   enter('promoted');
   const reason = `promoted ${staged.modelName} v${staged.version}${backupDeploymentId ? `; previous stable ${backupDeploymentId} kept as backup` : ''}`;
   await decide({ key: 'promoted', kind: 'promoted', message: reason });
+  // Rollouts recorded before watching by default replay without this step.
+  if (patched('watch-by-default')) {
+    const watched = await steps.watchSpecialization({ specialization, requested: input.watch !== false, by: input.requestedBy });
+    await decide({ key: 'watched', kind: 'watched', message: watched.reason });
+  }
   deliveries.push(
     relay.notifyModelDeployed({ modelId: input.modelId, specialization, deploymentId, version: staged.version, idempotencyKey: keyFor('deployed') }),
     relay.updateRelayCoreRoute({ specialization, modelId: input.modelId, reason: `deployment ${deploymentId} promoted`, idempotencyKey: keyFor('route') }),

@@ -34,6 +34,8 @@ export interface DeployModelInput {
   approvalTimeoutSeconds: number;
   /** What happens when nobody approves in time. */
   onApprovalTimeout: 'rollback' | 'promote';
+  /** Once promoted, make sure a watchdog watches the specialization; absent (older inputs) means true. */
+  watch?: boolean;
   requestedBy: string;
 }
 
@@ -61,7 +63,7 @@ export interface Decision {
   /** Unique within the deployment: a retried write of the same decision is recognised. */
   key: string;
   at: string;
-  kind: 'staged' | 'step-started' | 'step-analysis' | 'approval' | 'promoted' | 'rolled-back' | 'aborted' | 'failed';
+  kind: 'staged' | 'step-started' | 'step-analysis' | 'approval' | 'promoted' | 'watched' | 'rolled-back' | 'aborted' | 'failed';
   step?: number;
   weight?: number;
   analysis?: StepAnalysis;

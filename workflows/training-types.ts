@@ -108,7 +108,7 @@ export interface RegisteredModel {
   version: string;
 }
 
-export type AutoDeployOptions = Pick<DeployModelInput, 'steps' | 'analysis' | 'requireApproval' | 'approvalTimeoutSeconds' | 'onApprovalTimeout'>;
+export type AutoDeployOptions = Pick<DeployModelInput, 'steps' | 'analysis' | 'requireApproval' | 'approvalTimeoutSeconds' | 'onApprovalTimeout' | 'watch'>;
 
 /** What autoDeploy did: the rollout started, or why none was. */
 export type AutoDeployOutcome = { started: true; deploymentId: string; workflowId: string } | { started: false; reason: string };

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { ApplicationFailure, log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { createWatchdogSchedule } from '../../temporal/watchdog-schedule';
 import type { DeploymentStatus } from '../../db/models';
 import type { DeploymentStore } from '../../db/stores/deployments';
 import type { ModelStore } from '../../db/stores/models';
@@ -21,6 +23,9 @@ export interface DeploymentDeps {
   thresholds: ThresholdsStore;
   /** Probes through the API's serving path, as the watchdog's. */
   probe: ProbeClient;
+  /** For the watchdog's Schedule when a promotion asks for one. */
+  temporal: Client | undefined;
+  taskQueue: string;
   modelStoragePath: string;
   datasetsDir: string;
 }
@@ -34,7 +39,7 @@ function probeCounts(r: ProbeResult, slowerThanMs: number): EvidenceCounts {
   return { requests: r.requests, errors: r.errors, slow: r.latenciesMs.filter((ms) => ms > slowerThanMs).length, p95LatencyMs: null, labelled: r.labelled, correct: r.correct, costPer1kTokens: null };
 }
 
-export function createDeploymentActivities({ deployments, models, routing, thresholds, probe, modelStoragePath, datasetsDir }: DeploymentDeps) {
+export function createDeploymentActivities({ deployments, models, routing, thresholds, probe, temporal, taskQueue, modelStoragePath, datasetsDir }: DeploymentDeps) {
   /** Probes of the canary as counts; a probe that cannot be sent (API down) adds nothing, and the step decides on what it has. */
   const probed = async (deploymentId: string, examples: number, slowerThanMs: number): Promise<EvidenceCounts | null> => {
     let total: EvidenceCounts | null = null;
@@ -113,6 +118,20 @@ export function createDeploymentActivities({ deployments, models, routing, thres
 
     /** A promoted deployment steps down: its backup serves again (idempotent). */
     restoreBackup: (p: { specialization: string; deploymentId: string; reason: string }) => routing.restoreBackup(p),
+
+    /**
+     * After a promotion: the specialization gets its watchdog (a Schedule that keeps it alive),
+     * unless the deploy request or the thresholds file (`watch: false`) opt out. Idempotent: an
+     * existing Schedule, paused or not, is left as it is.
+     */
+    async watchSpecialization(p: { specialization: string; requested: boolean; by: string }): Promise<{ status: 'created' | 'exists' | 'opted-out'; reason: string }> {
+      if (!p.requested) return { status: 'opted-out', reason: 'the deploy request asked for no watchdog (watch: false)' };
+      const policy = policyFor((await thresholds.current()).thresholds, p.specialization);
+      if (!policy.watch) return { status: 'opted-out', reason: 'the thresholds file says watch: false for this specialization' };
+      if (!temporal) throw new Error('this worker has no Temporal client to schedule a watchdog with');
+      const status = await createWatchdogSchedule(temporal, { specialization: p.specialization, taskQueue, note: `created when ${p.by}'s rollout promoted a model` });
+      return { status, reason: status === 'created' ? `watchdog scheduled (watchdog-${p.specialization})` : `already watched (watchdog-${p.specialization})` };
+    },
 
     /** The new deployment becomes stable; the previous stable is remembered as the backup. Idempotent. */
     promoteDeployment: (p: { specialization: string; deploymentId: string }): Promise<{ backupDeploymentId: string | null }> => routing.promote(p),

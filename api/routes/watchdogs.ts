@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { requireLevel } from '../auth/middleware';
 import type { ApiDeps, AppEnv } from '../deps';
 import { conflict, notFound } from '../errors';
@@ -7,7 +7,7 @@ import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError } from
 import { IncidentRequest, SpecializationOnlyParam, WatchdogCreateRequest, WatchdogList, WatchdogRollbackRequest, WatchdogSchema } from '../schemas/performance';
 import { queryLive } from '../live-query';
 import { workflowUrl } from '../web-ui';
-import { NwKind, NwSpecialization } from '../../workflows/search-attributes';
+import { createWatchdogSchedule } from '../../temporal/watchdog-schedule';
 import { pauseSignal, reportIncidentSignal, resumeSignal, rollbackUpdate, watchdogStateQuery, watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
 import { watchdogScheduleId } from '../../workflows/watchdog/supervise-watchdog';
 
@@ -15,7 +15,6 @@ const security = [{ bearerAuth: [] }];
 const tags = ['watchdogs'];
 const adminOnly = requireLevel('admin');
 /** How often a watchdog's Schedule checks that it runs and evaluates. */
-export const SUPERVISION_INTERVAL = '1 minute';
 
 const specParam = { params: SpecializationOnlyParam };
 const accepted = jsonResponse(WatchdogSchema, 'The watchdog');
@@ -81,29 +80,8 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
 
   app.openapi(createWatchdogRoute, async (c) => {
     const { specialization } = c.req.valid('json');
-    try {
-      await temporal.schedule.create({
-        scheduleId: watchdogScheduleId(specialization),
-        spec: { intervals: [{ every: SUPERVISION_INTERVAL }] },
-        action: {
-          type: 'startWorkflow',
-          workflowType: 'superviseWatchdog',
-          args: [{ specialization }],
-          taskQueue,
-          workflowId: `${watchdogWorkflowId(specialization)}-supervisor`,
-          typedSearchAttributes: [
-            { key: NwKind, value: 'watchdog' },
-            { key: NwSpecialization, value: specialization },
-          ],
-        },
-        // A tick that finds the previous one still running is skipped; missed ticks are not replayed.
-        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: SUPERVISION_INTERVAL },
-        state: { triggerImmediately: true, note: `created by ${c.get('principal').sub}` },
-      });
-    } catch (err) {
-      if (err instanceof ScheduleAlreadyRunning) throw conflict(`a watchdog for ${specialization} exists`, { scheduleId: watchdogScheduleId(specialization) });
-      throw err;
-    }
+    const created = await createWatchdogSchedule(temporal, { specialization, taskQueue, note: `created by ${c.get('principal').sub}` });
+    if (created === 'exists') throw conflict(`a watchdog for ${specialization} exists`, { scheduleId: watchdogScheduleId(specialization) });
     return c.json(await view(specialization), 201);
   });
 

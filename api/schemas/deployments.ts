@@ -26,6 +26,7 @@ export const DeployRequest = z
     requireApproval: z.boolean().default(false),
     approvalTimeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
     onApprovalTimeout: z.enum(['rollback', 'promote']).default('rollback'),
+    watch: z.boolean().default(true).openapi({ description: 'Once promoted, make sure a watchdog watches the specialization (unless the thresholds file says watch: false)' }),
   })
   .openapi('DeployRequest');
 

@@ -27,6 +27,8 @@ export interface WatchdogPolicy {
   /** No second switch of the same specialization within this. */
   cooldownSeconds: number;
   autoRollback: boolean;
+  /** Start a watchdog when a rollout promotes a model of the specialization. */
+  watch: boolean;
   thresholds: Thresholds;
 }
 

@@ -27,6 +27,8 @@ const policyFields = {
   healthyToRecover: z.number().int().min(1),
   cooldown: duration,
   autoRollback: z.boolean(),
+  /** Start a watchdog (its Schedule) when a rollout promotes a model of the specialization. */
+  watch: z.boolean(),
 };
 
 /** What a file written before judgement by evidence leaves out. */
@@ -51,6 +53,7 @@ const overrides = z.strictObject({
   healthyToRecover: policyFields.healthyToRecover.optional(),
   cooldown: policyFields.cooldown.optional(),
   autoRollback: policyFields.autoRollback.optional(),
+  watch: policyFields.watch.optional(),
   thresholds: thresholds.partial().optional(),
 });
 
@@ -63,6 +66,7 @@ export const ThresholdsFileSchema = z.strictObject({
     confidence: policyFields.confidence.default({ ...EVIDENCE_DEFAULTS.confidence }),
     extraProbes: policyFields.extraProbes.default({ ...EVIDENCE_DEFAULTS.extraProbes }),
     breachesToTrip: policyFields.breachesToTrip.optional(),
+    watch: policyFields.watch.default(true),
     thresholds,
   }),
   specializations: z.record(z.string(), overrides).default({}),
@@ -86,6 +90,7 @@ export function policyFor(file: ThresholdsFile, specialization?: string): Watchd
     healthyToRecover: o.healthyToRecover ?? d.healthyToRecover,
     cooldownSeconds: o.cooldown ?? d.cooldown,
     autoRollback: o.autoRollback ?? d.autoRollback,
+    watch: o.watch ?? d.watch,
     thresholds: { ...d.thresholds, ...(o.thresholds ?? {}) },
   };
 }
