@@ -69,6 +69,10 @@ export function judgementTable(b: JudgementBench): string[] {
   ];
 }
 
+/** `npm run -s bench:judgement`: this table alone (seconds, no services), also written to bench/results/judgement.md. */
 if (require.main === module) {
-  console.log(judgementTable(benchJudgement()).join('\n'));
+  const table = [`Measured ${new Date().toISOString().slice(0, 10)} with \`npm run -s bench:judgement\`.`, '', ...judgementTable(benchJudgement()), ''].join('\n');
+  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
+  fs.writeFileSync(path.join(__dirname, 'results', 'judgement.md'), table);
+  console.log(table);
 }

@@ -33,8 +33,9 @@ describe('deployModel under live inference traffic', () => {
     await relaycore.close();
   });
 
+  // These rollouts are about the gate, not the watchdog: no watchdog is scheduled beside them.
   const deploy = async (modelId: string, body: object): Promise<Started> => {
-    const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json(body, writer));
+    const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ watch: false, ...body }, writer));
     expect(res.status).toBe(202);
     return (await res.json()) as Started;
   };
@@ -137,6 +138,32 @@ describe('deployModel under live inference traffic', () => {
     });
   });
 
+  it('ends a rollout whose RelayCore calls are refused (4xx): each refusal recorded, nothing wedged', async () => {
+    const specialization = uniqueName('spec');
+    const [first, second] = [await registerServableModel(t, specialization), await registerServableModel(t, specialization)];
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      try {
+        relaycore.setMode('reject');
+        const started = await deploy(first.id, { specialization, analysis });
+        const outcome = await result(started);
+        await recordHistory(t.temporal.workflow.getHandle(started.workflowId), 'deployment-promoted-relaycore-rejects');
+        expect(outcome.outcome).toBe('promoted');
+        const refused = outcome.decisions.filter((d) => d.kind === 'undeliverable').map((d) => d.message);
+        expect(refused).toEqual(
+          expect.arrayContaining([expect.stringMatching(/^RelayCore step-1-performance: undeliverable: 400 RelayCore PUT .* answered 400: /), expect.stringMatching(/^RelayCore deployed: undeliverable: 400 /), expect.stringMatching(/^RelayCore route: undeliverable: 400 /)]),
+        );
+        expect(refused).toHaveLength(3);
+        // The specialization is free for the next rollout at once.
+        relaycore.setMode('ok');
+        expect((await result(await deploy(second.id, { specialization, steps: [100], analysis }))).outcome).toBe('promoted');
+      } finally {
+        relaycore.setMode('ok');
+        await traffic.stop();
+      }
+    });
+  });
+
   it('delivers the RelayCore calls of a promotion once RelayCore is back, without losing the rollout', async () => {
     const specialization = uniqueName('spec');
     const model = await registerServableModel(t, specialization);
@@ -166,7 +193,7 @@ describe('deployModel under live inference traffic', () => {
       const traffic = startTraffic(t, specialization, reader);
       const res = await t.app.request(
         '/api/v1/training/jobs',
-        json({ name: uniqueName('auto'), specialization, hyperparameters: { epochs: 4 }, autoDeploy: true, deploy: { steps: [100], analysis } }, writer),
+        json({ name: uniqueName('auto'), specialization, hyperparameters: { epochs: 4 }, autoDeploy: true, deploy: { steps: [100], analysis, watch: false } }, writer),
       );
       expect(res.status).toBe(202);
       const job = (await res.json()) as { jobId: string; workflowId: string };

@@ -102,8 +102,9 @@ describe('the README walkthrough', () => {
     expect(view.decisions.find((d) => d.kind === 'step-analysis')?.analysis).toMatchObject({ passed: true, liveRequests: 0 });
     const answer = JSON.parse(await sh(inference)) as { modelId: string; output: { label: string }; deploymentId: string };
     expect(answer).toMatchObject({ modelId: done.modelId, deploymentId: rollout.deploymentId, output: { label: expect.any(String) } });
-    // …and watched: the promotion scheduled the specialization's watchdog, which judges the new model.
-    expect(view.decisions.map((d) => d.kind)).toContain('watched');
+    // …and watched: the promotion scheduled the specialization's watchdog (its last decision), which judges the new model.
+    const decided = await until(() => api<{ decisions: { kind: string; message: string }[] }>(`/api/v1/deployments/${rollout.deploymentId}`), (d) => d.decisions.some((x) => x.kind === 'watched'), 30_000);
+    expect(decided.decisions.find((d) => d.kind === 'watched')?.message).toBe('watchdog scheduled (watchdog-automotive-sales)');
     const watched = await until(
       () => api<{ running: boolean; state: { primaryDeploymentId: string | null; recentWindows: unknown[] } | null }>('/api/v1/watchdogs/automotive-sales'),
       (w) => w.state?.primaryDeploymentId === rollout.deploymentId && w.state.recentWindows.length > 0,

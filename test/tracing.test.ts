@@ -37,7 +37,7 @@ describe('one trace from an API request through the workflow and its activities 
     const writer = bearer(tokenFor('write', 'automatrix'));
     await withWorker(t.config, t.sequelize, async () => {
       const traffic = startTraffic(t, specialization, bearer(tokenFor('read', 'relaycore')));
-      const res = await t.app.request(`/api/v1/models/${model.id}/deploy`, json({ specialization, steps: [100], analysis: { windowSeconds: 1, minRequests: 3, maxWindows: 10, maxP95LatencyMs: 30_000 } }, { ...writer, traceparent: TRACEPARENT }));
+      const res = await t.app.request(`/api/v1/models/${model.id}/deploy`, json({ specialization, steps: [100], watch: false, analysis: { windowSeconds: 1, minRequests: 3, maxWindows: 10, maxP95LatencyMs: 30_000 } }, { ...writer, traceparent: TRACEPARENT }));
       expect(res.status).toBe(202);
       const { workflowId } = (await res.json()) as { workflowId: string };
       expect(await t.temporal.workflow.getHandle(workflowId).result()).toMatchObject({ outcome: 'promoted' });

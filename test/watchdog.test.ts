@@ -219,6 +219,29 @@ describe('performanceWatchdog with live traffic through the API', () => {
     });
   });
 
+  it('records a failover RelayCore refuses (4xx) and goes on evaluating, across continue-as-new', async () => {
+    const specialization = uniqueName('wd-reject');
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      try {
+        const { primaryModel, backupDeployment } = await primaryAndBackup(specialization);
+        const handle = await startWatchdog(specialization, 6);
+        relaycore.setMode('reject');
+        await fault(primaryModel.id);
+        await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 60_000);
+        const recorded = await eventually(() => handle.query(watchdogStateQuery), (v) => (v.undeliverable?.length ?? 0) > 0, 30_000);
+        expect(recorded.undeliverable![0]).toMatchObject({ what: expect.stringMatching(/^RelayCore route of watchdog-/), reason: expect.stringMatching(/^undeliverable: 400 RelayCore PUT .* answered 400: /) });
+        // Not wedged: it keeps judging windows and continues as new.
+        const after = recorded.lastEvaluatedAt;
+        await eventually(() => handle.query(watchdogStateQuery), (v) => v.lastEvaluatedAt !== after && v.runId !== handle.firstExecutionRunId, 30_000);
+        await handle.cancel();
+      } finally {
+        relaycore.setMode('ok');
+        await traffic.stop();
+      }
+    });
+  });
+
   it('keeps quiet through noise and low-traffic windows, asking for extra probes when a window looks past a threshold', async () => {
     const specialization = specs.noisy;
     await withWorker(t.config, t.sequelize, async () => {

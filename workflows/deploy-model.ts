@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { Deliveries } from './deliveries';
 import { FailureType, RELAYCORE_RETRY } from './failures';
 import { NwStage } from './search-attributes';
 import type { Decision, DeploymentStage, DeploymentStatusView, DeployModelInput, DeployModelResult, StepAnalysis } from './deployment-types';
@@ -78,8 +79,11 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
 
   const { deploymentId, specialization } = input;
   // RelayCore deliveries run beside the rollout (an outage must not stall it) and the workflow
-  // ends only once every one has been delivered. Keys: workflow run + step, stable across retries.
-  const deliveries: Promise<unknown>[] = [];
+  // ends once every one was delivered, or refused by RelayCore and recorded as a decision.
+  // Keys: workflow run + step, stable across retries.
+  const deliveries = new Deliveries(async (what, reason) => {
+    await decide({ key: `undeliverable-${what}`, kind: 'undeliverable', message: `RelayCore ${what}: ${reason}` });
+  });
   const keyFor = (step: string) => `${workflowInfo().workflowId}:${workflowInfo().runId}:${step}`;
   const enter = (stage: DeploymentStage) => {
     state.stage = stage;
@@ -96,7 +100,7 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     enter(outcome === 'rolled_back' ? 'rolled-back' : outcome);
     await decide({ key: outcome, kind: outcome === 'rolled_back' ? 'rolled-back' : outcome, message: reason });
     await steps.finishDeployment({ deploymentId, status: outcome, reason });
-    await Promise.all(deliveries);
+    await deliveries.settled();
     return { deploymentId, outcome, reason, decisions: state.decisions };
   };
 
@@ -133,7 +137,8 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     }
     if (abortRequest || !analysis) break;
     await decide({ key: `step-${step}-analysis`, kind: 'step-analysis', step, weight, analysis, message: `${analysis.passed ? 'passed' : 'failed'}: ${analysis.reason}` });
-    deliveries.push(
+    deliveries.add(
+      `step-${step}-performance`,
       relay.reportModelPerformance({
         modelId: input.modelId,
         metrics: { specialization, deploymentId, step, weight, requests: analysis.requests, errorRate: analysis.errorRate, p95LatencyMs: analysis.p95LatencyMs, probeAccuracy: analysis.probeAccuracy, passed: analysis.passed },
@@ -171,10 +176,8 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     const watched = await steps.watchSpecialization({ specialization, requested: input.watch !== false, by: input.requestedBy });
     await decide({ key: 'watched', kind: 'watched', message: watched.reason });
   }
-  deliveries.push(
-    relay.notifyModelDeployed({ modelId: input.modelId, specialization, deploymentId, version: staged.version, idempotencyKey: keyFor('deployed') }),
-    relay.updateRelayCoreRoute({ specialization, modelId: input.modelId, reason: `deployment ${deploymentId} promoted`, idempotencyKey: keyFor('route') }),
-  );
-  await Promise.all(deliveries);
+  deliveries.add('deployed', relay.notifyModelDeployed({ modelId: input.modelId, specialization, deploymentId, version: staged.version, idempotencyKey: keyFor('deployed') }));
+  deliveries.add('route', relay.updateRelayCoreRoute({ specialization, modelId: input.modelId, reason: `deployment ${deploymentId} promoted`, idempotencyKey: keyFor('route') }));
+  await deliveries.settled();
   return { deploymentId, outcome: 'promoted', reason, decisions: state.decisions };
 }

@@ -63,7 +63,7 @@ export interface Decision {
   /** Unique within the deployment: a retried write of the same decision is recognised. */
   key: string;
   at: string;
-  kind: 'staged' | 'step-started' | 'step-analysis' | 'approval' | 'promoted' | 'watched' | 'rolled-back' | 'aborted' | 'failed';
+  kind: 'staged' | 'step-started' | 'step-analysis' | 'approval' | 'promoted' | 'watched' | 'undeliverable' | 'rolled-back' | 'aborted' | 'failed';
   step?: number;
   weight?: number;
   analysis?: StepAnalysis;

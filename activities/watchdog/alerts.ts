@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Alert, AlertStore, RaiseAlertInput } from '../../db/stores/alerts';
 import { FailureType } from '../../workflows/failures';
 import type { AlertClass } from '../../workflows/watchdog/types';
@@ -56,15 +57,22 @@ export function createAlertActivities({ alerts, alertWebhookUrl, externalUrl }: 
       const alert = await alerts.byId(p.alertId);
       if (!alert) return { status: 0, skipped: true };
       if (!alertWebhookUrl) return { status: 0, skipped: true };
-      const { status } = await deliverJson({
-        receiver: 'alert webhook',
-        method: 'POST',
-        url: alertWebhookUrl,
-        body: alertWebhookPayload({ ...alert, count: p.count }, p.status, externalUrl),
-        headers: { 'idempotency-key': `${alert.fingerprint}:${p.status}:${p.count}`, 'x-neuroweaver-fingerprint': alert.fingerprint },
-        timeoutMs: ALERT_WEBHOOK_TIMEOUT_MS,
-        rejectedType: FailureType.AlertWebhookRejected,
-      });
+      let status: number;
+      try {
+        ({ status } = await deliverJson({
+          receiver: 'alert webhook',
+          method: 'POST',
+          url: alertWebhookUrl,
+          body: alertWebhookPayload({ ...alert, count: p.count }, p.status, externalUrl),
+          headers: { 'idempotency-key': `${alert.fingerprint}:${p.status}:${p.count}`, 'x-neuroweaver-fingerprint': alert.fingerprint },
+          timeoutMs: ALERT_WEBHOOK_TIMEOUT_MS,
+          rejectedType: FailureType.AlertWebhookRejected,
+        }));
+      } catch (err) {
+        // Refused for good: the row says so before the workflow hears of it.
+        if (err instanceof ApplicationFailure && err.type === FailureType.AlertWebhookRejected) await alerts.markUndeliverable(p.alertId, `undeliverable: ${err.message}`.slice(0, 2_000));
+        throw err;
+      }
       await alerts.markDelivered(p.alertId, p.status);
       return { status };
     },

@@ -170,6 +170,15 @@ export function createAlertStore(sequelize: Sequelize) {
     async markDelivered(id: string, status: 'firing' | 'resolved'): Promise<void> {
       await sequelize.query('UPDATE performance_alerts SET delivered_status = $2, delivered_at = NOW() WHERE id = $1', { bind: [id, status] });
     },
+
+    /** The webhook refused the alert (4xx): said on the row, with the receiver's answer in details.undeliverable. */
+    async markUndeliverable(id: string, reason: string): Promise<void> {
+      await sequelize.query(
+        `UPDATE performance_alerts SET delivered_status = 'undeliverable', delivered_at = NOW(),
+                details = COALESCE(details, '{}'::jsonb) || jsonb_build_object('undeliverable', CAST($2 AS text)) WHERE id = $1`,
+        { bind: [id, reason] },
+      );
+    },
   };
 }
 

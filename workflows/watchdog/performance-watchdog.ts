@@ -14,6 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { Deliveries } from '../deliveries';
 import { DELIVERY_RETRY } from '../failures';
 import { NwStage } from '../search-attributes';
 import { extraProbesFor, initialState, MAX_PROBE_ROUNDS_PER_WINDOW, step, withProbes, type WatchdogPolicy, type WindowStats } from './evaluate';
@@ -133,17 +134,20 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
     stage = next;
   };
 
-  // Deliveries (webhook, RelayCore) run beside the evaluation: an outage must not stall it.
-  const deliveries: Promise<unknown>[] = [];
+  // Deliveries (webhook, RelayCore) run beside the evaluation: an outage must not stall it, and a
+  // refusal is recorded (the alert row says so; the state lists it), never left unhandled.
+  const deliveries = new Deliveries(async (what, reason) => {
+    s.undeliverable = [...(s.undeliverable ?? []), { what, reason, at: new Date().toISOString() }].slice(-RECENT_WINDOWS);
+  });
   const nextKey = () => `${info.workflowId}:${info.firstExecutionRunId}:${++s.sequence}`;
 
   const raise = async (alertClass: 'performance-degraded' | 'no-healthy-backup', modelId: string, severity: 'warning' | 'critical', summary: string, details: Record<string, unknown>) => {
     const alert = await db.raiseAlert({ alertClass, specialization, modelId, severity, summary, details, key: nextKey() });
-    if (alert.changed) deliveries.push(delivery.deliverAlert({ alertId: alert.alertId, status: 'firing', count: alert.count }));
+    if (alert.changed) deliveries.add(`alert ${alert.alertId} firing`, delivery.deliverAlert({ alertId: alert.alertId, status: 'firing', count: alert.count }));
   };
   const resolve = async (alertClass: 'performance-degraded' | 'no-healthy-backup', modelId: string | null, reason: string) => {
     for (const alert of await db.resolveAlerts({ specialization, modelId, alertClass, reason, key: nextKey() })) {
-      deliveries.push(delivery.deliverAlert({ alertId: alert.alertId, status: 'resolved', count: alert.count }));
+      deliveries.add(`alert ${alert.alertId} resolved`, delivery.deliverAlert({ alertId: alert.alertId, status: 'resolved', count: alert.count }));
     }
   };
 
@@ -168,7 +172,7 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
     // Routing moved on under us (a promotion): nothing switched; the next window follows it.
     if (conflict) return undefined;
     s.lastDecision = decision;
-    deliveries.push(delivery.updateRelayCoreRoute({ specialization, modelId: to.modelId, reason: `watchdog ${action}: ${reason}`, idempotencyKey: decision.key }));
+    deliveries.add(`RelayCore route of ${decision.key}`, delivery.updateRelayCoreRoute({ specialization, modelId: to.modelId, reason: `watchdog ${action}: ${reason}`, idempotencyKey: decision.key }));
     return decision;
   };
 
@@ -336,9 +340,9 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
   } catch (err) {
     if (!isCancellation(err)) throw err;
     // Deleted: finish what was promised to the webhook and RelayCore, then stop.
-    await CancellationScope.nonCancellable(() => Promise.all(deliveries));
+    await CancellationScope.nonCancellable(() => deliveries.settled());
     throw err;
   }
-  await Promise.all(deliveries);
+  await deliveries.settled();
   await continueAsNew<typeof performanceWatchdog>({ specialization, carried: s, maxWindowsPerRun: input.maxWindowsPerRun });
 }

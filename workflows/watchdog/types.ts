@@ -91,6 +91,8 @@ export interface WatchdogRunState {
   /** The newest windows, newest last (bounded). */
   recentWindows: WindowRecord[];
   pendingIncidents: IncidentReport[];
+  /** Deliveries the receiver refused (4xx), newest last: what, why, when. */
+  undeliverable?: { what: string; reason: string; at: string }[];
   /** The newest judged window, recorded (watchdog_windows) by the next observation. */
   unrecorded?: WindowRecord;
   /** The open "no healthy backup" condition, so it is raised once per incident. */
