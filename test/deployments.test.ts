@@ -68,6 +68,8 @@ describe('deployModel without traffic', () => {
       await stopServing();
     }
     expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: expect.any(String) });
+    // Watched by default; the Schedule would outlive this file's worker.
+    expect((await t.app.request(`/api/v1/watchdogs/${specialization}`, { method: 'DELETE', headers: bearer(tokenFor('admin', 'operator')) })).status).toBe(204);
   });
 
   it('rolls back when neither traffic nor probes give evidence: no data is not success', async () => {

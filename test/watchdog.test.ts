@@ -140,7 +140,8 @@ describe('performanceWatchdog with live traffic through the API', () => {
 
       // The fault is lifted: the probes find the primary healthy (errors and 100 labels since its last breach); after 3 healthy verdicts it serves again.
       expect((await t.app.request(`/api/v1/admin/faults/${primaryModel.id}`, { method: 'DELETE', headers: admin })).status).toBe(204);
-      await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === primaryDeployment, 60_000);
+      // Recovery needs evidence (errors and 100 labels since the last breach, then 3 healthy verdicts): slower on a loaded machine.
+      await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === primaryDeployment, 150_000);
       expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ failoverFromDeploymentId: null, backupDeploymentId: backupDeployment });
       expect((await switchEvents(specialization)).map((e) => e.action)).toEqual(['switch', 'rollback']);
       await eventually(() => alerts(specialization), (a) => a.length === 1 && a[0].status === 'resolved');
@@ -284,7 +285,7 @@ describe('performanceWatchdog with live traffic through the API', () => {
       await eventually(
         () => t.sequelize.query(`SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%FROM "routing"%FOR UPDATE%'`, { type: QueryTypes.SELECT }),
         (rows) => rows.length > 0,
-        60_000,
+        120_000,
       );
       await worker.kill('SIGKILL');
       await lock.commit();
@@ -332,7 +333,7 @@ describe('performanceWatchdog with live traffic through the API', () => {
 
       // Nothing to roll back while the primary serves is a 409; here it is failed over, so the primary stays out until asked.
       expect((await t.app.request(`/api/v1/admin/faults/${primaryModel.id}`, { method: 'DELETE', headers: admin })).status).toBe(204);
-      const recovered = await eventually(() => handle.query('state'), (v) => ((v as WatchdogStateView).recentWindows.slice(-3).every((w) => w.verdict.kind === 'healthy')), 60_000);
+      const recovered = await eventually(() => handle.query('state'), (v) => ((v as WatchdogStateView).recentWindows.slice(-3).every((w) => w.verdict.kind === 'healthy')), 120_000);
       expect((recovered as WatchdogStateView).serving).toBe('backup');
       expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId); // continued as new, failover carried over
       expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!.stableDeploymentId).toBe(backupDeployment);
@@ -391,6 +392,12 @@ describe('performanceWatchdog with live traffic through the API', () => {
     await activities.deliverAlert(stalled.alert!);
     expect(receiver.distinct().some((r) => r.body.alerts[0].labels.alertname === 'watchdog-stalled' && r.body.alerts[0].labels.specialization === specialization)).toBe(true);
 
+    // An Update needs a worker to accept it: the API answers 503 within its deadline instead of hanging.
+    expect((await t.app.request('/api/v1/watchdogs', json({ specialization }, admin))).status).toBe(201);
+    const refused = await t.app.request(`/api/v1/watchdogs/${specialization}/rollback`, json({ reason: 'nobody answers' }, admin));
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect((await t.app.request(`/api/v1/watchdogs/${specialization}`, { method: 'DELETE', headers: admin })).status).toBe(204);
     await hung.terminate('test: replace the hung run');
     await withWorker(t.config, t.sequelize, async () => {
       expect(await activities.ensureWatchdogRunning({ specialization })).toEqual({ status: 'started' });
@@ -400,6 +407,25 @@ describe('performanceWatchdog with live traffic through the API', () => {
       expect(await alerts(specialization)).toMatchObject([{ alert_class: 'watchdog-stalled', status: 'resolved' }]);
       await t.temporal.workflow.getHandle(`watchdog-${specialization}`).cancel();
     });
+  });
+
+  it('delivers a second incident of the same model and class under keys of its own', async () => {
+    const specialization = uniqueName('wd-keys');
+    const { createActivities } = await import('../activities');
+    const { activityDeps } = await import('../worker/create-worker');
+    const activities = createActivities(activityDeps(t.sequelize, t.config, t.temporal));
+    const model = await registerServableModel(t, specialization);
+    for (const incident of [1, 2]) {
+      const raised = await activities.raiseAlert({ alertClass: 'performance-degraded', specialization, modelId: model.id, severity: 'warning', summary: `incident ${incident}`, details: {}, key: `keys-${incident}-raise` });
+      await activities.deliverAlert({ alertId: raised.alertId, status: 'firing', count: raised.count });
+      const [resolved] = await activities.resolveAlerts({ specialization, modelId: model.id, alertClass: 'performance-degraded', reason: 'recovered', key: `keys-${incident}-resolve` });
+      await activities.deliverAlert({ alertId: resolved.alertId, status: 'resolved', count: resolved.count });
+    }
+    const mine = receiver.received.filter((r) => r.body.alerts[0].labels.specialization === specialization);
+    expect(mine.map((r) => r.body.status)).toEqual(['firing', 'resolved', 'firing', 'resolved']);
+    // Both incidents share the fingerprint (count 1 each); a receiver that dedupes by key must still see all four.
+    expect(new Set(mine.map((r) => r.body.alerts[0].fingerprint)).size).toBe(1);
+    expect(new Set(mine.map((r) => r.idempotencyKey)).size).toBe(4);
   });
 
   it('holds a second switch within the cooldown while the primary keeps breaching', async () => {

@@ -51,7 +51,8 @@ export function createAlertActivities({ alerts, alertWebhookUrl, externalUrl }: 
 
     /**
      * POSTs the alert to ALERT_WEBHOOK_URL (Alertmanager webhook format). The Idempotency-Key is the
-     * fingerprint, status and count, so a receiver sees each change once however often it is retried.
+     * alert row (one per incident: a second incident of the same fingerprint is a new row), status
+     * and count, so a receiver sees each change of each incident once however often it is retried.
      */
     async deliverAlert(p: { alertId: string; status: 'firing' | 'resolved'; count: number }): Promise<{ status: number; skipped?: true }> {
       const alert = await alerts.byId(p.alertId);
@@ -64,7 +65,7 @@ export function createAlertActivities({ alerts, alertWebhookUrl, externalUrl }: 
           method: 'POST',
           url: alertWebhookUrl,
           body: alertWebhookPayload({ ...alert, count: p.count }, p.status, externalUrl),
-          headers: { 'idempotency-key': `${alert.fingerprint}:${p.status}:${p.count}`, 'x-neuroweaver-fingerprint': alert.fingerprint },
+          headers: { 'idempotency-key': `${alert.id}:${p.status}:${p.count}`, 'x-neuroweaver-fingerprint': alert.fingerprint },
           timeoutMs: ALERT_WEBHOOK_TIMEOUT_MS,
           rejectedType: FailureType.AlertWebhookRejected,
         }));

@@ -1,4 +1,4 @@
-import { queryLive } from '../live-query';
+import { queryLive, updateWithin } from '../live-query';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { annotateSpan } from '../../config/tracing';
@@ -158,8 +158,9 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
     const handle = await runningHandle(d);
     if (!handle) throw conflict(`the deployment is ${d.status}: nothing to approve`);
     try {
-      await handle.executeUpdate(approveUpdate, { args: [{ by: c.get('principal').sub, comment: c.req.valid('json')?.comment }] });
+      await updateWithin(temporal, handle.workflowId, () => handle.executeUpdate(approveUpdate, { args: [{ by: c.get('principal').sub, comment: c.req.valid('json')?.comment }] }));
     } catch (err) {
+      if (err instanceof ApiError) throw err;
       // The workflow's validator refused: it is not waiting for approval.
       throw conflict((err as { cause?: Error }).cause?.message ?? (err as Error).message);
     }

@@ -5,7 +5,7 @@ import type { ApiDeps, AppEnv } from '../deps';
 import { conflict, notFound } from '../errors';
 import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError } from '../schemas/common';
 import { IncidentRequest, SpecializationOnlyParam, WatchdogCreateRequest, WatchdogList, WatchdogRollbackRequest, WatchdogSchema } from '../schemas/performance';
-import { queryLive } from '../live-query';
+import { queryLive, updateWithin } from '../live-query';
 import { workflowUrl } from '../web-ui';
 import { createWatchdogSchedule } from '../../temporal/watchdog-schedule';
 import { pauseSignal, reportIncidentSignal, resumeSignal, rollbackUpdate, watchdogStateQuery, watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
@@ -126,7 +126,7 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
     const body = c.req.valid('json') ?? { reason: 'manual rollback' };
     const handle = await running(specialization);
     try {
-      await handle.executeUpdate(rollbackUpdate, { args: [{ by: c.get('principal').sub, reason: body.reason }] });
+      await updateWithin(temporal, handle.workflowId, () => handle.executeUpdate(rollbackUpdate, { args: [{ by: c.get('principal').sub, reason: body.reason }] }));
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw conflict((err.cause as Error | undefined)?.message ?? err.message);
       if (err instanceof WorkflowNotFoundError) throw conflict(`the watchdog for ${specialization} is not running`);
