@@ -7,6 +7,7 @@ import { registerServableModel } from './helpers/models';
 import { startRelayCoreEmulator, type RelayCoreEmulator } from './helpers/relaycore';
 import { bearer, tokenFor } from './helpers/tokens';
 import { startTraffic } from './helpers/traffic';
+import { eventually } from './helpers/training';
 import { withWorker } from './helpers/worker';
 
 interface Started {
@@ -187,18 +188,23 @@ describe('deployModel under live inference traffic', () => {
     expect(delivered(`/api/routes/${specialization}`)).toHaveLength(1);
   });
 
-  it('rolls a training job\'s model out when the job asks for autoDeploy', async () => {
+  it('rolls a training job\'s model out when the job asks for autoDeploy, approved through the API', async () => {
     const specialization = uniqueName('autodeploy');
     await withWorker(t.config, t.sequelize, async () => {
       const traffic = startTraffic(t, specialization, reader);
       const res = await t.app.request(
         '/api/v1/training/jobs',
-        json({ name: uniqueName('auto'), specialization, hyperparameters: { epochs: 4 }, autoDeploy: true, deploy: { steps: [100], analysis, watch: false } }, writer),
+        json({ name: uniqueName('auto'), specialization, hyperparameters: { epochs: 4 }, autoDeploy: true, deploy: { steps: [100], analysis, watch: false, requireApproval: true, approvalTimeoutSeconds: 600 } }, writer),
       );
       expect(res.status).toBe(202);
       const job = (await res.json()) as { jobId: string; workflowId: string };
       const trained = (await t.temporal.workflow.getHandle(job.workflowId).result()) as { modelId: string; autoDeploy: { started: boolean; deploymentId: string; workflowId: string } };
       expect(trained.autoDeploy).toMatchObject({ started: true, workflowId: `deployment-${specialization}` });
+      // The rollout a job started is approved like any other (the API finds it by its memo).
+      const approve = async () => t.app.request(`/api/v1/deployments/${trained.autoDeploy.deploymentId}/approve`, json({ comment: 'looks good' }, writer));
+      // 404 until the rollout has written its deployment row, 409 until it waits for approval.
+      const approved = await eventually(approve, (r) => r.status !== 409 && r.status !== 404, 90_000);
+      expect(approved.status).toBeLessThan(300);
       const rollout = await result({ deploymentId: trained.autoDeploy.deploymentId, workflowId: trained.autoDeploy.workflowId });
       expect(rollout.outcome).toBe('promoted');
       const answer = await t.app.request(`/api/v1/inference/${specialization}`, json({ input: 'I need new brake pads for a 2019 Civic' }, reader));

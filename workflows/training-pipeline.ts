@@ -148,6 +148,8 @@ async function startRollout(input: TrainingPipelineInput, modelId: string): Prom
       workflowId,
       args: [{ deploymentId, modelId, specialization: input.specialization, requestedBy: input.requestedBy ?? `training:${input.jobId}`, ...options }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      // What the API's approve, abort and rollback routes find the rollout by, as for one started through the deploy route.
+      memo: { deploymentId, modelId },
       typedSearchAttributes: [
         { key: NwKind, value: 'deployment' },
         { key: NwModelId, value: modelId },
