@@ -14,7 +14,8 @@ import { CANARY_PROBE_ROUNDS, canaryExtraProbes, canaryProbesNeeded, judgeCanary
 import { addCounts, type EvidenceCounts } from '../../workflows/watchdog/evidence';
 import { policyFor } from '../../workflows/watchdog/policy';
 import type { ThresholdsStore } from '../../db/stores/thresholds';
-import type { ProbeClient, ProbeResult } from '../watchdog/probe-client';
+import { MAX_PROBES_PER_CALL, probeCounts } from '../watchdog/observe';
+import type { ProbeClient } from '../watchdog/probe-client';
 
 export interface DeploymentDeps {
   deployments: DeploymentStore;
@@ -31,13 +32,6 @@ export interface DeploymentDeps {
 }
 
 const DEFAULT_PROBE_DATASET = 'automotive-queries';
-
-/** The probe endpoint's limit per call. */
-const MAX_PROBES_PER_CALL = 200;
-
-function probeCounts(r: ProbeResult, slowerThanMs: number): EvidenceCounts {
-  return { requests: r.requests, errors: r.errors, slow: r.latenciesMs.filter((ms) => ms > slowerThanMs).length, p95LatencyMs: null, labelled: r.labelled, correct: r.correct, costPer1kTokens: null };
-}
 
 export function createDeploymentActivities({ deployments, models, routing, thresholds, probe, temporal, taskQueue, modelStoragePath, datasetsDir }: DeploymentDeps) {
   /** Probes of the canary as counts; a probe that cannot be sent (API down) adds nothing, and the step decides on what it has. */

@@ -18,7 +18,7 @@ const WRITE_LAG_MS = 1_000;
 /** Candidates probed when choosing a backup, newest first. */
 const MAX_CANDIDATES = 5;
 /** The probe endpoint's limit per call. */
-const MAX_PROBES_PER_CALL = 200;
+export const MAX_PROBES_PER_CALL = 200;
 
 function percentile95(sorted: number[]): number | null {
   if (!sorted.length) return null;

@@ -58,6 +58,13 @@ export interface Decision {
   reason: string;
 }
 
+/** Streaks after a verdict: a breach extends the breach streak and ends the healthy one, and the other way round. */
+export function countVerdict(state: WatchdogState, kind: Verdict['kind']): WatchdogState {
+  if (kind === 'breach') return { ...state, breachStreak: state.breachStreak + 1, healthyStreak: 0 };
+  if (kind === 'healthy') return { ...state, healthyStreak: state.healthyStreak + 1, breachStreak: 0 };
+  return { ...state };
+}
+
 export const spanWindows = (policy: WatchdogPolicy) => Math.max(1, Math.round(policy.evidenceSpanSeconds / policy.evaluationIntervalSeconds));
 
 export const evidencePolicy = (policy: WatchdogPolicy): EvidencePolicy => ({
@@ -84,16 +91,8 @@ export function judge(windows: WindowStats[], policy: WatchdogPolicy): Verdict {
 export function step(state: WatchdogState, primary: WindowStats, t: number, policy: WatchdogPolicy): { state: WatchdogState; verdict: Verdict; decision?: Decision } {
   const evidence = [...(state.evidence ?? []), primary].slice(-spanWindows(policy));
   const verdict = judge(evidence, policy);
-  const next: WatchdogState = { ...state, evidence };
-  if (verdict.kind === 'breach') {
-    next.breachStreak += 1;
-    next.healthyStreak = 0;
-  } else if (verdict.kind === 'healthy') {
-    next.healthyStreak += 1;
-    next.breachStreak = 0;
-  } else if (verdict.metrics?.some((m) => m.suspect)) {
-    next.healthyStreak = 0;
-  }
+  const next: WatchdogState = { ...countVerdict(state, verdict.kind), evidence };
+  if (verdict.kind === 'inconclusive' && verdict.metrics?.some((m) => m.suspect)) next.healthyStreak = 0;
   // Failed over, a primary still breaching starts its evidence afresh: recovery is judged on what it
   // did since it last breached, not diluted by (or waiting out) the failure that tripped it.
   if (state.serving === 'backup' && verdict.kind === 'breach') next.evidence = [];

@@ -4,7 +4,7 @@
  * before the `evidence-judgement` patch replay through it, and the bench sets it beside the
  * evidence judge so the difference stays measured.
  */
-import type { Decision, Verdict, WatchdogPolicy, WatchdogState, WindowStats } from './evaluate';
+import { countVerdict, type Decision, type Verdict, type WatchdogPolicy, type WatchdogState, type WindowStats } from './evaluate';
 
 /** A window breaches when it has data and any threshold is violated; each violation is named with its number. */
 export function judgePoint(w: WindowStats, policy: WatchdogPolicy): Verdict {
@@ -27,14 +27,7 @@ export function judgePoint(w: WindowStats, policy: WatchdogPolicy): Verdict {
  */
 export function stepPoint(state: WatchdogState, primary: WindowStats, t: number, policy: WatchdogPolicy): { state: WatchdogState; verdict: Verdict; decision?: Decision } {
   const verdict = judgePoint(primary, policy);
-  const next = { ...state };
-  if (verdict.kind === 'breach') {
-    next.breachStreak += 1;
-    next.healthyStreak = 0;
-  } else if (verdict.kind === 'healthy') {
-    next.healthyStreak += 1;
-    next.breachStreak = 0;
-  }
+  const next = countVerdict(state, verdict.kind);
   const cool = t >= state.cooldownUntil;
   if (state.serving === 'primary' && next.breachStreak >= policy.breachesToTrip && cool) {
     const reason = `${next.breachStreak} breaching windows in a row (${verdict.reason})`;
