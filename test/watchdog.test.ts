@@ -243,7 +243,7 @@ describe('performanceWatchdog with live traffic through the API', () => {
     });
   });
 
-  it('keeps quiet through noise and low-traffic windows, asking for extra probes when a window looks past a threshold', async () => {
+  it('keeps quiet through noise and low-traffic windows (probes fill them; extra probes clear suspect ones)', async () => {
     const specialization = specs.noisy;
     await withWorker(t.config, t.sequelize, async () => {
       let traffic = startTraffic(t, specialization, reader);
@@ -261,7 +261,6 @@ describe('performanceWatchdog with live traffic through the API', () => {
       await traffic.stop();
       const view = (await handle.query('state')) as WatchdogStateView;
       expect(view.recentWindows.every((w) => w.stats.requests >= 20)).toBe(true);
-      expect(view.probeSpend.length).toBeGreaterThan(0);
       expect(view.serving).toBe('primary');
       expect(await switchEvents(specialization)).toEqual([]);
       expect(await alerts(specialization)).toEqual([]);

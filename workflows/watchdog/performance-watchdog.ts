@@ -38,6 +38,8 @@ export const rollbackUpdate = defineUpdate<{ accepted: true }, [{ by: string; re
 const SERVING_PROBES = 5;
 const RECENT_WINDOWS = 20;
 const DEFAULT_MAX_WINDOWS_PER_RUN = 500;
+/** No further round of extra probes once a window's rounds have taken this long. */
+const EXTRA_PROBE_TIME_MS = 5_000;
 
 const db = proxyActivities<Activities>({
   // Routing, switch events and alerts: quick transactions, retried until the database answers.
@@ -226,7 +228,11 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
    */
   const withExtraProbes = async (deploymentId: string, window: WindowStats, t: number, policy: WatchdogPolicy): Promise<WindowStats> => {
     s.probeSpend = s.probeSpend.filter((spend) => spend.t > t - 60);
+    const started = Date.now();
     for (let round = 0; round < MAX_PROBE_ROUNDS_PER_WINDOW; round++) {
+      // A slow serving path (the kind of fault being probed) must not hold the evaluation up: the
+      // next window goes on with what this one has.
+      if (round > 0 && Date.now() - started > EXTRA_PROBE_TIME_MS) break;
       const wanted = extraProbesFor(s.evaluation, window, t, policy, s.probeSpend);
       if (!wanted) break;
       s.probeSpend.push({ t, probes: wanted });
