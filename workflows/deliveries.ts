@@ -37,8 +37,4 @@ export class Deliveries {
   async settled(): Promise<void> {
     await Promise.all(this.pending);
   }
-
-  get size(): number {
-    return this.pending.length;
-  }
 }

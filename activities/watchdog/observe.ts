@@ -1,5 +1,6 @@
 import { log } from '@temporalio/activity';
 import type { WindowStats } from '../../workflows/watchdog/evaluate';
+import { percentile95 } from '../../workflows/watchdog/evidence';
 import { policyFor } from '../../workflows/watchdog/policy';
 import type { BackupCandidate } from '../../workflows/watchdog/ranking';
 import type { ObservedWindow, WindowRecord } from '../../workflows/watchdog/types';
@@ -19,14 +20,6 @@ const WRITE_LAG_MS = 1_000;
 const MAX_CANDIDATES = 5;
 /** The probe endpoint's limit per call. */
 export const MAX_PROBES_PER_CALL = 200;
-
-function percentile95(sorted: number[]): number | null {
-  if (!sorted.length) return null;
-  const pos = (sorted.length - 1) * 0.95;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return Math.round((sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)) * 1_000) / 1_000;
-}
 
 /**
  * One window of a deployment. With enough live traffic (minRequests) the window is the live
@@ -113,13 +106,13 @@ export function createObserveActivities({ watchdog, thresholds: thresholdsStore,
      * Deployments that could take over (promoted before, model not the tripped one), each probed
      * with `examples` requests. The routing's backup (the previous stable) is marked.
      */
-    async probeBackupCandidates(p: { specialization: string; excludeModelId: string; examples: number; p95ThresholdMs?: number }): Promise<BackupCandidate[]> {
+    async probeBackupCandidates(p: { specialization: string; excludeModelId: string; examples: number; p95ThresholdMs: number }): Promise<BackupCandidate[]> {
       const routing = await watchdog.routingSnapshot(p.specialization);
       const rows = await watchdog.backupCandidates(p.specialization, p.excludeModelId, routing.backupDeploymentId, MAX_CANDIDATES);
       return Promise.all(
         rows.map(async (c) => {
           const [probed, cost] = await Promise.all([tryProbe(c.deploymentId, p.examples), watchdog.costOf(c.deploymentId)]);
-          return { ...c, previousStable: c.deploymentId === routing.backupDeploymentId, stats: combine({ latencies: [], errors: 0 }, probed, cost, Infinity, p.p95ThresholdMs ?? Infinity) };
+          return { ...c, previousStable: c.deploymentId === routing.backupDeploymentId, stats: combine({ latencies: [], errors: 0 }, probed, cost, Infinity, p.p95ThresholdMs) };
         }),
       );
     },

@@ -9,7 +9,7 @@
  */
 
 // Bound once: hot loops inside a vm context (Jest) pay for every global lookup.
-const { log, max, min, sqrt } = Math;
+const { ceil, floor, log, max, min, round, sqrt } = Math;
 
 /** What one window (or one round of probes) counted. */
 export interface EvidenceCounts {
@@ -62,6 +62,15 @@ export interface EvidenceVerdict {
   kind: 'breach' | 'healthy' | 'inconclusive';
   reason: string;
   metrics: MetricVerdict[];
+}
+
+/** The 95th percentile of ascending latencies (linear interpolation), to the microsecond; null for none. */
+export function percentile95(sorted: number[]): number | null {
+  if (!sorted.length) return null;
+  const pos = (sorted.length - 1) * 0.95;
+  const lo = floor(pos);
+  const hi = ceil(pos);
+  return round((sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)) * 1_000) / 1_000;
 }
 
 /** The share of a normal distribution below z: Acklam's inverse, good to 1e-9 over (0, 1). */

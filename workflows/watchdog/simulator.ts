@@ -5,12 +5,13 @@
  * and detection delays are measured, not guessed. Pure: same seed, same result.
  */
 import { extraProbesFor, initialState, MAX_PROBE_ROUNDS_PER_WINDOW, step, withProbes, type Decision, type ProbeSpend, type Verdict, type WatchdogPolicy, type WatchdogState, type WindowStats } from './evaluate';
+import { percentile95 } from './evidence';
 import { stepPoint } from './point-estimate';
 import { CANARY_PROBE_ROUNDS, canaryExtraProbes, canaryProbesNeeded, judgeCanaryStep, type CanaryConfidence } from '../canary-judgement';
 import type { AnalysisThresholds, StepAnalysis } from '../deployment-types';
 
 // Bound once: hot loops inside a vm context (Jest) pay for every global lookup.
-const { PI, ceil, cos, exp, floor, imul, log, max, sqrt } = Math;
+const { PI, cos, exp, imul, log, max, sqrt } = Math;
 
 /** How the primary behaves. */
 export interface Regime {
@@ -100,13 +101,6 @@ class Draw {
   }
 }
 
-function p95Of(sorted: number[]): number | null {
-  if (!sorted.length) return null;
-  const pos = (sorted.length - 1) * 0.95;
-  const lo = floor(pos);
-  return sorted[lo] + (sorted[ceil(pos)] - sorted[lo]) * (pos - lo);
-}
-
 /** `requests` requests of a regime, `labelled` of them probes with a known answer. */
 function drawRequests(draw: Draw, regime: Regime, requests: number, labelled: number, thresholdMs: number): WindowStats {
   const latencies: number[] = [];
@@ -124,7 +118,7 @@ function drawRequests(draw: Draw, regime: Regime, requests: number, labelled: nu
     if (i < labelled) answeredLabels++;
   }
   const correct = draw.binomial(answeredLabels, regime.accuracy);
-  return { requests, errors, slow, p95LatencyMs: p95Of(latencies.sort((a, b) => a - b)), labelled: answeredLabels, correct, accuracy: answeredLabels ? correct / answeredLabels : null, costPer1kTokens: null };
+  return { requests, errors, slow, p95LatencyMs: percentile95(latencies.sort((a, b) => a - b)), labelled: answeredLabels, correct, accuracy: answeredLabels ? correct / answeredLabels : null, costPer1kTokens: null };
 }
 
 /**
