@@ -5,6 +5,8 @@ import type { InferenceResult } from '../api/inference/service';
 import { createLogger } from '../config/logger';
 import { Op, QueryTypes } from 'sequelize';
 import { modelsOf } from '../db/models';
+import { createWatchdogStore } from '../db/stores/watchdog';
+import { combine } from '../activities/watchdog/observe';
 import { testConfig, uniqueName } from './helpers/env';
 import { createInferenceTestApp, deployModel, infer, LABELS, setRouting, writeClassifier, type InferenceTestApp, type Served } from './helpers/inference';
 import { bearer, tokenFor } from './helpers/tokens';
@@ -156,7 +158,7 @@ describe('inference serving', () => {
       const row = rows.find((r) => r.metadata?.requestId === answer.requestId)!;
       expect(row.modelId).toBe(stable.modelId);
       expect(row.metricValue).toBeCloseTo(answer.latencyMs, 3);
-      expect(row.metadata).toEqual({ ok: true, specialization: spec, requestId: answer.requestId, track: 'stable' });
+      expect(row.metadata).toEqual({ ok: true, specialization: spec, requestId: answer.requestId, track: 'stable', tokens: 4, costDollars: answer.usage.costDollars });
       expect(row.timestamp).toBeInstanceOf(Date);
     }
 
@@ -178,6 +180,32 @@ describe('inference serving', () => {
     expect(metrics).toMatch(new RegExp(`neuroweaver_model_inferences_total\\{model_id="${stable.modelId}",specialization="${spec}",status="success"\\} \\d+`));
     expect(metrics).toContain(`neuroweaver_inference_duration_seconds_bucket{le="0.005",model_id="${stable.modelId}",specialization="${spec}"}`);
     expect(metrics).toContain(`neuroweaver_inference_duration_seconds_count{model_id="${stable.modelId}",specialization="${spec}"}`);
+  });
+
+  it("counts each request's tokens with the model's tokenizer and prices them from its registry entry", async () => {
+    // 'lease price' is 2 tokens, the label 'automotive-sales' 2 more: 4 tokens at the announced 0.002 per 1,000.
+    const plain = await ask('lease price');
+    expect(plain.body.usage).toMatchObject({ inputTokens: 2, outputTokens: 2, costPer1kTokens: 0.002 });
+    expect(plain.body.usage.costDollars).toBeCloseTo(0.000008, 15);
+
+    const priced = newSpec();
+    const served = await deployModel(t, priced, writeClassifier(t.config.modelStoragePath, 'priced/1'), '1', { costPer1kTokens: 0.05 });
+    await setRouting(t, priced, { stable: served, canaryWeight: 0 });
+    const { status, body } = await eventually(() => ask('What is the PRICE of financing this SUV?', priced), (a) => a.status === 200, 5_000);
+    expect(body.usage.inputTokens).toBe(8);
+    expect(body.usage.costPer1kTokens).toBe(0.05);
+    expect(body.usage.costDollars).toBeCloseTo(((8 + body.usage.outputTokens) / 1_000) * 0.05, 12);
+    expect(status).toBe(200);
+
+    const metrics = await (await t.app.request('/metrics')).text();
+    expect(metrics).toMatch(new RegExp(`ai_response_tokens_count\\{specialization="${priced}",track="stable"\\} 1\\b`));
+    expect(metrics).toMatch(new RegExp(`ai_request_cost_dollars_sum\\{specialization="${priced}",track="stable"\\} ${body.usage.costDollars}`.replace(/\./g, '\\.')));
+
+    // The watchdog's window reads what the requests were charged: the registry's price, measured.
+    await t.inference.flushMetrics();
+    const live = await createWatchdogStore(t.deps.sequelize).liveWindow(served.deploymentId, new Date(Date.now() - 60_000), new Date(Date.now() + 1_000));
+    expect(live).toMatchObject({ errors: 0, tokens: 8 + body.usage.outputTokens });
+    expect(combine(live, null, 1, 250).costPer1kTokens).toBeCloseTo(0.05, 12);
   });
 
   it('releases a model\'s sessions in every thread once it is no longer routed', async () => {

@@ -87,6 +87,7 @@ describe('model registry API', () => {
     ['a path escaping storage', model({ modelPath: 'a/../../secrets' }), 'body.modelPath'],
     ['mass assignment of status', model({ version: '9', status: 'deployed' }), 'body'],
     ['mass assignment of id', model({ version: '9', id: '00000000-0000-4000-8000-000000000000' }), 'body'],
+    ['a price that is not a number', model({ version: '9', config: { costPer1kTokens: 'cheap' } }), 'body.config.costPer1kTokens'],
   ])('rejects %s with 400 naming the field', async (_case, body, field) => {
     const res = await register(body);
     expect(res.status).toBe(400);

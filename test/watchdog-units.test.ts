@@ -42,14 +42,20 @@ describe('backup ranking (pure)', () => {
 });
 
 describe('window stats from live traffic and probes', () => {
-  const probe = { deploymentId: 'd', modelId: 'm', requests: 5, errors: 5, latenciesMs: [], labelled: 0, correct: 0, accuracy: null };
+  const probe = { deploymentId: 'd', modelId: 'm', requests: 5, errors: 5, latenciesMs: [], labelled: 0, correct: 0, accuracy: null, tokens: 0, costDollars: 0 };
+  const quiet = { latencies: [], errors: 0, tokens: 0, costDollars: 0 };
   it('uses live traffic when there is enough of it, probes only for labels; counts requests over the p95 threshold', () => {
-    const live = { latencies: Array.from({ length: 20 }, (_, i) => i + 1), errors: 1 };
-    expect(combine(live, { ...probe, errors: 0, latenciesMs: [900], labelled: 5, correct: 4, accuracy: 0.8 }, 0.002, 20, 18)).toEqual({ requests: 20, errors: 1, slow: 2, p95LatencyMs: 19.05, labelled: 5, correct: 4, accuracy: 0.8, costPer1kTokens: 0.002 });
+    const live = { latencies: Array.from({ length: 20 }, (_, i) => i + 1), errors: 1, tokens: 1_900, costDollars: 0.0038 };
+    expect(combine(live, { ...probe, errors: 0, latenciesMs: [900], labelled: 5, correct: 4, accuracy: 0.8, tokens: 100, costDollars: 0.0002 }, 20, 18)).toEqual({ requests: 20, errors: 1, slow: 2, p95LatencyMs: 19.05, labelled: 5, correct: 4, accuracy: 0.8, costPer1kTokens: 0.002 });
   });
   it('counts probes as traffic when live traffic is too thin', () => {
-    expect(combine({ latencies: [10], errors: 0 }, { ...probe, requests: 6, errors: 1, latenciesMs: [400, 20, 30, 40, 50].sort((a, b) => a - b), labelled: 5, correct: 5, accuracy: 1 }, null, 20, 250)).toMatchObject({ requests: 7, errors: 1, slow: 1, labelled: 5, correct: 5 });
-    expect(combine({ latencies: [], errors: 0 }, null, null, 20, 250)).toMatchObject({ requests: 0, slow: 0, p95LatencyMs: null, labelled: 0, accuracy: null });
+    expect(combine({ ...quiet, latencies: [10] }, { ...probe, requests: 6, errors: 1, latenciesMs: [400, 20, 30, 40, 50].sort((a, b) => a - b), labelled: 5, correct: 5, accuracy: 1 }, 20, 250)).toMatchObject({ requests: 7, errors: 1, slow: 1, labelled: 5, correct: 5 });
+    expect(combine(quiet, null, 20, 250)).toMatchObject({ requests: 0, slow: 0, p95LatencyMs: null, labelled: 0, accuracy: null, costPer1kTokens: null });
+  });
+  it('measures the cost from what the answered requests were charged, not from a declared constant', () => {
+    // A model priced at 0.004 per 1,000 tokens: 250 tokens cost 0.001 dollars.
+    expect(combine({ ...quiet, latencies: [10], tokens: 250, costDollars: 0.001 }, null, 1, 250).costPer1kTokens).toBeCloseTo(0.004, 12);
+    expect(combine(quiet, { ...probe, requests: 2, errors: 0, latenciesMs: [5, 6], tokens: 40, costDollars: 0.0004 }, 20, 250).costPer1kTokens).toBeCloseTo(0.01, 12);
   });
 });
 

@@ -1,3 +1,4 @@
+import { ANNOUNCED_COST_PER_1K_TOKENS } from '../../config/pricing';
 import type { ModelStore } from '../../db/stores/models';
 import type { DatasetSummary, Evaluation, RegisteredModel, TrainingPipelineInput, TrainModelResult } from '../../workflows/training-types';
 
@@ -25,6 +26,8 @@ export function createRegistrationActivities({ models }: { models: ModelStore })
           hyperparameters: input.hyperparameters,
           manifestPath: trained.manifestPath,
           device: trained.device,
+          // Its price, stated in its registry entry: serving charges each request by it.
+          costPer1kTokens: ANNOUNCED_COST_PER_1K_TOKENS,
         },
         performanceMetrics: { ...trained.metrics, holdoutAccuracy: evaluation.holdoutAccuracy, macroF1: evaluation.macroF1, perLabelAccuracy: evaluation.perLabelAccuracy, meanLatencyMs: evaluation.meanLatencyMs },
         deploymentConfig: null,

@@ -6,7 +6,7 @@ import type { BackupCandidate } from '../../workflows/watchdog/ranking';
 import type { ObservedWindow, WindowRecord } from '../../workflows/watchdog/types';
 import type { ProbeClient, ProbeResult } from './probe-client';
 import type { ThresholdsStore } from '../../db/stores/thresholds';
-import type { WatchdogStore } from '../../db/stores/watchdog';
+import type { LiveWindow, WatchdogStore } from '../../db/stores/watchdog';
 
 export interface ObserveDeps {
   watchdog: WatchdogStore;
@@ -18,6 +18,7 @@ export interface ObserveDeps {
 const WRITE_LAG_MS = 1_000;
 /** Candidates probed when choosing a backup, newest first. */
 const MAX_CANDIDATES = 5;
+const NO_LIVE_TRAFFIC: LiveWindow = { latencies: [], errors: 0, tokens: 0, costDollars: 0 };
 /** The probe endpoint's limit per call. */
 export const MAX_PROBES_PER_CALL = 200;
 
@@ -27,8 +28,10 @@ export const MAX_PROBES_PER_CALL = 200;
  * window ended a second ago, and mixing them would smear one spike over two windows. Without enough
  * live traffic (a failed-over primary, a quiet hour, clients backing off a slow model) probes fill
  * the window up. `slow` counts requests over the p95 threshold: the evidence behind a p95 verdict.
+ * The cost is measured: the dollars the window's answered requests (live and probes) were charged
+ * per 1,000 of their tokens; null when nothing was answered.
  */
-export function combine(live: { latencies: number[]; errors: number }, probe: ProbeResult | null, costPer1kTokens: number | null, minRequests: number, p95ThresholdMs: number): WindowStats {
+export function combine(live: LiveWindow, probe: ProbeResult | null, minRequests: number, p95ThresholdMs: number): WindowStats {
   const probed = live.latencies.length >= minRequests ? null : probe;
   const latencies = [...live.latencies, ...(probed?.latenciesMs ?? [])].sort((a, b) => a - b);
   const labelled = probe?.labelled ?? 0;
@@ -41,9 +44,11 @@ export function combine(live: { latencies: number[]; errors: number }, probe: Pr
     labelled,
     correct,
     accuracy: labelled ? correct / labelled : null,
-    costPer1kTokens,
+    costPer1kTokens: costPer1k(live.tokens + (probe?.tokens ?? 0), live.costDollars + (probe?.costDollars ?? 0)),
   };
 }
+
+const costPer1k = (tokens: number, dollars: number) => (tokens > 0 ? (dollars / tokens) * 1_000 : null);
 
 /** A round of extra probes as window counts (all of it is evidence: errors, latency, labels). */
 export function probeCounts(probe: ProbeResult, p95ThresholdMs: number): WindowStats {
@@ -55,7 +60,7 @@ export function probeCounts(probe: ProbeResult, p95ThresholdMs: number): WindowS
     labelled: probe.labelled,
     correct: probe.correct,
     accuracy: probe.accuracy,
-    costPer1kTokens: null,
+    costPer1kTokens: costPer1k(probe.tokens, probe.costDollars),
   };
 }
 
@@ -89,11 +94,11 @@ export function createObserveActivities({ watchdog, thresholds: thresholdsStore,
       const base = { until: until.toISOString(), thresholdsVersion: thresholds.version, policy, routing };
       const deploymentId = p.primaryDeploymentId ?? routing.stableDeploymentId;
       if (!deploymentId) return { ...base, primary: null };
-      const [live, cost, modelId] = await Promise.all([watchdog.liveWindow(deploymentId, from, until), watchdog.costOf(deploymentId), watchdog.modelOf(deploymentId)]);
+      const [live, modelId] = await Promise.all([watchdog.liveWindow(deploymentId, from, until), watchdog.modelOf(deploymentId)]);
       if (!modelId) return { ...base, primary: null };
       // Short of live traffic, probes fill the window up to minRequests: a window is never a shrug.
       const probed = await tryProbe(deploymentId, Math.min(MAX_PROBES_PER_CALL, Math.max(p.probeExamples, policy.minRequests - live.latencies.length)));
-      return { ...base, primary: { deploymentId, modelId, stats: combine(live, probed, cost, policy.minRequests, policy.thresholds.p95LatencyMs) } };
+      return { ...base, primary: { deploymentId, modelId, stats: combine(live, probed, policy.minRequests, policy.thresholds.p95LatencyMs) } };
     },
 
     /** A round of extra probes of one deployment, asked for when the evidence is inconclusive but suspect. */
@@ -111,8 +116,8 @@ export function createObserveActivities({ watchdog, thresholds: thresholdsStore,
       const rows = await watchdog.backupCandidates(p.specialization, p.excludeModelId, routing.backupDeploymentId, MAX_CANDIDATES);
       return Promise.all(
         rows.map(async (c) => {
-          const [probed, cost] = await Promise.all([tryProbe(c.deploymentId, p.examples), watchdog.costOf(c.deploymentId)]);
-          return { ...c, previousStable: c.deploymentId === routing.backupDeploymentId, stats: combine({ latencies: [], errors: 0 }, probed, cost, Infinity, p.p95ThresholdMs) };
+          const probed = await tryProbe(c.deploymentId, p.examples);
+          return { ...c, previousStable: c.deploymentId === routing.backupDeploymentId, stats: combine(NO_LIVE_TRAFFIC, probed, Infinity, p.p95ThresholdMs) };
         }),
       );
     },

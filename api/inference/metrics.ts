@@ -16,7 +16,7 @@ export function createInferenceMetrics(registry: Registry) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    // Seed 003's AI metrics, where they apply to local classifiers (no per-token price, no generated tokens).
+    // Seed 003's AI metrics.
     aiRequests: new Counter({
       name: 'ai_requests_total',
       help: 'AI requests served, by specialization and outcome (live traffic and watchdog probes)',
@@ -27,6 +27,20 @@ export function createInferenceMetrics(registry: Registry) {
       name: 'ai_model_selection_total',
       help: 'Which model the routing chose for a request, by track (stable, canary, probe)',
       labelNames: ['specialization', 'model_id', 'track'] as const,
+      registers: [registry],
+    }),
+    aiResponseTokens: new Histogram({
+      name: 'ai_response_tokens',
+      help: 'Tokens an answered request was charged for (input + answer, counted with the model tokenizer)',
+      labelNames: ['specialization', 'track'] as const,
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+      registers: [registry],
+    }),
+    aiRequestCost: new Histogram({
+      name: 'ai_request_cost_dollars',
+      help: "What an answered request cost: its tokens at the serving model's price per 1,000 tokens",
+      labelNames: ['specialization', 'track'] as const,
+      buckets: [1e-7, 1e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 1e-3, 1e-2, 0.1],
       registers: [registry],
     }),
   };

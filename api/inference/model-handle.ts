@@ -6,6 +6,8 @@ export interface ServedModel {
   modelId: string;
   modelName: string;
   version: string;
+  /** Per 1,000 tokens (api/inference/usage.ts priceOf). */
+  costPer1kTokens: number;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { FeaturizerSpec } from '../../ml/features';
+
 /** Messages between the inference pool (main thread) and its worker threads (thread.ts). */
 
 export type ThreadRequest =
@@ -8,9 +10,10 @@ export type ThreadRequest =
   /** Release every session and exit once the messages before it are done (see InferencePool.close). */
   | { id: number; type: 'close' };
 
-/** What a thread learnt when it loaded a model: enough for the main thread to name the scores. */
+/** What a thread learnt when it loaded a model: enough for the main thread to name the scores and count tokens. */
 export interface LoadedModelInfo {
   labels: string[];
+  featurizer: FeaturizerSpec;
 }
 
 export type ThreadReply =

@@ -4,6 +4,7 @@ import type { Logger } from '../../config/logger';
 import { PerformanceMetricWriter } from './metric-writer';
 import { createInferenceMetrics } from './metrics';
 import type { Track } from './router';
+import type { Usage } from './usage';
 import { RollingWindows, type WindowStats } from './windows';
 
 export interface InferenceOutcome {
@@ -14,6 +15,8 @@ export interface InferenceOutcome {
   requestId: string;
   latencyMs: number;
   ok: boolean;
+  /** Tokens and cost of an answered request; a failed one is not charged. */
+  usage?: Usage;
 }
 
 /** The `performance_metrics` row type of one request; deployment analyses query exactly this. */
@@ -42,13 +45,23 @@ export class InferenceRecorder {
     this.metrics.duration.observe({ model_id: o.modelId, specialization: o.specialization }, o.latencyMs / 1_000);
     this.metrics.aiRequests.inc({ specialization: o.specialization, status: o.ok ? 'success' : 'error', track: o.track });
     this.metrics.aiModelSelection.inc({ specialization: o.specialization, model_id: o.modelId, track: o.track });
+    if (o.usage) {
+      this.metrics.aiResponseTokens.observe({ specialization: o.specialization, track: o.track }, o.usage.inputTokens + o.usage.outputTokens);
+      this.metrics.aiRequestCost.observe({ specialization: o.specialization, track: o.track }, o.usage.costDollars);
+    }
     this.writer.push({
       modelId: o.modelId,
       deploymentId: o.deploymentId,
       metricType: INFERENCE_METRIC_TYPE,
       metricValue: o.latencyMs,
       timestamp: new Date(),
-      metadata: { ok: o.ok, specialization: o.specialization, requestId: o.requestId, track: o.track },
+      metadata: {
+        ok: o.ok,
+        specialization: o.specialization,
+        requestId: o.requestId,
+        track: o.track,
+        ...(o.usage && { tokens: o.usage.inputTokens + o.usage.outputTokens, costDollars: o.usage.costDollars }),
+      },
     });
   }
 

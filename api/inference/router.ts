@@ -1,5 +1,6 @@
 import type { Logger } from '../../config/logger';
 import type { ModelRow, RoutingRow, ServingStore } from '../../db/stores/serving';
+import { priceOf } from './usage';
 
 export type { ModelRow };
 import { artifactFiles } from './manifest';
@@ -163,7 +164,7 @@ export class InferenceRouter {
     } catch (err) {
       files = err as Error;
     }
-    const handle = new ModelHandle({ modelId, modelName: row.modelName, version: row.version }, files, this.options.pool, (h) => {
+    const handle = new ModelHandle({ modelId, modelName: row.modelName, version: row.version, costPer1kTokens: priceOf(row.costPer1kTokens === null ? null : Number(row.costPer1kTokens)) }, files, this.options.pool, (h) => {
       if (this.handles.get(modelId) === h) this.handles.delete(modelId);
     });
     handle.ready.then(

@@ -9,6 +9,7 @@ import { InferencePool, PoolBusy } from './pool';
 import { InferenceRecorder } from './recorder';
 import { ProbeSets, type ProbeResult } from './probe-sets';
 import { InferenceRouter, type Target, type Track } from './router';
+import { usageOf, type Usage } from './usage';
 import type { WindowStats } from './windows';
 
 export interface InferenceResult {
@@ -20,6 +21,7 @@ export interface InferenceResult {
   requestId: string;
   deploymentId: string;
   track: Track;
+  usage: Usage;
 }
 
 export interface InferenceDeps {
@@ -92,10 +94,10 @@ export class InferenceService {
       const probeOne = async (example: (typeof examples)[number], i: number) => {
         try {
           const result = await this.run(target, example.text, `probe-${deploymentId.slice(0, 8)}-${Date.now()}-${i}`);
-          return { ok: true, latencyMs: result.latencyMs, correct: result.output.label === example.label };
+          return { ok: true, latencyMs: result.latencyMs, correct: result.output.label === example.label, usage: result.usage };
         } catch (err) {
           if (err instanceof ApiError && err.status === 503) throw err;
-          return { ok: false, latencyMs: null, correct: false };
+          return { ok: false, latencyMs: null, correct: false, usage: null };
         }
       };
       // One probe per inference thread at a time: a round of 100 sent at once would queue behind
@@ -115,6 +117,8 @@ export class InferenceService {
         labelled: answered.length,
         correct: answered.filter((o) => o.correct).length,
         accuracy: answered.length ? answered.filter((o) => o.correct).length / answered.length : null,
+        tokens: answered.reduce((sum, o) => sum + o.usage!.inputTokens + o.usage!.outputTokens, 0),
+        costDollars: answered.reduce((sum, o) => sum + o.usage!.costDollars, 0),
       };
     } finally {
       handle.release();
@@ -128,19 +132,22 @@ export class InferenceService {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 1_000) / 1_000;
     let latencyMs: number | undefined;
+    let usage: Usage | undefined;
     let ok = false;
     let recorded = true;
     try {
       const fault = this.faults.get(model.modelId);
       if (fault?.latencyMs) await sleep(fault.latencyMs);
       if (fault && Math.random() < fault.errorRate) throw new ModelError('injected fault');
-      const { labels } = await handle.ready.catch((err: Error) => {
+      const { labels, featurizer } = await handle.ready.catch((err: Error) => {
         throw new ModelError('it could not be loaded', { cause: err });
       });
       const probabilities = await this.pool.run(model.modelId, input);
       latencyMs = elapsed();
       ok = true;
-      return { ...model, output: toOutput(labels, probabilities), latencyMs, requestId, deploymentId, track };
+      const output = toOutput(labels, probabilities);
+      usage = usageOf(input, output.label, featurizer, model.costPer1kTokens);
+      return { modelId: model.modelId, modelName: model.modelName, version: model.version, output, latencyMs, requestId, deploymentId, track, usage };
     } catch (err) {
       if (err instanceof PoolBusy) {
         // Overload (or shutdown) is not the model's fault: answered 503, not held against the deployment.
@@ -154,7 +161,7 @@ export class InferenceService {
       this.deps.logger.warn({ modelId: model.modelId, err: (err as Error).message }, 'inference: model run failed');
       throw modelError(target, 'inference error');
     } finally {
-      if (recorded) this.recorder.record({ specialization, deploymentId, modelId: model.modelId, track, requestId, latencyMs: latencyMs ?? elapsed(), ok });
+      if (recorded) this.recorder.record({ specialization, deploymentId, modelId: model.modelId, track, requestId, latencyMs: latencyMs ?? elapsed(), ok, usage });
     }
   }
 

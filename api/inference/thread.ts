@@ -60,7 +60,7 @@ async function handle(msg: ThreadRequest): Promise<void> {
     switch (msg.type) {
       case 'load': {
         const loaded = await load(msg.modelId, msg.modelFile, msg.manifestFile);
-        return reply({ id: msg.id, ok: true, loaded: { labels: loaded.manifest.labels } });
+        return reply({ id: msg.id, ok: true, loaded: { labels: loaded.manifest.labels, featurizer: loaded.manifest.featurizer } });
       }
       case 'unload': {
         const loaded = sessions.get(msg.modelId);

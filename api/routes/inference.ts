@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { ANNOUNCED_COST_PER_1K_TOKENS } from '../../config/pricing';
 import { annotateSpan } from '../../config/tracing';
 import type { AppEnv } from '../deps';
 import type { InferenceService } from '../inference/service';
@@ -38,8 +37,8 @@ export function createInferenceRoutes(inference: InferenceService) {
     const { input } = c.req.valid('json');
     const result = await inference.infer(specialization, input, requestId);
     // Numbers about the request, never its text.
-    const tokens = input.split(/\s+/).filter(Boolean).length;
-    annotateSpan({ 'ai.model': `${result.modelName}@${result.version}`, 'model.id': result.modelId, 'ai.tokens': tokens, 'ai.cost': (tokens / 1_000) * ANNOUNCED_COST_PER_1K_TOKENS, 'neuroweaver.track': result.track });
+    const { usage } = result;
+    annotateSpan({ 'ai.model': `${result.modelName}@${result.version}`, 'model.id': result.modelId, 'ai.tokens': usage.inputTokens + usage.outputTokens, 'ai.cost': usage.costDollars, 'neuroweaver.track': result.track });
     return c.json(result, 200);
   });
   return app;

@@ -33,6 +33,14 @@ export const InferenceResultSchema = z
     requestId: z.string(),
     deploymentId: z.uuid(),
     track: z.enum(['stable', 'canary', 'probe']).openapi({ description: 'stable or canary for live requests; probe for watchdog probes' }),
+    usage: z
+      .object({
+        inputTokens: z.number().int().openapi({ description: "Tokens of the input, counted with the model's own tokenizer" }),
+        outputTokens: z.number().int().openapi({ description: 'Tokens of the answer (the label)' }),
+        costPer1kTokens: z.number().openapi({ description: "The model's price from its registry entry (config.costPer1kTokens), else the price announced to RelayCore" }),
+        costDollars: z.number().openapi({ description: '(inputTokens + outputTokens) / 1000 × costPer1kTokens' }),
+      })
+      .openapi('Usage'),
   })
   .openapi('InferenceResult');
 

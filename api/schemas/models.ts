@@ -19,7 +19,11 @@ export const ModelRegistration = z
     baseModel: z.string().min(1).max(100).openapi({ example: 'builtin-bow' }),
     version: z.string().min(1).max(50).regex(/^[\w.+-]+$/, 'must be letters, digits, ".", "_", "+" or "-"').openapi({ example: '1.0.0' }),
     modelPath: modelPath.optional().openapi({ example: 'sales-intent/1.0.0/model.onnx' }),
-    config: jsonObject.optional(),
+    config: z
+      .looseObject({
+        costPer1kTokens: z.number().min(0).max(1_000).optional().openapi({ description: 'Dollars per 1,000 tokens its requests are charged (default: the price announced to RelayCore, 0.002)' }),
+      })
+      .optional(),
     performanceMetrics: jsonObject.optional(),
     deploymentConfig: jsonObject.optional(),
   })

@@ -185,6 +185,8 @@ export const ProbeResultSchema = z
     labelled: z.number().int().openapi({ description: 'Probes answered (each has a known label)' }),
     correct: z.number().int().openapi({ description: 'Answered probes whose label matched' }),
     accuracy: z.number().nullable(),
+    tokens: z.number().int().openapi({ description: 'Tokens the answered probes were charged for' }),
+    costDollars: z.number().openapi({ description: "What the answered probes cost at the model's price" }),
   })
   .openapi('ProbeResult');
 

@@ -7,6 +7,8 @@ export interface ModelRow {
   version: string;
   modelPath: string | null;
   manifestPath: string | null;
+  /** The price per 1,000 tokens its registry entry declares (`config.costPer1kTokens`), if it declares one. */
+  costPer1kTokens: number | null;
 }
 
 export type RoutedTrack = 'stable' | 'canary' | 'backup';
@@ -27,7 +29,8 @@ export interface MetricRow {
 const ROUTING_TABLE = `
   SELECT r.specialization, r.canary_weight AS "canaryWeight", t.track,
          d.id AS "deploymentId", m.id AS "modelId", m.name AS "modelName", m.version,
-         m.model_path AS "modelPath", m.config->>'manifestPath' AS "manifestPath"
+         m.model_path AS "modelPath", m.config->>'manifestPath' AS "manifestPath",
+         CASE WHEN jsonb_typeof(m.config->'costPer1kTokens') = 'number' THEN (m.config->>'costPer1kTokens')::float8 END AS "costPer1kTokens"
   FROM routing r
   CROSS JOIN LATERAL (VALUES ('stable', r.stable_deployment_id), ('canary', r.canary_deployment_id), ('backup', r.backup_deployment_id)) AS t(track, deployment_id)
   LEFT JOIN deployments d ON d.id = t.deployment_id
@@ -42,7 +45,8 @@ export function createServingStore(sequelize: Sequelize) {
     async deploymentModel(deploymentId: string): Promise<(ModelRow & { specialization: string; dataset: string | null }) | undefined> {
       const [row] = await sequelize.query<ModelRow & { specialization: string; dataset: string | null }>(
         `SELECT d.specialization, m.id AS "modelId", m.name AS "modelName", m.version, m.model_path AS "modelPath",
-                m.config->>'manifestPath' AS "manifestPath", m.config->>'dataset' AS dataset
+                m.config->>'manifestPath' AS "manifestPath", m.config->>'dataset' AS dataset,
+                CASE WHEN jsonb_typeof(m.config->'costPer1kTokens') = 'number' THEN (m.config->>'costPer1kTokens')::float8 END AS "costPer1kTokens"
            FROM deployments d JOIN models m ON m.id = d.model_id WHERE d.id = $1`,
         { bind: [deploymentId], type: QueryTypes.SELECT },
       );

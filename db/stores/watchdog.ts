@@ -17,6 +17,15 @@ const ROUTING = `
 const NO_ROUTING: RoutingSnapshot = { stableDeploymentId: null, stableModelId: null, backupDeploymentId: null, failoverFromDeploymentId: null, failoverFromModelId: null };
 
 /** What the watchdog reads: routing, a deployment's live window, its model and price, backup candidates. */
+/** A deployment's live requests over one window, as the watchdog reads them. */
+export interface LiveWindow {
+  latencies: number[];
+  errors: number;
+  /** Tokens the answered requests were charged for, and what they cost. */
+  tokens: number;
+  costDollars: number;
+}
+
 export function createWatchdogStore(sequelize: Sequelize) {
   return {
     /** One judged window, once (a retried activity finds it); older ones than the retention go. */
@@ -43,26 +52,22 @@ export function createWatchdogStore(sequelize: Sequelize) {
     },
 
     /** Latencies and errors of a deployment's live requests (probes excluded) in [from, until). */
-    async liveWindow(deploymentId: string, from: Date, until: Date): Promise<{ latencies: number[]; errors: number }> {
-      const [row] = await sequelize.query<{ latencies: number[] | null; errors: number }>(
+    /**
+     * A deployment's live requests in [from, until): latencies, errors, and the tokens and dollars
+     * the answered ones were charged (metadata.tokens/costDollars, written by serving).
+     */
+    async liveWindow(deploymentId: string, from: Date, until: Date): Promise<LiveWindow> {
+      const [row] = await sequelize.query<{ latencies: number[] | null; errors: number; tokens: number | null; costDollars: number | null }>(
         `SELECT array_agg(metric_value::float8) AS latencies,
-                count(*) FILTER (WHERE (metadata->>'ok')::boolean IS NOT TRUE)::int AS errors
+                count(*) FILTER (WHERE (metadata->>'ok')::boolean IS NOT TRUE)::int AS errors,
+                sum((metadata->>'tokens')::float8) AS tokens,
+                sum((metadata->>'costDollars')::float8) AS "costDollars"
            FROM performance_metrics
           WHERE deployment_id = $1 AND metric_type = 'inference_latency_ms' AND timestamp >= $2 AND timestamp < $3
             AND metadata->>'track' IS DISTINCT FROM 'probe'`,
         { bind: [deploymentId, from.toISOString(), until.toISOString()], type: QueryTypes.SELECT },
       );
-      return { latencies: (row?.latencies ?? []).map(Number), errors: row?.errors ?? 0 };
-    },
-
-    /** The price per 1,000 tokens the deployment's model declares (`config.costPer1kTokens`), if any. */
-    async costOf(deploymentId: string): Promise<number | null> {
-      const [row] = await sequelize.query<{ cost: string | null }>(
-        `SELECT m.config->>'costPer1kTokens' AS cost FROM deployments d JOIN models m ON m.id = d.model_id WHERE d.id = $1`,
-        { bind: [deploymentId], type: QueryTypes.SELECT },
-      );
-      const cost = row?.cost === null || row?.cost === undefined ? NaN : Number(row.cost);
-      return Number.isFinite(cost) ? cost : null;
+      return { latencies: (row?.latencies ?? []).map(Number), errors: row?.errors ?? 0, tokens: Number(row?.tokens ?? 0), costDollars: Number(row?.costDollars ?? 0) };
     },
 
     async modelOf(deploymentId: string): Promise<string | null> {

@@ -75,6 +75,7 @@ export async function deployModel(
   specialization: string,
   artifact: { modelPath: string | null; manifestPath?: string },
   version = '1',
+  config: Record<string, unknown> = {},
 ): Promise<Served> {
   const name = uniqueName('serve');
   const model = await modelsOf(t.deps.sequelize).ModelRecord.create({
@@ -84,7 +85,7 @@ export async function deployModel(
     baseModel: 'test-bow',
     version,
     modelPath: artifact.modelPath,
-    config: artifact.manifestPath ? { manifestPath: artifact.manifestPath } : null,
+    config: artifact.manifestPath || Object.keys(config).length ? { ...config, ...(artifact.manifestPath && { manifestPath: artifact.manifestPath }) } : null,
     performanceMetrics: null,
     deploymentConfig: null,
     createdBy: 'inference-test',

@@ -121,4 +121,7 @@ export interface ProbeResult {
   correct: number;
   /** Share of answered probes whose label matched; null when none was answered. */
   accuracy: number | null;
+  /** Tokens the answered probes were charged for, and what they cost (api/inference/usage.ts). */
+  tokens: number;
+  costDollars: number;
 }
