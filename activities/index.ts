@@ -11,6 +11,7 @@ import { createValidationActivities } from './validation';
 import { createAlertActivities } from './watchdog/alerts';
 import { createObserveActivities } from './watchdog/observe';
 import { createProbeClient } from './watchdog/probe-client';
+import { createResumeActivities } from './watchdog/resume';
 import { createSupervisorActivities } from './watchdog/supervisor';
 import { createSwitchingActivities } from './watchdog/switching';
 
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRelayCoreActivities(deps),
     ...createObserveActivities({ watchdog: deps.stores.watchdog, thresholds: deps.stores.thresholds, probe }),
     ...createSwitchingActivities({ routing: deps.stores.routing }),
+    ...createResumeActivities({ watchdog: deps.stores.watchdog, thresholds: deps.stores.thresholds }),
     ...alerts,
     ...createSupervisorActivities({ ...deps, alerts }),
   };

@@ -113,9 +113,10 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     metrics,
     stats,
     inference,
-    close: async () => {
+    /** `deadline` (epoch ms): how long the last metrics may be retried while the database does not take them. */
+    close: async (deadline?: number) => {
       await revocations.stop();
-      await inference.close();
+      await inference.close(deadline);
     },
   };
 }

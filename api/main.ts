@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { serve } from '@hono/node-server';
 import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
@@ -23,23 +24,21 @@ async function main(): Promise<void> {
   );
 
   let closing = false;
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.info(`api: ${signal}, closing`);
-    server.close(async () => {
-      // Inference: stop the routing poll and the threads, write the last performance metrics.
-      await closeApp().catch((err: Error) => logger.error({ err: err.message }, 'api: closing inference failed'));
-      await connection.close();
-      await stopTracing();
-      await sequelize.close();
-      process.exit(0);
-    });
-    // Keep-alive sockets would hold close() open; stop waiting after a grace period (metrics still written).
-    setTimeout(() => void closeApp().catch(() => undefined).finally(() => process.exit(0)), 5_000).unref();
+    const deadline = Date.now() + config.shutdownGraceMs;
+    logger.info(`api: ${signal}, closing (grace ${config.shutdownGraceMs} ms)`);
+    // Requests in flight finish (up to half the grace); then inference stops and its last metrics
+    // are written, retried while the database is slow or down until the grace is spent.
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.race([drained, sleep(config.shutdownGraceMs / 2, undefined, { ref: false })]);
+    await closeApp(deadline).catch((err: Error) => logger.error({ err: err.message }, 'api: closing inference failed'));
+    await Promise.race([Promise.all([connection.close(), stopTracing(), sequelize.close()]), sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false })]).catch(() => undefined);
+    process.exit(0);
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 main().catch((err) => {

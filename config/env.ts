@@ -67,6 +67,7 @@ export const envSchema = z.object({
   NW_CPU_TRAINING_CONCURRENCY: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1).max(64).default(1),
   NW_PYTHON: z.string().min(1).default('python3'),
   NW_TRAINER_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(600_000).default(10_000),
+  NW_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(600_000).default(10_000),
   NW_WORKER_QUEUES: z.enum(['all', 'main', 'training']).default('all'),
   RELAYCORE_EMULATOR_PORT: port.default(3001),
   RELAYCORE_EMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
@@ -126,6 +127,8 @@ export interface Config {
     trainerGraceMs: number;
   };
   workerQueues: 'all' | 'main' | 'training';
+  /** NW_SHUTDOWN_GRACE_MS: how long the API takes on SIGTERM to finish requests and write its buffered metrics. */
+  shutdownGraceMs: number;
   /** NW_INFERENCE_THREADS: worker threads serving inference in the API process, each with its own sessions. */
   inferenceThreads: number;
   /** Where `npm start` / `npm run relaycore:emulator` run the RelayCore emulator (local runs only). */
@@ -208,6 +211,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       trainerGraceMs: raw.NW_TRAINER_GRACE_MS,
     },
     workerQueues: raw.NW_WORKER_QUEUES,
+    shutdownGraceMs: raw.NW_SHUTDOWN_GRACE_MS,
     inferenceThreads: raw.NW_INFERENCE_THREADS,
     relaycoreEmulator: { port: raw.RELAYCORE_EMULATOR_PORT, host: raw.RELAYCORE_EMULATOR_HOST },
     logLevel: raw.LOG_LEVEL,

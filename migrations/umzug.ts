@@ -10,6 +10,7 @@ import * as m0007 from './0007-deployment-rollouts';
 import * as m0008 from './0008-watchdog';
 import * as m0009 from './0009-list-indexes';
 import * as m0010 from './0010-watchdog-windows';
+import * as m0011 from './0011-watchdog-window-state';
 
 /** What a migration gets: plain SQL, run inside the migration's own transaction. */
 export interface MigrationContext {
@@ -35,6 +36,7 @@ const migrations = [
   { name: '0008-watchdog', module: m0008 },
   { name: '0009-list-indexes', module: m0009 },
   { name: '0010-watchdog-windows', module: m0010 },
+  { name: '0011-watchdog-window-state', module: m0011 },
 ];
 
 export function createMigrator(sequelize: Sequelize, logger: Console | undefined = undefined) {

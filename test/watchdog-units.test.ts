@@ -4,6 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { alertWebhookPayload } from '../activities/watchdog/alerts';
 import { alertFingerprint, type Alert } from '../db/stores/alerts';
 import { combine } from '../activities/watchdog/observe';
+import { resumePoint } from '../activities/watchdog/resume';
+import type { RecordedWindow } from '../db/stores/watchdog';
 import { backtest, windowOf, type TraceWindow } from '../workflows/watchdog/backtest';
 import { judgePoint } from '../workflows/watchdog/point-estimate';
 import type { WindowStats } from '../workflows/watchdog/evaluate';
@@ -56,6 +58,32 @@ describe('window stats from live traffic and probes', () => {
     // A model priced at 0.004 per 1,000 tokens: 250 tokens cost 0.001 dollars.
     expect(combine({ ...quiet, latencies: [10], tokens: 250, costDollars: 0.001 }, null, 1, 250).costPer1kTokens).toBeCloseTo(0.004, 12);
     expect(combine(quiet, { ...probe, requests: 2, errors: 0, latenciesMs: [5, 6], tokens: 40, costDollars: 0.0004 }, 20, 250).costPer1kTokens).toBeCloseTo(0.01, 12);
+  });
+});
+
+describe('resuming a recreated watchdog from its records', () => {
+  const at = (s: number) => new Date(Date.UTC(2026, 11, 1, 12, 0, s));
+  const state = (serving: 'primary' | 'backup', healthyStreak: number, cooldownUntil: number) => ({ serving, breachStreak: 0, healthyStreak, cooldownUntil });
+  const rec = (s: number, verdict: RecordedWindow['verdict'], role: RecordedWindow['role'] = 'primary-probed', deploymentId = 'a', st = state('backup', 0, 0)): RecordedWindow => ({ until: at(s), deploymentId, role, stats: { ...ok, requests: s }, verdict, state: st });
+
+  it('takes the cooldown from the last switch event when nothing was judged since', () => {
+    expect(resumePoint({ lastSwitchAt: at(0), windows: [] }, policy)).toEqual({ cooldownUntil: at(0).getTime() / 1_000 + policy.cooldownSeconds, last: null, evidence: [] });
+    expect(resumePoint({ lastSwitchAt: null, windows: [] }, policy).cooldownUntil).toBe(0);
+  });
+
+  it("takes the newest window's state, and that deployment's evidence since its last breach while failed over (oldest first)", () => {
+    const newest = state('backup', 2, at(0).getTime() / 1_000 + 600);
+    const windows = [rec(9, 'healthy', 'primary-probed', 'a', newest), rec(8, 'healthy'), rec(7, 'inconclusive'), rec(6, 'breach'), rec(5, 'healthy')];
+    const r = resumePoint({ lastSwitchAt: at(0), windows }, policy);
+    expect(r.last).toEqual({ deploymentId: 'a', role: 'primary-probed', state: newest });
+    expect(r.cooldownUntil).toBe(newest.cooldownUntil); // the later of the recorded and the switch's cooldown
+    expect(r.evidence.map((w) => w.requests)).toEqual([7, 8, 9]);
+  });
+
+  it("stops the evidence at another deployment or role; windows recorded before states were kept give nothing to resume", () => {
+    const windows = [rec(9, 'healthy', 'primary-serving', 'b', state('primary', 1, 0)), rec(8, 'healthy', 'primary-serving', 'b'), rec(7, 'healthy', 'primary-probed', 'b'), rec(6, 'healthy', 'primary-serving', 'a')];
+    expect(resumePoint({ lastSwitchAt: null, windows }, policy).evidence.map((w) => w.requests)).toEqual([8, 9]);
+    expect(resumePoint({ lastSwitchAt: null, windows: [{ ...rec(9, 'healthy'), state: null }] }, policy)).toEqual({ cooldownUntil: 0, last: null, evidence: [] });
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  CancellationScope,
   condition,
   defineQuery,
   defineSignal,
@@ -176,8 +177,33 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     const watched = await steps.watchSpecialization({ specialization, requested: input.watch !== false, by: input.requestedBy });
     await decide({ key: 'watched', kind: 'watched', message: watched.reason });
   }
-  deliveries.add('deployed', relay.notifyModelDeployed({ modelId: input.modelId, specialization, deploymentId, version: staged.version, idempotencyKey: keyFor('deployed') }));
-  deliveries.add('route', relay.updateRelayCoreRoute({ specialization, modelId: input.modelId, reason: `deployment ${deploymentId} promoted`, idempotencyKey: keyFor('route') }));
+  // The promotion's deliveries in a scope of their own: a rollback cancels them, so that the
+  // promotion's route cannot reach RelayCore after the rollback's.
+  const promotionDeliveries = new CancellationScope();
+  void promotionDeliveries.run(async () => {
+    deliveries.add('deployed', relay.notifyModelDeployed({ modelId: input.modelId, specialization, deploymentId, version: staged.version, idempotencyKey: keyFor('deployed') }));
+    deliveries.add('route', relay.updateRelayCoreRoute({ specialization, modelId: input.modelId, reason: `deployment ${deploymentId} promoted`, idempotencyKey: keyFor('route') }));
+  });
+  if (patched('rollback-after-promotion')) {
+    // While this workflow still runs (its deliveries under way, perhaps for a long RelayCore outage)
+    // the API cannot start rollbackDeployment under the same ID: a rollback (or an abort that came
+    // too late to stop the rollout) is done here, at once.
+    let delivered = false;
+    void deliveries.settled().then(() => {
+      delivered = true;
+    });
+    await condition(() => delivered || aborted() !== undefined);
+    const rollback = aborted();
+    if (rollback) {
+      promotionDeliveries.cancel();
+      const why = `rolled back by ${rollback.by} after promotion: ${rollback.reason}`;
+      const { restoredDeploymentId, restoredModelId } = await steps.restoreBackup({ specialization, deploymentId, reason: why });
+      if (restoredModelId) {
+        deliveries.add('rollback route', relay.updateRelayCoreRoute({ specialization, modelId: restoredModelId, reason: `rollback of deployment ${deploymentId}: ${rollback.reason}`, idempotencyKey: keyFor('rollback-route') }));
+      }
+      return end('rolled_back', `${why}; ${restoredDeploymentId ? `${restoredDeploymentId} serves again` : 'nothing serves the specialization now'}`);
+    }
+  }
   await deliveries.settled();
   return { deploymentId, outcome: 'promoted', reason, decisions: state.decisions };
 }

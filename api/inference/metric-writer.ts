@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../config/logger';
 import type { MetricRow, ServingStore } from '../../db/stores/serving';
 
@@ -13,6 +14,9 @@ export interface MetricWriterOptions {
   /** Rows kept while the database is down; beyond this the oldest are dropped (and logged). */
   maxBuffered?: number;
 }
+
+/** Between attempts to write the last rows at shutdown. */
+const CLOSE_RETRY_MS = 250;
 
 /**
  * Inserts `performance_metrics` rows in batches, off the request path: one INSERT per batch, at
@@ -54,8 +58,17 @@ export class PerformanceMetricWriter {
     return this.writing;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Writes what is buffered, retrying while the database is slow or down until `deadline` (epoch
+   * ms; default: one attempt): a shutdown spends its grace time on the rows, not on nothing.
+   */
+  async close(deadline = 0): Promise<void> {
     await this.flush();
+    while (this.buffer.length && Date.now() + CLOSE_RETRY_MS < deadline) {
+      await sleep(CLOSE_RETRY_MS);
+      await this.flush();
+    }
+    clearTimeout(this.timer);
     if (this.buffer.length) this.options.logger.error({ rows: this.buffer.length }, 'inference: performance metrics not written at shutdown');
     this.buffer = [];
   }

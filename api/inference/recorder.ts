@@ -74,7 +74,8 @@ export class InferenceRecorder {
     return this.writer.flush();
   }
 
-  close(): Promise<void> {
-    return this.writer.close();
+  /** Writes the last rows, retrying until `deadline` (epoch ms) while the database does not take them. */
+  close(deadline?: number): Promise<void> {
+    return this.writer.close(deadline);
   }
 }

@@ -175,12 +175,12 @@ export class InferenceService {
     return this.recorder.flush();
   }
 
-  /** Stops the poll, releases the sessions and threads, and writes the last metrics; idempotent. */
-  close(): Promise<void> {
+  /** Stops the poll, releases the sessions and threads, and writes the last metrics (retried until `deadline`, epoch ms); idempotent. */
+  close(deadline?: number): Promise<void> {
     this.closing ??= (async () => {
       await this.router.close();
       await this.pool.close();
-      await this.recorder.close();
+      await this.recorder.close(deadline);
     })();
     return this.closing;
   }

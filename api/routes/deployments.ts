@@ -81,7 +81,8 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
     const handle = temporal.workflow.getHandle(deployment.workflowId!);
     try {
       const description = await handle.describe();
-      if (description.status.name === 'RUNNING' && description.memo?.deploymentId === deployment.id) return handle;
+      // Pinned to that run: a signal must not reach a later rollout under the same workflow ID.
+      if (description.status.name === 'RUNNING' && description.memo?.deploymentId === deployment.id) return temporal.workflow.getHandle(deployment.workflowId!, description.runId);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
@@ -171,18 +172,26 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
     const d = await deploymentOr404(c.req.valid('param').id);
     const handle = await runningHandle(d);
     if (!handle) throw conflict(`the deployment is ${d.status}: nothing to abort`);
+    if (d.status === 'promoted') throw conflict('the deployment is promoted: roll it back instead (POST /deployments/{id}/rollback)');
     await handle.signal(abortSignal, { by: c.get('principal').sub, reason: c.req.valid('json')?.reason ?? 'abort requested' });
     return c.json({ deploymentId: d.id, workflowId: d.workflowId!, webUiUrl: link(d.workflowId!) }, 202);
   });
 
   app.openapi(rollbackRoute, async (c) => {
-    const d = await deploymentOr404(c.req.valid('param').id);
+    let d = await deploymentOr404(c.req.valid('param').id);
     const reason = c.req.valid('json')?.reason ?? 'rollback requested';
     const by = c.get('principal').sub;
     const handle = await runningHandle(d);
     if (handle) {
-      await handle.signal(abortSignal, { by, reason });
-      return c.json({ deploymentId: d.id, workflowId: d.workflowId!, webUiUrl: link(d.workflowId!) }, 202);
+      // A rollout still running is stopped; one that promoted and still delivers rolls back in its
+      // own workflow (deployModel), which cannot be started beside.
+      try {
+        await handle.signal(abortSignal, { by, reason });
+        return c.json({ deploymentId: d.id, workflowId: d.workflowId!, webUiUrl: link(d.workflowId!) }, 202);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        d = await deploymentOr404(d.id); // it ended meanwhile: roll back what it left
+      }
     }
     if (d.status !== 'promoted') throw conflict(`the deployment is ${d.status}: nothing to roll back`);
     try {

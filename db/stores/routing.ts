@@ -36,6 +36,11 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
         if (routing?.stableDeploymentId === p.deploymentId) {
           await routing.update({ stableDeploymentId: routing.backupDeploymentId, backupDeploymentId: null, canaryDeploymentId: null, canaryWeight: 0, failoverFromDeploymentId: null, updatedBy: `rollback:${p.deploymentId}` }, { transaction });
           if (routing.stableDeploymentId) await Deployment.update({ status: 'promoted' }, { where: { id: routing.stableDeploymentId }, transaction });
+        } else if (routing && routing.failoverFromDeploymentId === p.deploymentId) {
+          // Rolled back while the watchdog has failed away from it: the backup already serves and
+          // stays; the failover is over, so nothing may switch the rolled-back model back.
+          await routing.update({ backupDeploymentId: null, failoverFromDeploymentId: null, updatedBy: `rollback:${p.deploymentId}` }, { transaction });
+          if (routing.stableDeploymentId) await Deployment.update({ status: 'promoted' }, { where: { id: routing.stableDeploymentId }, transaction });
         }
         await Deployment.update({ status: 'rolled_back', reason: p.reason }, { where: { id: p.deploymentId }, transaction });
         const restored = routing?.stableDeploymentId ? await Deployment.findByPk(routing.stableDeploymentId, { transaction }) : null;
@@ -72,6 +77,11 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
         if (await switchEvents.recorded(decision.key, transaction)) return { applied: false };
         if (!routing || routing.stableDeploymentId !== decision.fromDeploymentId) {
           return { applied: false, conflict: `routing of ${decision.specialization} no longer serves ${decision.fromDeploymentId}` };
+        }
+        // A switch back goes only to the deployment the failover came from, and only while it is one
+        // (a rollback of that deployment during the failover ended it).
+        if (decision.action === 'rollback' && routing.failoverFromDeploymentId !== decision.toDeploymentId) {
+          return { applied: false, conflict: `${decision.toDeploymentId} is no longer the deployment ${decision.specialization} failed over from` };
         }
         await routing.update(
           decision.action === 'switch'

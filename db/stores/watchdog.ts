@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import type { WindowStats } from '../../workflows/watchdog/evaluate';
-import type { RoutingSnapshot, WindowRecord } from '../../workflows/watchdog/types';
+import type { Verdict, WindowStats } from '../../workflows/watchdog/evaluate';
+import type { ResumableState, RoutingSnapshot, WindowRecord } from '../../workflows/watchdog/types';
 
 /** Judged windows are kept this long (the trace export reaches back as far). */
 const WINDOW_RETENTION_DAYS = 14;
@@ -17,6 +17,16 @@ const ROUTING = `
 const NO_ROUTING: RoutingSnapshot = { stableDeploymentId: null, stableModelId: null, backupDeploymentId: null, failoverFromDeploymentId: null, failoverFromModelId: null };
 
 /** What the watchdog reads: routing, a deployment's live window, its model and price, backup candidates. */
+/** One judged window as recorded. */
+export interface RecordedWindow {
+  until: Date;
+  deploymentId: string;
+  role: WindowRecord['role'];
+  stats: WindowStats;
+  verdict: Verdict['kind'];
+  state: ResumableState | null;
+}
+
 /** A deployment's live requests over one window, as the watchdog reads them. */
 export interface LiveWindow {
   latencies: number[];
@@ -31,9 +41,9 @@ export function createWatchdogStore(sequelize: Sequelize) {
     /** One judged window, once (a retried activity finds it); older ones than the retention go. */
     async recordWindow(specialization: string, w: WindowRecord & { until: string }): Promise<void> {
       await sequelize.query(
-        `INSERT INTO watchdog_windows (specialization, window_end, deployment_id, role, stats, verdict)
-         VALUES ($1, $2, $3, $4, CAST($5 AS jsonb), $6) ON CONFLICT (specialization, window_end) DO NOTHING`,
-        { bind: [specialization, w.until, w.deploymentId, w.role, JSON.stringify(w.stats), w.verdict.kind] },
+        `INSERT INTO watchdog_windows (specialization, window_end, deployment_id, role, stats, verdict, state)
+         VALUES ($1, $2, $3, $4, CAST($5 AS jsonb), $6, CAST($7 AS jsonb)) ON CONFLICT (specialization, window_end) DO NOTHING`,
+        { bind: [specialization, w.until, w.deploymentId, w.role, JSON.stringify(w.stats), w.verdict.kind, w.state ? JSON.stringify(w.state) : null] },
       );
       await sequelize.query(`DELETE FROM watchdog_windows WHERE specialization = $1 AND window_end < NOW() - make_interval(days => $2)`, { bind: [specialization, WINDOW_RETENTION_DAYS] });
     },
@@ -45,6 +55,22 @@ export function createWatchdogStore(sequelize: Sequelize) {
           WHERE specialization = $1 AND window_end >= $2 ORDER BY window_end LIMIT 100000`,
         { bind: [specialization, from.toISOString()], type: QueryTypes.SELECT },
       );
+    },
+
+    /**
+     * What a recreated watchdog resumes from: when the specialization last switched, and the windows
+     * judged since then and since `since`, newest first.
+     */
+    async resumeRecords(specialization: string, since: Date): Promise<{ lastSwitchAt: Date | null; windows: RecordedWindow[] }> {
+      const [last] = await sequelize.query<{ at: Date | null }>('SELECT max(created_at) AS at FROM model_switch_events WHERE specialization = $1', { bind: [specialization], type: QueryTypes.SELECT });
+      const lastSwitchAt = last?.at ? new Date(last.at) : null;
+      const from = lastSwitchAt && lastSwitchAt > since ? lastSwitchAt : since;
+      const windows = await sequelize.query<RecordedWindow>(
+        `SELECT window_end AS "until", deployment_id AS "deploymentId", role, stats, verdict, state FROM watchdog_windows
+          WHERE specialization = $1 AND window_end > $2 ORDER BY window_end DESC LIMIT 2000`,
+        { bind: [specialization, from.toISOString()], type: QueryTypes.SELECT },
+      );
+      return { lastSwitchAt, windows };
     },
 
     async routingSnapshot(specialization: string): Promise<RoutingSnapshot> {

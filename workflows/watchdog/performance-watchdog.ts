@@ -17,10 +17,10 @@ import type { Activities } from '../../activities';
 import { Deliveries } from '../deliveries';
 import { DELIVERY_RETRY } from '../failures';
 import { NwStage } from '../search-attributes';
-import { extraProbesFor, initialState, MAX_PROBE_ROUNDS_PER_WINDOW, step, withProbes, type WatchdogPolicy, type WindowStats } from './evaluate';
+import { extraProbesFor, initialState, MAX_PROBE_ROUNDS_PER_WINDOW, spanWindows, step, withProbes, type WatchdogPolicy, type WindowStats } from './evaluate';
 import { stepPoint } from './point-estimate';
 import { chooseBackup } from './ranking';
-import type { IncidentReport, ObservedWindow, SwitchDecision, WatchdogInput, WatchdogRunState, WatchdogStateView } from './types';
+import type { IncidentReport, ObservedWindow, PendingDelivery, ResumePoint, SwitchDecision, WatchdogInput, WatchdogRunState, WatchdogStateView, WindowRecord } from './types';
 
 export * from './types';
 
@@ -141,15 +141,30 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
   const deliveries = new Deliveries(async (what, reason) => {
     s.undeliverable = [...(s.undeliverable ?? []), { what, reason, at: new Date().toISOString() }].slice(-RECENT_WINDOWS);
   });
+  /** Starts a delivery and keeps it in the state until it ends, so a continue-as-new can carry it over. */
+  const deliver = (d: PendingDelivery) => {
+    s.pendingDeliveries = [...(s.pendingDeliveries ?? []), d];
+    const run = d.kind === 'alert' ? delivery.deliverAlert(d.alert) : delivery.updateRelayCoreRoute(d.route);
+    deliveries.add(
+      d.what,
+      run.finally(() => {
+        s.pendingDeliveries = (s.pendingDeliveries ?? []).filter((p) => p !== d);
+      }),
+    );
+  };
+  // Deliveries a previous run left under way start again (same idempotency keys: receivers dedupe).
+  const carriedDeliveries = s.pendingDeliveries ?? [];
+  s.pendingDeliveries = [];
+  carriedDeliveries.forEach(deliver);
   const nextKey = () => `${info.workflowId}:${info.firstExecutionRunId}:${++s.sequence}`;
 
   const raise = async (alertClass: 'performance-degraded' | 'no-healthy-backup', modelId: string, severity: 'warning' | 'critical', summary: string, details: Record<string, unknown>) => {
     const alert = await db.raiseAlert({ alertClass, specialization, modelId, severity, summary, details, key: nextKey() });
-    if (alert.changed) deliveries.add(`alert ${alert.alertId} firing`, delivery.deliverAlert({ alertId: alert.alertId, status: 'firing', count: alert.count }));
+    if (alert.changed) deliver({ what: `alert ${alert.alertId} firing`, kind: 'alert', alert: { alertId: alert.alertId, status: 'firing', count: alert.count } });
   };
   const resolve = async (alertClass: 'performance-degraded' | 'no-healthy-backup', modelId: string | null, reason: string) => {
     for (const alert of await db.resolveAlerts({ specialization, modelId, alertClass, reason, key: nextKey() })) {
-      deliveries.add(`alert ${alert.alertId} resolved`, delivery.deliverAlert({ alertId: alert.alertId, status: 'resolved', count: alert.count }));
+      deliver({ what: `alert ${alert.alertId} resolved`, kind: 'alert', alert: { alertId: alert.alertId, status: 'resolved', count: alert.count } });
     }
   };
 
@@ -174,7 +189,7 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
     // Routing moved on under us (a promotion): nothing switched; the next window follows it.
     if (conflict) return undefined;
     s.lastDecision = decision;
-    deliveries.add(`RelayCore route of ${decision.key}`, delivery.updateRelayCoreRoute({ specialization, modelId: to.modelId, reason: `watchdog ${action}: ${reason}`, idempotencyKey: decision.key }));
+    deliver({ what: `RelayCore route of ${decision.key}`, kind: 'relaycore-route', route: { specialization, modelId: to.modelId, reason: `watchdog ${action}: ${reason}`, idempotencyKey: decision.key } });
     return decision;
   };
 
@@ -280,6 +295,23 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
     return s.primaryDeploymentId !== null;
   };
 
+  /**
+   * A watchdog started afresh (deleted and recreated, not continued as new) takes over what the
+   * records say: the cooldown of the last switch, and the streaks and evidence of the deployment it
+   * was judging, so a recreation neither switches again at once nor forgets a recovery under way.
+   */
+  let resume: ResumePoint | undefined;
+  if (!input.carried && patched('resume-recorded-state')) {
+    resume = await db.resumeWatchdog({ specialization });
+    s.evaluation.cooldownUntil = resume.cooldownUntil;
+  }
+  const adopt = (r: ResumePoint, policy: WatchdogPolicy) => {
+    s.evaluation.cooldownUntil = Math.max(s.evaluation.cooldownUntil, r.cooldownUntil);
+    const last = r.last;
+    if (!last || last.deploymentId !== s.primaryDeploymentId || last.state.serving !== serving()) return;
+    s.evaluation = { ...s.evaluation, breachStreak: last.state.breachStreak, healthyStreak: last.state.healthyStreak, evidence: r.evidence.slice(-spanWindows(policy)) };
+  };
+
   try {
     for (let windows = 0; windows < (input.maxWindowsPerRun ?? DEFAULT_MAX_WINDOWS_PER_RUN) && !workflowInfo().continueAsNewSuggested; windows++) {
       showStage();
@@ -320,13 +352,16 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
       s.cooldownSeconds = observed.policy.cooldownSeconds;
       s.lastEvaluatedAt = new Date().toISOString();
       const incidents = s.pendingIncidents.splice(0);
-      if (!(await reconcile(observed)) || !observed.primary) continue;
+      const followed = await reconcile(observed);
+      if (resume) adopt(resume, observed.policy);
+      resume = undefined;
+      if (!followed || !observed.primary) continue;
 
       let stats = withIncidents(observed.primary.stats, incidents);
       const t = Date.now() / 1000;
       if (judgement === 'evidence') stats = await withExtraProbes(observed.primary.deploymentId, stats, t, observed.policy);
       const result = judgement === 'evidence' ? step(s.evaluation, stats, t, observed.policy) : stepPoint(s.evaluation, stats, t, observed.policy);
-      const record = { at: s.lastEvaluatedAt, until: observed.until, deploymentId: observed.primary.deploymentId, role: serving() === 'primary' ? ('primary-serving' as const) : ('primary-probed' as const), stats, verdict: result.verdict };
+      const record: WindowRecord = { at: s.lastEvaluatedAt, until: observed.until, deploymentId: observed.primary.deploymentId, role: serving() === 'primary' ? ('primary-serving' as const) : ('primary-probed' as const), stats, verdict: result.verdict };
       s.recentWindows = [...s.recentWindows, record].slice(-RECENT_WINDOWS);
       s.unrecorded = record;
       const reason = incidents.length ? `${result.decision?.reason ?? result.verdict.reason}; incidents: ${incidents.map((i) => `${i.reason} (${i.by})`).join(', ')}` : result.decision?.reason ?? '';
@@ -342,6 +377,8 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
           await resolve('no-healthy-backup', s.primaryModelId, 'the primary is healthy again');
         }
       }
+      const { serving: now, breachStreak, healthyStreak, cooldownUntil } = s.evaluation;
+      record.state = { serving: now, breachStreak, healthyStreak, cooldownUntil };
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;
@@ -349,6 +386,8 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
     await CancellationScope.nonCancellable(() => deliveries.settled());
     throw err;
   }
-  await deliveries.settled();
+  // Deliveries never hold evaluation up (an outage must not stop failover): those under way are
+  // carried over and start again in the next run. Runs from before waited for them here.
+  if (!patched('deliveries-carry-over')) await deliveries.settled();
   await continueAsNew<typeof performanceWatchdog>({ specialization, carried: s, maxWindowsPerRun: input.maxWindowsPerRun });
 }

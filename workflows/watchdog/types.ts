@@ -64,7 +64,27 @@ export interface WindowRecord {
   role: 'primary-serving' | 'primary-probed';
   stats: WindowStats;
   verdict: Verdict;
+  /** Streaks, serving and cooldown after this window: what a recreated watchdog resumes from. */
+  state?: ResumableState;
 }
+
+/** The part of the evaluation state a recreated watchdog takes over from the recorded windows. */
+export type ResumableState = Omit<WatchdogState, 'evidence'>;
+
+/** What a watchdog started afresh resumes from (activities/watchdog/resume.ts). */
+export interface ResumePoint {
+  /** No switch before this (seconds since the epoch): the newest switch event plus the cooldown, or a recorded cooldown. */
+  cooldownUntil: number;
+  /** The newest recorded window's deployment, role and state after it, if any was recorded since the last switch. */
+  last: { deploymentId: string; role: WindowRecord['role']; state: ResumableState } | null;
+  /** That deployment's windows in that role since the last switch (its evidence), oldest first. */
+  evidence: WindowStats[];
+}
+
+/** A webhook or RelayCore delivery the watchdog started and has not seen end: carried across continue-as-new. */
+export type PendingDelivery =
+  | { what: string; kind: 'alert'; alert: { alertId: string; status: 'firing' | 'resolved'; count: number } }
+  | { what: string; kind: 'relaycore-route'; route: { specialization: string; modelId: string; reason: string; idempotencyKey: string } };
 
 /** Everything the watchdog carries between windows and across continue-as-new. */
 export interface WatchdogRunState {
@@ -99,6 +119,8 @@ export interface WatchdogRunState {
   noBackupSince: string | null;
   /** Extra probes sent in the last minute (the budget); absent in state carried from older runs. */
   probeSpend: ProbeSpend[];
+  /** Deliveries still under way; a run that continues as new restarts them (same idempotency keys). */
+  pendingDeliveries?: PendingDelivery[];
 }
 
 /** What the `state` query answers. */

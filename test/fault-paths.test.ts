@@ -1,0 +1,203 @@
+import { QueryTypes } from 'sequelize';
+import { modelsOf } from '../db/models';
+import { performanceWatchdog, watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
+import { createTestApp, json, type TestApp } from './helpers/app';
+import { uniqueName } from './helpers/env';
+import { recordHistory } from './helpers/histories';
+import { registerServableModel } from './helpers/models';
+import { freePort } from './helpers/ports';
+import { startRelayCoreEmulator, type RelayCoreEmulator } from './helpers/relaycore';
+import { bearer, tokenFor } from './helpers/tokens';
+import { startTraffic } from './helpers/traffic';
+import { eventually } from './helpers/training';
+import { serveApp, startAlertReceiver, writeThresholds } from './helpers/watchdog';
+import { withWorker } from './helpers/worker';
+
+/**
+ * Issue #12's fault paths, each driven for real (worker, dev server, the API serving, the RelayCore
+ * emulator in the mode that triggers it) at the shipped statistics (test clocks: 1 s windows).
+ */
+describe('fault paths: outages, rollbacks that race, recreated watchdogs', () => {
+  jest.setTimeout(300_000);
+  let t: TestApp;
+  let relaycore: RelayCoreEmulator;
+  let receiver: Awaited<ReturnType<typeof startAlertReceiver>>;
+  let stopServing: () => Promise<void>;
+  const admin = bearer(tokenFor('admin', 'operator'));
+  const writer = bearer(tokenFor('write', 'deployer'));
+  const reader = bearer(tokenFor('read', 'relaycore'));
+  const analysis = { windowSeconds: 1, minRequests: 3, maxWindows: 10, maxP95LatencyMs: 30_000 };
+  const specs = { recreate: uniqueName('fp-recreate') };
+
+  beforeAll(async () => {
+    relaycore = await startRelayCoreEmulator();
+    receiver = await startAlertReceiver();
+    t = await createTestApp({
+      NW_ENABLE_FAULTS: '1',
+      RELAYCORE_URL: relaycore.url,
+      ALERT_WEBHOOK_URL: receiver.url,
+      // A cooldown long enough to outlast a recreation: it must hold the switch back all the same.
+      NW_THRESHOLDS_FILE: writeThresholds({}, { [specs.recreate]: { cooldown: '90s' } }),
+      PORT: String(await freePort()),
+    });
+    stopServing = serveApp(t);
+  });
+  afterAll(async () => {
+    relaycore.setMode('ok');
+    await stopServing();
+    await t.close();
+    await relaycore.close();
+    await receiver.close();
+  });
+  afterEach(() => relaycore.setMode('ok'));
+
+  const routing = async (specialization: string) => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!;
+  const deploy = async (modelId: string, specialization: string) => {
+    const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ specialization, steps: [100], analysis, watch: false }, writer));
+    expect(res.status).toBe(202);
+    return (await res.json()) as { deploymentId: string; workflowId: string };
+  };
+  const deployAndWait = async (modelId: string, specialization: string) => {
+    const { deploymentId, workflowId } = await deploy(modelId, specialization);
+    expect(await t.temporal.workflow.getHandle(workflowId).result()).toMatchObject({ outcome: 'promoted' });
+    return deploymentId;
+  };
+  const primaryAndBackup = async (specialization: string) => {
+    const backupModel = await registerServableModel(t, specialization);
+    const primaryModel = await registerServableModel(t, specialization);
+    const backupDeployment = await deployAndWait(backupModel.id, specialization);
+    const primaryDeployment = await deployAndWait(primaryModel.id, specialization);
+    return { backupModel, primaryModel, backupDeployment, primaryDeployment };
+  };
+  const fault = async (modelId: string) => expect((await t.app.request('/api/v1/admin/faults', json({ modelId, errorRate: 1, ttl: 600 }, admin))).status).toBe(201);
+  const liftFault = async (modelId: string) => expect((await t.app.request(`/api/v1/admin/faults/${modelId}`, { method: 'DELETE', headers: admin })).status).toBe(204);
+  const startWatchdog = async (specialization: string, maxWindowsPerRun?: number) => {
+    const handle = await t.temporal.workflow.start(performanceWatchdog, { workflowId: `watchdog-${specialization}`, taskQueue: t.config.temporal.taskQueue, args: [{ specialization, maxWindowsPerRun }] });
+    await eventually(() => handle.query(watchdogStateQuery), (v) => v.recentWindows.length >= 2, 60_000);
+    return handle;
+  };
+  const switchActions = async (specialization: string) =>
+    (await t.sequelize.query<{ action: string }>('SELECT action FROM model_switch_events WHERE specialization = $1 ORDER BY created_at', { bind: [specialization], type: QueryTypes.SELECT })).map((e) => e.action);
+  /** RelayCore route calls for the specialization it took (200, first of its key), from call number `from` on. */
+  const routeCalls = (specialization: string, from = 0) => relaycore.calls.slice(from).filter((c) => c.path === `/api/routes/${specialization}` && c.status === 200 && !c.duplicate);
+  const routedModel = (call: { body: unknown } | undefined) => (call?.body as { modelId?: string } | undefined)?.modelId;
+
+  it('rolls back a promoted deployment whose rollout still delivers (RelayCore down), and the promotion route never lands after it', async () => {
+    const specialization = uniqueName('fp-rollback');
+    const previousModel = await registerServableModel(t, specialization);
+    const newModel = await registerServableModel(t, specialization);
+    await withWorker(t.config, t.sequelize, async () => {
+      const previous = await deployAndWait(previousModel.id, specialization);
+      const mark = relaycore.calls.length;
+      relaycore.setMode('down');
+      const { deploymentId, workflowId } = await deploy(newModel.id, specialization);
+      const handle = t.temporal.workflow.getHandle(workflowId);
+      // Promoted and serving, its workflow still running: RelayCore has not heard of it yet.
+      await eventually(async () => (await routing(specialization)).stableDeploymentId, (id) => id === deploymentId, 60_000);
+      await eventually(() => handle.describe(), (d) => d.status.name === 'RUNNING', 5_000);
+
+      const res = await t.app.request(`/api/v1/deployments/${deploymentId}/rollback`, json({ reason: 'bad answers' }, admin));
+      expect(res.status).toBe(202);
+      expect(await handle.result()).toMatchObject({ outcome: 'rolled_back', reason: expect.stringMatching(/^rolled back by .* after promotion: bad answers; .* serves again$/) });
+      expect(await routing(specialization)).toMatchObject({ stableDeploymentId: previous, canaryDeploymentId: null });
+      expect(await modelsOf(t.sequelize).Deployment.findByPk(deploymentId)).toMatchObject({ status: 'rolled_back' });
+      // RelayCore back: its route ends on the model that serves, not the rolled-back one.
+      relaycore.setMode('ok');
+      await eventually(async () => routeCalls(specialization, mark), (calls) => calls.some((c) => routedModel(c) === previousModel.id), 90_000);
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(routeCalls(specialization, mark).map(routedModel)).toEqual([previousModel.id]);
+      await recordHistory(handle, 'deployment-rolled-back-after-promotion');
+    });
+  });
+
+  it('keeps evaluating and continues as new during a RelayCore outage; the pending route is delivered afterwards', async () => {
+    const specialization = uniqueName('fp-outage');
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      try {
+        const { primaryModel, backupModel, backupDeployment } = await primaryAndBackup(specialization);
+        const handle = await startWatchdog(specialization, 5);
+        const mark = relaycore.calls.length;
+        relaycore.setMode('down');
+        await fault(primaryModel.id);
+        await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
+        const failedOver = await eventually(() => handle.query(watchdogStateQuery), (v) => v.serving === 'backup', 10_000);
+        // Before: the run waited for the delivery at its window budget; no window was judged until RelayCore answered.
+        const later = await eventually(
+          () => handle.query(watchdogStateQuery),
+          (v) => v.runId !== failedOver.runId && v.lastEvaluatedAt !== failedOver.lastEvaluatedAt && (v.pendingDeliveries?.length ?? 0) > 0,
+          60_000,
+        );
+        expect(later.pendingDeliveries!.map((d) => d.what)).toContainEqual(expect.stringMatching(/^RelayCore route of watchdog-/));
+        expect(routeCalls(specialization, mark)).toEqual([]);
+        relaycore.setMode('ok');
+        await eventually(async () => routeCalls(specialization, mark), (calls) => calls.some((c) => routedModel(c) === backupModel.id), 90_000);
+        await eventually(() => handle.query(watchdogStateQuery), (v) => (v.pendingDeliveries ?? []).every((d) => d.kind !== 'relaycore-route'), 60_000);
+        await recordHistory(handle, 'watchdog-deliveries-carried-over');
+        await handle.cancel();
+      } finally {
+        await traffic.stop();
+      }
+    });
+  });
+
+  it('ends a failover when the failed deployment is rolled back: the rolled-back model never returns', async () => {
+    const specialization = uniqueName('fp-failover-rollback');
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      try {
+        const { primaryModel, backupDeployment, primaryDeployment } = await primaryAndBackup(specialization);
+        const handle = await startWatchdog(specialization);
+        await fault(primaryModel.id);
+        await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment && r.failoverFromDeploymentId === primaryDeployment, 60_000);
+
+        const res = await t.app.request(`/api/v1/deployments/${primaryDeployment}/rollback`, json({ reason: 'it broke in production' }, admin));
+        expect(res.status).toBe(202);
+        await t.temporal.workflow.getHandle((await res.json() as { workflowId: string }).workflowId).result();
+        expect(await routing(specialization)).toMatchObject({ stableDeploymentId: backupDeployment, failoverFromDeploymentId: null, backupDeploymentId: null });
+        // The watchdog follows: the backup is its primary now; the rolled-back model recovering changes nothing.
+        await eventually(() => handle.query(watchdogStateQuery), (v) => v.primaryDeploymentId === backupDeployment && v.serving === 'primary', 30_000);
+        await liftFault(primaryModel.id);
+        const before = (await handle.query(watchdogStateQuery)).recentWindows.length;
+        await eventually(() => handle.query(watchdogStateQuery), (v) => v.recentWindows.filter((w) => w.deploymentId === backupDeployment).length >= Math.min(20, before + 8), 60_000);
+        expect((await routing(specialization)).stableDeploymentId).toBe(backupDeployment);
+        expect(await switchActions(specialization)).toEqual(['switch']);
+        await recordHistory(handle, 'watchdog-failover-ended-by-rollback');
+        await handle.cancel();
+      } finally {
+        await traffic.stop();
+      }
+    });
+  });
+
+  it('a recreated watchdog keeps the cooldown and the recovery streak of the one it replaces', async () => {
+    const specialization = specs.recreate;
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      try {
+        const { primaryModel, backupDeployment, primaryDeployment } = await primaryAndBackup(specialization);
+        const first = await startWatchdog(specialization);
+        await fault(primaryModel.id);
+        await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
+        await liftFault(primaryModel.id);
+        // Recovered (3 healthy in a row is enough to switch back), held by the 90 s cooldown.
+        const held = await eventually(() => first.query(watchdogStateQuery), (v) => v.serving === 'backup' && v.evaluation.healthyStreak >= 4, 90_000);
+        expect(held.evaluation.cooldownUntil * 1_000).toBeGreaterThan(Date.now() + 20_000);
+        await first.terminate('test: recreate the watchdog');
+
+        const second = await t.temporal.workflow.start(performanceWatchdog, { workflowId: `watchdog-${specialization}`, taskQueue: t.config.temporal.taskQueue, args: [{ specialization }] });
+        const resumed = await eventually(() => second.query(watchdogStateQuery), (v) => v.recentWindows.length >= 1, 60_000);
+        expect(resumed).toMatchObject({ primaryDeploymentId: primaryDeployment, backupDeploymentId: backupDeployment, serving: 'backup' });
+        expect(resumed.evaluation.cooldownUntil).toBeCloseTo(held.evaluation.cooldownUntil, 0);
+        // The streak goes on from the records (one window may not have been recorded yet), not from 0.
+        expect(resumed.evaluation.healthyStreak).toBeGreaterThanOrEqual(3);
+        expect((await routing(specialization)).stableDeploymentId).toBe(backupDeployment);
+        expect(await switchActions(specialization)).toEqual(['switch']);
+        await recordHistory(second, 'watchdog-resumed-after-recreate');
+        await second.cancel();
+      } finally {
+        await traffic.stop();
+      }
+    });
+  });
+});
