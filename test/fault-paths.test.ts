@@ -98,11 +98,12 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
 
       const res = await t.app.request(`/api/v1/deployments/${deploymentId}/rollback`, json({ reason: 'bad answers' }, admin));
       expect(res.status).toBe(202);
-      expect(await handle.result()).toMatchObject({ outcome: 'rolled_back', reason: expect.stringMatching(/^rolled back by .* after promotion: bad answers; .* serves again$/) });
-      expect(await routing(specialization)).toMatchObject({ stableDeploymentId: previous, canaryDeploymentId: null });
+      // At once, RelayCore still down (the workflow then waits only to tell it).
+      await eventually(() => routing(specialization), (r) => r.stableDeploymentId === previous && r.canaryDeploymentId === null, 30_000);
       expect(await modelsOf(t.sequelize).Deployment.findByPk(deploymentId)).toMatchObject({ status: 'rolled_back' });
       // RelayCore back: its route ends on the model that serves, not the rolled-back one.
       relaycore.setMode('ok');
+      expect(await handle.result()).toMatchObject({ outcome: 'rolled_back', reason: expect.stringMatching(/^rolled back by .* after promotion: bad answers; .* serves again$/) });
       await eventually(async () => routeCalls(specialization, mark), (calls) => calls.some((c) => routedModel(c) === previousModel.id), 90_000);
       await new Promise((r) => setTimeout(r, 3_000));
       expect(routeCalls(specialization, mark).map(routedModel)).toEqual([previousModel.id]);
