@@ -23,6 +23,7 @@ import { createMetricsRoutes } from './routes/metrics';
 import { createDeploymentRoutes } from './routes/deployments';
 import { createModelRoutes } from './routes/models';
 import { createPerformanceRoutes } from './routes/performance';
+import { createRoutingRoutes } from './routes/routing';
 import { createProbeRoutes } from './routes/probes';
 import { createTrainingRoutes } from './routes/training';
 import { createWatchdogRoutes } from './routes/watchdogs';
@@ -94,6 +95,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   api.route('/', createWatchdogRoutes(deps));
   api.route('/', createAlertRoutes(deps));
   api.route('/', createPerformanceRoutes(deps));
+  api.route('/', createRoutingRoutes(deps));
   if (config.faultsEnabled) api.route('/', createFaultRoutes({ faults: inference.faults, models: deps.stores.models }));
   app.route('/api/v1', api);
 

@@ -11,6 +11,7 @@ import * as m0008 from './0008-watchdog';
 import * as m0009 from './0009-list-indexes';
 import * as m0010 from './0010-watchdog-windows';
 import * as m0011 from './0011-watchdog-window-state';
+import * as m0012 from './0012-routing-changes';
 
 /** What a migration gets: plain SQL, run inside the migration's own transaction. */
 export interface MigrationContext {
@@ -37,6 +38,7 @@ const migrations = [
   { name: '0009-list-indexes', module: m0009 },
   { name: '0010-watchdog-windows', module: m0010 },
   { name: '0011-watchdog-window-state', module: m0011 },
+  { name: '0012-routing-changes', module: m0012 },
 ];
 
 export function createMigrator(sequelize: Sequelize, logger: Console | undefined = undefined) {

@@ -163,6 +163,27 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
         await eventually(() => handle.query(watchdogStateQuery), (v) => v.recentWindows.filter((w) => w.deploymentId === backupDeployment).length >= Math.min(20, before + 8), 60_000);
         expect((await routing(specialization)).stableDeploymentId).toBe(backupDeployment);
         expect(await switchActions(specialization)).toEqual(['switch']);
+
+        // Who served when: every change, newest first, each with the decision that made it.
+        type Page = { items: { id: string; from: string; to: string | null; stable: { deploymentId: string } | null; backup: { deploymentId: string } | null; failoverFrom: unknown; change: { cause: string; reason: string; workflowId: string | null; webUiUrl: string | null } }[]; nextBefore: string | null };
+        const history = await t.app.request(`/api/v1/specializations/${specialization}/history`, { headers: reader });
+        expect(history.status).toBe(200);
+        const { items } = (await history.json()) as Page;
+        expect(items.map((i) => i.change.cause)).toEqual(['rollback', 'watchdog-switch', 'promotion', 'canary-step', 'promotion', 'canary-step']);
+        expect(items[0]).toMatchObject({ to: null, stable: { deploymentId: backupDeployment }, backup: null, failoverFrom: null, change: { reason: expect.stringMatching(/it broke in production/) } });
+        expect(items[1]).toMatchObject({ stable: { deploymentId: backupDeployment }, failoverFrom: { deploymentId: primaryDeployment }, change: { workflowId: `watchdog-${specialization}`, webUiUrl: expect.stringContaining(`watchdog-${specialization}`) } });
+        expect(items[2]).toMatchObject({ stable: { deploymentId: primaryDeployment }, backup: { deploymentId: backupDeployment }, change: { workflowId: `deployment-${specialization}` } });
+        items.slice(1).forEach((item, i) => expect(item.to).toBe(items[i].from));
+        // Paged: the second page's newest period ends where the first page's oldest began.
+        const first = (await (await t.app.request(`/api/v1/specializations/${specialization}/history?limit=2`, { headers: reader })).json()) as Page;
+        const second = (await (await t.app.request(`/api/v1/specializations/${specialization}/history?limit=2&before=${first.nextBefore}`, { headers: reader })).json()) as Page;
+        expect([...first.items, ...second.items]).toEqual(items.slice(0, 4));
+        expect((await t.app.request(`/api/v1/specializations/${uniqueName('nobody')}/history`, { headers: reader })).status).toBe(404);
+        expect((await t.app.request(`/api/v1/specializations/${specialization}/history?before=x`, { headers: reader })).status).toBe(400);
+        const now = await t.app.request(`/api/v1/routing/${specialization}`, { headers: reader });
+        expect(await now.json()).toMatchObject({ specialization, stable: { deploymentId: backupDeployment, modelId: expect.any(String), version: '1' }, canary: null, backup: null, failoverFrom: null });
+        const paths = Object.keys(((await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> }).paths);
+        expect(paths).toEqual(expect.arrayContaining(['/api/v1/specializations/{specialization}/history', '/api/v1/routing/{specialization}']));
         await recordHistory(handle, 'watchdog-failover-ended-by-rollback');
         await handle.cancel();
       } finally {

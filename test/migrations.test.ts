@@ -8,7 +8,7 @@ import { assertSchemaCurrent, createMigrator, SchemaBehindError } from '../migra
 import { startEmbeddedPostgresProcess } from './helpers/embedded-postgres';
 import { createServerDatabase } from './setup/test-database';
 
-const TABLES = ['deployments', 'model_switch_events', 'models', 'performance_alerts', 'performance_metrics', 'revoked_tokens', 'routing', 'training_jobs', 'watchdog_thresholds', 'watchdog_windows'];
+const TABLES = ['deployments', 'model_switch_events', 'models', 'performance_alerts', 'performance_metrics', 'revoked_tokens', 'routing', 'routing_changes', 'training_jobs', 'watchdog_thresholds', 'watchdog_windows'];
 
 async function tables(sequelize: Sequelize): Promise<string[]> {
   const [rows] = await sequelize.query(
@@ -28,7 +28,7 @@ async function migrateRoundTrip(url: string) {
   try {
     const migrator = createMigrator(sequelize);
     await expect(assertSchemaCurrent(sequelize)).rejects.toBeInstanceOf(SchemaBehindError);
-    expect((await migrator.up()).length).toBe(11);
+    expect((await migrator.up()).length).toBe(12);
     expect(await migrator.up()).toEqual([]);
     expect(await tables(sequelize)).toEqual(TABLES);
     expect(await indexes(sequelize)).toEqual(
@@ -37,7 +37,7 @@ async function migrateRoundTrip(url: string) {
     await assertSchemaCurrent(sequelize);
 
     await migrator.down({ step: 1 });
-    await expect(assertSchemaCurrent(sequelize)).rejects.toThrow(/pending: 0011-watchdog-window-state/);
+    await expect(assertSchemaCurrent(sequelize)).rejects.toThrow(/pending: 0012-routing-changes/);
     await migrator.down({ to: 0 });
     expect(await tables(sequelize)).toEqual([]);
     expect(await migrator.down({ to: 0 })).toEqual([]);

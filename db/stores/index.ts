@@ -6,6 +6,7 @@ import { createMetricsStore } from './metrics';
 import { createModelStore } from './models';
 import { createPlatformMetricsStore } from './platform-metrics';
 import { createRoutingStore } from './routing';
+import { createRoutingChangeStore } from './routing-changes';
 import { createServingStore } from './serving';
 import { createSwitchEventStore } from './switch-events';
 import { createThresholdsStore } from './thresholds';
@@ -18,9 +19,11 @@ import { createWatchdogStore } from './watchdog';
  */
 export function createStores(sequelize: Sequelize, { thresholdsFile }: Pick<Config, 'thresholdsFile'>) {
   const switchEvents = createSwitchEventStore(sequelize);
+  const routingChanges = createRoutingChangeStore(sequelize);
   return {
     alerts: createAlertStore(sequelize),
-    routing: createRoutingStore(sequelize, switchEvents),
+    routing: createRoutingStore(sequelize, switchEvents, routingChanges),
+    routingChanges,
     serving: createServingStore(sequelize),
     deployments: createDeploymentStore(sequelize),
     metrics: createMetricsStore(sequelize),

@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import type { SwitchDecision } from '../../workflows/watchdog/types';
 import { modelsOf } from '../models';
+import type { RoutingChangeStore } from './routing-changes';
 import type { SwitchEventStore } from './switch-events';
 
 /**
@@ -8,7 +9,7 @@ import type { SwitchEventStore } from './switch-events';
  * promotion and rollback, the watchdog's switches — each as one transaction with the rows that
  * change with it (deployment statuses, the model's status, the switch event).
  */
-export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEventStore) {
+export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEventStore, changes: RoutingChangeStore) {
   const { Deployment, ModelRecord, Routing } = modelsOf(sequelize);
   return {
     async currentStable(specialization: string): Promise<string | null> {
@@ -21,12 +22,18 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
         const [routing] = await Routing.findOrCreate({ where: { specialization: p.specialization }, defaults: { specialization: p.specialization, stableDeploymentId: null, canaryDeploymentId: null, backupDeploymentId: null, updatedBy: null }, transaction });
         await routing.update({ canaryDeploymentId: p.deploymentId, canaryWeight: p.weight, updatedBy: `deployment:${p.deploymentId}` }, { transaction });
         await Deployment.update({ status: 'rolling_out' }, { where: { id: p.deploymentId }, transaction });
+        await changes.record(routing, { cause: 'canary-step', reason: `canary at ${p.weight}%`, deploymentId: p.deploymentId }, transaction);
       });
     },
 
     /** Takes the canary out of traffic; the stable deployment is untouched. */
     async removeCanary(p: { specialization: string; deploymentId: string }): Promise<void> {
-      await Routing.update({ canaryDeploymentId: null, canaryWeight: 0, updatedBy: `deployment:${p.deploymentId}` }, { where: { specialization: p.specialization, canaryDeploymentId: p.deploymentId } });
+      await sequelize.transaction(async (transaction) => {
+        const routing = await Routing.findByPk(p.specialization, { transaction, lock: transaction.LOCK.UPDATE });
+        if (routing?.canaryDeploymentId !== p.deploymentId) return;
+        await routing.update({ canaryDeploymentId: null, canaryWeight: 0, updatedBy: `deployment:${p.deploymentId}` }, { transaction });
+        await changes.record(routing, { cause: 'canary-removed', reason: 'the rollout ended without promotion', deploymentId: p.deploymentId }, transaction);
+      });
     },
 
     /** A promoted deployment steps down: its backup serves again (idempotent). */
@@ -36,11 +43,13 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
         if (routing?.stableDeploymentId === p.deploymentId) {
           await routing.update({ stableDeploymentId: routing.backupDeploymentId, backupDeploymentId: null, canaryDeploymentId: null, canaryWeight: 0, failoverFromDeploymentId: null, updatedBy: `rollback:${p.deploymentId}` }, { transaction });
           if (routing.stableDeploymentId) await Deployment.update({ status: 'promoted' }, { where: { id: routing.stableDeploymentId }, transaction });
+          await changes.record(routing, { cause: 'rollback', reason: p.reason, deploymentId: p.deploymentId }, transaction);
         } else if (routing && routing.failoverFromDeploymentId === p.deploymentId) {
           // Rolled back while the watchdog has failed away from it: the backup already serves and
           // stays; the failover is over, so nothing may switch the rolled-back model back.
           await routing.update({ backupDeploymentId: null, failoverFromDeploymentId: null, updatedBy: `rollback:${p.deploymentId}` }, { transaction });
           if (routing.stableDeploymentId) await Deployment.update({ status: 'promoted' }, { where: { id: routing.stableDeploymentId }, transaction });
+          await changes.record(routing, { cause: 'rollback', reason: `${p.reason} (during a failover away from it: the failover ends)`, deploymentId: p.deploymentId }, transaction);
         }
         await Deployment.update({ status: 'rolled_back', reason: p.reason }, { where: { id: p.deploymentId }, transaction });
         const restored = routing?.stableDeploymentId ? await Deployment.findByPk(routing.stableDeploymentId, { transaction }) : null;
@@ -56,8 +65,8 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
         const previous = routing?.stableDeploymentId ?? null;
         // A promotion ends any watchdog failover: the new model is the primary from now on.
         const values = { stableDeploymentId: p.deploymentId, canaryDeploymentId: null, canaryWeight: 0, backupDeploymentId: previous, failoverFromDeploymentId: null, updatedBy: `deployment:${p.deploymentId}` };
-        if (routing) await routing.update(values, { transaction });
-        else await Routing.create({ specialization: p.specialization, ...values }, { transaction });
+        const row = routing ? await routing.update(values, { transaction }) : await Routing.create({ specialization: p.specialization, ...values }, { transaction });
+        await changes.record(row, { cause: 'promotion', reason: previous ? `promoted; ${previous} kept as backup` : 'promoted (the first model of the specialization)', deploymentId: p.deploymentId }, transaction);
         const deployment = (await Deployment.findByPk(p.deploymentId, { transaction }))!;
         await deployment.update({ status: 'promoted', deployedAt: new Date(), reason: null }, { transaction });
         await ModelRecord.update({ status: 'deployed' }, { where: { id: deployment.modelId }, transaction });
@@ -90,6 +99,7 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
           { transaction },
         );
         await switchEvents.record(decision, transaction);
+        await changes.record(routing, { cause: decision.action === 'switch' ? 'watchdog-switch' : 'watchdog-switch-back', reason: `${decision.reason} (by ${decision.by})`, workflowId: decision.workflowId, decisionKey: decision.key }, transaction);
         return { applied: true };
       });
     },

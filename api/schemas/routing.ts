@@ -1,0 +1,51 @@
+import { z } from '@hono/zod-openapi';
+import { slug } from './common';
+
+export const RoutingSpecializationParam = z.object({
+  specialization: slug(100).openapi({ param: { name: 'specialization', in: 'path' }, example: 'automotive-sales' }),
+});
+
+export const HistoryQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
+  before: z
+    .string()
+    .regex(/^\d{1,18}$/, 'must be a change id (from a previous page)')
+    .optional()
+    .openapi({ param: { name: 'before', in: 'query' }, description: 'Page on: only changes older than this id (the last id of the previous page)' }),
+});
+
+const Served = z
+  .object({ deploymentId: z.uuid(), modelId: z.uuid(), modelName: z.string(), version: z.string() })
+  .openapi('ServedDeployment');
+
+const Tracks = {
+  stable: Served.nullable(),
+  canary: Served.extend({ weight: z.number().int() }).nullable(),
+  backup: Served.nullable(),
+  failoverFrom: Served.nullable().openapi({ description: 'While the watchdog has failed over: the deployment it failed away from' }),
+};
+
+export const CurrentRoutingSchema = z
+  .object({ specialization: z.string(), ...Tracks, updatedAt: z.string(), updatedBy: z.string().nullable() })
+  .openapi('Routing');
+
+export const HistoryPeriodSchema = z
+  .object({
+    id: z.string().openapi({ description: 'Change id (page on with ?before=)' }),
+    from: z.string().openapi({ description: 'When this routing began' }),
+    to: z.string().nullable().openapi({ description: 'When the next change ended it; null while it serves' }),
+    ...Tracks,
+    change: z.object({
+      cause: z.enum(['canary-step', 'canary-removed', 'promotion', 'rollback', 'watchdog-switch', 'watchdog-switch-back']),
+      reason: z.string(),
+      deploymentId: z.uuid().nullable().openapi({ description: 'The deployment whose rollout or rollback made the change' }),
+      workflowId: z.string().nullable(),
+      decisionKey: z.string().nullable().openapi({ description: "The watchdog decision's key (its model_switch_events row)" }),
+      webUiUrl: z.string().nullable(),
+    }),
+  })
+  .openapi('HistoryPeriod');
+
+export const HistorySchema = z
+  .object({ specialization: z.string(), items: z.array(HistoryPeriodSchema), nextBefore: z.string().nullable() })
+  .openapi('History');
