@@ -440,7 +440,9 @@ describe('performanceWatchdog with live traffic through the API', () => {
       const { primaryModel, backupDeployment, primaryDeployment } = await primaryAndBackup(specialization);
       const handle = await startWatchdog(specialization);
       await fault(primaryModel.id);
-      await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 60_000);
+      // This specialization's cooldown is 60 s: on a loaded machine a backup whose probes time out
+      // is no fit candidate, and the watchdog looks again only after the cooldown.
+      await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 150_000);
       // The routing row changes inside the switch activity; the workflow takes the failover as done when that activity returns.
       await eventually(() => handle.query(watchdogStateQuery), (v) => v.serving === 'backup', 10_000);
       // An operator switches back early (manual rollback is not held by the cooldown); the fault is still there.
