@@ -2,7 +2,8 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps, AppEnv } from '../deps';
 import { notFound } from '../errors';
 import { authErrors, jsonResponse, notFoundError } from '../schemas/common';
-import { CurrentRoutingSchema, HistoryQuery, HistorySchema, RoutingSpecializationParam } from '../schemas/routing';
+import { SpecializationOnlyParam } from '../schemas/performance';
+import { CurrentRoutingSchema, HistoryQuery, HistorySchema } from '../schemas/routing';
 import { workflowUrl } from '../web-ui';
 
 const security = [{ bearerAuth: [] }];
@@ -14,7 +15,7 @@ const currentRoute = createRoute({
   tags,
   summary: 'What serves the specialization now: stable, canary (with its weight), backup, and the deployment a failover left',
   security,
-  request: { params: RoutingSpecializationParam },
+  request: { params: SpecializationOnlyParam },
   responses: { 200: jsonResponse(CurrentRoutingSchema, 'The routing row with the model behind each track'), ...authErrors, ...notFoundError },
 });
 
@@ -26,7 +27,7 @@ const historyRoute = createRoute({
   description:
     'Each item is one period: what served (stable, canary and its weight, backup) from the change until the next one, and the change itself — a canary step, a promotion, a rollback, a watchdog switch or switch back — with its reason, the deployment and workflow behind it and a Web UI link.',
   security,
-  request: { params: RoutingSpecializationParam, query: HistoryQuery },
+  request: { params: SpecializationOnlyParam, query: HistoryQuery },
   responses: { 200: jsonResponse(HistorySchema, 'The periods, newest first'), ...authErrors, ...notFoundError },
 });
 

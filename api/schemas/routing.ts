@@ -1,12 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { slug } from './common';
+import { LimitQuery } from './performance';
 
-export const RoutingSpecializationParam = z.object({
-  specialization: slug(100).openapi({ param: { name: 'specialization', in: 'path' }, example: 'automotive-sales' }),
-});
-
-export const HistoryQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
+export const HistoryQuery = LimitQuery.extend({
   before: z
     .string()
     .regex(/^\d{1,18}$/, 'must be a change id (from a previous page)')
