@@ -391,7 +391,13 @@ describe('performanceWatchdog with live traffic through the API', () => {
     const activities = createActivities(activityDeps(t.sequelize, t.config, t.temporal));
     // Started on a queue no worker polls: "running", never evaluating, answering no query.
     const hung = await t.temporal.workflow.start(performanceWatchdog, { workflowId: `watchdog-${specialization}`, taskQueue: uniqueName('nobody-polls'), args: [{ specialization }] });
-    const stalled = await activities.ensureWatchdogRunning({ specialization });
+    // Just started, it has had no time to evaluate: no alarm yet (its first window takes an interval plus probes).
+    expect(await activities.ensureWatchdogRunning({ specialization })).toEqual({ status: 'running' });
+    expect(await alerts(specialization, true)).toEqual([]);
+    // The next tick, a minute on, finds it still silent.
+    const aMinuteOn = Date.now() + 60_000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => aMinuteOn);
+    const stalled = await activities.ensureWatchdogRunning({ specialization }).finally(() => clock.mockRestore());
     expect(stalled).toMatchObject({ status: 'stalled', alert: { status: 'firing', count: 1 } });
     expect(await alerts(specialization, true)).toMatchObject([{ alert_class: 'watchdog-stalled', status: 'firing' }]);
     await activities.deliverAlert(stalled.alert!);

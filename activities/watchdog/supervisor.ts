@@ -12,6 +12,11 @@ export interface SupervisorDeps {
 /** A watchdog that has not evaluated for this many intervals (and at least STALL_MIN_SECONDS) is stalled. */
 const STALL_INTERVALS = 3;
 const STALL_MIN_SECONDS = 30;
+/**
+ * How long a tick waits for the watchdog to answer its state query. Without a worker the server
+ * would hold the query past the activity's own timeout, and a hung watchdog would never be reported.
+ */
+const QUERY_DEADLINE_MS = 5_000;
 
 export type SupervisionStatus = 'started' | 'running' | 'paused' | 'stalled';
 
@@ -36,10 +41,14 @@ export function createSupervisorActivities({ temporal, taskQueue, alerts }: Supe
      */
     async ensureWatchdogRunning(p: { specialization: string }): Promise<{ status: SupervisionStatus; alert?: { alertId: string; status: 'firing' | 'resolved'; count: number } }> {
       if (!temporal) throw new Error('this worker has no Temporal client for supervising watchdogs');
+      const tickAt = Date.now();
       const handle = temporal.workflow.getHandle(watchdogWorkflowId(p.specialization));
       let running = false;
+      let runStartedAt = tickAt;
       try {
-        running = (await handle.describe()).status.name === 'RUNNING';
+        const description = await handle.describe();
+        running = description.status.name === 'RUNNING';
+        runStartedAt = description.startTime.getTime();
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
@@ -57,14 +66,18 @@ export function createSupervisorActivities({ temporal, taskQueue, alerts }: Supe
       let paused = false;
       let modelId: string | null = null;
       try {
-        const view = await handle.query(watchdogStateQuery);
+        const view = await temporal.withDeadline(tickAt + QUERY_DEADLINE_MS, () => handle.query(watchdogStateQuery));
         ({ lastEvaluatedAt, evaluationIntervalSeconds: interval, paused, primaryModelId: modelId } = view);
       } catch {
         // No answer to a query: no worker runs it, or its workflow task is stuck. Either way, stalled.
       }
-      const ageSeconds = lastEvaluatedAt ? (Date.now() - Date.parse(lastEvaluatedAt)) / 1_000 : Infinity;
+      // A run that has not evaluated yet is as old as the run: its first window takes an interval
+      // plus the probes, and a tick landing in that gap must not page anyone.
+      const ageSeconds = (tickAt - (lastEvaluatedAt ? Date.parse(lastEvaluatedAt) : runStartedAt)) / 1_000;
       if (paused) return { status: 'paused' };
-      if (ageSeconds <= Math.max(STALL_INTERVALS * interval, STALL_MIN_SECONDS)) {
+      const withinGrace = ageSeconds <= Math.max(STALL_INTERVALS * interval, STALL_MIN_SECONDS);
+      if (withinGrace && !lastEvaluatedAt) return { status: 'running' }; // starting: nothing to resolve until it evaluates
+      if (withinGrace) {
         const [resolved] = await alerts.resolveAlerts({ specialization: p.specialization, modelId: null, alertClass: 'watchdog-stalled', reason: 'the watchdog evaluates again', key });
         return resolved ? { status: 'running', alert: { alertId: resolved.alertId, status: 'resolved', count: resolved.count } } : { status: 'running' };
       }
