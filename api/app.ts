@@ -22,6 +22,7 @@ import { createInferenceRoutes } from './routes/inference';
 import { createMetricsRoutes } from './routes/metrics';
 import { createDeploymentRoutes } from './routes/deployments';
 import { createModelRoutes } from './routes/models';
+import { createLineageRoutes } from './routes/lineage';
 import { createPerformanceRoutes } from './routes/performance';
 import { createRoutingRoutes } from './routes/routing';
 import { createProbeRoutes } from './routes/probes';
@@ -87,6 +88,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   );
   for (const limit of rateLimits(config.rateLimits)) api.use('*', limit);
   api.route('/', createModelRoutes(deps));
+  api.route('/', createLineageRoutes(deps));
   api.route('/', createTrainingRoutes(deps));
   api.route('/', createDeploymentRoutes(deps));
   api.route('/', createAuthRoutes(revocations));

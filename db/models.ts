@@ -60,7 +60,8 @@ export class TrainingJob extends Model<InferAttributes<TrainingJob>, InferCreati
   declare trainer: string | null;
 }
 
-export type DeploymentStatus = 'staging' | 'rolling_out' | 'promoted' | 'rolled_back' | 'aborted' | 'failed' | 'superseded';
+export const DEPLOYMENT_STATUSES = ['staging', 'rolling_out', 'promoted', 'rolled_back', 'aborted', 'failed', 'superseded'] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
 /** One rollout of a model to a specialization (table `deployments`); its workflow is `deployment-<specialization>`. */
 export class Deployment extends Model<InferAttributes<Deployment>, InferCreationAttributes<Deployment>> {

@@ -12,6 +12,7 @@ import * as m0009 from './0009-list-indexes';
 import * as m0010 from './0010-watchdog-windows';
 import * as m0011 from './0011-watchdog-window-state';
 import * as m0012 from './0012-routing-changes';
+import * as m0013 from './0013-lineage-indexes';
 
 /** What a migration gets: plain SQL, run inside the migration's own transaction. */
 export interface MigrationContext {
@@ -39,6 +40,7 @@ const migrations = [
   { name: '0010-watchdog-windows', module: m0010 },
   { name: '0011-watchdog-window-state', module: m0011 },
   { name: '0012-routing-changes', module: m0012 },
+  { name: '0013-lineage-indexes', module: m0013 },
 ];
 
 export function createMigrator(sequelize: Sequelize, logger: Console | undefined = undefined) {

@@ -210,6 +210,26 @@ describe('deployModel under live inference traffic', () => {
       const answer = await t.app.request(`/api/v1/inference/${specialization}`, json({ input: 'I need new brake pads for a 2019 Civic' }, reader));
       expect(((await answer.json()) as { modelId: string }).modelId).toBe(trained.modelId);
       await traffic.stop();
+      await recordHistory(t.temporal.workflow.getHandle(job.workflowId), 'training-auto-deploy');
+      await recordHistory(t.temporal.workflow.getHandle(trained.autoDeploy.workflowId), 'deployment-auto-deploy-approved');
+
+      // The rollout is listed by specialization, status and model; its last decision says where it stands.
+      const listed = async (query: string) => (await (await t.app.request(`/api/v1/deployments?${query}`, { headers: reader })).json()) as { items: { id: string; status: string; lastDecision: { kind: string } | null }[]; total: number };
+      const bySpecialization = await listed(`specialization=${specialization}`);
+      expect(bySpecialization).toMatchObject({ total: 1, items: [{ id: trained.autoDeploy.deploymentId, status: 'promoted', lastDecision: { kind: 'promoted' } }] });
+      expect((await listed(`modelId=${trained.modelId}&status=promoted`)).items.map((d) => d.id)).toEqual([trained.autoDeploy.deploymentId]);
+      expect(await listed(`specialization=${specialization}&status=rolled_back`)).toMatchObject({ total: 0, items: [] });
+
+      // Its lineage: the job that trained it (dataset, hyperparameters) → this version → the rollout.
+      const lineage = await t.app.request(`/api/v1/models/${trained.modelId}/lineage`, { headers: reader });
+      expect(lineage.status).toBe(200);
+      expect(await lineage.json()).toMatchObject({
+        model: { id: trained.modelId, specialization },
+        trainingJob: { id: job.jobId, status: 'completed', modelId: trained.modelId, config: { dataset: 'automotive-queries', hyperparameters: { epochs: 4 } }, workflowId: job.workflowId },
+        deployments: [{ id: trained.autoDeploy.deploymentId, status: 'promoted', createdBy: 'deployer' }],
+        switchEvents: [],
+        alerts: [],
+      });
     });
   });
 });

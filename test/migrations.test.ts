@@ -28,16 +28,16 @@ async function migrateRoundTrip(url: string) {
   try {
     const migrator = createMigrator(sequelize);
     await expect(assertSchemaCurrent(sequelize)).rejects.toBeInstanceOf(SchemaBehindError);
-    expect((await migrator.up()).length).toBe(12);
+    expect((await migrator.up()).length).toBe(13);
     expect(await migrator.up()).toEqual([]);
     expect(await tables(sequelize)).toEqual(TABLES);
     expect(await indexes(sequelize)).toEqual(
-      expect.arrayContaining(['idx_models_specialization', 'idx_models_created', 'idx_performance_metrics_timestamp', 'idx_performance_alerts_open_fingerprint']),
+      expect.arrayContaining(['idx_models_specialization', 'idx_models_created', 'idx_performance_metrics_timestamp', 'idx_performance_alerts_open_fingerprint', 'idx_model_switch_events_to_model']),
     );
     await assertSchemaCurrent(sequelize);
 
     await migrator.down({ step: 1 });
-    await expect(assertSchemaCurrent(sequelize)).rejects.toThrow(/pending: 0012-routing-changes/);
+    await expect(assertSchemaCurrent(sequelize)).rejects.toThrow(/pending: 0013-lineage-indexes/);
     await migrator.down({ to: 0 });
     expect(await tables(sequelize)).toEqual([]);
     expect(await migrator.down({ to: 0 })).toEqual([]);

@@ -141,6 +141,15 @@ describe('performanceWatchdog with live traffic through the API', () => {
       expect(decisions.watchdog).toMatchObject({ serving: 'backup', backupDeploymentId: backupDeployment, lastDecision: { action: 'switch' } });
       const alertList = await get<{ items: { id: string; status: string }[] }>(`/api/v1/alerts?specialization=${specialization}&status=open`);
       expect(alertList.items).toHaveLength(1);
+      // The primary's lineage shows what happened to it: registered by hand (no training job), deployed, switched away from, alerted on.
+      expect(await get(`/api/v1/models/${primaryModel.id}/lineage`)).toMatchObject({
+        model: { id: primaryModel.id },
+        trainingJob: null,
+        deployments: [{ id: primaryDeployment, status: 'promoted' }],
+        switchEvents: [{ action: 'switch', fromModelId: primaryModel.id, toModelId: backupModel.id }],
+        alerts: [{ alertClass: 'performance-degraded', modelId: primaryModel.id, status: 'firing' }],
+      });
+      expect((await get<{ switchEvents: unknown[] }>(`/api/v1/models/${backupModel.id}/lineage`)).switchEvents).toHaveLength(1);
       const ack = await t.app.request(`/api/v1/alerts/${alertList.items[0].id}/acknowledge`, { method: 'POST', headers: writer });
       expect(((await ack.json()) as { status: string }).status).toBe('acknowledged');
 

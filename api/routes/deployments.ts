@@ -9,7 +9,8 @@ import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from '../..
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, conflict, notFound } from '../errors';
 import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, UuidParam } from '../schemas/common';
-import { AbortRequest, ApproveRequest, DeploymentSchema, DeploymentStarted, DeployRequest } from '../schemas/deployments';
+import { AbortRequest, ApproveRequest, DeploymentList, DeploymentListQuery, DeploymentSchema, DeploymentStarted, DeployRequest } from '../schemas/deployments';
+import { deploymentSummary, deploymentView } from '../views';
 import { workflowUrl } from '../web-ui';
 
 const security = [{ bearerAuth: [] }];
@@ -26,6 +27,15 @@ const deployRoute = createRoute({
   security,
   request: { params: UuidParam, body: jsonBody(DeployRequest) },
   responses: { 202: jsonResponse(DeploymentStarted, 'Rollout started'), ...authErrors, ...notFoundError, ...conflictError },
+});
+const listRoute = createRoute({
+  method: 'get',
+  path: '/deployments',
+  tags,
+  summary: 'List deployments, newest first, by specialization, status or model',
+  security,
+  request: { query: DeploymentListQuery },
+  responses: { 200: jsonResponse(DeploymentList, 'A page of deployments'), ...authErrors },
 });
 const getRoute = createRoute({
   method: 'get',
@@ -125,6 +135,13 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
     }
   });
 
+
+  app.openapi(listRoute, async (c) => {
+    const { skip, limit, ...filter } = c.req.valid('query');
+    const { items, total } = await stores.deployments.list(filter, skip, limit);
+    return c.json({ items: items.map((d) => deploymentSummary(d, link)), total, skip, limit }, 200);
+  });
+
   app.openapi(getRoute, async (c) => {
     const d = await deploymentOr404(c.req.valid('param').id);
     let live = null;
@@ -134,24 +151,7 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
           return null;
         });
     }
-    return c.json(
-      {
-        id: d.id,
-        modelId: d.modelId,
-        specialization: d.specialization,
-        status: d.status,
-        reason: d.reason,
-        config: d.deploymentConfig,
-        decisions: d.decisions as Record<string, unknown>[],
-        workflowId: d.workflowId,
-        webUiUrl: d.workflowId ? link(d.workflowId) : null,
-        deployedAt: d.deployedAt?.toISOString() ?? null,
-        createdBy: d.createdBy,
-        createdAt: d.createdAt.toISOString(),
-        live: live as Record<string, unknown> | null,
-      },
-      200,
-    );
+    return c.json({ ...deploymentView(d, link), live: live as Record<string, unknown> | null }, 200);
   });
 
   app.openapi(approveRoute, async (c) => {

@@ -86,7 +86,7 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
 
   app.openapi(decisionsRoute, async (c) => {
     const { specialization } = c.req.valid('param');
-    const [events, watchdog] = await Promise.all([stores.switchEvents.list(specialization, c.req.valid('query').limit), watchdogState(temporal, watchdogWorkflowId(specialization))]);
+    const [events, watchdog] = await Promise.all([stores.switchEvents.list({ specialization }, c.req.valid('query').limit), watchdogState(temporal, watchdogWorkflowId(specialization))]);
     return c.json({ specialization, switchEvents: events, watchdog }, 200);
   });
 

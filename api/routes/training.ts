@@ -12,6 +12,7 @@ import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
 import { authErrors, conflictError, ErrorSchema, jsonBody, jsonResponse, notFoundError, tooLargeError, UuidParam } from '../schemas/common';
 import { DatasetList, IdempotencyHeader, TrainingJobList, TrainingJobListQuery, TrainingJobRequest, TrainingJobSchema, TrainingJobStarted } from '../schemas/training';
+import { trainingJobView } from '../views';
 import { workflowUrl } from '../web-ui';
 
 const security = [{ bearerAuth: [] }];
@@ -87,25 +88,7 @@ export function createTrainingRoutes({ config, temporal, logger, stores: { train
     }
   }
 
-  const toDto = (job: TrainingJob, progress: TrainingProgress | null) => ({
-    id: job.id,
-    name: job.name,
-    status: job.status,
-    specialization: job.specialization,
-    trainer: job.trainer,
-    config: job.trainingConfig,
-    modelId: job.modelId,
-    outputPath: job.outputPath,
-    metrics: job.metrics,
-    errorMessage: job.errorMessage,
-    workflowId: job.workflowId,
-    webUiUrl: job.workflowId ? link(job.workflowId) : null,
-    createdBy: job.createdBy,
-    createdAt: job.createdAt.toISOString(),
-    startedAt: job.startedAt?.toISOString() ?? null,
-    completedAt: job.completedAt?.toISOString() ?? null,
-    progress,
-  });
+  const toDto = (job: TrainingJob, progress: TrainingProgress | null) => trainingJobView(job, progress, link);
 
   async function startWorkflow(job: TrainingJob, input: TrainingPipelineInput) {
     annotateSpan({ 'workflow.id': job.workflowId! });

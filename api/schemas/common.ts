@@ -15,6 +15,15 @@ export const queryInt = z
   .transform(Number)
   .openapi({ type: 'integer' });
 
+/** `skip` and `limit` of every offset-paged list (answered with `total`, `skip` and `limit`). */
+export const PageQuery = z.object({
+  skip: queryInt.pipe(z.number().int().min(0)).default(0).openapi({ param: { name: 'skip', in: 'query' }, type: 'integer', minimum: 0, default: 0 }),
+  limit: queryInt.pipe(z.number().int().min(1).max(100)).default(20).openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', minimum: 1, maximum: 100, default: 20 }),
+});
+
+/** A page of `item`s with where it starts and how many there are in all. */
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.number().int(), skip: z.number().int(), limit: z.number().int() });
+
 export const ErrorSchema = z
   .object({
     error: z.object({

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { DEFAULT_ANALYSIS, DEFAULT_STEPS } from '../../workflows/deployment-types';
-import { slug } from './common';
+import { DEPLOYMENT_STATUSES } from '../../db/models';
+import { pageOf, PageQuery, slug } from './common';
 
 export const DeployRequest = z
   .strictObject({
@@ -39,7 +40,7 @@ export const DeploymentSchema = z
     id: z.uuid(),
     modelId: z.uuid(),
     specialization: z.string(),
-    status: z.string(),
+    status: z.enum(DEPLOYMENT_STATUSES),
     reason: z.string().nullable(),
     config: z.record(z.string(), z.unknown()).nullable(),
     decisions: z.array(z.record(z.string(), z.unknown())),
@@ -54,3 +55,16 @@ export const DeploymentSchema = z
 
 export const ApproveRequest = z.strictObject({ comment: z.string().max(1000).optional() }).openapi('ApproveRequest');
 export const AbortRequest = z.strictObject({ reason: z.string().min(1).max(1000).optional() }).openapi('AbortRequest');
+
+export const DeploymentListQuery = PageQuery.extend({
+  specialization: slug(100).optional().openapi({ param: { name: 'specialization', in: 'query' } }),
+  status: z.enum(DEPLOYMENT_STATUSES).optional().openapi({ param: { name: 'status', in: 'query' } }),
+  modelId: z.uuid().optional().openapi({ param: { name: 'modelId', in: 'query' } }),
+});
+
+/** A deployment in a list: its decisions are on GET /deployments/{id}; the last one says where it stands. */
+export const DeploymentSummary = DeploymentSchema.omit({ decisions: true, live: true })
+  .extend({ lastDecision: z.record(z.string(), z.unknown()).nullable() })
+  .openapi('DeploymentSummary');
+
+export const DeploymentList = pageOf(DeploymentSummary).openapi('DeploymentList');

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { slug, queryInt } from './common';
+import { pageOf, PageQuery, slug } from './common';
 
 const jsonObject = z.record(z.string(), z.unknown());
 
@@ -49,13 +49,9 @@ export const ModelSchema = z
   })
   .openapi('Model');
 
-export const ModelListQuery = z.object({
-  skip: queryInt.pipe(z.number().int().min(0)).default(0).openapi({ param: { name: 'skip', in: 'query' }, type: 'integer', minimum: 0, default: 0 }),
-  limit: queryInt.pipe(z.number().int().min(1).max(100)).default(20).openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', minimum: 1, maximum: 100, default: 20 }),
+export const ModelListQuery = PageQuery.extend({
   specialization: slug(100).optional().openapi({ param: { name: 'specialization', in: 'query' } }),
   status: z.string().min(1).max(50).optional().openapi({ param: { name: 'status', in: 'query' } }),
 });
 
-export const ModelList = z
-  .object({ items: z.array(ModelSchema), total: z.number().int(), skip: z.number().int(), limit: z.number().int() })
-  .openapi('ModelList');
+export const ModelList = pageOf(ModelSchema).openapi('ModelList');

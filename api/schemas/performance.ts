@@ -93,6 +93,7 @@ export const AlertListQuery = z.object({
   status: z.enum(['firing', 'acknowledged', 'resolved', 'open']).optional().openapi({ param: { name: 'status', in: 'query' }, description: 'open = firing or acknowledged' }),
   specialization: slug(100).optional().openapi({ param: { name: 'specialization', in: 'query' } }),
   alertClass: z.enum(ALERT_CLASSES).optional().openapi({ param: { name: 'alertClass', in: 'query' } }),
+  modelId: z.uuid().optional().openapi({ param: { name: 'modelId', in: 'query' } }),
   limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
 });
 

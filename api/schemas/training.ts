@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { DeployRequest } from './deployments';
-import { slug, queryInt } from './common';
+import { pageOf, PageQuery, slug } from './common';
 import { HyperparametersSchema } from '../../ml/hyperparameters';
 
 export const TrainingJobRequest = z
@@ -58,18 +58,14 @@ export const TrainingJobStarted = z
   .object({ jobId: z.uuid(), workflowId: z.string(), webUiUrl: z.string(), status: z.string() })
   .openapi('TrainingJobStarted');
 
-export const TrainingJobListQuery = z.object({
-  skip: queryInt.pipe(z.number().int().min(0)).default(0).openapi({ param: { name: 'skip', in: 'query' }, type: 'integer', minimum: 0, default: 0 }),
-  limit: queryInt.pipe(z.number().int().min(1).max(100)).default(20).openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', minimum: 1, maximum: 100, default: 20 }),
+export const TrainingJobListQuery = PageQuery.extend({
   status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']).optional().openapi({ param: { name: 'status', in: 'query' } }),
   specialization: slug(100).optional().openapi({ param: { name: 'specialization', in: 'query' } }),
   trainer: z.enum(['builtin', 'torch']).optional().openapi({ param: { name: 'trainer', in: 'query' } }),
   name: slug(200).optional().openapi({ param: { name: 'name', in: 'query' } }),
 });
 
-export const TrainingJobList = z
-  .object({ items: z.array(TrainingJobSchema), total: z.number().int(), skip: z.number().int(), limit: z.number().int() })
-  .openapi('TrainingJobList');
+export const TrainingJobList = pageOf(TrainingJobSchema).openapi('TrainingJobList');
 
 export const DatasetList = z
   .object({

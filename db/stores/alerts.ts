@@ -51,6 +51,7 @@ export interface AlertFilter {
   status?: AlertStatus | 'open';
   specialization?: string;
   alertClass?: string;
+  modelId?: string;
   limit: number;
 }
 
@@ -86,6 +87,7 @@ export function createAlertStore(sequelize: Sequelize) {
       else if (filter.status) add('status = ?', filter.status);
       if (filter.specialization) add('specialization = ?', filter.specialization);
       if (filter.alertClass) add('alert_class = ?', filter.alertClass);
+      if (filter.modelId) add('model_id = ?', filter.modelId);
       bind.push(filter.limit);
       const rows = await sequelize.query<Alert>(
         `SELECT ${ALERT_COLUMNS} FROM performance_alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY last_seen DESC LIMIT $${bind.length}`,

@@ -1,4 +1,4 @@
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize, type WhereOptions } from 'sequelize';
 import type { Decision, DeployModelInput } from '../../workflows/deployment-types';
 import { modelsOf, type Deployment, type DeploymentStatus } from '../models';
 
@@ -7,6 +7,16 @@ export function createDeploymentStore(sequelize: Sequelize) {
   const { Deployment: Deployments } = modelsOf(sequelize);
   return {
     byId: (id: string): Promise<Deployment | null> => Deployments.findByPk(id),
+
+    /** A page of deployments, newest first. */
+    async list(filter: DeploymentFilter, skip: number, limit: number): Promise<{ items: Deployment[]; total: number }> {
+      const where: WhereOptions<Deployment> = {};
+      if (filter.specialization) where.specialization = filter.specialization;
+      if (filter.status) where.status = filter.status;
+      if (filter.modelId) where.modelId = filter.modelId;
+      const { rows, count } = await Deployments.findAndCountAll({ where, offset: skip, limit, order: [['createdAt', 'DESC'], ['id', 'ASC']] });
+      return { items: rows, total: count };
+    },
 
     /** Appends a decision once: a retry of the same decision (same key) changes nothing. */
     async recordDecision(deploymentId: string, decision: Decision): Promise<void> {
@@ -68,6 +78,12 @@ export function createDeploymentStore(sequelize: Sequelize) {
       );
     },
   };
+}
+
+export interface DeploymentFilter {
+  specialization?: string;
+  status?: DeploymentStatus;
+  modelId?: string;
 }
 
 export type DeploymentStore = ReturnType<typeof createDeploymentStore>;

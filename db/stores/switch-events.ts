@@ -18,13 +18,14 @@ export interface SwitchEvent {
 /** `model_switch_events`: what the watchdog switched, why, and with which thresholds. */
 export function createSwitchEventStore(sequelize: Sequelize) {
   return {
-    /** Switch events of a specialization, newest first. */
-    async list(specialization: string, limit: number): Promise<SwitchEvent[]> {
+    /** Switch events of a specialization, or those a model was switched from or to; newest first. */
+    async list(of: { specialization: string } | { modelId: string }, limit: number): Promise<SwitchEvent[]> {
+      const where = 'modelId' in of ? '(from_model_id = $1 OR to_model_id = $1)' : 'specialization = $1';
       const rows = await sequelize.query<Omit<SwitchEvent, 'createdAt'> & { createdAt: Date }>(
         `SELECT id, specialization, from_model_id AS "fromModelId", to_model_id AS "toModelId", action, reason, stats,
                 thresholds_version AS "thresholdsVersion", workflow_id AS "workflowId", idempotency_key AS "idempotencyKey", created_at AS "createdAt"
-           FROM model_switch_events WHERE specialization = $1 ORDER BY created_at DESC LIMIT $2`,
-        { bind: [specialization, limit], type: QueryTypes.SELECT },
+           FROM model_switch_events WHERE ${where} ORDER BY created_at DESC LIMIT $2`,
+        { bind: ['modelId' in of ? of.modelId : of.specialization, limit], type: QueryTypes.SELECT },
       );
       return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() }));
     },

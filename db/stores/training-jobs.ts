@@ -33,6 +33,8 @@ export function createTrainingJobStore(sequelize: Sequelize) {
   return {
     byId: (jobId: string): Promise<TrainingJob | null> => Jobs.findByPk(jobId),
     view: (jobId: string): Promise<TrainingJob | null> => Jobs.findByPk(jobId, { attributes: WITHOUT_LOGS }),
+    /** The job that trained and registered a model (none for a model registered by hand). */
+    producerOf: (modelId: string): Promise<TrainingJob | null> => Jobs.findOne({ where: { modelId }, attributes: WITHOUT_LOGS }),
     byKey,
 
     async logs(jobId: string): Promise<{ id: string; logs: string } | null> {
