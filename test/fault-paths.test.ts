@@ -107,7 +107,40 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
       await eventually(async () => routeCalls(specialization, mark), (calls) => calls.some((c) => routedModel(c) === previousModel.id), 90_000);
       await new Promise((r) => setTimeout(r, 3_000));
       expect(routeCalls(specialization, mark).map(routedModel)).toEqual([previousModel.id]);
+      // One decision and one switch event, though the rollout records its own end too.
+      const view = (await (await t.app.request(`/api/v1/deployments/${deploymentId}`, { headers: reader })).json()) as { decisions: { kind: string }[] };
+      expect(view.decisions.filter((d) => d.kind === 'rolled-back')).toHaveLength(1);
+      expect(await switchActions(specialization)).toEqual(['rollback']);
       await recordHistory(handle, 'deployment-rolled-back-after-promotion');
+    });
+  });
+
+  it('rolls back a promoted deployment (rollbackDeployment): the backup serves, RelayCore is told, the decision and a switch event are recorded', async () => {
+    const specialization = uniqueName('fp-rollback-done');
+    const previousModel = await registerServableModel(t, specialization);
+    const newModel = await registerServableModel(t, specialization);
+    await withWorker(t.config, t.sequelize, async () => {
+      const previous = await deployAndWait(previousModel.id, specialization);
+      const current = await deployAndWait(newModel.id, specialization);
+      const mark = relaycore.calls.length;
+      const res = await t.app.request(`/api/v1/deployments/${current}/rollback`, json({ reason: 'wrong answers on parts questions' }, admin));
+      expect(res.status).toBe(202);
+      const handle = t.temporal.workflow.getHandle(((await res.json()) as { workflowId: string }).workflowId);
+      expect(await handle.result()).toMatchObject({ restoredDeploymentId: previous });
+      expect(await routing(specialization)).toMatchObject({ stableDeploymentId: previous, backupDeploymentId: null, canaryDeploymentId: null });
+      await eventually(async () => routeCalls(specialization, mark), (calls) => calls.length === 1);
+      expect(routedModel(routeCalls(specialization, mark)[0])).toBe(previousModel.id);
+
+      const view = (await (await t.app.request(`/api/v1/deployments/${current}`, { headers: reader })).json()) as { status: string; decisions: { kind: string; message: string }[] };
+      expect(view.status).toBe('rolled_back');
+      expect(view.decisions.at(-1)).toMatchObject({ kind: 'rolled-back', message: `rolled back by operator: wrong answers on parts questions; ${previous} serves` });
+      const events = (await (await t.app.request(`/api/v1/performance/${specialization}/decisions`, { headers: reader })).json()) as { switchEvents: unknown[] };
+      expect(events.switchEvents).toEqual([
+        expect.objectContaining({ action: 'rollback', fromModelId: newModel.id, toModelId: previousModel.id, workflowId: `deployment-${specialization}`, stats: expect.objectContaining({ by: 'operator', fromDeploymentId: current, toDeploymentId: previous }) }),
+      ]);
+      // A second rollback has nothing to do.
+      expect((await t.app.request(`/api/v1/deployments/${current}/rollback`, json({}, admin))).status).toBe(409);
+      await recordHistory(handle, 'deployment-rollback');
     });
   });
 
@@ -154,7 +187,9 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
 
         const res = await t.app.request(`/api/v1/deployments/${primaryDeployment}/rollback`, json({ reason: 'it broke in production' }, admin));
         expect(res.status).toBe(202);
-        await t.temporal.workflow.getHandle((await res.json() as { workflowId: string }).workflowId).result();
+        const rollback = t.temporal.workflow.getHandle((await res.json() as { workflowId: string }).workflowId);
+        await rollback.result();
+        await recordHistory(rollback, 'deployment-rollback-during-failover');
         expect(await routing(specialization)).toMatchObject({ stableDeploymentId: backupDeployment, failoverFromDeploymentId: null, backupDeploymentId: null });
         // The watchdog follows: the backup is its primary now; the rolled-back model recovering changes nothing.
         await eventually(() => handle.query(watchdogStateQuery), (v) => v.primaryDeploymentId === backupDeployment && v.serving === 'primary', 30_000);

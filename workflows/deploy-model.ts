@@ -197,7 +197,7 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     if (rollback) {
       promotionDeliveries.cancel();
       const why = `rolled back by ${rollback.by} after promotion: ${rollback.reason}`;
-      const { restoredDeploymentId, restoredModelId } = await steps.restoreBackup({ specialization, deploymentId, reason: why });
+      const { restoredDeploymentId, restoredModelId } = await steps.restoreBackup({ specialization, deploymentId, reason: why, requestedBy: rollback.by });
       if (restoredModelId) {
         deliveries.add('rollback route', relay.updateRelayCoreRoute({ specialization, modelId: restoredModelId, reason: `rollback of deployment ${deploymentId}: ${rollback.reason}`, idempotencyKey: keyFor('rollback-route') }));
       }

@@ -22,7 +22,7 @@ const relay = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', r
 /** Puts a promoted deployment's backup back as stable. Runs under `deployment-<specialization>`, so never beside a rollout. */
 export async function rollbackDeployment(input: RollbackDeploymentInput): Promise<RollbackDeploymentResult> {
   upsertSearchAttributes([{ key: NwStage, value: 'rolling-back' }]);
-  const { restoredDeploymentId, restoredModelId } = await steps.restoreBackup({ specialization: input.specialization, deploymentId: input.deploymentId, reason: `rolled back by ${input.requestedBy}: ${input.reason}` });
+  const { restoredDeploymentId, restoredModelId } = await steps.restoreBackup({ specialization: input.specialization, deploymentId: input.deploymentId, reason: `rolled back by ${input.requestedBy}: ${input.reason}`, requestedBy: input.requestedBy });
   if (restoredModelId) {
     await relay.updateRelayCoreRoute({ specialization: input.specialization, modelId: restoredModelId, reason: `rollback of deployment ${input.deploymentId}: ${input.reason}`, idempotencyKey: `${workflowInfo().workflowId}:${workflowInfo().runId}:route` });
   }

@@ -111,7 +111,7 @@ export function createDeploymentActivities({ deployments, models, routing, thres
     },
 
     /** A promoted deployment steps down: its backup serves again (idempotent). */
-    restoreBackup: (p: { specialization: string; deploymentId: string; reason: string }) => routing.restoreBackup(p),
+    restoreBackup: (p: Parameters<typeof routing.restoreBackup>[0]) => routing.restoreBackup(p),
 
     /**
      * After a promotion: the specialization gets its watchdog (a Schedule that keeps it alive),

@@ -1,4 +1,4 @@
-import { QueryTypes, type Sequelize, type WhereOptions } from 'sequelize';
+import { QueryTypes, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
 import type { Decision, DeployModelInput } from '../../workflows/deployment-types';
 import { modelsOf, type Deployment, type DeploymentStatus } from '../models';
 
@@ -19,11 +19,11 @@ export function createDeploymentStore(sequelize: Sequelize) {
     },
 
     /** Appends a decision once: a retry of the same decision (same key) changes nothing. */
-    async recordDecision(deploymentId: string, decision: Decision): Promise<void> {
+    async recordDecision(deploymentId: string, decision: Decision, transaction?: Transaction): Promise<void> {
       await sequelize.query(
         `UPDATE deployments SET decisions = decisions || jsonb_build_array(CAST($2 AS jsonb)), updated_at = NOW()
           WHERE id = $1 AND NOT decisions @> jsonb_build_array(jsonb_build_object('key', CAST($3 AS text)))`,
-        { bind: [deploymentId, JSON.stringify(decision), decision.key] },
+        { bind: [deploymentId, JSON.stringify(decision), decision.key], transaction },
       );
     },
 

@@ -20,12 +20,13 @@ import { createWatchdogStore } from './watchdog';
 export function createStores(sequelize: Sequelize, { thresholdsFile }: Pick<Config, 'thresholdsFile'>) {
   const switchEvents = createSwitchEventStore(sequelize);
   const routingChanges = createRoutingChangeStore(sequelize);
+  const deployments = createDeploymentStore(sequelize);
   return {
     alerts: createAlertStore(sequelize),
-    routing: createRoutingStore(sequelize, switchEvents, routingChanges),
+    routing: createRoutingStore(sequelize, switchEvents, routingChanges, deployments),
     routingChanges,
     serving: createServingStore(sequelize),
-    deployments: createDeploymentStore(sequelize),
+    deployments,
     metrics: createMetricsStore(sequelize),
     models: createModelStore(sequelize),
     platform: createPlatformMetricsStore(sequelize),

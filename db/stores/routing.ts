@@ -1,6 +1,7 @@
-import type { Sequelize } from 'sequelize';
+import type { Sequelize, Transaction } from 'sequelize';
 import type { SwitchDecision } from '../../workflows/watchdog/types';
-import { modelsOf } from '../models';
+import { modelsOf, type Deployment as DeploymentRow } from '../models';
+import type { DeploymentStore } from './deployments';
 import type { RoutingChangeStore } from './routing-changes';
 import type { SwitchEventStore } from './switch-events';
 
@@ -9,8 +10,33 @@ import type { SwitchEventStore } from './switch-events';
  * promotion and rollback, the watchdog's switches — each as one transaction with the rows that
  * change with it (deployment statuses, the model's status, the switch event).
  */
-export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEventStore, changes: RoutingChangeStore) {
+export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEventStore, changes: RoutingChangeStore, deployments: Pick<DeploymentStore, 'recordDecision'>) {
   const { Deployment, ModelRecord, Routing } = modelsOf(sequelize);
+
+  /** A rollback that changed what serves is a switch event like the watchdog's (once per deployment). */
+  async function recordRollbackSwitch(rolledBack: DeploymentRow, restored: DeploymentRow | null, reason: string, by: string, transaction: Transaction) {
+    const key = `rollback:${rolledBack.id}`;
+    if (await switchEvents.recorded(key, transaction)) return;
+    await switchEvents.record(
+      {
+        key,
+        action: 'rollback',
+        at: new Date().toISOString(),
+        reason,
+        specialization: rolledBack.specialization,
+        fromDeploymentId: rolledBack.id,
+        fromModelId: rolledBack.modelId,
+        toDeploymentId: restored?.id ?? null,
+        toModelId: restored?.modelId ?? null,
+        stats: null,
+        thresholdsVersion: null,
+        workflowId: rolledBack.workflowId ?? `deployment-${rolledBack.specialization}`,
+        by,
+      },
+      transaction,
+    );
+  }
+
   return {
     async currentStable(specialization: string): Promise<string | null> {
       return (await Routing.findByPk(specialization))?.stableDeploymentId ?? null;
@@ -37,13 +63,16 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
     },
 
     /** A promoted deployment steps down: its backup serves again (idempotent). */
-    async restoreBackup(p: { specialization: string; deploymentId: string; reason: string }): Promise<{ restoredDeploymentId: string | null; restoredModelId: string | null }> {
+    async restoreBackup(p: { specialization: string; deploymentId: string; reason: string; requestedBy?: string }): Promise<{ restoredDeploymentId: string | null; restoredModelId: string | null }> {
       return sequelize.transaction(async (transaction) => {
         const routing = await Routing.findByPk(p.specialization, { transaction, lock: transaction.LOCK.UPDATE });
+        const rolledBack = await Deployment.findByPk(p.deploymentId, { transaction });
         if (routing?.stableDeploymentId === p.deploymentId) {
           await routing.update({ stableDeploymentId: routing.backupDeploymentId, backupDeploymentId: null, canaryDeploymentId: null, canaryWeight: 0, failoverFromDeploymentId: null, updatedBy: `rollback:${p.deploymentId}` }, { transaction });
           if (routing.stableDeploymentId) await Deployment.update({ status: 'promoted' }, { where: { id: routing.stableDeploymentId }, transaction });
           await changes.record(routing, { cause: 'rollback', reason: p.reason, deploymentId: p.deploymentId }, transaction);
+          const restoredRow = routing.stableDeploymentId ? await Deployment.findByPk(routing.stableDeploymentId, { transaction }) : null;
+          if (rolledBack) await recordRollbackSwitch(rolledBack, restoredRow, p.reason, p.requestedBy ?? 'unknown', transaction);
         } else if (routing && routing.failoverFromDeploymentId === p.deploymentId) {
           // Rolled back while the watchdog has failed away from it: the backup already serves and
           // stays; the failover is over, so nothing may switch the rolled-back model back.
@@ -53,6 +82,10 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
         }
         await Deployment.update({ status: 'rolled_back', reason: p.reason }, { where: { id: p.deploymentId }, transaction });
         const restored = routing?.stableDeploymentId ? await Deployment.findByPk(routing.stableDeploymentId, { transaction }) : null;
+        // The decision on the deployment, in the same transaction (a rollout that rolls itself back
+        // records the same key, so it stays one decision).
+        const outcome = restored ? `${restored.id} serves` : 'nothing serves the specialization now';
+        await deployments.recordDecision(p.deploymentId, { key: 'rolled_back', kind: 'rolled-back', at: new Date().toISOString(), message: `${p.reason}; ${outcome}` }, transaction);
         return { restoredDeploymentId: restored?.id ?? null, restoredModelId: restored?.modelId ?? null };
       });
     },

@@ -1,6 +1,17 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { SwitchDecision } from '../../workflows/watchdog/types';
 
+/**
+ * A switch event as recorded: a watchdog decision, or a rollout's rollback (no window decided it,
+ * and it may leave nothing serving).
+ */
+export type SwitchRecord = Omit<SwitchDecision, 'stats' | 'thresholdsVersion' | 'toDeploymentId' | 'toModelId'> & {
+  stats: SwitchDecision['stats'] | null;
+  thresholdsVersion: number | null;
+  toDeploymentId: string | null;
+  toModelId: string | null;
+};
+
 export interface SwitchEvent {
   id: string;
   specialization: string;
@@ -35,7 +46,7 @@ export function createSwitchEventStore(sequelize: Sequelize) {
       return done !== undefined;
     },
 
-    async record(decision: SwitchDecision, transaction: Transaction): Promise<void> {
+    async record(decision: SwitchRecord, transaction: Transaction): Promise<void> {
       await sequelize.query(
         `INSERT INTO model_switch_events (specialization, from_model_id, to_model_id, action, reason, stats, thresholds_version, workflow_id, idempotency_key)
          VALUES ($1, $2, $3, $4, $5, CAST($6 AS jsonb), $7, $8, $9)`,
