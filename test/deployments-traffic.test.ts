@@ -216,7 +216,7 @@ describe('deployModel under live inference traffic', () => {
       // The rollout is listed by specialization, status and model; its last decision says where it stands.
       const listed = async (query: string) => (await (await t.app.request(`/api/v1/deployments?${query}`, { headers: reader })).json()) as { items: { id: string; status: string; lastDecision: { kind: string } | null }[]; total: number };
       const bySpecialization = await listed(`specialization=${specialization}`);
-      expect(bySpecialization).toMatchObject({ total: 1, items: [{ id: trained.autoDeploy.deploymentId, status: 'promoted', lastDecision: { kind: 'promoted' } }] });
+      expect(bySpecialization).toMatchObject({ total: 1, items: [{ id: trained.autoDeploy.deploymentId, status: 'promoted', lastDecision: { kind: 'watched' } }] });
       expect((await listed(`modelId=${trained.modelId}&status=promoted`)).items.map((d) => d.id)).toEqual([trained.autoDeploy.deploymentId]);
       expect(await listed(`specialization=${specialization}&status=rolled_back`)).toMatchObject({ total: 0, items: [] });
 

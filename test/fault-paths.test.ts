@@ -37,7 +37,7 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
       RELAYCORE_URL: relaycore.url,
       ALERT_WEBHOOK_URL: receiver.url,
       // A cooldown long enough to outlast a recreation: it must hold the switch back all the same.
-      NW_THRESHOLDS_FILE: writeThresholds({}, { [specs.recreate]: { cooldown: '90s' } }),
+      NW_THRESHOLDS_FILE: writeThresholds({}, { [specs.recreate]: { cooldown: '600s' } }),
       PORT: String(await freePort()),
     });
     stopServing = serveApp(t);
@@ -237,8 +237,8 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
         await fault(primaryModel.id);
         await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
         await liftFault(primaryModel.id);
-        // Recovered (3 healthy in a row is enough to switch back), held by the 90 s cooldown.
-        const held = await eventually(() => first.query(watchdogStateQuery), (v) => v.serving === 'backup' && v.evaluation.healthyStreak >= 4, 90_000);
+        // Recovered (3 healthy in a row is enough to switch back), held by the 600 s cooldown (long: recovery takes minutes on a loaded machine, and the test never waits the cooldown out).
+        const held = await eventually(() => first.query(watchdogStateQuery), (v) => v.serving === 'backup' && v.evaluation.healthyStreak >= 4, 240_000);
         expect(held.evaluation.cooldownUntil * 1_000).toBeGreaterThan(Date.now() + 20_000);
         await first.terminate('test: recreate the watchdog');
 
@@ -259,5 +259,5 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
         await traffic.stop();
       }
     });
-  });
+  }, 420_000);
 });
