@@ -46,7 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDeploymentActivities({ ...deps.stores, probe, temporal: deps.temporal, taskQueue: deps.taskQueue, modelStoragePath: deps.modelStoragePath, datasetsDir: deps.datasetsDir }),
     ...createRelayCoreActivities(deps),
     ...createObserveActivities({ watchdog: deps.stores.watchdog, thresholds: deps.stores.thresholds, probe }),
-    ...createSwitchingActivities({ routing: deps.stores.routing }),
+    ...createSwitchingActivities({ routing: deps.stores.routing, switchEvents: deps.stores.switchEvents }),
     ...createResumeActivities({ watchdog: deps.stores.watchdog, thresholds: deps.stores.thresholds }),
     ...alerts,
     ...createSupervisorActivities({ ...deps, alerts }),

@@ -13,6 +13,7 @@ import * as m0010 from './0010-watchdog-windows';
 import * as m0011 from './0011-watchdog-window-state';
 import * as m0012 from './0012-routing-changes';
 import * as m0013 from './0013-lineage-indexes';
+import * as m0014 from './0014-switch-event-delivery';
 
 /** What a migration gets: plain SQL, run inside the migration's own transaction. */
 export interface MigrationContext {
@@ -41,6 +42,7 @@ const migrations = [
   { name: '0011-watchdog-window-state', module: m0011 },
   { name: '0012-routing-changes', module: m0012 },
   { name: '0013-lineage-indexes', module: m0013 },
+  { name: '0014-switch-event-delivery', module: m0014 },
 ];
 
 export function createMigrator(sequelize: Sequelize, logger: Console | undefined = undefined) {

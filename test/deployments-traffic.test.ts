@@ -105,9 +105,9 @@ describe('deployModel under live inference traffic', () => {
     expect(relaycore.calls.every((c) => /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/.test(c.headers.traceparent ?? ''))).toBe(true);
   });
 
-  it('waits for approval; promotes when approved, rolls back when the deadline passes', async () => {
+  it('waits for approval; promotes when approved, rolls back or promotes when the deadline passes, as the policy says', async () => {
     const specialization = uniqueName('spec');
-    const models = await Promise.all([1, 2, 3].map(() => registerServableModel(t, specialization)));
+    const models = await Promise.all([1, 2, 3, 4].map(() => registerServableModel(t, specialization)));
     await withWorker(t.config, t.sequelize, async () => {
       const traffic = startTraffic(t, specialization, reader);
       try {
@@ -133,6 +133,14 @@ describe('deployModel under live inference traffic', () => {
         await recordHistory(t.temporal.workflow.getHandle(timed.workflowId), 'deployment-approval-timeout');
         expect(expired).toMatchObject({ outcome: 'rolled_back', reason: 'approval deadline passed (2 s)' });
         expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!.stableDeploymentId).toBe(gated.deploymentId);
+
+        // A rollout whose owner chose "promote" on timeout promotes once the deadline passes, and says so.
+        const lenient = await deploy(models[3].id, { specialization, steps: [100], analysis, requireApproval: true, approvalTimeoutSeconds: 2, onApprovalTimeout: 'promote' });
+        const promoted = await result(lenient);
+        await recordHistory(t.temporal.workflow.getHandle(lenient.workflowId), 'deployment-approval-timeout-promoted');
+        expect(promoted.outcome).toBe('promoted');
+        expect(promoted.decisions.find((d) => d.kind === 'approval')!.message).toBe('no approval within 2 s: policy promote');
+        expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!).toMatchObject({ stableDeploymentId: lenient.deploymentId, backupDeploymentId: gated.deploymentId });
       } finally {
         await traffic.stop();
       }

@@ -42,6 +42,7 @@ describe('deployModel without traffic', () => {
       const outcome = await result(started.body);
       expect(outcome.outcome).toBe('failed');
       expect(outcome.reason).toMatch(/^the model cannot be served/);
+      await recordHistory(t.temporal.workflow.getHandle(started.body.workflowId), 'deployment-failed-staging');
     });
     const deployment = await modelsOf(t.sequelize).Deployment.findByPk((await modelsOf(t.sequelize).Deployment.findOne({ where: { specialization } }))!.id);
     expect(deployment!.status).toBe('failed');

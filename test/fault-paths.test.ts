@@ -144,6 +144,29 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
     });
   });
 
+  it('keeps a rollback RelayCore refuses (4xx): routing restored, the refusal on its decision and its switch event', async () => {
+    const specialization = uniqueName('fp-rollback-refused');
+    const previousModel = await registerServableModel(t, specialization);
+    const newModel = await registerServableModel(t, specialization);
+    await withWorker(t.config, t.sequelize, async () => {
+      const previous = await deployAndWait(previousModel.id, specialization);
+      const current = await deployAndWait(newModel.id, specialization);
+      relaycore.setMode('reject');
+      const res = await t.app.request(`/api/v1/deployments/${current}/rollback`, json({ reason: 'bad answers' }, admin));
+      expect(res.status).toBe(202);
+      const handle = t.temporal.workflow.getHandle(((await res.json()) as { workflowId: string }).workflowId);
+      // Completed, not failed: the rollback happened; RelayCore's refusal is a fact recorded beside it.
+      expect(await handle.result()).toMatchObject({ restoredDeploymentId: previous });
+      expect((await routing(specialization)).stableDeploymentId).toBe(previous);
+      const view = (await (await t.app.request(`/api/v1/deployments/${current}`, { headers: reader })).json()) as { decisions: { kind: string; message: string }[] };
+      expect(view.decisions.map((d) => d.kind).slice(-2)).toEqual(['rolled-back', 'undeliverable']);
+      expect(view.decisions.at(-1)!.message).toMatch(/^RelayCore rollback route: undeliverable: 400 /);
+      const events = (await (await t.app.request(`/api/v1/performance/${specialization}/decisions`, { headers: reader })).json()) as { switchEvents: { action: string; undeliverable: string | null }[] };
+      expect(events.switchEvents).toEqual([expect.objectContaining({ action: 'rollback', undeliverable: expect.stringMatching(/^undeliverable: 400 /) })]);
+      await recordHistory(handle, 'deployment-rollback-relaycore-rejects');
+    });
+  });
+
   it('keeps evaluating and continues as new during a RelayCore outage; the pending route is delivered afterwards', async () => {
     const specialization = uniqueName('fp-outage');
     await withWorker(t.config, t.sequelize, async () => {
@@ -220,6 +243,69 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
         const paths = Object.keys(((await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> }).paths);
         expect(paths).toEqual(expect.arrayContaining(['/api/v1/specializations/{specialization}/history', '/api/v1/routing/{specialization}']));
         await recordHistory(handle, 'watchdog-failover-ended-by-rollback');
+        await handle.cancel();
+      } finally {
+        await traffic.stop();
+      }
+    });
+  });
+
+  type AlertView = { alertClass: string; status: string; modelId: string | null; details: Record<string, unknown> | null };
+  const alertsOf = async (specialization: string, alertClass: string) =>
+    ((await (await t.app.request(`/api/v1/alerts?specialization=${specialization}&alertClass=${alertClass}`, { headers: reader })).json()) as { items: AlertView[] }).items;
+
+  it('keeps the primary and raises no-healthy-backup while the backup fails too; fails over once the backup recovers', async () => {
+    const specialization = uniqueName('fp-no-backup');
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      try {
+        const { primaryModel, backupModel, backupDeployment, primaryDeployment } = await primaryAndBackup(specialization);
+        const handle = await startWatchdog(specialization);
+        await fault(backupModel.id);
+        await fault(primaryModel.id);
+        const [raised] = await eventually(() => alertsOf(specialization, 'no-healthy-backup'), (a) => a.length === 1, 60_000);
+        expect(raised).toMatchObject({ status: 'firing', modelId: primaryModel.id, details: { candidates: 1 } });
+        // Nothing healthy to switch to: the primary keeps serving rather than moving traffic to a broken model.
+        expect((await routing(specialization)).stableDeploymentId).toBe(primaryDeployment);
+        expect(await switchActions(specialization)).toEqual([]);
+        expect((await handle.query(watchdogStateQuery)).noBackupSince).not.toBeNull();
+
+        await liftFault(backupModel.id);
+        await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
+        expect(await switchActions(specialization)).toEqual(['switch']);
+        await eventually(() => alertsOf(specialization, 'no-healthy-backup'), (a) => a.length === 1 && a[0].status === 'resolved');
+        expect(await alertsOf(specialization, 'performance-degraded')).toMatchObject([{ status: 'firing', modelId: primaryModel.id }]);
+        await recordHistory(handle, 'watchdog-no-healthy-backup');
+        await handle.cancel();
+      } finally {
+        await traffic.stop();
+      }
+    });
+  });
+
+  it('follows a promotion made during a failover: the failover ends and the new model is the primary', async () => {
+    const specialization = uniqueName('fp-promote-failover');
+    const nextModel = await registerServableModel(t, specialization);
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      try {
+        const { primaryModel, backupDeployment, primaryDeployment } = await primaryAndBackup(specialization);
+        const handle = await startWatchdog(specialization);
+        await fault(primaryModel.id);
+        await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment && r.failoverFromDeploymentId === primaryDeployment, 60_000);
+
+        // The fix ships as a new model while the backup serves.
+        const next = await deployAndWait(nextModel.id, specialization);
+        expect(await routing(specialization)).toMatchObject({ stableDeploymentId: next, backupDeploymentId: backupDeployment, failoverFromDeploymentId: null });
+        await eventually(() => handle.query(watchdogStateQuery), (v) => v.primaryDeploymentId === next && v.serving === 'primary' && v.backupDeploymentId === null, 30_000);
+        await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a.length === 1 && a[0].status === 'resolved');
+        // The failed model recovering changes nothing: it is no longer the one the failover came from.
+        await liftFault(primaryModel.id);
+        const before = (await handle.query(watchdogStateQuery)).recentWindows.filter((w) => w.deploymentId === next).length;
+        await eventually(() => handle.query(watchdogStateQuery), (v) => v.recentWindows.filter((w) => w.deploymentId === next).length >= Math.min(20, before + 5), 60_000);
+        expect((await routing(specialization)).stableDeploymentId).toBe(next);
+        expect(await switchActions(specialization)).toEqual(['switch']);
+        await recordHistory(handle, 'watchdog-promotion-during-failover');
         await handle.cancel();
       } finally {
         await traffic.stop();

@@ -74,6 +74,7 @@ describe('validateModel: API → Temporal → worker → activity → DB', () =>
       const broken = await registerAndValidate('broken/model.onnx');
       expect(broken.result.check).toMatchObject({ exists: true, loadable: false });
       expect(broken.result.check.error).toMatch(/^onnxruntime could not load it/);
+      await recordHistory(t.temporal.workflow.getHandle(broken.started.workflowId), 'validate-model-invalid');
     });
   });
 

@@ -14,6 +14,7 @@ import { withWorker } from './helpers/worker';
 import { startWorkerProcess } from './helpers/worker-process';
 import { TEST_JWT_SECRET } from './helpers/env';
 import { performanceWatchdog, rollbackUpdate, watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
+import { superviseWatchdog } from '../workflows/watchdog/supervise-watchdog';
 import type { WatchdogStateView } from '../workflows/watchdog/types';
 
 interface WatchdogView {
@@ -250,6 +251,10 @@ describe('performanceWatchdog with live traffic through the API', () => {
         // Not wedged: it keeps judging windows and continues as new.
         const after = recorded.lastEvaluatedAt;
         await eventually(() => handle.query(watchdogStateQuery), (v) => v.lastEvaluatedAt !== after && v.runId !== handle.firstExecutionRunId, 30_000);
+        // The switch event itself says RelayCore was not told.
+        const { switchEvents: events } = await get<{ switchEvents: { action: string; undeliverable: string | null }[] }>(`/api/v1/performance/${specialization}/decisions`);
+        expect(events).toEqual([expect.objectContaining({ action: 'switch', undeliverable: expect.stringMatching(/^undeliverable: 400 RelayCore PUT /) })]);
+        await recordHistory(handle, 'watchdog-relaycore-rejects');
         await handle.cancel();
       } finally {
         relaycore.setMode('ok');
@@ -420,11 +425,15 @@ describe('performanceWatchdog with live traffic through the API', () => {
     expect((await t.app.request(`/api/v1/watchdogs/${specialization}`, { method: 'DELETE', headers: admin })).status).toBe(204);
     await hung.terminate('test: replace the hung run');
     await withWorker(t.config, t.sequelize, async () => {
-      expect(await activities.ensureWatchdogRunning({ specialization })).toEqual({ status: 'started' });
+      // The Schedule's action (superviseWatchdog) starts it, and a later tick delivers the stall's resolution.
+      const tick = (id: string) => t.temporal.workflow.execute(superviseWatchdog, { workflowId: `${id}-${specialization}`, taskQueue: t.config.temporal.taskQueue, args: [{ specialization }] });
+      expect(await tick('supervise-start')).toBe('started');
       await eventually(() => get<{ watchdog: WatchdogStateView | null }>(`/api/v1/performance/${specialization}/decisions`), (d) => d.watchdog?.lastEvaluatedAt != null);
-      const running = await activities.ensureWatchdogRunning({ specialization });
-      expect(running).toMatchObject({ status: 'running', alert: { status: 'resolved' } });
+      expect(await tick('supervise-resolve')).toBe('running');
       expect(await alerts(specialization, true)).toMatchObject([{ alert_class: 'watchdog-stalled', status: 'resolved' }]);
+      await eventually(async () => receiver.distinct().filter((r) => r.body.alerts[0].labels.alertname === 'watchdog-stalled' && r.body.alerts[0].labels.specialization === specialization && r.body.status === 'resolved'), (r) => r.length === 1);
+      await recordHistory(t.temporal.workflow.getHandle(`supervise-start-${specialization}`), 'supervise-watchdog-started');
+      await recordHistory(t.temporal.workflow.getHandle(`supervise-resolve-${specialization}`), 'supervise-watchdog-resolved');
       await t.temporal.workflow.getHandle(`watchdog-${specialization}`).cancel();
     });
   });

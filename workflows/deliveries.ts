@@ -19,15 +19,20 @@ export class Deliveries {
 
   constructor(private readonly onUndeliverable: (what: string, reason: string) => Promise<void>) {}
 
-  /** Runs `delivery` beside the workflow; `what` names it in the record of a rejection. */
-  add(what: string, delivery: Promise<unknown>): void {
+  /**
+   * Runs `delivery` beside the workflow; `what` names it in the record of a rejection, and
+   * `onRefused`, where given, records it where the decision it delivers is kept too.
+   */
+  add(what: string, delivery: Promise<unknown>, onRefused?: (reason: string) => Promise<void>): void {
     this.pending.push(
       delivery.then(
         () => undefined,
         async (err: unknown) => {
           // Cancelled with the workflow: nothing was refused, nothing to record.
           if (isCancellation(err)) return;
-          await this.onUndeliverable(what, undeliverableReason(err));
+          const reason = undeliverableReason(err);
+          await this.onUndeliverable(what, reason);
+          await onRefused?.(reason);
         },
       ),
     );

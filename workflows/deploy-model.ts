@@ -14,7 +14,7 @@ import type { Activities } from '../activities';
 import { Deliveries } from './deliveries';
 import { FailureType, RELAYCORE_RETRY } from './failures';
 import { NwStage } from './search-attributes';
-import type { Decision, DeploymentStage, DeploymentStatusView, DeployModelInput, DeployModelResult, StepAnalysis } from './deployment-types';
+import { rollbackSwitchKey, type Decision, type DeploymentStage, type DeploymentStatusView, type DeployModelInput, type DeployModelResult, type StepAnalysis } from './deployment-types';
 
 export * from './deployment-types';
 
@@ -199,7 +199,14 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
       const why = `rolled back by ${rollback.by} after promotion: ${rollback.reason}`;
       const { restoredDeploymentId, restoredModelId } = await steps.restoreBackup({ specialization, deploymentId, reason: why, requestedBy: rollback.by });
       if (restoredModelId) {
-        deliveries.add('rollback route', relay.updateRelayCoreRoute({ specialization, modelId: restoredModelId, reason: `rollback of deployment ${deploymentId}: ${rollback.reason}`, idempotencyKey: keyFor('rollback-route') }));
+        deliveries.add(
+          'rollback route',
+          relay.updateRelayCoreRoute({ specialization, modelId: restoredModelId, reason: `rollback of deployment ${deploymentId}: ${rollback.reason}`, idempotencyKey: keyFor('rollback-route') }),
+          // The rollback's switch event says RelayCore refused it, as the watchdog's do.
+          async (reason) => {
+            if (patched('rollback-refusal-recorded')) await steps.recordSwitchUndeliverable({ key: rollbackSwitchKey(deploymentId), reason });
+          },
+        );
       }
       return end('rolled_back', `${why}; ${restoredDeploymentId ? `${restoredDeploymentId} serves again` : 'nothing serves the specialization now'}`);
     }

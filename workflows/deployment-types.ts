@@ -23,6 +23,9 @@ export const DEFAULT_ANALYSIS: AnalysisThresholds = {
 
 export const DEFAULT_STEPS = [10, 50, 100];
 
+/** The switch event of a promoted deployment's rollback: one per deployment. */
+export const rollbackSwitchKey = (deploymentId: string) => `rollback:${deploymentId}`;
+
 export interface DeployModelInput {
   deploymentId: string;
   modelId: string;

@@ -1,5 +1,7 @@
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { undeliverableReason } from './deliveries';
+import { rollbackSwitchKey } from './deployment-types';
 import { RELAYCORE_RETRY } from './failures';
 import { NwStage } from './search-attributes';
 
@@ -24,7 +26,21 @@ export async function rollbackDeployment(input: RollbackDeploymentInput): Promis
   upsertSearchAttributes([{ key: NwStage, value: 'rolling-back' }]);
   const { restoredDeploymentId, restoredModelId } = await steps.restoreBackup({ specialization: input.specialization, deploymentId: input.deploymentId, reason: `rolled back by ${input.requestedBy}: ${input.reason}`, requestedBy: input.requestedBy });
   if (restoredModelId) {
-    await relay.updateRelayCoreRoute({ specialization: input.specialization, modelId: restoredModelId, reason: `rollback of deployment ${input.deploymentId}: ${input.reason}`, idempotencyKey: `${workflowInfo().workflowId}:${workflowInfo().runId}:route` });
+    const route = relay.updateRelayCoreRoute({ specialization: input.specialization, modelId: restoredModelId, reason: `rollback of deployment ${input.deploymentId}: ${input.reason}`, idempotencyKey: `${workflowInfo().workflowId}:${workflowInfo().runId}:route` });
+    if (patched('rollback-refusal-recorded')) {
+      // A refusal (4xx) is recorded where the rollback is, and the rollback stands: routing here
+      // already changed, and failing the workflow would only hide that RelayCore was not told.
+      try {
+        await route;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const reason = undeliverableReason(err);
+        await steps.recordDecision({ deploymentId: input.deploymentId, decision: { key: 'undeliverable-rollback-route', kind: 'undeliverable', at: new Date().toISOString(), message: `RelayCore rollback route: ${reason}` } });
+        await steps.recordSwitchUndeliverable({ key: rollbackSwitchKey(input.deploymentId), reason });
+      }
+    } else {
+      await route;
+    }
   }
   upsertSearchAttributes([{ key: NwStage, value: 'rolled-back' }]);
   return { restoredDeploymentId, reason: input.reason };

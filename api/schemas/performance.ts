@@ -73,6 +73,7 @@ export const SwitchEventSchema = z
     thresholdsVersion: z.number().int().nullable(),
     workflowId: z.string(),
     idempotencyKey: z.string(),
+    undeliverable: z.string().nullable().openapi({ description: 'Why RelayCore was not told of the switch ("undeliverable: 400 …"), or null' }),
     createdAt: z.string(),
   })
   .openapi('SwitchEvent');

@@ -1,4 +1,5 @@
 import type { Sequelize, Transaction } from 'sequelize';
+import { rollbackSwitchKey } from '../../workflows/deployment-types';
 import type { SwitchDecision } from '../../workflows/watchdog/types';
 import { modelsOf, type Deployment as DeploymentRow } from '../models';
 import type { DeploymentStore } from './deployments';
@@ -15,7 +16,7 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
 
   /** A rollback that changed what serves is a switch event like the watchdog's (once per deployment). */
   async function recordRollbackSwitch(rolledBack: DeploymentRow, restored: DeploymentRow | null, reason: string, by: string, transaction: Transaction) {
-    const key = `rollback:${rolledBack.id}`;
+    const key = rollbackSwitchKey(rolledBack.id);
     if (await switchEvents.recorded(key, transaction)) return;
     await switchEvents.record(
       {

@@ -23,6 +23,8 @@ export interface SwitchEvent {
   thresholdsVersion: number | null;
   workflowId: string;
   idempotencyKey: string;
+  /** Why RelayCore was not told ("undeliverable: 400 …"), or null. */
+  undeliverable: string | null;
   createdAt: string;
 }
 
@@ -34,11 +36,16 @@ export function createSwitchEventStore(sequelize: Sequelize) {
       const where = 'modelId' in of ? '(from_model_id = $1 OR to_model_id = $1)' : 'specialization = $1';
       const rows = await sequelize.query<Omit<SwitchEvent, 'createdAt'> & { createdAt: Date }>(
         `SELECT id, specialization, from_model_id AS "fromModelId", to_model_id AS "toModelId", action, reason, stats,
-                thresholds_version AS "thresholdsVersion", workflow_id AS "workflowId", idempotency_key AS "idempotencyKey", created_at AS "createdAt"
+                thresholds_version AS "thresholdsVersion", workflow_id AS "workflowId", idempotency_key AS "idempotencyKey", undeliverable, created_at AS "createdAt"
            FROM model_switch_events WHERE ${where} ORDER BY created_at DESC LIMIT $2`,
         { bind: ['modelId' in of ? of.modelId : of.specialization, limit], type: QueryTypes.SELECT },
       );
       return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() }));
+    },
+
+    /** RelayCore refused to hear of the switch: its row says so (the first refusal is kept). */
+    async markUndeliverable(key: string, reason: string): Promise<void> {
+      await sequelize.query('UPDATE model_switch_events SET undeliverable = COALESCE(undeliverable, $2) WHERE idempotency_key = $1', { bind: [key, reason] });
     },
 
     async recorded(key: string, transaction: Transaction): Promise<boolean> {

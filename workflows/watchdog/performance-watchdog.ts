@@ -141,6 +141,14 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
   const deliveries = new Deliveries(async (what, reason) => {
     s.undeliverable = [...(s.undeliverable ?? []), { what, reason, at: new Date().toISOString() }].slice(-RECENT_WINDOWS);
   });
+  const recordRefusedSwitch = async (key: string, reason: string) => {
+    if (!patched('switch-refusal-recorded')) return;
+    try {
+      await db.recordSwitchUndeliverable({ key, reason });
+    } catch (err) {
+      if (isCancellation(err)) throw err; // the state keeps the refusal either way
+    }
+  };
   /** Starts a delivery and keeps it in the state until it ends, so a continue-as-new can carry it over. */
   const deliver = (d: PendingDelivery) => {
     s.pendingDeliveries = [...(s.pendingDeliveries ?? []), d];
@@ -150,6 +158,8 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
       run.finally(() => {
         s.pendingDeliveries = (s.pendingDeliveries ?? []).filter((p) => p !== d);
       }),
+      // A switch RelayCore refused says so on its switch event (runs before this recorded it in the state only).
+      d.kind === 'relaycore-route' ? (reason) => recordRefusedSwitch(d.route.idempotencyKey, reason) : undefined,
     );
   };
   // Deliveries a previous run left under way start again (same idempotency keys: receivers dedupe).
