@@ -127,6 +127,7 @@ describe('deployModel under live inference traffic', () => {
         const approved = await result(gated);
         expect(approved.outcome).toBe('promoted');
         expect(approved.decisions.find((d) => d.kind === 'approval')!.message).toBe('approved by deployer: looks good');
+        await recordHistory(t.temporal.workflow.getHandle(gated.workflowId), 'deployment-approved');
 
         const timed = await deploy(models[2].id, { specialization, steps: [100], analysis, requireApproval: true, approvalTimeoutSeconds: 2, onApprovalTimeout: 'rollback' });
         const expired = await result(timed);

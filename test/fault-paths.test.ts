@@ -274,7 +274,8 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
         await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
         expect(await switchActions(specialization)).toEqual(['switch']);
         await eventually(() => alertsOf(specialization, 'no-healthy-backup'), (a) => a.length === 1 && a[0].status === 'resolved');
-        expect(await alertsOf(specialization, 'performance-degraded')).toMatchObject([{ status: 'firing', modelId: primaryModel.id }]);
+        const [degraded] = await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a.length === 1);
+        expect(degraded).toMatchObject({ status: 'firing', modelId: primaryModel.id });
         await recordHistory(handle, 'watchdog-no-healthy-backup');
         await handle.cancel();
       } finally {

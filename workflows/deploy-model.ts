@@ -60,14 +60,20 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
   // Read through functions: handlers change these between awaits, which TypeScript cannot see.
   const aborted = (): AbortRequest | undefined => abortRequest;
   const approved = (): ApprovalRequest | undefined => approval;
+  // The approval is answered once its decision is recorded (or the rollout ends): "approved" then
+  // means durable, and the answer never shares a workflow task with the timer it cancels — an
+  // ordering the SDK's replay does not reproduce reliably. Rollouts started before replay as they ran.
+  const answerOnceRecorded = patched('approval-answered-once-recorded');
+  let approvalSettled = false;
   setHandler(deploymentStatusQuery, () => state);
   setHandler(abortSignal, (request) => {
     abortRequest ??= request;
   });
   setHandler(
     approveUpdate,
-    (request) => {
+    async (request) => {
       approval = request;
+      if (answerOnceRecorded) await condition(() => approvalSettled);
       return { approved: true, by: request.by };
     },
     {
@@ -96,6 +102,7 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     await steps.recordDecision({ deploymentId, decision: full });
   };
   const end = async (outcome: DeployModelResult['outcome'], reason: string): Promise<DeployModelResult> => {
+    approvalSettled = true;
     await steps.removeCanary({ specialization, deploymentId });
     state.weight = 0;
     enter(outcome === 'rolled_back' ? 'rolled-back' : outcome);
@@ -163,6 +170,7 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     } else {
       const { by, comment } = approved()!;
       await decide({ key: 'approval', kind: 'approval', message: `approved by ${by}${comment ? `: ${comment}` : ''}` });
+      approvalSettled = true;
     }
   }
 
