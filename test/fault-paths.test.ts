@@ -10,7 +10,7 @@ import { startRelayCoreEmulator, type RelayCoreEmulator } from './helpers/relayc
 import { bearer, tokenFor } from './helpers/tokens';
 import { startTraffic } from './helpers/traffic';
 import { eventually } from './helpers/training';
-import { serveApp, startAlertReceiver, writeThresholds } from './helpers/watchdog';
+import { serveApp, startAlertReceiver, writeThresholds, type ReceivedAlert } from './helpers/watchdog';
 import { withWorker } from './helpers/worker';
 
 /**
@@ -49,7 +49,10 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
     await relaycore.close();
     await receiver.close();
   });
-  afterEach(() => relaycore.setMode('ok'));
+  afterEach(() => {
+    relaycore.setMode('ok');
+    receiver.setMode('ok');
+  });
 
   const routing = async (specialization: string) => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!;
   const deploy = async (modelId: string, specialization: string) => {
@@ -250,7 +253,7 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
     });
   });
 
-  type AlertView = { alertClass: string; status: string; modelId: string | null; details: Record<string, unknown> | null };
+  type AlertView = { id: string; alertClass: string; status: string; modelId: string | null; details: Record<string, unknown> | null; deliveredStatus: string | null; deliveredAt: string | null };
   const alertsOf = async (specialization: string, alertClass: string) =>
     ((await (await t.app.request(`/api/v1/alerts?specialization=${specialization}&alertClass=${alertClass}`, { headers: reader })).json()) as { items: AlertView[] }).items;
 
@@ -307,6 +310,45 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
         expect((await routing(specialization)).stableDeploymentId).toBe(next);
         expect(await switchActions(specialization)).toEqual(['switch']);
         await recordHistory(handle, 'watchdog-promotion-during-failover');
+        await handle.cancel();
+      } finally {
+        await traffic.stop();
+      }
+    });
+  });
+
+  it("fails over while the alert webhook is down, delivers the alert once it is back, and delivers an operator's resolve too", async () => {
+    const specialization = uniqueName('fp-webhook-down');
+    await withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      try {
+        const { primaryModel, backupDeployment } = await primaryAndBackup(specialization);
+        const handle = await startWatchdog(specialization);
+        const ofSpecialization = (r: ReceivedAlert) => r.body.alerts[0].labels.specialization === specialization;
+        const mark = receiver.received.length;
+        receiver.setMode('down');
+        await fault(primaryModel.id);
+        // The failover does not wait for the webhook.
+        await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
+        const [degraded] = await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a.length === 1);
+        await eventually(async () => receiver.received.slice(mark).filter((r) => ofSpecialization(r) && r.status === 503), (r) => r.length >= 1, 30_000);
+        expect((await alertsOf(specialization, 'performance-degraded'))[0]).toMatchObject({ status: 'firing', deliveredAt: null });
+        const before = await handle.query(watchdogStateQuery);
+        expect(before.pendingDeliveries?.map((d) => d.kind)).toContain('alert');
+        await eventually(() => handle.query(watchdogStateQuery), (v) => v.lastEvaluatedAt !== before.lastEvaluatedAt, 30_000);
+
+        receiver.setMode('ok');
+        const delivered = () => receiver.distinct().filter(ofSpecialization);
+        await eventually(async () => delivered(), (r) => r.length === 1 && r[0].body.status === 'firing', 90_000);
+        await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a[0].deliveredStatus === 'firing');
+
+        // An operator resolves it by hand, twice: the receiver hears of it once.
+        const resolve = () => t.app.request(`/api/v1/alerts/${degraded.id}/resolve`, { method: 'POST', headers: admin });
+        expect((await resolve()).status).toBe(200);
+        expect((await resolve()).status).toBe(200);
+        await eventually(async () => delivered().filter((r) => r.body.status === 'resolved'), (r) => r.length === 1, 60_000);
+        await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a[0].status === 'resolved' && a[0].deliveredStatus === 'resolved');
+        await recordHistory(t.temporal.workflow.getHandle(`alert-${degraded.id}-resolved`), 'alert-resolved-by-hand');
         await handle.cancel();
       } finally {
         await traffic.stop();

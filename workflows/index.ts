@@ -5,3 +5,4 @@ export { deployModel } from './deploy-model';
 export { rollbackDeployment } from './rollback-deployment';
 export { performanceWatchdog } from './watchdog/performance-watchdog';
 export { superviseWatchdog } from './watchdog/supervise-watchdog';
+export { deliverAlertChange } from './alert-delivery';

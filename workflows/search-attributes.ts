@@ -13,4 +13,4 @@ export const NwStage = defineSearchAttributeKey('NwStage', SearchAttributeType.K
 
 export const searchAttributeKeys = [NwModelId, NwModelName, NwSpecialization, NwKind, NwStage];
 
-export type WorkflowKind = 'validation' | 'training' | 'deployment' | 'watchdog';
+export type WorkflowKind = 'validation' | 'training' | 'deployment' | 'watchdog' | 'alert-delivery';

@@ -1,4 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { alertDeliveryWorkflowId, deliverAlertChange } from '../../workflows/alert-delivery';
+import { NwKind, NwSpecialization } from '../../workflows/search-attributes';
 import type { ApiDeps, AppEnv } from '../deps';
 import { conflict, notFound } from '../errors';
 import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, UuidParam } from '../schemas/common';
@@ -16,12 +18,13 @@ const listRoute = createRoute({
   request: { query: AlertListQuery },
   responses: { 200: jsonResponse(AlertList, 'Alerts'), ...authErrors },
 });
-const transition = (action: 'acknowledge' | 'resolve', summary: string) =>
+const transition = (action: 'acknowledge' | 'resolve', summary: string, description?: string) =>
   createRoute({
     method: 'post',
     path: `/alerts/{id}/${action}`,
     tags,
     summary,
+    description,
     security,
     request: { params: UuidParam },
     responses: { 200: jsonResponse(AlertSchema, 'The alert'), ...authErrors, ...notFoundError, ...conflictError },
@@ -38,7 +41,7 @@ const prometheusRoute = createRoute({
   responses: { 200: jsonResponse(z.object({ recorded: z.number().int() }), 'Recorded'), ...authErrors },
 });
 
-export function createAlertRoutes({ stores: { alerts } }: ApiDeps) {
+export function createAlertRoutes({ config, temporal, stores: { alerts } }: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>();
   const find = async (id: string) => {
     const alert = await alerts.byId(id);
@@ -59,12 +62,27 @@ export function createAlertRoutes({ stores: { alerts } }: ApiDeps) {
     return c.json(await find(id), 200);
   });
 
-  app.openapi(transition('resolve', 'Resolve an alert by hand (the watchdog resolves its own on recovery)'), async (c) => {
+  app.openapi(transition('resolve', 'Resolve an alert by hand (the watchdog resolves its own on recovery)', 'The resolution is delivered to the alert webhook like a watchdog\'s (workflow `alert-<id>-resolved`, retried through an outage); resolving twice is harmless.'), async (c) => {
     const { id } = c.req.valid('param');
-    const alert = await find(id);
-    if (alert.status === 'resolved') return c.json(alert, 200);
-    await alerts.resolveByHand(id, `resolved by ${c.get('principal').sub}`);
-    return c.json(await find(id), 200);
+    if ((await find(id)).status !== 'resolved') await alerts.resolveByHand(id, `resolved by ${c.get('principal').sub}`);
+    const resolved = await find(id);
+    // The receiver hears of it as of a watchdog's resolve, by a workflow of its own (retried through
+    // an outage). Until it was delivered, a repeat of this request joins that workflow, or starts it
+    // when Temporal was down the first time. Alertmanager's own alerts are resolved by Alertmanager.
+    if (resolved.deliveredStatus !== 'resolved' && resolved.alertClass !== 'prometheus') {
+      const change = { alertId: id, status: 'resolved' as const, count: resolved.count };
+      await temporal.workflow.start(deliverAlertChange, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: alertDeliveryWorkflowId(change),
+        args: [change],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [
+          { key: NwKind, value: 'alert-delivery' },
+          { key: NwSpecialization, value: resolved.specialization },
+        ],
+      });
+    }
+    return c.json(resolved, 200);
   });
 
   app.openapi(prometheusRoute, async (c) => {
