@@ -239,6 +239,10 @@ describe('deployModel under live inference traffic', () => {
         switchEvents: [],
         alerts: [],
       });
+      const paths = Object.keys(((await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> }).paths);
+      expect(paths).toEqual(expect.arrayContaining(['/api/v1/deployments', '/api/v1/models/{id}/lineage']));
+      expect((await t.app.request('/api/v1/deployments?status=live', { headers: reader })).status).toBe(400);
+      expect((await t.app.request(`/api/v1/models/${crypto.randomUUID()}/lineage`, { headers: reader })).status).toBe(404);
     });
   });
 });
