@@ -79,6 +79,26 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
     await eventually(() => handle.query(watchdogStateQuery), (v) => v.recentWindows.length >= 2, 60_000);
     return handle;
   };
+  /**
+   * Runs `body` with a worker, live traffic, a backup and then a primary promoted, and a watchdog
+   * watching them; the watchdog is cancelled and the traffic stopped after.
+   */
+  const watchedPair = (
+    specialization: string,
+    body: (pair: Awaited<ReturnType<typeof primaryAndBackup>> & { handle: Awaited<ReturnType<typeof startWatchdog>> }) => Promise<void>,
+    { maxWindowsPerRun }: { maxWindowsPerRun?: number } = {},
+  ) =>
+    withWorker(t.config, t.sequelize, async () => {
+      const traffic = startTraffic(t, specialization, reader);
+      try {
+        const pair = await primaryAndBackup(specialization);
+        const handle = await startWatchdog(specialization, maxWindowsPerRun);
+        await body({ ...pair, handle });
+        await handle.cancel();
+      } finally {
+        await traffic.stop();
+      }
+    });
   const switchActions = async (specialization: string) =>
     (await t.sequelize.query<{ action: string }>('SELECT action FROM model_switch_events WHERE specialization = $1 ORDER BY created_at', { bind: [specialization], type: QueryTypes.SELECT })).map((e) => e.action);
   /** RelayCore route calls for the specialization it took (200, first of its key), from call number `from` on. */
@@ -172,84 +192,68 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
 
   it('keeps evaluating and continues as new during a RelayCore outage; the pending route is delivered afterwards', async () => {
     const specialization = uniqueName('fp-outage');
-    await withWorker(t.config, t.sequelize, async () => {
-      const traffic = startTraffic(t, specialization, reader);
-      try {
-        const { primaryModel, backupModel, backupDeployment } = await primaryAndBackup(specialization);
-        const handle = await startWatchdog(specialization, 5);
-        const mark = relaycore.calls.length;
-        relaycore.setMode('down');
-        await fault(primaryModel.id);
-        await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
-        const failedOver = await eventually(() => handle.query(watchdogStateQuery), (v) => v.serving === 'backup', 10_000);
-        // Before: the run waited for the delivery at its window budget; no window was judged until RelayCore answered.
-        const later = await eventually(
-          () => handle.query(watchdogStateQuery),
-          (v) => v.runId !== failedOver.runId && v.lastEvaluatedAt !== failedOver.lastEvaluatedAt && (v.pendingDeliveries?.length ?? 0) > 0,
-          60_000,
-        );
-        expect(later.pendingDeliveries!.map((d) => d.what)).toContainEqual(expect.stringMatching(/^RelayCore route of watchdog-/));
-        expect(routeCalls(specialization, mark)).toEqual([]);
-        relaycore.setMode('ok');
-        await eventually(async () => routeCalls(specialization, mark), (calls) => calls.some((c) => routedModel(c) === backupModel.id), 90_000);
-        await eventually(() => handle.query(watchdogStateQuery), (v) => (v.pendingDeliveries ?? []).every((d) => d.kind !== 'relaycore-route'), 60_000);
-        await recordHistory(handle, 'watchdog-deliveries-carried-over');
-        await handle.cancel();
-      } finally {
-        await traffic.stop();
-      }
-    });
+    await watchedPair(specialization, async ({ primaryModel, backupModel, backupDeployment, handle }) => {
+      const mark = relaycore.calls.length;
+      relaycore.setMode('down');
+      await fault(primaryModel.id);
+      await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
+      const failedOver = await eventually(() => handle.query(watchdogStateQuery), (v) => v.serving === 'backup', 10_000);
+      // Before: the run waited for the delivery at its window budget; no window was judged until RelayCore answered.
+      const later = await eventually(
+        () => handle.query(watchdogStateQuery),
+        (v) => v.runId !== failedOver.runId && v.lastEvaluatedAt !== failedOver.lastEvaluatedAt && (v.pendingDeliveries?.length ?? 0) > 0,
+        60_000,
+      );
+      expect(later.pendingDeliveries!.map((d) => d.what)).toContainEqual(expect.stringMatching(/^RelayCore route of watchdog-/));
+      expect(routeCalls(specialization, mark)).toEqual([]);
+      relaycore.setMode('ok');
+      await eventually(async () => routeCalls(specialization, mark), (calls) => calls.some((c) => routedModel(c) === backupModel.id), 90_000);
+      await eventually(() => handle.query(watchdogStateQuery), (v) => (v.pendingDeliveries ?? []).every((d) => d.kind !== 'relaycore-route'), 60_000);
+      await recordHistory(handle, 'watchdog-deliveries-carried-over');
+    }, { maxWindowsPerRun: 5 });
   });
 
   it('ends a failover when the failed deployment is rolled back: the rolled-back model never returns', async () => {
     const specialization = uniqueName('fp-failover-rollback');
-    await withWorker(t.config, t.sequelize, async () => {
-      const traffic = startTraffic(t, specialization, reader);
-      try {
-        const { primaryModel, backupDeployment, primaryDeployment } = await primaryAndBackup(specialization);
-        const handle = await startWatchdog(specialization);
-        await fault(primaryModel.id);
-        await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment && r.failoverFromDeploymentId === primaryDeployment, 60_000);
+    await watchedPair(specialization, async ({ primaryModel, backupDeployment, primaryDeployment, handle }) => {
+      await fault(primaryModel.id);
+      await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment && r.failoverFromDeploymentId === primaryDeployment, 60_000);
 
-        const res = await t.app.request(`/api/v1/deployments/${primaryDeployment}/rollback`, json({ reason: 'it broke in production' }, admin));
-        expect(res.status).toBe(202);
-        const rollback = t.temporal.workflow.getHandle((await res.json() as { workflowId: string }).workflowId);
-        await rollback.result();
-        await recordHistory(rollback, 'deployment-rollback-during-failover');
-        expect(await routing(specialization)).toMatchObject({ stableDeploymentId: backupDeployment, failoverFromDeploymentId: null, backupDeploymentId: null });
-        // The watchdog follows: the backup is its primary now; the rolled-back model recovering changes nothing.
-        await eventually(() => handle.query(watchdogStateQuery), (v) => v.primaryDeploymentId === backupDeployment && v.serving === 'primary', 30_000);
-        await liftFault(primaryModel.id);
-        const before = (await handle.query(watchdogStateQuery)).recentWindows.length;
-        await eventually(() => handle.query(watchdogStateQuery), (v) => v.recentWindows.filter((w) => w.deploymentId === backupDeployment).length >= Math.min(20, before + 8), 60_000);
-        expect((await routing(specialization)).stableDeploymentId).toBe(backupDeployment);
-        expect(await switchActions(specialization)).toEqual(['switch']);
+      const res = await t.app.request(`/api/v1/deployments/${primaryDeployment}/rollback`, json({ reason: 'it broke in production' }, admin));
+      expect(res.status).toBe(202);
+      const rollback = t.temporal.workflow.getHandle((await res.json() as { workflowId: string }).workflowId);
+      await rollback.result();
+      await recordHistory(rollback, 'deployment-rollback-during-failover');
+      expect(await routing(specialization)).toMatchObject({ stableDeploymentId: backupDeployment, failoverFromDeploymentId: null, backupDeploymentId: null });
+      // The watchdog follows: the backup is its primary now; the rolled-back model recovering changes nothing.
+      await eventually(() => handle.query(watchdogStateQuery), (v) => v.primaryDeploymentId === backupDeployment && v.serving === 'primary', 30_000);
+      await liftFault(primaryModel.id);
+      const before = (await handle.query(watchdogStateQuery)).recentWindows.length;
+      await eventually(() => handle.query(watchdogStateQuery), (v) => v.recentWindows.filter((w) => w.deploymentId === backupDeployment).length >= Math.min(20, before + 8), 60_000);
+      expect((await routing(specialization)).stableDeploymentId).toBe(backupDeployment);
+      expect(await switchActions(specialization)).toEqual(['switch']);
 
-        // Who served when: every change, newest first, each with the decision that made it.
-        type Page = { items: { id: string; from: string; to: string | null; stable: { deploymentId: string } | null; backup: { deploymentId: string } | null; failoverFrom: unknown; change: { cause: string; reason: string; workflowId: string | null; webUiUrl: string | null } }[]; nextBefore: string | null };
-        const history = await t.app.request(`/api/v1/specializations/${specialization}/history`, { headers: reader });
-        expect(history.status).toBe(200);
-        const { items } = (await history.json()) as Page;
-        expect(items.map((i) => i.change.cause)).toEqual(['rollback', 'watchdog-switch', 'promotion', 'canary-step', 'promotion', 'canary-step']);
-        expect(items[0]).toMatchObject({ to: null, stable: { deploymentId: backupDeployment }, backup: null, failoverFrom: null, change: { reason: expect.stringMatching(/it broke in production/) } });
-        expect(items[1]).toMatchObject({ stable: { deploymentId: backupDeployment }, failoverFrom: { deploymentId: primaryDeployment }, change: { workflowId: `watchdog-${specialization}`, webUiUrl: expect.stringContaining(`watchdog-${specialization}`) } });
-        expect(items[2]).toMatchObject({ stable: { deploymentId: primaryDeployment }, backup: { deploymentId: backupDeployment }, change: { workflowId: `deployment-${specialization}` } });
-        items.slice(1).forEach((item, i) => expect(item.to).toBe(items[i].from));
-        // Paged: the second page's newest period ends where the first page's oldest began.
-        const first = (await (await t.app.request(`/api/v1/specializations/${specialization}/history?limit=2`, { headers: reader })).json()) as Page;
-        const second = (await (await t.app.request(`/api/v1/specializations/${specialization}/history?limit=2&before=${first.nextBefore}`, { headers: reader })).json()) as Page;
-        expect([...first.items, ...second.items]).toEqual(items.slice(0, 4));
-        expect((await t.app.request(`/api/v1/specializations/${uniqueName('nobody')}/history`, { headers: reader })).status).toBe(404);
-        expect((await t.app.request(`/api/v1/specializations/${specialization}/history?before=x`, { headers: reader })).status).toBe(400);
-        const now = await t.app.request(`/api/v1/routing/${specialization}`, { headers: reader });
-        expect(await now.json()).toMatchObject({ specialization, stable: { deploymentId: backupDeployment, modelId: expect.any(String), version: '1' }, canary: null, backup: null, failoverFrom: null });
-        const paths = Object.keys(((await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> }).paths);
-        expect(paths).toEqual(expect.arrayContaining(['/api/v1/specializations/{specialization}/history', '/api/v1/routing/{specialization}']));
-        await recordHistory(handle, 'watchdog-failover-ended-by-rollback');
-        await handle.cancel();
-      } finally {
-        await traffic.stop();
-      }
+      // Who served when: every change, newest first, each with the decision that made it.
+      type Page = { items: { id: string; from: string; to: string | null; stable: { deploymentId: string } | null; backup: { deploymentId: string } | null; failoverFrom: unknown; change: { cause: string; reason: string; workflowId: string | null; webUiUrl: string | null } }[]; nextBefore: string | null };
+      const history = await t.app.request(`/api/v1/specializations/${specialization}/history`, { headers: reader });
+      expect(history.status).toBe(200);
+      const { items } = (await history.json()) as Page;
+      expect(items.map((i) => i.change.cause)).toEqual(['rollback', 'watchdog-switch', 'promotion', 'canary-step', 'promotion', 'canary-step']);
+      expect(items[0]).toMatchObject({ to: null, stable: { deploymentId: backupDeployment }, backup: null, failoverFrom: null, change: { reason: expect.stringMatching(/it broke in production/) } });
+      expect(items[1]).toMatchObject({ stable: { deploymentId: backupDeployment }, failoverFrom: { deploymentId: primaryDeployment }, change: { workflowId: `watchdog-${specialization}`, webUiUrl: expect.stringContaining(`watchdog-${specialization}`) } });
+      expect(items[2]).toMatchObject({ stable: { deploymentId: primaryDeployment }, backup: { deploymentId: backupDeployment }, change: { workflowId: `deployment-${specialization}` } });
+      items.slice(1).forEach((item, i) => expect(item.to).toBe(items[i].from));
+      // Paged: the second page's newest period ends where the first page's oldest began.
+      const first = (await (await t.app.request(`/api/v1/specializations/${specialization}/history?limit=2`, { headers: reader })).json()) as Page;
+      const second = (await (await t.app.request(`/api/v1/specializations/${specialization}/history?limit=2&before=${first.nextBefore}`, { headers: reader })).json()) as Page;
+      expect([...first.items, ...second.items]).toEqual(items.slice(0, 4));
+      expect((await t.app.request(`/api/v1/specializations/${uniqueName('nobody')}/history`, { headers: reader })).status).toBe(404);
+      expect((await t.app.request(`/api/v1/specializations/${specialization}/history?before=x`, { headers: reader })).status).toBe(400);
+      const now = await t.app.request(`/api/v1/routing/${specialization}`, { headers: reader });
+      expect(await now.json()).toMatchObject({ specialization, stable: { deploymentId: backupDeployment, modelId: expect.any(String), version: '1' }, canary: null, backup: null, failoverFrom: null });
+      const paths = Object.keys(((await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> }).paths);
+      expect(paths).toEqual(expect.arrayContaining(['/api/v1/specializations/{specialization}/history', '/api/v1/routing/{specialization}']));
+      await recordHistory(handle, 'watchdog-failover-ended-by-rollback');
     });
   });
 
@@ -259,100 +263,76 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
 
   it('keeps the primary and raises no-healthy-backup while the backup fails too; fails over once the backup recovers', async () => {
     const specialization = uniqueName('fp-no-backup');
-    await withWorker(t.config, t.sequelize, async () => {
-      const traffic = startTraffic(t, specialization, reader);
-      try {
-        const { primaryModel, backupModel, backupDeployment, primaryDeployment } = await primaryAndBackup(specialization);
-        const handle = await startWatchdog(specialization);
-        await fault(backupModel.id);
-        await fault(primaryModel.id);
-        const [raised] = await eventually(() => alertsOf(specialization, 'no-healthy-backup'), (a) => a.length === 1, 60_000);
-        expect(raised).toMatchObject({ status: 'firing', modelId: primaryModel.id, details: { candidates: 1 } });
-        // Nothing healthy to switch to: the primary keeps serving rather than moving traffic to a broken model.
-        expect((await routing(specialization)).stableDeploymentId).toBe(primaryDeployment);
-        expect(await switchActions(specialization)).toEqual([]);
-        expect((await handle.query(watchdogStateQuery)).noBackupSince).not.toBeNull();
+    await watchedPair(specialization, async ({ primaryModel, backupModel, backupDeployment, primaryDeployment, handle }) => {
+      await fault(backupModel.id);
+      await fault(primaryModel.id);
+      const [raised] = await eventually(() => alertsOf(specialization, 'no-healthy-backup'), (a) => a.length === 1, 60_000);
+      expect(raised).toMatchObject({ status: 'firing', modelId: primaryModel.id, details: { candidates: 1 } });
+      // Nothing healthy to switch to: the primary keeps serving rather than moving traffic to a broken model.
+      expect((await routing(specialization)).stableDeploymentId).toBe(primaryDeployment);
+      expect(await switchActions(specialization)).toEqual([]);
+      expect((await handle.query(watchdogStateQuery)).noBackupSince).not.toBeNull();
 
-        await liftFault(backupModel.id);
-        await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
-        expect(await switchActions(specialization)).toEqual(['switch']);
-        await eventually(() => alertsOf(specialization, 'no-healthy-backup'), (a) => a.length === 1 && a[0].status === 'resolved');
-        const [degraded] = await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a.length === 1);
-        expect(degraded).toMatchObject({ status: 'firing', modelId: primaryModel.id });
-        await recordHistory(handle, 'watchdog-no-healthy-backup');
-        await handle.cancel();
-      } finally {
-        await traffic.stop();
-      }
+      await liftFault(backupModel.id);
+      await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
+      expect(await switchActions(specialization)).toEqual(['switch']);
+      await eventually(() => alertsOf(specialization, 'no-healthy-backup'), (a) => a.length === 1 && a[0].status === 'resolved');
+      const [degraded] = await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a.length === 1);
+      expect(degraded).toMatchObject({ status: 'firing', modelId: primaryModel.id });
+      await recordHistory(handle, 'watchdog-no-healthy-backup');
     });
   });
 
   it('follows a promotion made during a failover: the failover ends and the new model is the primary', async () => {
     const specialization = uniqueName('fp-promote-failover');
     const nextModel = await registerServableModel(t, specialization);
-    await withWorker(t.config, t.sequelize, async () => {
-      const traffic = startTraffic(t, specialization, reader);
-      try {
-        const { primaryModel, backupDeployment, primaryDeployment } = await primaryAndBackup(specialization);
-        const handle = await startWatchdog(specialization);
-        await fault(primaryModel.id);
-        await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment && r.failoverFromDeploymentId === primaryDeployment, 60_000);
+    await watchedPair(specialization, async ({ primaryModel, backupDeployment, primaryDeployment, handle }) => {
+      await fault(primaryModel.id);
+      await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment && r.failoverFromDeploymentId === primaryDeployment, 60_000);
 
-        // The fix ships as a new model while the backup serves.
-        const next = await deployAndWait(nextModel.id, specialization);
-        expect(await routing(specialization)).toMatchObject({ stableDeploymentId: next, backupDeploymentId: backupDeployment, failoverFromDeploymentId: null });
-        await eventually(() => handle.query(watchdogStateQuery), (v) => v.primaryDeploymentId === next && v.serving === 'primary' && v.backupDeploymentId === null, 30_000);
-        await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a.length === 1 && a[0].status === 'resolved');
-        // The failed model recovering changes nothing: it is no longer the one the failover came from.
-        await liftFault(primaryModel.id);
-        const before = (await handle.query(watchdogStateQuery)).recentWindows.filter((w) => w.deploymentId === next).length;
-        await eventually(() => handle.query(watchdogStateQuery), (v) => v.recentWindows.filter((w) => w.deploymentId === next).length >= Math.min(20, before + 5), 60_000);
-        expect((await routing(specialization)).stableDeploymentId).toBe(next);
-        expect(await switchActions(specialization)).toEqual(['switch']);
-        await recordHistory(handle, 'watchdog-promotion-during-failover');
-        await handle.cancel();
-      } finally {
-        await traffic.stop();
-      }
+      // The fix ships as a new model while the backup serves.
+      const next = await deployAndWait(nextModel.id, specialization);
+      expect(await routing(specialization)).toMatchObject({ stableDeploymentId: next, backupDeploymentId: backupDeployment, failoverFromDeploymentId: null });
+      await eventually(() => handle.query(watchdogStateQuery), (v) => v.primaryDeploymentId === next && v.serving === 'primary' && v.backupDeploymentId === null, 30_000);
+      await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a.length === 1 && a[0].status === 'resolved');
+      // The failed model recovering changes nothing: it is no longer the one the failover came from.
+      await liftFault(primaryModel.id);
+      const before = (await handle.query(watchdogStateQuery)).recentWindows.filter((w) => w.deploymentId === next).length;
+      await eventually(() => handle.query(watchdogStateQuery), (v) => v.recentWindows.filter((w) => w.deploymentId === next).length >= Math.min(20, before + 5), 60_000);
+      expect((await routing(specialization)).stableDeploymentId).toBe(next);
+      expect(await switchActions(specialization)).toEqual(['switch']);
+      await recordHistory(handle, 'watchdog-promotion-during-failover');
     });
   });
 
   it("fails over while the alert webhook is down, delivers the alert once it is back, and delivers an operator's resolve too", async () => {
     const specialization = uniqueName('fp-webhook-down');
-    await withWorker(t.config, t.sequelize, async () => {
-      const traffic = startTraffic(t, specialization, reader);
-      try {
-        const { primaryModel, backupDeployment } = await primaryAndBackup(specialization);
-        const handle = await startWatchdog(specialization);
-        const ofSpecialization = (r: ReceivedAlert) => r.body.alerts[0].labels.specialization === specialization;
-        const mark = receiver.received.length;
-        receiver.setMode('down');
-        await fault(primaryModel.id);
-        // The failover does not wait for the webhook.
-        await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
-        const [degraded] = await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a.length === 1);
-        await eventually(async () => receiver.received.slice(mark).filter((r) => ofSpecialization(r) && r.status === 503), (r) => r.length >= 1, 30_000);
-        expect((await alertsOf(specialization, 'performance-degraded'))[0]).toMatchObject({ status: 'firing', deliveredAt: null });
-        const before = await handle.query(watchdogStateQuery);
-        expect(before.pendingDeliveries?.map((d) => d.kind)).toContain('alert');
-        await eventually(() => handle.query(watchdogStateQuery), (v) => v.lastEvaluatedAt !== before.lastEvaluatedAt, 30_000);
+    await watchedPair(specialization, async ({ primaryModel, backupDeployment, handle }) => {
+      const ofSpecialization = (r: ReceivedAlert) => r.body.alerts[0].labels.specialization === specialization;
+      const mark = receiver.received.length;
+      receiver.setMode('down');
+      await fault(primaryModel.id);
+      // The failover does not wait for the webhook.
+      await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
+      const [degraded] = await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a.length === 1);
+      await eventually(async () => receiver.received.slice(mark).filter((r) => ofSpecialization(r) && r.status === 503), (r) => r.length >= 1, 30_000);
+      expect((await alertsOf(specialization, 'performance-degraded'))[0]).toMatchObject({ status: 'firing', deliveredAt: null });
+      const before = await handle.query(watchdogStateQuery);
+      expect(before.pendingDeliveries?.map((d) => d.kind)).toContain('alert');
+      await eventually(() => handle.query(watchdogStateQuery), (v) => v.lastEvaluatedAt !== before.lastEvaluatedAt, 30_000);
 
-        receiver.setMode('ok');
-        const delivered = () => receiver.distinct().filter(ofSpecialization);
-        await eventually(async () => delivered(), (r) => r.length === 1 && r[0].body.status === 'firing', 90_000);
-        await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a[0].deliveredStatus === 'firing');
+      receiver.setMode('ok');
+      const delivered = () => receiver.distinct().filter(ofSpecialization);
+      await eventually(async () => delivered(), (r) => r.length === 1 && r[0].body.status === 'firing', 90_000);
+      await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a[0].deliveredStatus === 'firing');
 
-        // An operator resolves it by hand, twice: the receiver hears of it once.
-        const resolve = () => t.app.request(`/api/v1/alerts/${degraded.id}/resolve`, { method: 'POST', headers: admin });
-        expect((await resolve()).status).toBe(200);
-        expect((await resolve()).status).toBe(200);
-        await eventually(async () => delivered().filter((r) => r.body.status === 'resolved'), (r) => r.length === 1, 60_000);
-        await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a[0].status === 'resolved' && a[0].deliveredStatus === 'resolved');
-        await recordHistory(t.temporal.workflow.getHandle(`alert-${degraded.id}-resolved`), 'alert-resolved-by-hand');
-        await handle.cancel();
-      } finally {
-        await traffic.stop();
-      }
+      // An operator resolves it by hand, twice: the receiver hears of it once.
+      const resolve = () => t.app.request(`/api/v1/alerts/${degraded.id}/resolve`, { method: 'POST', headers: admin });
+      expect((await resolve()).status).toBe(200);
+      expect((await resolve()).status).toBe(200);
+      await eventually(async () => delivered().filter((r) => r.body.status === 'resolved'), (r) => r.length === 1, 60_000);
+      await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a[0].status === 'resolved' && a[0].deliveredStatus === 'resolved');
+      await recordHistory(t.temporal.workflow.getHandle(`alert-${degraded.id}-resolved`), 'alert-resolved-by-hand');
     });
   });
 
