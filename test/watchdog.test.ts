@@ -469,6 +469,14 @@ describe('performanceWatchdog with live traffic through the API', () => {
       await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === backupDeployment, 150_000);
       // The routing row changes inside the switch activity; the workflow takes the failover as done when that activity returns.
       await eventually(() => handle.query(watchdogStateQuery), (v) => v.serving === 'backup', 10_000);
+      // From here on a cooldown longer than the test, so the hold below cannot run out however slowly
+      // windows pass on a loaded machine (60 s did: a third switch came before three breaches).
+      const current = await get<{ thresholds: { specializations: Record<string, object> } }>('/api/v1/performance/thresholds');
+      const longer = { ...current.thresholds, specializations: { ...current.thresholds.specializations, [specialization]: { autoRollback: false, cooldown: '600s' } } };
+      const saved = await t.app.request('/api/v1/performance/thresholds', { method: 'PUT', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ thresholds: longer }) });
+      expect(saved.status).toBe(200);
+      const { version } = (await saved.json()) as { version: number };
+      await eventually(() => handle.query(watchdogStateQuery), (v) => v.thresholdsVersion === version, 30_000);
       // An operator switches back early (manual rollback is not held by the cooldown); the fault is still there.
       await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'operator', reason: 'try the primary again' }] });
       await eventually(async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!, (r) => r.stableDeploymentId === primaryDeployment, 30_000);
