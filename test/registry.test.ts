@@ -101,6 +101,9 @@ describe('model registry API', () => {
     const big = await register(model({ description: 'x'.repeat(8192) }));
     expect(big.status).toBe(413);
     expect(big.body.error?.code).toBe('payload_too_large');
+    // A declared length over the limit is refused from the header, before the body is read.
+    const declared = await t.app.request('/api/v1/models/register', { method: 'POST', headers: { ...writer, 'content-type': 'application/json', 'content-length': '10000000' }, body: '{}' });
+    expect(declared.status).toBe(413);
   });
 
   it('serves the OpenAPI document and Swagger UI', async () => {
