@@ -29,6 +29,8 @@ export interface Principal {
   iat: number;
   exp: number;
   level: AccessLevel;
+  /** The specializations it may act on (`resources` of its neuroweaver entry); `*` is every one. */
+  resources: readonly string[];
 }
 
 export class TokenError extends Error {
@@ -82,7 +84,9 @@ export function verifyToken(token: string, secret: string): Principal {
     : undefined;
   if (!access) throw new TokenError(403, 'token grants no access to neuroweaver');
   if (!LEVELS.includes(access.level as AccessLevel)) throw new TokenError(403, 'token has an unknown neuroweaver level');
-  return { sub: claims.sub, iat: claims.iat, exp: claims.exp, level: access.level as AccessLevel };
+  // No list, or a list of anything but strings, grants no specialization (fail closed).
+  const resources = Array.isArray(access.resources) && access.resources.every((r) => typeof r === 'string') ? access.resources : [];
+  return { sub: claims.sub, iat: claims.iat, exp: claims.exp, level: access.level as AccessLevel, resources };
 }
 
 export interface SignOptions {
@@ -90,15 +94,23 @@ export interface SignOptions {
   level: AccessLevel;
   ttlSeconds: number;
   roles?: UnifiedToken['roles'];
+  /** Specializations the token may act on; `['*']` (the default) is every one. */
+  resources?: string[];
 }
 
 /** Issues a unified token for NeuroWeaver (used by `npm run token` and tests). */
-export function signToken(secret: string, { sub, level, ttlSeconds, roles = [] }: SignOptions): string {
+export function signToken(secret: string, { sub, level, ttlSeconds, roles = [], resources = ['*'] }: SignOptions): string {
   const payload: Omit<UnifiedToken, 'iat' | 'exp'> = {
     sub,
-    systems: [{ system: SYSTEM, level, resources: ['*'] }],
+    systems: [{ system: SYSTEM, level, resources }],
     roles,
     permissions: [],
   };
   return jwt.sign(payload, secret, { algorithm: 'HS256', expiresIn: ttlSeconds });
 }
+
+/** Whether the principal may act on `specialization` (object-level authorization, OWASP API1). */
+export const mayAccess = (p: Pick<Principal, 'resources'>, specialization: string): boolean => p.resources.includes('*') || p.resources.includes(specialization);
+
+/** The specializations a principal's lists are narrowed to; undefined when it sees every one. */
+export const visibleSpecializations = (p: Pick<Principal, 'resources'>): string[] | undefined => (p.resources.includes('*') ? undefined : [...p.resources]);

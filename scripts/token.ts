@@ -4,13 +4,15 @@ import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
 import { parseDuration } from './duration';
 
-/** `npm run token -- --sub alice --level admin [--ttl 1h]`: prints a token on its last line. */
+/** `npm run token -- --sub alice --level admin [--ttl 1h] [--resources a,b]`: prints a token on its last line. */
 function main(): void {
   const { values } = parseArgs({
     options: {
       sub: { type: 'string', default: 'dev-admin' },
       level: { type: 'string', default: 'admin' },
       ttl: { type: 'string', default: '1h' },
+      // The specializations it may act on, comma-separated; `*` (the default) is every one.
+      resources: { type: 'string', default: '*' },
     },
   });
   if (!LEVELS.includes(values.level as AccessLevel)) {
@@ -22,8 +24,13 @@ function main(): void {
     console.error('--ttl must look like 30s, 15m, 1h or 7d');
     process.exit(2);
   }
+  const resources = values.resources!.split(',').map((r) => r.trim()).filter(Boolean);
+  if (resources.length === 0) {
+    console.error('--resources must name at least one specialization, or * for every one');
+    process.exit(2);
+  }
   const config = loadConfigOrExit();
-  const token = signToken(resolveJwtSecret(config), { sub: values.sub!, level: values.level as AccessLevel, ttlSeconds });
+  const token = signToken(resolveJwtSecret(config), { sub: values.sub!, level: values.level as AccessLevel, ttlSeconds, resources });
   console.log(token);
 }
 

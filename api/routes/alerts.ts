@@ -1,8 +1,10 @@
+import type { Context } from 'hono';
+import { inScopeOr404, listScope, requireEverySpecialization } from '../auth/scope';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { alertDeliveryWorkflowId, deliverAlertChange } from '../../workflows/alert-delivery';
 import { NwKind, NwSpecialization } from '../../workflows/search-attributes';
 import type { ApiDeps, AppEnv } from '../deps';
-import { conflict, notFound } from '../errors';
+import { conflict } from '../errors';
 import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, UuidParam } from '../schemas/common';
 import { AlertList, AlertListQuery, AlertmanagerWebhook, AlertSchema } from '../schemas/performance';
 
@@ -43,29 +45,25 @@ const prometheusRoute = createRoute({
 
 export function createAlertRoutes({ config, temporal, stores: { alerts } }: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>();
-  const find = async (id: string) => {
-    const alert = await alerts.byId(id);
-    if (!alert) throw notFound('alert');
-    return alert;
-  };
+  const find = async (c: Context<AppEnv>, id: string) => inScopeOr404(c, await alerts.byId(id), 'alert');
 
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
-    return c.json({ items: await alerts.list(q) }, 200);
+    return c.json({ items: await alerts.list({ ...q, within: listScope(c) }) }, 200);
   });
 
   // firing → acknowledged → resolved; acknowledging twice is harmless, anything else after resolved is a conflict.
   app.openapi(transition('acknowledge', 'Acknowledge a firing alert (it stays open: repeats still count)'), async (c) => {
     const { id } = c.req.valid('param');
-    if ((await find(id)).status === 'resolved') throw conflict('the alert is resolved');
+    if ((await find(c, id)).status === 'resolved') throw conflict('the alert is resolved');
     await alerts.acknowledge(id, c.get('principal').sub);
-    return c.json(await find(id), 200);
+    return c.json(await find(c, id), 200);
   });
 
   app.openapi(transition('resolve', 'Resolve an alert by hand (the watchdog resolves its own on recovery)', 'The resolution is delivered to the alert webhook like a watchdog\'s (workflow `alert-<id>-resolved`, retried through an outage); resolving twice is harmless.'), async (c) => {
     const { id } = c.req.valid('param');
-    if ((await find(id)).status !== 'resolved') await alerts.resolveByHand(id, `resolved by ${c.get('principal').sub}`);
-    const resolved = await find(id);
+    if ((await find(c, id)).status !== 'resolved') await alerts.resolveByHand(id, `resolved by ${c.get('principal').sub}`);
+    const resolved = await find(c, id);
     // The receiver hears of it as of a watchdog's resolve, by a workflow of its own (retried through
     // an outage). Until it was delivered, a repeat of this request joins that workflow, or starts it
     // when Temporal was down the first time. Alertmanager's own alerts are resolved by Alertmanager.
@@ -86,6 +84,7 @@ export function createAlertRoutes({ config, temporal, stores: { alerts } }: ApiD
   });
 
   app.openapi(prometheusRoute, async (c) => {
+    requireEverySpecialization(c); // Alertmanager's platform alerts name any specialization
     const { alerts: notified } = c.req.valid('json');
     for (const alert of notified) await alerts.recordPrometheus(alert);
     return c.json({ recorded: notified.length }, 200);

@@ -6,8 +6,10 @@ import type { Deployment } from '../../db/models';
 import { abortSignal, approveUpdate, deploymentStatusQuery, deployModel, deploymentWorkflowId } from '../../workflows/deploy-model';
 import { rollbackDeployment } from '../../workflows/rollback-deployment';
 import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
+import type { Context } from 'hono';
+import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
-import { ApiError, conflict, notFound } from '../errors';
+import { ApiError, conflict } from '../errors';
 import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, UuidParam } from '../schemas/common';
 import { AbortRequest, ApproveRequest, DeploymentList, DeploymentListQuery, DeploymentSchema, DeploymentStarted, DeployRequest } from '../schemas/deployments';
 import { deploymentSummary, deploymentView } from '../views';
@@ -80,11 +82,7 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
   const app = new OpenAPIHono<AppEnv>();
   const link = (workflowId: string, runId?: string) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId, runId);
 
-  async function deploymentOr404(id: string): Promise<Deployment> {
-    const deployment = await stores.deployments.byId(id);
-    if (!deployment) throw notFound('deployment');
-    return deployment;
-  }
+  const deploymentOr404 = async (c: Context<AppEnv>, id: string): Promise<Deployment> => inScopeOr404(c, await stores.deployments.byId(id), 'deployment');
 
   /** The handle of this deployment's own run (the workflow ID is reused by later rollouts). */
   async function runningHandle(deployment: Deployment) {
@@ -100,10 +98,10 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
   }
 
   app.openapi(deployRoute, async (c) => {
-    const model = await stores.models.get(c.req.valid('param').id);
-    if (!model) throw notFound('model');
+    const model = inScopeOr404(c, await stores.models.get(c.req.valid('param').id), 'model');
     if (!model.modelPath) throw new ApiError(400, 'validation_error', 'the model has no artifact to deploy (modelPath)', { fields: [{ field: 'modelPath', message: 'required to deploy' }] });
     const body = c.req.valid('json');
+    requireSpecialization(c, body.specialization);
     const deploymentId = crypto.randomUUID();
     const workflowId = deploymentWorkflowId(body.specialization);
     const input = { deploymentId, modelId: model.id, ...body, requestedBy: c.get('principal').sub };
@@ -138,12 +136,12 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
 
   app.openapi(listRoute, async (c) => {
     const { skip, limit, ...filter } = c.req.valid('query');
-    const { items, total } = await stores.deployments.list(filter, skip, limit);
+    const { items, total } = await stores.deployments.list({ ...filter, within: listScope(c) }, skip, limit);
     return c.json({ items: items.map((d) => deploymentSummary(d, link)), total, skip, limit }, 200);
   });
 
   app.openapi(getRoute, async (c) => {
-    const d = await deploymentOr404(c.req.valid('param').id);
+    const d = await deploymentOr404(c, c.req.valid('param').id);
     let live = null;
     if (RUNNING.has(d.status) && d.workflowId) {
       live = await queryLive(temporal, d.workflowId, deploymentStatusQuery).catch((err: Error) => {
@@ -155,7 +153,7 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
   });
 
   app.openapi(approveRoute, async (c) => {
-    const d = await deploymentOr404(c.req.valid('param').id);
+    const d = await deploymentOr404(c, c.req.valid('param').id);
     const handle = await runningHandle(d);
     if (!handle) throw conflict(`the deployment is ${d.status}: nothing to approve`);
     try {
@@ -169,7 +167,7 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
   });
 
   app.openapi(abortRoute, async (c) => {
-    const d = await deploymentOr404(c.req.valid('param').id);
+    const d = await deploymentOr404(c, c.req.valid('param').id);
     const handle = await runningHandle(d);
     if (!handle) throw conflict(`the deployment is ${d.status}: nothing to abort`);
     if (d.status === 'promoted') throw conflict('the deployment is promoted: roll it back instead (POST /deployments/{id}/rollback)');
@@ -178,7 +176,7 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
   });
 
   app.openapi(rollbackRoute, async (c) => {
-    let d = await deploymentOr404(c.req.valid('param').id);
+    let d = await deploymentOr404(c, c.req.valid('param').id);
     const reason = c.req.valid('json')?.reason ?? 'rollback requested';
     const by = c.get('principal').sub;
     const handle = await runningHandle(d);
@@ -190,7 +188,7 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
         return c.json({ deploymentId: d.id, workflowId: d.workflowId!, webUiUrl: link(d.workflowId!) }, 202);
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
-        d = await deploymentOr404(d.id); // it ended meanwhile: roll back what it left
+        d = await deploymentOr404(c, d.id); // it ended meanwhile: roll back what it left
       }
     }
     if (d.status !== 'promoted') throw conflict(`the deployment is ${d.status}: nothing to roll back`);

@@ -1,3 +1,4 @@
+import { inScopeOr404 } from '../auth/scope';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { ModelStore } from '../../db/stores/models';
 import { requireLevel } from '../auth/middleware';
@@ -50,7 +51,7 @@ export function createFaultRoutes({ faults, models }: { faults: FaultRegistry; m
 
   app.openapi(createFaultRoute, async (c) => {
     const body = c.req.valid('json');
-    if (!(await models.get(body.modelId))) throw notFound('model');
+    inScopeOr404(c, await models.get(body.modelId), 'model');
     return c.json(faults.set(body, c.get('principal').sub), 201);
   });
 

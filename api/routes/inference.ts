@@ -1,3 +1,4 @@
+import { requireSpecialization } from '../auth/scope';
 import { randomUUID } from 'node:crypto';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { annotateSpan } from '../../config/tracing';
@@ -32,6 +33,7 @@ export function createInferenceRoutes(inference: InferenceService) {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(inferRoute, async (c) => {
     const { specialization } = c.req.valid('param');
+    requireSpecialization(c, specialization);
     const requestId = c.req.valid('header')['x-request-id'] ?? randomUUID();
     c.header('x-request-id', requestId);
     const { input } = c.req.valid('json');

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { inScopeOr404 } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
-import { notFound } from '../errors';
 import { authErrors, jsonResponse, notFoundError, UuidParam } from '../schemas/common';
 import { LINEAGE_LIMIT, ModelLineage } from '../schemas/lineage';
 import { deploymentSummary, trainingJobView } from '../views';
@@ -22,8 +22,7 @@ export function createLineageRoutes({ config, stores }: Pick<ApiDeps, 'config' |
 
   app.openapi(lineageRoute, async (c) => {
     const modelId = c.req.valid('param').id;
-    const model = await stores.models.get(modelId);
-    if (!model) throw notFound('model');
+    const model = inScopeOr404(c, await stores.models.get(modelId), 'model');
     const [job, deployments, switchEvents, alerts] = await Promise.all([
       stores.trainingJobs.producerOf(modelId),
       stores.deployments.list({ modelId }, 0, LINEAGE_LIMIT),

@@ -3,8 +3,9 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { ModelVersionExists } from '../../db/stores/models';
 import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
 import { validateModel, validationWorkflowId } from '../../workflows/validate-model';
+import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
-import { conflict, notFound } from '../errors';
+import { conflict } from '../errors';
 import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, tooLargeError, UuidParam, WorkflowStarted } from '../schemas/common';
 import { ModelList, ModelListQuery, ModelRegistration, ModelSchema } from '../schemas/models';
 import { workflowUrl } from '../web-ui';
@@ -57,6 +58,7 @@ export function createModelRoutes({ config, temporal, stores: { models } }: Pick
 
   app.openapi(registerRoute, async (c) => {
     const body = c.req.valid('json');
+    requireSpecialization(c, body.specialization);
     try {
       const model = await models.register({
         name: body.name,
@@ -79,19 +81,17 @@ export function createModelRoutes({ config, temporal, stores: { models } }: Pick
 
   app.openapi(listRoute, async (c) => {
     const { skip, limit, specialization, status } = c.req.valid('query');
-    const { items, total } = await models.list({ skip, limit, specialization, status });
+    const { items, total } = await models.list({ skip, limit, specialization, status, within: listScope(c) });
     return c.json({ items, total, skip, limit }, 200);
   });
 
   app.openapi(getRoute, async (c) => {
-    const model = await models.get(c.req.valid('param').id);
-    if (!model) throw notFound('model');
+    const model = inScopeOr404(c, await models.get(c.req.valid('param').id), 'model');
     return c.json(model, 200);
   });
 
   app.openapi(validateRoute, async (c) => {
-    const model = await models.get(c.req.valid('param').id);
-    if (!model) throw notFound('model');
+    const model = inScopeOr404(c, await models.get(c.req.valid('param').id), 'model');
     annotateSpan({ 'workflow.id': validationWorkflowId(model.id), 'model.id': model.id });
     const handle = await temporal.workflow.start(validateModel, {
       taskQueue: config.temporal.taskQueue,

@@ -1,3 +1,4 @@
+import { requireEverySpecialization, requireSpecialization } from '../auth/scope';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { parseThresholds, ThresholdsInvalid, type ThresholdsVersion } from '../../db/stores/thresholds';
 import { thresholdsNotices } from '../../workflows/watchdog/policy';
@@ -74,6 +75,7 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
   app.openapi(getThresholdsRoute, async (c) => c.json(withNotices(await stores.thresholds.current()), 200));
 
   app.openapi(putThresholdsRoute, async (c) => {
+    requireEverySpecialization(c); // the file holds every specialization's policy
     let thresholds;
     try {
       thresholds = parseThresholds(c.req.valid('json').thresholds);
@@ -86,12 +88,14 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
 
   app.openapi(decisionsRoute, async (c) => {
     const { specialization } = c.req.valid('param');
+    requireSpecialization(c, specialization);
     const [events, watchdog] = await Promise.all([stores.switchEvents.list({ specialization }, c.req.valid('query').limit), watchdogState(temporal, watchdogWorkflowId(specialization))]);
     return c.json({ specialization, switchEvents: events, watchdog }, 200);
   });
 
   app.openapi(backtestRoute, async (c) => {
     const body = c.req.valid('json');
+    if (body.specialization) requireSpecialization(c, body.specialization);
     let thresholds;
     let version: number | null = null;
     try {
@@ -106,6 +110,7 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
 
   app.openapi(traceRoute, async (c) => {
     const { specialization } = c.req.valid('param');
+    requireSpecialization(c, specialization);
     const { since, windowSeconds } = c.req.valid('query');
     const from = since ? new Date(since) : new Date(Date.now() - 3_600_000);
     const [primary, rows, judged] = await Promise.all([stores.metrics.primaryDeployment(specialization), stores.metrics.windows(specialization, from, windowSeconds), stores.watchdog.recordedWindows(specialization, from)]);

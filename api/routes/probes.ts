@@ -1,3 +1,4 @@
+import { requireEverySpecialization } from '../auth/scope';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { requireLevel } from '../auth/middleware';
 import type { AppEnv } from '../deps';
@@ -20,6 +21,7 @@ const probeRoute = createRoute({
 export function createProbeRoutes(inference: InferenceService) {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(probeRoute, async (c) => {
+    requireEverySpecialization(c); // the watchdog's probing: any deployment, so only an unrestricted token
     const { deploymentId, examples } = c.req.valid('json');
     return c.json(await inference.probe(deploymentId, examples), 200);
   });

@@ -1,3 +1,4 @@
+import { requireSpecialization } from '../auth/scope';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps, AppEnv } from '../deps';
 import { notFound } from '../errors';
@@ -37,6 +38,7 @@ export function createRoutingRoutes({ stores, config }: Pick<ApiDeps, 'stores' |
 
   app.openapi(currentRoute, async (c) => {
     const { specialization } = c.req.valid('param');
+    requireSpecialization(c, specialization);
     const routing = await stores.routingChanges.current(specialization);
     if (!routing) throw notFound(`nothing has been routed for ${specialization}`);
     return c.json(routing, 200);
@@ -44,6 +46,7 @@ export function createRoutingRoutes({ stores, config }: Pick<ApiDeps, 'stores' |
 
   app.openapi(historyRoute, async (c) => {
     const { specialization } = c.req.valid('param');
+    requireSpecialization(c, specialization);
     const { limit, before } = c.req.valid('query');
     const changes = await stores.routingChanges.list(specialization, limit, before);
     if (!changes.length && !before) throw notFound(`no routing change has been recorded for ${specialization}`);

@@ -8,6 +8,7 @@ import { listDatasets } from '../../ml/dataset-catalog';
 import type { TrainingJob } from '../../db/models';
 import { NwKind, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
 import { progressQuery, trainingPipeline, trainingWorkflowId, type TrainingPipelineInput, type TrainingProgress } from '../../workflows/training-pipeline';
+import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
 import { authErrors, conflictError, ErrorSchema, jsonBody, jsonResponse, notFoundError, tooLargeError, UuidParam } from '../schemas/common';
@@ -110,6 +111,7 @@ export function createTrainingRoutes({ config, temporal, logger, stores: { train
 
   app.openapi(createJobRoute, async (c) => {
     const body = c.req.valid('json');
+    requireSpecialization(c, body.specialization);
     const key = c.req.valid('header')['idempotency-key'];
     const sub = c.get('principal').sub;
     if (!fs.existsSync(path.join(config.training.datasetsDir, body.dataset, 'dataset.json'))) {
@@ -146,25 +148,24 @@ export function createTrainingRoutes({ config, temporal, logger, stores: { train
 
   app.openapi(listJobsRoute, async (c) => {
     const { skip, limit, ...filters } = c.req.valid('query');
-    const { items, total } = await trainingJobs.list(filters, skip, limit);
+    const { items, total } = await trainingJobs.list({ ...filters, within: listScope(c) }, skip, limit);
     return c.json({ items: items.map((j) => toDto(j, null)), total, skip, limit }, 200);
   });
 
   app.openapi(getJobRoute, async (c) => {
-    const job = await trainingJobs.view(c.req.valid('param').id);
-    if (!job) throw notFound('training job');
+    const job = inScopeOr404(c, await trainingJobs.view(c.req.valid('param').id), 'training job');
     return c.json(toDto(job, await progressOf(job)), 200);
   });
 
   app.openapi(logsRoute, async (c) => {
+    inScopeOr404(c, await trainingJobs.view(c.req.valid('param').id), 'training job');
     const job = await trainingJobs.logs(c.req.valid('param').id);
     if (!job) throw notFound('training job');
     return c.json({ jobId: job.id, logs: job.logs }, 200);
   });
 
   app.openapi(cancelRoute, async (c) => {
-    const job = await trainingJobs.view(c.req.valid('param').id);
-    if (!job) throw notFound('training job');
+    const job = inScopeOr404(c, await trainingJobs.view(c.req.valid('param').id), 'training job');
     if (TERMINAL.has(job.status)) throw conflict(`training job is already ${job.status}`, { status: job.status });
     await temporal.workflow.getHandle(job.workflowId!).cancel();
     return c.json({ jobId: job.id, workflowId: job.workflowId!, webUiUrl: link(job.workflowId!), status: 'cancelling' }, 202);

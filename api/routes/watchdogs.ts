@@ -1,3 +1,5 @@
+import { mayAccess } from '../../auth/token';
+import { requireSpecialization } from '../auth/scope';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { ScheduleNotFoundError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { requireLevel } from '../auth/middleware';
@@ -80,6 +82,7 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
 
   app.openapi(createWatchdogRoute, async (c) => {
     const { specialization } = c.req.valid('json');
+    requireSpecialization(c, specialization);
     const created = await createWatchdogSchedule(temporal, { specialization, taskQueue, note: `created by ${c.get('principal').sub}` });
     if (created === 'exists') throw conflict(`a watchdog for ${specialization} exists`, { scheduleId: watchdogScheduleId(specialization) });
     return c.json(await view(specialization), 201);
@@ -90,15 +93,21 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
     for await (const schedule of temporal.schedule.list()) {
       if (schedule.action?.type !== 'startWorkflow' || schedule.action.workflowType !== 'superviseWatchdog') continue;
       const specialization = schedule.scheduleId.replace(/^watchdog-/, '');
+      if (!mayAccess(c.get('principal'), specialization)) continue;
       items.push(await view(specialization).catch(() => null));
     }
     return c.json({ items: items.filter((i) => i !== null) }, 200);
   });
 
-  app.openapi(getWatchdogRoute, async (c) => c.json(await view(c.req.valid('param').specialization), 200));
+  app.openapi(getWatchdogRoute, async (c) => {
+    const { specialization } = c.req.valid('param');
+    requireSpecialization(c, specialization);
+    return c.json(await view(specialization), 200);
+  });
 
   app.openapi(pauseRoute, async (c) => {
     const { specialization } = c.req.valid('param');
+    requireSpecialization(c, specialization);
     const handle = await running(specialization);
     await temporal.schedule.getHandle(watchdogScheduleId(specialization)).pause(`paused by ${c.get('principal').sub}`);
     await handle.signal(pauseSignal).catch(ignoreNotFound);
@@ -107,6 +116,7 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
 
   app.openapi(resumeRoute, async (c) => {
     const { specialization } = c.req.valid('param');
+    requireSpecialization(c, specialization);
     const handle = await running(specialization);
     await temporal.schedule.getHandle(watchdogScheduleId(specialization)).unpause(`resumed by ${c.get('principal').sub}`);
     await handle.signal(resumeSignal).catch(ignoreNotFound);
@@ -115,6 +125,7 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
 
   app.openapi(deleteRoute, async (c) => {
     const { specialization } = c.req.valid('param');
+    requireSpecialization(c, specialization);
     const handle = await running(specialization);
     await temporal.schedule.getHandle(watchdogScheduleId(specialization)).delete();
     await handle.cancel().catch(ignoreNotFound);
@@ -123,6 +134,7 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
 
   app.openapi(rollbackRoute, async (c) => {
     const { specialization } = c.req.valid('param');
+    requireSpecialization(c, specialization);
     const body = c.req.valid('json') ?? { reason: 'manual rollback' };
     const handle = await running(specialization);
     try {
@@ -137,6 +149,7 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
 
   app.openapi(incidentRoute, async (c) => {
     const { specialization } = c.req.valid('param');
+    requireSpecialization(c, specialization);
     const handle = await running(specialization);
     await handle.signal(reportIncidentSignal, { ...c.req.valid('json'), by: c.get('principal').sub }).catch((err: unknown) => {
       if (err instanceof WorkflowNotFoundError) throw conflict(`the watchdog for ${specialization} is not running`);

@@ -52,6 +52,8 @@ export interface AlertFilter {
   specialization?: string;
   alertClass?: string;
   modelId?: string;
+  /** Only these specializations (a scoped token's). */
+  within?: string[];
   limit: number;
 }
 
@@ -88,6 +90,7 @@ export function createAlertStore(sequelize: Sequelize) {
       if (filter.specialization) add('specialization = ?', filter.specialization);
       if (filter.alertClass) add('alert_class = ?', filter.alertClass);
       if (filter.modelId) add('model_id = ?', filter.modelId);
+      if (filter.within) add('specialization = ANY(?)', filter.within);
       bind.push(filter.limit);
       const rows = await sequelize.query<Alert>(
         `SELECT ${ALERT_COLUMNS} FROM performance_alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY last_seen DESC LIMIT $${bind.length}`,

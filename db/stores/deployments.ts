@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
+import { specializationCondition } from './scope';
 import type { Decision, DeployModelInput } from '../../workflows/deployment-types';
 import { modelsOf, type Deployment, type DeploymentStatus } from '../models';
 
@@ -11,7 +12,8 @@ export function createDeploymentStore(sequelize: Sequelize) {
     /** A page of deployments, newest first. */
     async list(filter: DeploymentFilter, skip: number, limit: number): Promise<{ items: Deployment[]; total: number }> {
       const where: WhereOptions<Deployment> = {};
-      if (filter.specialization) where.specialization = filter.specialization;
+      const specialization = specializationCondition(filter.specialization, filter.within);
+      if (specialization !== undefined) where.specialization = specialization;
       if (filter.status) where.status = filter.status;
       if (filter.modelId) where.modelId = filter.modelId;
       const { rows, count } = await Deployments.findAndCountAll({ where, offset: skip, limit, order: [['createdAt', 'DESC'], ['id', 'ASC']] });
@@ -82,6 +84,8 @@ export function createDeploymentStore(sequelize: Sequelize) {
 
 export interface DeploymentFilter {
   specialization?: string;
+  /** Only these specializations (a scoped token's). */
+  within?: string[];
   status?: DeploymentStatus;
   modelId?: string;
 }

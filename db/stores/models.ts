@@ -76,10 +76,12 @@ export function createModelStore(sequelize: Sequelize) {
       });
     },
 
-    async list({ skip, limit, specialization, status }: { skip: number; limit: number; specialization?: string; status?: string }): Promise<{ items: ModelView[]; total: number }> {
+    /** A page of models, newest first; `within` narrows it to those specializations (a scoped token's). */
+    async list({ skip, limit, specialization, status, within }: { skip: number; limit: number; specialization?: string; status?: string; within?: string[] }): Promise<{ items: ModelView[]; total: number }> {
       const where: string[] = [];
       const bind: unknown[] = [];
       if (specialization) where.push(`specialization = $${bind.push(specialization)}`);
+      if (within) where.push(`specialization = ANY($${bind.push(within)})`);
       if (status) where.push(`status = $${bind.push(status)}`);
       const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
       // One statement, one round trip: the page, with the total beside it (one row with a null page

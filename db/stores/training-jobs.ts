@@ -1,4 +1,5 @@
 import { UniqueConstraintError, type Sequelize, type WhereOptions } from 'sequelize';
+import { specializationCondition } from './scope';
 import { modelsOf, type TrainingJob } from '../models';
 
 /** The job's logs keep their most recent part only: a chatty trainer cannot grow the row without bound. */
@@ -21,6 +22,8 @@ export interface TrainingJobFilter {
   specialization?: string;
   trainer?: string;
   name?: string;
+  /** Only these specializations (a scoped token's). */
+  within?: string[];
 }
 
 /** Rows without their logs (which can be 64 KiB): what lists and views need. */
@@ -79,7 +82,8 @@ export function createTrainingJobStore(sequelize: Sequelize) {
     async list(filter: TrainingJobFilter, skip: number, limit: number): Promise<{ items: TrainingJob[]; total: number }> {
       const where: WhereOptions<TrainingJob> = {};
       if (filter.status) where.status = filter.status as TrainingJob['status'];
-      if (filter.specialization) where.specialization = filter.specialization;
+      const specialization = specializationCondition(filter.specialization, filter.within);
+      if (specialization !== undefined) where.specialization = specialization;
       if (filter.trainer) where.trainer = filter.trainer;
       if (filter.name) where.name = filter.name;
       const { rows, count } = await Jobs.findAndCountAll({ where, offset: skip, limit, order: [['createdAt', 'DESC'], ['id', 'ASC']], attributes: WITHOUT_LOGS });
