@@ -81,6 +81,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     '*',
     authenticate({
       secret: deps.jwtSecret,
+      maxLifetimeSeconds: config.jwtMaxLifetimeSeconds,
       // Waits for the first load only; after that a resolved promise and a Set lookup.
       isRevoked: async (sub, iat) => {
         await revocationsLoaded;

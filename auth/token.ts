@@ -63,10 +63,13 @@ export const levelAtLeast = (have: AccessLevel, need: AccessLevel) => LEVELS.ind
  * Verifies signature (HS256 only: `none` and RS/HS confusion are refused), `exp` (required) and
  * `nbf`, then finds the neuroweaver entry in `systems`. Revocation is checked by the caller.
  */
-export function verifyToken(token: string, secret: string): Principal {
+/** Tokens issued this far ahead of our clock are refused (they would outlive a revocation by iat). */
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+export function verifyToken(token: string, secret: string, { maxLifetimeSeconds }: { maxLifetimeSeconds?: number } = {}): Principal {
   let claims: jwt.JwtPayload;
   try {
-    const decoded = jwt.verify(token, secretKey(secret), { algorithms: ['HS256'], clockTolerance: 5 });
+    const decoded = jwt.verify(token, secretKey(secret), { algorithms: ['HS256'], clockTolerance: CLOCK_TOLERANCE_SECONDS });
     if (typeof decoded === 'string') throw new TokenError(401, 'token payload must be a JSON object');
     claims = decoded;
   } catch (err) {
@@ -78,6 +81,10 @@ export function verifyToken(token: string, secret: string): Principal {
   if (typeof claims.exp !== 'number') throw new TokenError(401, 'token has no exp claim');
   if (typeof claims.sub !== 'string' || claims.sub === '') throw new TokenError(401, 'token has no sub claim');
   if (typeof claims.iat !== 'number') throw new TokenError(401, 'token has no iat claim');
+  if (claims.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw new TokenError(401, 'token is issued in the future');
+  if (maxLifetimeSeconds !== undefined && claims.exp - claims.iat > maxLifetimeSeconds) {
+    throw new TokenError(401, `token lifetime exceeds ${Math.round(maxLifetimeSeconds / 86_400)} days`);
+  }
   const systems: unknown = (claims as Partial<UnifiedToken>).systems;
   const access = Array.isArray(systems)
     ? (systems as Partial<SystemAccess>[]).find((s) => s && s.system === SYSTEM)

@@ -30,6 +30,10 @@ function main(): void {
     process.exit(2);
   }
   const config = loadConfigOrExit();
+  if (ttlSeconds > config.jwtMaxLifetimeSeconds) {
+    console.error(`--ttl is longer than the API accepts (NW_JWT_MAX_LIFETIME_DAYS: ${config.jwtMaxLifetimeSeconds / 86_400} days)`);
+    process.exit(2);
+  }
   const token = signToken(resolveJwtSecret(config), { sub: values.sub!, level: values.level as AccessLevel, ttlSeconds, resources });
   console.log(token);
 }

@@ -46,6 +46,9 @@ describe('authentication and authorization (unified JWT)', () => {
     ['nbf in the future', () => rawToken({ sub: 'x', exp: now() + 600, nbf: now() + 300, ...neuroweaverAccess('admin') })],
     ['no sub', () => rawToken({ exp: now() + 60, ...neuroweaverAccess('admin') })],
     ['garbage', () => 'not.a.jwt'],
+    // The lifetime cap (NW_JWT_MAX_LIFETIME_DAYS, 400 by default): a leaked token must not be good for a century.
+    ['a token good for a century', () => rawToken({ sub: 'x', exp: now() + 100 * 365 * 86_400, ...neuroweaverAccess('admin') })],
+    ['a token issued in the future', () => rawToken({ sub: 'x', iat: now() + 3_600, exp: now() + 7_200, ...neuroweaverAccess('admin') })],
   ])('rejects %s with 401', async (_case, make) => {
     const res = await status(make());
     expect(res.status).toBe(401);

@@ -8,6 +8,8 @@ export interface AuthVariables {
 
 export interface AuthOptions {
   secret: string;
+  /** The longest exp − iat accepted (NW_JWT_MAX_LIFETIME_DAYS). */
+  maxLifetimeSeconds?: number;
   /** Answers from memory (db/revocations.ts): authentication costs no query. */
   isRevoked: (sub: string, iat: number) => boolean | Promise<boolean>;
   verifyWithAutomatrix?: (token: string) => Promise<boolean>;
@@ -27,7 +29,7 @@ const levelFor = (method: string, path: string, readOnlyPosts: RegExp[]): Access
   method === 'POST' && readOnlyPosts.some((pattern) => pattern.test(path)) ? 'read' : levelForMethod(method);
 
 /** 401 for a missing, invalid, expired or revoked token; 403 for no neuroweaver access or too low a level. */
-export function authenticate({ secret, isRevoked, verifyWithAutomatrix, onFailure, readOnlyPosts = [] }: AuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
+export function authenticate({ secret, maxLifetimeSeconds, isRevoked, verifyWithAutomatrix, onFailure, readOnlyPosts = [] }: AuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async function authenticateRequest(c, next) {
     try {
       const header = c.req.header('authorization');
@@ -35,7 +37,7 @@ export function authenticate({ secret, isRevoked, verifyWithAutomatrix, onFailur
       if (!match) throw unauthorized('missing bearer token');
       let principal: Principal;
       try {
-        principal = verifyToken(match[1], secret);
+        principal = verifyToken(match[1], secret, { maxLifetimeSeconds });
       } catch (err) {
         if (err instanceof TokenError) {
           throw err.status === 401 ? unauthorized(err.message) : new ApiError(403, 'forbidden', err.message);
