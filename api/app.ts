@@ -93,7 +93,8 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
         // The security log: who was refused and why, never the token itself.
         logger.warn({ status, reason, method, path }, 'auth: request refused');
       },
-      readOnlyPosts: [/^\/api\/v1\/inference\/[^/]+$/],
+      // POSTs that change no state (the probe route checks its own grant: admin or the prober role).
+      readOnlyPosts: [/^\/api\/v1\/inference\/[^/]+$/, /^\/api\/v1\/admin\/probes$/],
     }),
   );
   for (const limit of rateLimits(config.rateLimits)) api.use('*', limit);

@@ -31,6 +31,8 @@ export interface Principal {
   level: AccessLevel;
   /** The specializations it may act on (`resources` of its neuroweaver entry); `*` is every one. */
   resources: readonly string[];
+  /** Names of its neuroweaver roles (e.g. `prober`: may run the watchdog's probes, nothing more). */
+  roles: readonly string[];
 }
 
 export class TokenError extends Error {
@@ -93,7 +95,11 @@ export function verifyToken(token: string, secret: string, { maxLifetimeSeconds 
   if (!LEVELS.includes(access.level as AccessLevel)) throw new TokenError(403, 'token has an unknown neuroweaver level');
   // No list, or a list of anything but strings, grants no specialization (fail closed).
   const resources = Array.isArray(access.resources) && access.resources.every((r) => typeof r === 'string') ? access.resources : [];
-  return { sub: claims.sub, iat: claims.iat, exp: claims.exp, level: access.level as AccessLevel, resources };
+  const claimedRoles: unknown = (claims as Partial<UnifiedToken>).roles;
+  const roles = Array.isArray(claimedRoles)
+    ? (claimedRoles as Partial<UnifiedToken['roles'][number]>[]).filter((r) => r && r.system === SYSTEM && typeof r.name === 'string').map((r) => r.name!)
+    : [];
+  return { sub: claims.sub, iat: claims.iat, exp: claims.exp, level: access.level as AccessLevel, resources, roles };
 }
 
 export interface SignOptions {
@@ -121,3 +127,6 @@ export const mayAccess = (p: Pick<Principal, 'resources'>, specialization: strin
 
 /** The specializations a principal's lists are narrowed to; undefined when it sees every one. */
 export const visibleSpecializations = (p: Pick<Principal, 'resources'>): string[] | undefined => (p.resources.includes('*') ? undefined : [...p.resources]);
+
+/** The role of the worker's probe tokens: read access plus POST /admin/probes, nothing else. */
+export const PROBER_ROLE = 'prober';

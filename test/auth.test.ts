@@ -1,9 +1,11 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { PROBER_ROLE, signToken, SYSTEM } from '../auth/token';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDatabase } from '../db/connection';
 import { RevocationList, RevocationListStale } from '../db/revocations';
 import { createTestApp, json, type TestApp } from './helpers/app';
+import { TEST_JWT_SECRET } from './helpers/env';
 import { bearer, neuroweaverAccess, rawToken, tokenFor } from './helpers/tokens';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -63,6 +65,20 @@ describe('authentication and authorization (unified JWT)', () => {
     const res = await status(rawToken({ sub: 'x', exp: now() + 60, ...claims }));
     expect(res.status).toBe(403);
     expect(res.body.error?.code).toBe('forbidden');
+  });
+
+  it("scopes the worker's probe tokens: read plus the prober role probes and reads, and nothing else", async () => {
+    const prober = signToken(TEST_JWT_SECRET, { sub: 'system:watchdog', level: 'read', ttlSeconds: 600, roles: [{ name: PROBER_ROLE, system: SYSTEM, permissions: ['probe'] }] });
+    const probe = json({ deploymentId: randomUUID(), examples: 1 });
+    expect((await status(prober, '/api/v1/admin/probes', probe)).status).toBe(404); // allowed through; no such deployment
+    expect((await status(tokenFor('read'), '/api/v1/admin/probes', probe)).status).toBe(403);
+    expect((await status(tokenFor('write'), '/api/v1/admin/probes', probe)).status).toBe(403);
+    expect((await status(prober, models)).status).toBe(200);
+    expect((await status(prober, `${models}/register`, json({ name: 'p', specialization: 'parts-specialist', baseModel: 'b', version: '1' }))).status).toBe(403);
+    expect((await status(prober, '/api/v1/watchdogs', json({ specialization: 'parts-specialist' }))).status).toBe(403);
+    // A role of another system grants nothing here.
+    const foreign = signToken(TEST_JWT_SECRET, { sub: 'x', level: 'read', ttlSeconds: 600, roles: [{ name: PROBER_ROLE, system: 'relaycore', permissions: ['probe'] }] });
+    expect((await status(foreign, '/api/v1/admin/probes', probe)).status).toBe(403);
   });
 
   it('needs write for mutations and admin for admin actions', async () => {

@@ -69,3 +69,14 @@ export function requireLevel(level: AccessLevel): MiddlewareHandler<{ Variables:
     await next();
   };
 }
+
+/** `level`, or a token holding `role` (a narrow grant: the worker's probe tokens are `read` + `prober`). */
+export function requireLevelOrRole(level: AccessLevel, role: string): MiddlewareHandler<{ Variables: AuthVariables }> {
+  return async function requireAccessLevelOrRole(c, next) {
+    const principal = c.get('principal');
+    if (!levelAtLeast(principal.level, level) && !principal.roles.includes(role)) {
+      throw new ApiError(403, 'forbidden', `this action needs ${level} access or the ${role} role`);
+    }
+    await next();
+  };
+}

@@ -1,6 +1,7 @@
 import { requireEverySpecialization } from '../auth/scope';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { requireLevel } from '../auth/middleware';
+import { PROBER_ROLE } from '../../auth/token';
+import { requireLevelOrRole } from '../auth/middleware';
 import type { AppEnv } from '../deps';
 import type { InferenceService } from '../inference/service';
 import { authErrors, jsonBody, jsonResponse, notFoundError } from '../schemas/common';
@@ -11,9 +12,9 @@ const probeRoute = createRoute({
   path: '/admin/probes',
   tags: ['admin'],
   summary: "Run labelled probe examples through a deployment's model as serving runs it (the watchdog's probes)",
-  description: 'Works for routed and unrouted deployments (a model not routed is loaded for probing and released after a minute without probes). Each probe is recorded with track "probe".',
+  description: 'Needs admin, or a token with the `prober` role (what the worker uses: read access plus this route). Works for routed and unrouted deployments (a model not routed is loaded for probing and released after a minute without probes). Each probe is recorded with track "probe".',
   security: [{ bearerAuth: [] }],
-  middleware: [requireLevel('admin')] as const,
+  middleware: [requireLevelOrRole('admin', PROBER_ROLE)] as const,
   request: { body: jsonBody(ProbeRequest) },
   responses: { 200: jsonResponse(ProbeResultSchema, 'What the probes measured'), ...authErrors, ...notFoundError },
 });
