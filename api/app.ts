@@ -93,8 +93,9 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
         // The security log: who was refused and why, never the token itself.
         logger.warn({ status, reason, method, path }, 'auth: request refused');
       },
-      // POSTs that change no state (the probe route checks its own grant: admin or the prober role).
-      readOnlyPosts: [/^\/api\/v1\/inference\/[^/]+$/, /^\/api\/v1\/admin\/probes$/],
+      // POSTs that need only read to get in: inference changes nothing; probes and incidents check
+      // their own grant (admin, or the prober / reporter role).
+      readOnlyPosts: [/^\/api\/v1\/inference\/[^/]+$/, /^\/api\/v1\/admin\/probes$/, /^\/api\/v1\/watchdogs\/[^/]+\/incidents$/],
     }),
   );
   for (const limit of rateLimits(config.rateLimits)) api.use('*', limit);

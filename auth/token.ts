@@ -130,3 +130,6 @@ export const visibleSpecializations = (p: Pick<Principal, 'resources'>): string[
 
 /** The role of the worker's probe tokens: read access plus POST /admin/probes, nothing else. */
 export const PROBER_ROLE = 'prober';
+
+/** The role of monitoring that reports incidents (POST /watchdogs/{s}/incidents) without write access. */
+export const REPORTER_ROLE = 'reporter';

@@ -60,6 +60,7 @@ export const envSchema = z.object({
   NW_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   NW_RATE_LIMIT_STARTS_PER_MINUTE: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).default(60),
   NW_RATE_LIMIT_INFERENCE_PER_MINUTE: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).default(6_000),
+  NW_RATE_LIMIT_INCIDENTS_PER_MINUTE: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).default(6),
   NW_WORKER_METRICS_PORT: port.default(9464),
   NW_ENABLE_FAULTS: flag,
   NW_DATASETS_DIR: z.string().min(1).optional(),
@@ -116,7 +117,7 @@ export interface Config {
   otel: { endpoint: string | undefined; samplerRatio: number };
   bodyLimitBytes: number;
   /** Per subject and minute, per API process; 0 = no limit. */
-  rateLimits: { workflowStartsPerMinute: number; inferencePerMinute: number };
+  rateLimits: { workflowStartsPerMinute: number; inferencePerMinute: number; incidentsPerMinute: number };
   workerMetricsPort: number;
   faultsEnabled: boolean;
   training: {
@@ -203,7 +204,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       samplerRatio: raw.OTEL_TRACES_SAMPLER_ARG ?? (raw.NODE_ENV === 'production' ? 0.1 : 1),
     },
     bodyLimitBytes: raw.NW_BODY_LIMIT_BYTES,
-    rateLimits: { workflowStartsPerMinute: raw.NW_RATE_LIMIT_STARTS_PER_MINUTE, inferencePerMinute: raw.NW_RATE_LIMIT_INFERENCE_PER_MINUTE },
+    rateLimits: { workflowStartsPerMinute: raw.NW_RATE_LIMIT_STARTS_PER_MINUTE, inferencePerMinute: raw.NW_RATE_LIMIT_INFERENCE_PER_MINUTE, incidentsPerMinute: raw.NW_RATE_LIMIT_INCIDENTS_PER_MINUTE },
     workerMetricsPort: raw.NW_WORKER_METRICS_PORT,
     faultsEnabled: raw.NW_ENABLE_FAULTS,
     training: {

@@ -16,7 +16,7 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
   const admin = bearer(tokenFor('admin', 'operator'));
 
   beforeAll(async () => {
-    t = await createTestApp({ NW_RATE_LIMIT_STARTS_PER_MINUTE: '3', NW_RATE_LIMIT_INFERENCE_PER_MINUTE: '5' });
+    t = await createTestApp({ NW_RATE_LIMIT_STARTS_PER_MINUTE: '3', NW_RATE_LIMIT_INFERENCE_PER_MINUTE: '5', NW_RATE_LIMIT_INCIDENTS_PER_MINUTE: '2' });
   });
   afterAll(() => t.close());
 
@@ -38,6 +38,11 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
     const statuses = [];
     for (let i = 0; i < 6; i++) statuses.push((await t.app.request('/api/v1/inference/no-such-specialization', json({ input: 'hello' }, reader))).status);
     expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
+  });
+
+  it('limits incident reports per subject (each is evidence against a serving model)', async () => {
+    const report = () => t.app.request('/api/v1/watchdogs/no-such-specialization/incidents', json({ requests: 10, errors: 10, reason: 'burst' }, admin));
+    expect([(await report()).status, (await report()).status, (await report()).status]).toEqual([404, 404, 429]);
   });
 
   it('answers no CORS: a browser on another origin gets no Access-Control-Allow-Origin', async () => {

@@ -8,6 +8,8 @@ import { extraProbesFor, initialState, judge, step, type WatchdogPolicy, type Wi
 import { wilson, zFor } from '../workflows/watchdog/evidence';
 import { policyFor, thresholdsNotices, ThresholdsFileSchema } from '../workflows/watchdog/policy';
 import { HEALTHY, simulate, type Regime } from '../workflows/watchdog/simulator';
+import { withIncidentEvidence, withIncidentsCounted } from '../workflows/watchdog/incidents';
+import type { IncidentReport } from '../workflows/watchdog/types';
 
 const ROOT = path.resolve(__dirname, '..');
 const run = promisify(execFile);
@@ -65,6 +67,23 @@ describe('watchdog evaluation (pure)', () => {
     // An old trace's p95 without a count of slow requests is judged on the window, given enough requests.
     expect(judge([{ ...slow, slow: null }], policy).kind).toBe('breach');
     expect(judge([{ ...slow, slow: null, requests: 10, errors: 0 }], policy).metrics?.find((m) => m.metric === 'p95')?.kind).toBe('inconclusive');
+  });
+
+  it('takes reported incidents as evidence, not a verdict: reports about a healthy primary switch nothing, however many', () => {
+    const flood: IncidentReport[] = Array.from({ length: 50 }, () => ({ requests: 1_000_000, errors: 1_000_000, reason: 'says who', by: 'reporter' }));
+    // Before: the first report alone was a conclusive breach.
+    expect(step(initialState(), withIncidentsCounted(healthy, flood.slice(0, 1)), 5, policy).decision?.action).toBe('switch');
+    let state = initialState();
+    for (let t = 5; t <= 600; t += 5) {
+      const r = step(state, withIncidentEvidence(healthy, flood), t, policy);
+      expect(r.decision).toBeUndefined();
+      state = r.state;
+    }
+    expect(withIncidentEvidence(quiet, flood)).toEqual(quiet); // no errors seen: nothing added
+    // Errors the watchdog sees itself are corroborated: at most doubled, never more than it observed.
+    const failing = { ...healthy, requests: 30, errors: 4 };
+    expect(withIncidentEvidence(failing, [{ requests: 100, errors: 100, reason: 'upstream', by: 'reporter' }])).toMatchObject({ requests: 34, errors: 8 });
+    expect(withIncidentEvidence(failing, [{ requests: 10, errors: 1, reason: 'upstream', by: 'reporter' }])).toMatchObject({ requests: 40, errors: 5 });
   });
 
   it('switches at the first conclusive breach (not inside the cooldown), starts evidence afresh, and switches back after healthy verdicts', () => {

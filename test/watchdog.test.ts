@@ -13,6 +13,7 @@ import { serveApp, startAlertReceiver, writeThresholds } from './helpers/watchdo
 import { withWorker } from './helpers/worker';
 import { startWorkerProcess } from './helpers/worker-process';
 import { TEST_JWT_SECRET } from './helpers/env';
+import { REPORTER_ROLE, signToken, SYSTEM } from '../auth/token';
 import { performanceWatchdog, rollbackUpdate, watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
 import { superviseWatchdog } from '../workflows/watchdog/supervise-watchdog';
 import type { WatchdogStateView } from '../workflows/watchdog/types';
@@ -387,9 +388,12 @@ describe('performanceWatchdog with live traffic through the API', () => {
       expect(resumed.status).toBe(200);
       await eventually(() => get<WatchdogView>(`/api/v1/watchdogs/${specialization}`), (v) => !v.paused && v.state?.paused === false);
 
-      const incident = await t.app.request(`/api/v1/watchdogs/${specialization}/incidents`, json({ requests: 10, errors: 11, reason: 'x' }, writer));
+      // Incidents are evidence against production: admin or the reporter role, not any writer.
+      const reporter = bearer(signToken(TEST_JWT_SECRET, { sub: 'monitoring', level: 'read', ttlSeconds: 600, roles: [{ name: REPORTER_ROLE, system: SYSTEM, permissions: ['report'] }] }));
+      const incident = await t.app.request(`/api/v1/watchdogs/${specialization}/incidents`, json({ requests: 10, errors: 11, reason: 'x' }, reporter));
       expect(incident.status).toBe(400);
-      expect((await t.app.request(`/api/v1/watchdogs/${specialization}/incidents`, json({ requests: 10, errors: 10, reason: 'upstream burst' }, writer))).status).toBe(202);
+      expect((await t.app.request(`/api/v1/watchdogs/${specialization}/incidents`, json({ requests: 10, errors: 10, reason: 'upstream burst' }, writer))).status).toBe(403);
+      expect((await t.app.request(`/api/v1/watchdogs/${specialization}/incidents`, json({ requests: 10, errors: 10, reason: 'upstream burst' }, reporter))).status).toBe(202);
       expect((await t.app.request(`/api/v1/watchdogs/${specialization}/rollback`, json({ reason: 'nothing' }, admin))).status).toBe(409);
 
       expect((await t.app.request(`/api/v1/watchdogs/${specialization}`, { method: 'DELETE', headers: admin })).status).toBe(204);

@@ -1,11 +1,12 @@
-import { mayAccess } from '../../auth/token';
+import { requireLevelOrRole } from '../auth/middleware';
+import { mayAccess, REPORTER_ROLE } from '../../auth/token';
 import { requireSpecialization } from '../auth/scope';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { ScheduleNotFoundError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { requireLevel } from '../auth/middleware';
 import type { ApiDeps, AppEnv } from '../deps';
 import { conflict, notFound } from '../errors';
-import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError } from '../schemas/common';
+import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError } from '../schemas/common';
 import { IncidentRequest, SpecializationOnlyParam, WatchdogCreateRequest, WatchdogList, WatchdogRollbackRequest, WatchdogSchema } from '../schemas/performance';
 import { queryLive, updateWithin } from '../live-query';
 import { workflowUrl } from '../web-ui';
@@ -50,10 +51,12 @@ const incidentRoute = createRoute({
   method: 'post',
   path: '/watchdogs/{specialization}/incidents',
   tags,
-  summary: "Hand a burst of errors to the watchdog: counted into the primary's window, evaluated at once",
+  summary: "Report a burst of errors to the watchdog: evidence in the primary's next window, never a verdict on its own",
+  description: 'Needs admin or the `reporter` role; rate-limited per subject (NW_RATE_LIMIT_INCIDENTS_PER_MINUTE). Reported requests count at most as many as the window observed itself.',
   security,
+  middleware: [requireLevelOrRole('admin', REPORTER_ROLE)] as const,
   request: { ...specParam, body: jsonBody(IncidentRequest) },
-  responses: { 202: accepted, ...authErrors, ...notFoundError, ...conflictError },
+  responses: { 202: accepted, ...authErrors, ...notFoundError, ...conflictError, ...rateLimitedError },
 });
 
 export function createWatchdogRoutes({ temporal, config }: ApiDeps) {

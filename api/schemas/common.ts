@@ -58,6 +58,7 @@ export const authErrors = {
 export const notFoundError = { 404: errorResponse('Not found') };
 export const conflictError = { 409: errorResponse('Conflict') };
 export const tooLargeError = { 413: errorResponse('Request body too large') };
+export const rateLimitedError = { 429: errorResponse('Over the per-subject limit of this kind of request (Retry-After)') };
 
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,

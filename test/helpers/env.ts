@@ -39,6 +39,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // Traffic tests send hundreds of requests a second from one subject; the limits have their own test.
     NW_RATE_LIMIT_STARTS_PER_MINUTE: '0',
     NW_RATE_LIMIT_INFERENCE_PER_MINUTE: '0',
+    NW_RATE_LIMIT_INCIDENTS_PER_MINUTE: '0',
     ...overrides,
   });
 }

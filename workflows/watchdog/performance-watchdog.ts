@@ -18,6 +18,7 @@ import { Deliveries } from '../deliveries';
 import { DELIVERY_RETRY } from '../failures';
 import { NwStage } from '../search-attributes';
 import { extraProbesFor, initialState, MAX_PROBE_ROUNDS_PER_WINDOW, spanWindows, step, withProbes, type WatchdogPolicy, type WindowStats } from './evaluate';
+import { withIncidentEvidence, withIncidentsCounted } from './incidents';
 import { stepPoint } from './point-estimate';
 import { chooseBackup } from './ranking';
 import type { IncidentReport, ObservedWindow, PendingDelivery, ResumePoint, SwitchDecision, WatchdogInput, WatchdogRunState, WatchdogStateView, WindowRecord } from './types';
@@ -81,10 +82,6 @@ function freshState(specialization: string): WatchdogRunState {
   };
 }
 
-/** The primary's window with the reported incidents counted in. */
-function withIncidents(stats: WindowStats, incidents: IncidentReport[]): WindowStats {
-  return incidents.reduce((w, i) => ({ ...w, requests: w.requests + i.requests, errors: w.errors + i.errors }), stats);
-}
 
 /**
  * Watches one specialization's serving model for as long as it runs: every evaluation interval it
@@ -101,6 +98,8 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
   const info = workflowInfo();
   // Runs recorded before judgement by evidence replay with the point-estimate judge they used.
   const judgement = patched('evidence-judgement') ? ('evidence' as const) : ('point-estimate' as const);
+  // Runs from before incidents were evidence woke at each report and counted it in full.
+  const incidentsAsEvidence = patched('incidents-as-evidence');
   let rollbackRequest: { by: string; reason: string } | undefined;
   const wanted = (): typeof rollbackRequest => rollbackRequest;
   const serving = () => s.evaluation.serving;
@@ -327,7 +326,7 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
       showStage();
       await condition(() => !s.paused);
       showStage();
-      await condition(() => s.pendingIncidents.length > 0 || wanted() !== undefined || s.paused, s.evaluationIntervalSeconds * 1000);
+      await condition(() => (!incidentsAsEvidence && s.pendingIncidents.length > 0) || wanted() !== undefined || s.paused, s.evaluationIntervalSeconds * 1000);
       if (s.paused) continue;
 
       const manual = wanted();
@@ -367,7 +366,7 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
       resume = undefined;
       if (!followed || !observed.primary) continue;
 
-      let stats = withIncidents(observed.primary.stats, incidents);
+      let stats = (incidentsAsEvidence ? withIncidentEvidence : withIncidentsCounted)(observed.primary.stats, incidents);
       const t = Date.now() / 1000;
       if (judgement === 'evidence') stats = await withExtraProbes(observed.primary.deploymentId, stats, t, observed.policy);
       const result = judgement === 'evidence' ? step(s.evaluation, stats, t, observed.policy) : stepPoint(s.evaluation, stats, t, observed.policy);
