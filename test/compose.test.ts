@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import fs from 'node:fs';
 import which from 'which';
+import { parse as parseYaml } from 'yaml';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..');
@@ -25,4 +27,19 @@ describe('docker-compose.yml', () => {
     delete env[missing];
     await expect(config(env)).rejects.toMatchObject({ stderr: expect.stringContaining(`set ${missing}`) });
   });
+
+  it('publishes only the API and Grafana beyond the host\'s loopback (Temporal, Prometheus, Alertmanager and Jaeger have no login)', () => {
+    const file = parseYaml(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { ports?: (string | { host_ip?: string; published?: string | number })[] }> };
+    const PUBLIC = new Set(['api', 'grafana']);
+    const exposed = Object.entries(file.services).flatMap(([service, { ports = [] }]) =>
+      ports
+        .map((p) => (typeof p === 'string' ? { hostIp: p.split(':').length === 3 ? p.split(':')[0] : undefined, spec: p } : { hostIp: p.host_ip, spec: JSON.stringify(p) }))
+        .filter((p) => p.hostIp !== '127.0.0.1' && !PUBLIC.has(service))
+        .map((p) => `${service} ${p.spec}`),
+    );
+    expect(exposed).toEqual([]);
+    // Temporal's frontend is not published at all, not even on loopback: the tools use the compose network.
+    expect(file.services.temporal.ports ?? []).toEqual([]);
+  });
 });
+
