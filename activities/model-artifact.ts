@@ -1,12 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { insideStorage } from '../storage/paths';
 import type { ArtifactCheck } from '../workflows/validate-model';
 
-/** Relative model paths are relative to MODEL_STORAGE_PATH; absolute ones are taken as they are. */
-export function resolveModelPath(storagePath: string, modelPath: string): string {
-  return path.isAbsolute(modelPath) ? modelPath : path.join(storagePath, modelPath);
-}
 
 function formatOf(file: string): ArtifactCheck['format'] {
   return path.extname(file).toLowerCase() === '.onnx' ? 'onnx' : 'unknown';
@@ -16,7 +13,14 @@ function formatOf(file: string): ArtifactCheck['format'] {
 export async function checkArtifact(storagePath: string, modelPath: string | null): Promise<ArtifactCheck> {
   const empty = { modelPath, exists: false, sizeBytes: null, format: null, loadable: null, inputNames: [], outputNames: [] };
   if (!modelPath) return { ...empty, error: 'model has no model_path' };
-  const file = resolveModelPath(storagePath, modelPath);
+  // Relative to MODEL_STORAGE_PATH and inside it, as the API requires at registration: a row written
+  // some other way must not make the worker read (or load) any file on its machine.
+  let file: string;
+  try {
+    file = insideStorage(storagePath, modelPath);
+  } catch {
+    return { ...empty, error: `${modelPath} is not a path inside MODEL_STORAGE_PATH` };
+  }
   let stat;
   try {
     stat = await fs.stat(file);

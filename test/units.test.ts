@@ -1,3 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { checkArtifact } from '../activities/model-artifact';
+import { ProbeSets } from '../api/inference/probe-sets';
 import { RequestStats } from '../api/request-stats';
 import { workflowUrl } from '../api/web-ui';
 import { parseDuration } from '../scripts/duration';
@@ -32,5 +37,22 @@ describe('workflowUrl', () => {
     expect(workflowUrl('http://localhost:8233', 'default', 'validation-a/b', 'r1')).toBe(
       'http://localhost:8233/namespaces/default/workflows/validation-a%2Fb/r1/history',
     );
+  });
+});
+
+describe('defence in depth: paths from rows are never trusted', () => {
+  it('does not read or load a model path outside MODEL_STORAGE_PATH, whatever the row says', async () => {
+    const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-storage-'));
+    for (const modelPath of ['/etc/passwd', '../outside/model.onnx', 'a/../../model.onnx']) {
+      expect(await checkArtifact(storage, modelPath)).toMatchObject({ exists: false, error: `${modelPath} is not a path inside MODEL_STORAGE_PATH` });
+    }
+  });
+
+  it('takes a probe set only from a dataset name, never a path', async () => {
+    const sets = new ProbeSets({ modelStoragePath: '/nonexistent', datasetsDir: '/nonexistent' });
+    const row = { modelId: 'm', modelName: 'm', version: '1', modelPath: 'm/model.onnx', manifestPath: null, costPer1kTokens: null };
+    for (const dataset of ['..', '../etc', '/etc', 'a/b']) {
+      await expect(sets.examples({ ...row, dataset }, 1)).rejects.toThrow(`the model's dataset "${dataset}" is not a dataset name`);
+    }
   });
 });

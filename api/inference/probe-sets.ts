@@ -1,3 +1,4 @@
+import { SLUG_PATTERN } from '../schemas/common';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { loadDataset } from '../../ml/dataset';
@@ -26,10 +27,12 @@ export class ProbeSets {
   constructor(private readonly dirs: { modelStoragePath: string; datasetsDir: string }) {}
 
   async examples(row: ModelRow & { dataset: string | null }, count: number): Promise<LabelledText[]> {
+    const dataset = row.dataset ?? DEFAULT_DATASET;
+    // A dataset is a name in the catalog (a slug), never a path: "..", "a/b" or "/etc" name nothing.
+    if (!SLUG_PATTERN.test(dataset)) throw new Error(`the model's dataset "${dataset}" is not a dataset name`);
     const { manifestFile } = artifactFiles(this.dirs.modelStoragePath, row.modelPath, row.manifestPath);
     const manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8')) as { labelField?: unknown };
     const labelField = typeof manifest.labelField === 'string' ? manifest.labelField : 'specialization';
-    const dataset = row.dataset ?? DEFAULT_DATASET;
     const key = `${dataset}\u0000${labelField}`;
     let set = this.sets.get(key);
     if (!set) {

@@ -1,12 +1,9 @@
 import { z } from '@hono/zod-openapi';
 
-/** Names and specializations: lower-case, URL- and label-safe. */
-export const slug = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"');
+/** Names, specializations and dataset names: lower-case, URL- and label-safe, never a path. */
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+
+export const slug = (max: number) => z.string().min(1).max(max).regex(SLUG_PATTERN, 'must be lower-case letters, digits, ".", "_" or "-"');
 
 /** A whole number in a query string: "" and "1.5" are refused (a plain coerce would read "" as 0). */
 export const queryInt = z
