@@ -101,6 +101,13 @@ describe('model registry API', () => {
     const big = await register(model({ description: 'x'.repeat(8192) }));
     expect(big.status).toBe(413);
     expect(big.body.error?.code).toBe('payload_too_large');
+    // PostgreSQL text cannot hold NUL: a 400 naming the field, not a 500 from the database.
+    const nul = await register(model({ description: 'brake\u0000pads' }));
+    expect(nul.status).toBe(400);
+    expect(nul.body.error?.details?.fields[0].field).toBe('body.description');
+    const nested = await t.app.request('/api/v1/alerts/prometheus', { method: 'POST', headers: { ...writer, 'content-type': 'application/json' }, body: JSON.stringify({ version: '4', status: 'firing', alerts: [{ status: 'firing', fingerprint: 'f', startsAt: new Date().toISOString(), labels: { alertname: 'x\u0000' }, annotations: {} }] }) });
+    expect(nested.status).toBe(400);
+    expect(((await nested.json()) as Body).error?.details?.fields[0].field).toBe('body.alerts.0.labels.alertname');
     // A declared length over the limit is refused from the header, before the body is read.
     const declared = await t.app.request('/api/v1/models/register', { method: 'POST', headers: { ...writer, 'content-type': 'application/json', 'content-length': '10000000' }, body: '{}' });
     expect(declared.status).toBe(413);
