@@ -17,6 +17,14 @@ describe('health and metrics', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
+  it('/health/detailed checks its dependencies once a second at most, however many ask (it needs no token)', async () => {
+    const read = async () => ((await (await t.app.request('/health/detailed')).json()) as { timestamp: string; dependencies: { database: { responseTime: number } } });
+    const burst = await Promise.all(Array.from({ length: 20 }, read));
+    expect(new Set(burst.map((b) => `${b.timestamp} ${b.dependencies.database.responseTime}`)).size).toBe(1);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await read()).timestamp).not.toBe(burst[0].timestamp);
+  });
+
   it('/health/detailed reports every dependency, seed 003 shape', async () => {
     await t.app.request('/api/v1/models', { headers: bearer(tokenFor('read')) });
     const res = await t.app.request('/health/detailed');
