@@ -45,6 +45,12 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
     expect([(await report()).status, (await report()).status, (await report()).status]).toEqual([404, 404, 429]);
   });
 
+  it('documents the 429 of every rate-limited operation in the OpenAPI document', async () => {
+    const doc = (await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const limited = ['/api/v1/models/{id}/deploy', '/api/v1/models/{id}/validate', '/api/v1/training/jobs', '/api/v1/deployments/{id}/rollback', '/api/v1/watchdogs', '/api/v1/inference/{specialization}', '/api/v1/watchdogs/{specialization}/incidents'];
+    expect(limited.filter((path) => !doc.paths[path]?.post?.responses['429'])).toEqual([]);
+  });
+
   it('answers no CORS: a browser on another origin gets no Access-Control-Allow-Origin', async () => {
     const preflight = await t.app.request('/api/v1/models', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();

@@ -10,7 +10,7 @@ import type { Context } from 'hono';
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, conflict } from '../errors';
-import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, UuidParam } from '../schemas/common';
+import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError, UuidParam } from '../schemas/common';
 import { AbortRequest, ApproveRequest, DeploymentList, DeploymentListQuery, DeploymentSchema, DeploymentStarted, DeployRequest } from '../schemas/deployments';
 import { deploymentSummary, deploymentView } from '../views';
 import { workflowUrl } from '../web-ui';
@@ -28,7 +28,7 @@ const deployRoute = createRoute({
   description: 'One rollout per specialization: while one runs, this answers 409 with its workflow ID.',
   security,
   request: { params: UuidParam, body: jsonBody(DeployRequest) },
-  responses: { 202: jsonResponse(DeploymentStarted, 'Rollout started'), ...authErrors, ...notFoundError, ...conflictError },
+  responses: { 202: jsonResponse(DeploymentStarted, 'Rollout started'), ...authErrors, ...notFoundError, ...conflictError, ...rateLimitedError },
 });
 const listRoute = createRoute({
   method: 'get',
@@ -73,7 +73,7 @@ const rollbackRoute = createRoute({
   summary: 'Roll back: a running rollout is aborted; a promoted deployment hands traffic back to its backup',
   security,
   request: { params: UuidParam, body: optionalBody(AbortRequest) },
-  responses: { 202: jsonResponse(DeploymentStarted, 'Rollback started'), ...authErrors, ...notFoundError, ...conflictError },
+  responses: { 202: jsonResponse(DeploymentStarted, 'Rollback started'), ...authErrors, ...notFoundError, ...conflictError, ...rateLimitedError },
 });
 
 const RUNNING = new Set(['staging', 'rolling_out']);

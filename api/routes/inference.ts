@@ -4,7 +4,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { annotateSpan } from '../../config/tracing';
 import type { AppEnv } from '../deps';
 import type { InferenceService } from '../inference/service';
-import { ErrorSchema, authErrors, jsonBody, jsonResponse, notFoundError, tooLargeError } from '../schemas/common';
+import { authErrors, ErrorSchema, jsonBody, jsonResponse, notFoundError, rateLimitedError, tooLargeError } from '../schemas/common';
 import { InferenceRequest, InferenceResultSchema, RequestIdHeader, SpecializationParam } from '../schemas/inference';
 
 const errorResponse = (description: string) => jsonResponse(ErrorSchema, description);
@@ -24,6 +24,7 @@ const inferRoute = createRoute({
     ...authErrors,
     ...notFoundError,
     ...tooLargeError,
+    ...rateLimitedError,
     502: errorResponse('The model failed (model_error)'),
     503: errorResponse('Nothing is deployed for the specialization, inference is at capacity, or a dependency is down (Retry-After)'),
   },

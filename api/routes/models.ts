@@ -6,7 +6,7 @@ import { validateModel, validationWorkflowId } from '../../workflows/validate-mo
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { conflict } from '../errors';
-import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, tooLargeError, UuidParam, WorkflowStarted } from '../schemas/common';
+import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError, tooLargeError, UuidParam, WorkflowStarted } from '../schemas/common';
 import { ModelList, ModelListQuery, ModelRegistration, ModelSchema } from '../schemas/models';
 import { workflowUrl } from '../web-ui';
 
@@ -50,7 +50,7 @@ const validateRoute = createRoute({
   description: 'One validation per model at a time: while one runs, this answers with the running workflow.',
   security,
   request: { params: UuidParam },
-  responses: { 202: jsonResponse(WorkflowStarted, 'Validation started'), ...authErrors, ...notFoundError },
+  responses: { 202: jsonResponse(WorkflowStarted, 'Validation started'), ...authErrors, ...notFoundError, ...rateLimitedError },
 });
 
 export function createModelRoutes({ config, temporal, stores: { models } }: Pick<ApiDeps, 'config' | 'temporal' | 'stores'>) {

@@ -11,7 +11,7 @@ import { progressQuery, trainingPipeline, trainingWorkflowId, type TrainingPipel
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
-import { authErrors, conflictError, ErrorSchema, jsonBody, jsonResponse, notFoundError, tooLargeError, UuidParam } from '../schemas/common';
+import { authErrors, conflictError, ErrorSchema, jsonBody, jsonResponse, notFoundError, rateLimitedError, tooLargeError, UuidParam } from '../schemas/common';
 import { DatasetList, IdempotencyHeader, TrainingJobList, TrainingJobListQuery, TrainingJobRequest, TrainingJobSchema, TrainingJobStarted } from '../schemas/training';
 import { trainingJobView } from '../views';
 import { workflowUrl } from '../web-ui';
@@ -27,7 +27,7 @@ const createJobRoute = createRoute({
   summary: 'Start a training job (trainingPipeline workflow)',
   security,
   request: { headers: IdempotencyHeader, body: jsonBody(TrainingJobRequest) },
-  responses: { 202: jsonResponse(TrainingJobStarted, 'Started (or, for a known Idempotency-Key, the existing job)'), ...authErrors, ...tooLargeError, 422: jsonResponse(ErrorSchema, 'The Idempotency-Key was used for a different request (idempotency_key_reused)') },
+  responses: { 202: jsonResponse(TrainingJobStarted, 'Started (or, for a known Idempotency-Key, the existing job)'), ...authErrors, ...tooLargeError, ...rateLimitedError, 422: jsonResponse(ErrorSchema, 'The Idempotency-Key was used for a different request (idempotency_key_reused)') },
 });
 const listJobsRoute = createRoute({
   method: 'get',

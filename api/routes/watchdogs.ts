@@ -30,7 +30,7 @@ const createWatchdogRoute = createRoute({
   security,
   middleware: [adminOnly] as const,
   request: { body: jsonBody(WatchdogCreateRequest) },
-  responses: { 201: jsonResponse(WatchdogSchema, 'Watchdog scheduled and started'), ...authErrors, ...conflictError },
+  responses: { 201: jsonResponse(WatchdogSchema, 'Watchdog scheduled and started'), ...authErrors, ...conflictError, ...rateLimitedError },
 });
 const listWatchdogsRoute = createRoute({ method: 'get', path: '/watchdogs', tags, summary: 'Every watchdog with its state', security, responses: { 200: jsonResponse(WatchdogList, 'Watchdogs'), ...authErrors } });
 const getWatchdogRoute = createRoute({ method: 'get', path: '/watchdogs/{specialization}', tags, summary: 'One watchdog: streaks, serving and backup model, last decision with its numbers', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
