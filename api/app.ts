@@ -9,6 +9,7 @@ import type { ApiDeps, AppEnv } from './deps';
 import { ApiError, createErrorHandler, errorBody } from './errors';
 import { createHealthChecks } from './health';
 import { InferenceService } from './inference/service';
+import { allowedMethods } from './allowed-methods';
 import { createApiMetrics, httpMetrics } from './metrics';
 import { registerPlatformMetrics } from './platform-metrics';
 import { rateLimits } from './rate-limits';
@@ -47,7 +48,15 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.onError(createErrorHandler(logger));
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  // A path that exists with other methods is a 405 with Allow (RFC 9110), not a 404; the route
+  // table is read once, on the first miss, when every route is registered.
+  let allowed: ((path: string) => string[]) | undefined;
+  app.notFound((c) => {
+    allowed ??= allowedMethods(app.routes);
+    const methods = allowed(c.req.path);
+    if (methods.length > 0) return c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(', ')}`), 405, { Allow: methods.join(', ') });
+    return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
+  });
 
   if (instrument) {
     app.use('*', requestTracing());

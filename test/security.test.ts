@@ -51,6 +51,16 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
     expect(limited.filter((path) => !doc.paths[path]?.post?.responses['429'])).toEqual([]);
   });
 
+  it('answers 405 with Allow for a path that exists with other methods, 404 for one that does not', async () => {
+    const wrong = await t.app.request('/api/v1/models', { method: 'DELETE', headers: admin });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD');
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
+    expect((await t.app.request(`/api/v1/deployments/${randomUUID()}/approve`, { headers: admin })).headers.get('allow')).toBe('POST');
+    expect((await t.app.request('/health', { method: 'POST' })).status).toBe(405);
+    expect((await t.app.request('/api/v1/nothing-here', { headers: admin })).status).toBe(404);
+  });
+
   it('answers no CORS: a browser on another origin gets no Access-Control-Allow-Origin', async () => {
     const preflight = await t.app.request('/api/v1/models', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
