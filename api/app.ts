@@ -9,7 +9,8 @@ import type { ApiDeps, AppEnv } from './deps';
 import { ApiError, createErrorHandler, errorBody } from './errors';
 import { createHealthChecks } from './health';
 import { InferenceService } from './inference/service';
-import { allowedMethods } from './allowed-methods';
+import type { Context } from 'hono';
+import { allowedMethods, concreteMethods } from './allowed-methods';
 import { createApiMetrics, httpMetrics } from './metrics';
 import { registerPlatformMetrics } from './platform-metrics';
 import { rateLimits } from './rate-limits';
@@ -49,13 +50,22 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
 
   app.onError(createErrorHandler(logger));
   // A path that exists with other methods is a 405 with Allow (RFC 9110), not a 404; the route
-  // table is read once, on the first miss, when every route is registered.
+  // table is read once, on the first request, when every route is registered.
   let allowed: ((path: string) => string[]) | undefined;
+  let concrete: Map<string, Set<string>> | undefined;
+  const methodNotAllowed = (c: Context, methods: string[]) =>
+    c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(', ')}`), 405, { Allow: methods.join(', ') });
   app.notFound((c) => {
     allowed ??= allowedMethods(app.routes);
     const methods = allowed(c.req.path);
-    if (methods.length > 0) return c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(', ')}`), 405, { Allow: methods.join(', ') });
+    if (methods.length > 0) return methodNotAllowed(c, methods);
     return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
+  });
+  app.use('*', async (c, next) => {
+    concrete ??= concreteMethods(app.routes);
+    const methods = concrete.get(c.req.path);
+    if (methods && !methods.has(c.req.method)) return methodNotAllowed(c, [...methods].sort());
+    await next();
   });
 
   if (instrument) {

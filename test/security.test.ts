@@ -58,6 +58,9 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
     expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
     expect((await t.app.request(`/api/v1/deployments/${randomUUID()}/approve`, { headers: admin })).headers.get('allow')).toBe('POST');
     expect((await t.app.request('/health', { method: 'POST' })).status).toBe(405);
+    // A concrete path is not taken by a templated one: GET /models/register is not GET /models/{id}.
+    const register = await t.app.request('/api/v1/models/register', { headers: admin });
+    expect([register.status, register.headers.get('allow')]).toEqual([405, 'POST']);
     expect((await t.app.request('/api/v1/nothing-here', { headers: admin })).status).toBe(404);
   });
 
