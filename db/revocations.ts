@@ -24,6 +24,8 @@ export class RevocationListStale extends Error {
  */
 export class RevocationList {
   private readonly revoked = new Set<string>();
+  /** Subjects whose every token issued at or before a cut-off (seconds) is revoked. */
+  private readonly revokedBefore = new Map<string, number>();
   private readonly pollMs: number;
   private readonly maxStalenessMs: number;
   private readonly now: () => number;
@@ -73,7 +75,7 @@ export class RevocationList {
       clearTimeout(timer);
       if (this.stale()) throw new RevocationListStale(`the revocation list could not be refreshed for over ${this.maxStalenessMs / 1000} s`);
     }
-    return this.revoked.has(key(sub, iat));
+    return this.revoked.has(key(sub, iat)) || iat <= (this.revokedBefore.get(sub) ?? -Infinity);
   }
 
   private stale(): boolean {
@@ -93,6 +95,22 @@ export class RevocationList {
     return { revokedAt: record.revokedAt };
   }
 
+  /** Revokes every token of `sub` issued up to now (idempotent within the second), on this process at once. */
+  async revokeEvery(row: { sub: string; revokedBy: string | null; reason: string | null }): Promise<{ revokedAt: Date; issuedUpTo: number }> {
+    const [record] = await this.sequelize.query<{ revokedAt: Date; iat: string }>(
+      `INSERT INTO revoked_tokens (sub, iat, revoked_at, revoked_by, reason, every_token) VALUES ($1, floor(extract(epoch from now()))::bigint, now(), $2, $3, true)
+       ON CONFLICT (sub, iat) DO UPDATE SET every_token = true
+       RETURNING revoked_at AS "revokedAt", iat`,
+      { bind: [row.sub, row.revokedBy, row.reason], type: QueryTypes.SELECT },
+    );
+    this.cutOff(row.sub, Number(record.iat));
+    return { revokedAt: record.revokedAt, issuedUpTo: Number(record.iat) };
+  }
+
+  private cutOff(sub: string, iat: number): void {
+    this.revokedBefore.set(sub, Math.max(iat, this.revokedBefore.get(sub) ?? -Infinity));
+  }
+
   private refreshQuietly(): Promise<void> {
     // One poll at a time; a failed poll only ages the list (isRevoked then fails closed).
     this.polling ??= this.refresh()
@@ -105,12 +123,13 @@ export class RevocationList {
     const startedAt = this.now();
     // Read from well before the newest row seen, so a transaction that commits after a later one
     // (its revoked_at older than rows already seen) cannot be missed.
-    const rows = await this.sequelize.query<{ sub: string; iat: string; revokedAt: Date }>(
-      `SELECT sub, iat, revoked_at AS "revokedAt" FROM revoked_tokens WHERE $1::timestamptz IS NULL OR revoked_at >= $1::timestamptz`,
+    const rows = await this.sequelize.query<{ sub: string; iat: string; revokedAt: Date; everyToken: boolean }>(
+      `SELECT sub, iat, revoked_at AS "revokedAt", every_token AS "everyToken" FROM revoked_tokens WHERE $1::timestamptz IS NULL OR revoked_at >= $1::timestamptz`,
       { bind: [this.since ? new Date(this.since.getTime() - OVERLAP_MS).toISOString() : null], type: QueryTypes.SELECT },
     );
     for (const row of rows) {
-      this.revoked.add(key(row.sub, Number(row.iat)));
+      if (row.everyToken) this.cutOff(row.sub, Number(row.iat));
+      else this.revoked.add(key(row.sub, Number(row.iat)));
       if (!this.since || row.revokedAt > this.since) this.since = row.revokedAt;
     }
     this.refreshedAt = startedAt;

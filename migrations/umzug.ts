@@ -14,6 +14,7 @@ import * as m0011 from './0011-watchdog-window-state';
 import * as m0012 from './0012-routing-changes';
 import * as m0013 from './0013-lineage-indexes';
 import * as m0014 from './0014-switch-event-delivery';
+import * as m0015 from './0015-revoke-every-token';
 
 /** What a migration gets: plain SQL, run inside the migration's own transaction. */
 export interface MigrationContext {
@@ -43,6 +44,7 @@ const migrations = [
   { name: '0012-routing-changes', module: m0012 },
   { name: '0013-lineage-indexes', module: m0013 },
   { name: '0014-switch-event-delivery', module: m0014 },
+  { name: '0015-revoke-every-token', module: m0015 },
 ];
 
 export function createMigrator(sequelize: Sequelize, logger: Console | undefined = undefined) {

@@ -89,6 +89,36 @@ describe('authentication and authorization (unified JWT)', () => {
     expect((await status(tokenFor('admin'), '/api/v1/auth/revoke', other)).status).toBe(200);
   });
 
+  it("revokes every token of a subject issued up to now, and none issued later (admin for another subject's)", async () => {
+    const sub = `leaked-${now()}`;
+    const older = rawToken({ sub, iat: now() - 3_600, exp: now() + 600, ...neuroweaverAccess('write') });
+    const current = rawToken({ sub, iat: now(), exp: now() + 600, ...neuroweaverAccess('read') });
+    const every = (token: string, body: object) => status(token, '/api/v1/auth/revoke', json(body));
+    expect((await every(tokenFor('write', 'bystander'), { sub, every: true })).status).toBe(403);
+    const revoked = await every(tokenFor('admin', 'security'), { sub, every: true, reason: 'laptop stolen' });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ sub, every: true, iat: expect.any(Number) });
+    expect((await status(older)).status).toBe(401);
+    expect((await status(current)).status).toBe(401);
+    // A token issued after the cut-off (a fresh login) works.
+    expect((await status(rawToken({ sub, iat: now() + 2, exp: now() + 600, ...neuroweaverAccess('read') }))).status).toBe(200);
+    // Another API process learns of it from the database (a cut-off, not one token).
+    const sequelize = createDatabase({ url: process.env.NW_TEST_DATABASE_URL! });
+    const elsewhere = new RevocationList(sequelize);
+    try {
+      await elsewhere.start();
+      expect(await elsewhere.isRevoked(sub, now() - 7_200)).toBe(true);
+      expect(await elsewhere.isRevoked(sub, now() + 2)).toBe(false);
+    } finally {
+      await elsewhere.stop();
+      await sequelize.close();
+    }
+    // A subject may sign itself out everywhere.
+    const self = tokenFor('write', `self-${now()}`);
+    expect((await every(self, { every: true })).status).toBe(200);
+    expect((await status(self)).status).toBe(401);
+  });
+
   it('rejects a revoked token (by sub and iat) and only that one', async () => {
     const token = tokenFor('write', 'revoke-me');
     expect((await status(token)).status).toBe(200);
