@@ -99,6 +99,23 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
         await traffic.stop();
       }
     });
+  /**
+   * Two models promoted one after the other, then the second rolled back through the API (after
+   * `beforeRollback`): the rollbackDeployment workflow's handle, and RelayCore's call count before
+   * the rollback. Runs inside a worker.
+   */
+  const promoteTwiceAndRollBack = async (specialization: string, reason: string, beforeRollback = () => {}) => {
+    const previousModel = await registerServableModel(t, specialization);
+    const newModel = await registerServableModel(t, specialization);
+    const previous = await deployAndWait(previousModel.id, specialization);
+    const current = await deployAndWait(newModel.id, specialization);
+    beforeRollback();
+    const mark = relaycore.calls.length;
+    const res = await t.app.request(`/api/v1/deployments/${current}/rollback`, json({ reason }, admin));
+    expect(res.status).toBe(202);
+    const handle = t.temporal.workflow.getHandle(((await res.json()) as { workflowId: string }).workflowId);
+    return { previousModel, newModel, previous, current, handle, mark };
+  };
   const switchActions = async (specialization: string) =>
     (await t.sequelize.query<{ action: string }>('SELECT action FROM model_switch_events WHERE specialization = $1 ORDER BY created_at', { bind: [specialization], type: QueryTypes.SELECT })).map((e) => e.action);
   /** RelayCore route calls for the specialization it took (200, first of its key), from call number `from` on. */
@@ -140,15 +157,8 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
 
   it('rolls back a promoted deployment (rollbackDeployment): the backup serves, RelayCore is told, the decision and a switch event are recorded', async () => {
     const specialization = uniqueName('fp-rollback-done');
-    const previousModel = await registerServableModel(t, specialization);
-    const newModel = await registerServableModel(t, specialization);
     await withWorker(t.config, t.sequelize, async () => {
-      const previous = await deployAndWait(previousModel.id, specialization);
-      const current = await deployAndWait(newModel.id, specialization);
-      const mark = relaycore.calls.length;
-      const res = await t.app.request(`/api/v1/deployments/${current}/rollback`, json({ reason: 'wrong answers on parts questions' }, admin));
-      expect(res.status).toBe(202);
-      const handle = t.temporal.workflow.getHandle(((await res.json()) as { workflowId: string }).workflowId);
+      const { previousModel, newModel, previous, current, handle, mark } = await promoteTwiceAndRollBack(specialization, 'wrong answers on parts questions');
       expect(await handle.result()).toMatchObject({ restoredDeploymentId: previous });
       expect(await routing(specialization)).toMatchObject({ stableDeploymentId: previous, backupDeploymentId: null, canaryDeploymentId: null });
       await eventually(async () => routeCalls(specialization, mark), (calls) => calls.length === 1);
@@ -169,15 +179,8 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
 
   it('keeps a rollback RelayCore refuses (4xx): routing restored, the refusal on its decision and its switch event', async () => {
     const specialization = uniqueName('fp-rollback-refused');
-    const previousModel = await registerServableModel(t, specialization);
-    const newModel = await registerServableModel(t, specialization);
     await withWorker(t.config, t.sequelize, async () => {
-      const previous = await deployAndWait(previousModel.id, specialization);
-      const current = await deployAndWait(newModel.id, specialization);
-      relaycore.setMode('reject');
-      const res = await t.app.request(`/api/v1/deployments/${current}/rollback`, json({ reason: 'bad answers' }, admin));
-      expect(res.status).toBe(202);
-      const handle = t.temporal.workflow.getHandle(((await res.json()) as { workflowId: string }).workflowId);
+      const { previous, current, handle } = await promoteTwiceAndRollBack(specialization, 'bad answers', () => relaycore.setMode('reject'));
       // Completed, not failed: the rollback happened; RelayCore's refusal is a fact recorded beside it.
       expect(await handle.result()).toMatchObject({ restoredDeploymentId: previous });
       expect((await routing(specialization)).stableDeploymentId).toBe(previous);
