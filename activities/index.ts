@@ -1,3 +1,4 @@
+import type { TokenParty } from '../auth/token';
 import type { Client } from '@temporalio/client';
 import type { Stores } from '../db/stores';
 import { createDeploymentActivities } from './deployment/deployments';
@@ -27,6 +28,8 @@ export interface ActivityDeps {
   /** Watchdog: where the API answers probes, the secret its tokens are signed with, the thresholds file. */
   apiUrl: string;
   jwtSecret: string;
+  /** The iss and aud of the probe tokens (the API's JWT_ISSUER, JWT_AUDIENCE). */
+  jwtParty?: TokenParty;
   thresholdsFile: string;
   alertWebhookUrl: string | undefined;
   /** Watchdog supervision starts and queries workflows (undefined: supervision fails, nothing else does). */

@@ -101,6 +101,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     authenticate({
       secret: deps.jwtSecret,
       maxLifetimeSeconds: config.jwtMaxLifetimeSeconds,
+      party: config.jwtParty,
       // Waits for the first load only; after that a resolved promise and a Set lookup.
       isRevoked: async (sub, iat) => {
         await revocationsLoaded;

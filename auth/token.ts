@@ -7,6 +7,16 @@ export type AccessLevel = (typeof LEVELS)[number];
 
 export const SYSTEM = 'neuroweaver';
 
+/** Who issues the platform's tokens, and for whom NeuroWeaver accepts them (JWT_ISSUER, JWT_AUDIENCE). */
+export const DEFAULT_ISSUER = 'automatrix';
+export const DEFAULT_AUDIENCE = 'neuroweaver';
+
+/** The issuer and audience a token must name. */
+export interface TokenParty {
+  issuer: string;
+  audience: string;
+}
+
 export interface SystemAccess {
   system: string;
   level: AccessLevel;
@@ -68,16 +78,23 @@ export const levelAtLeast = (have: AccessLevel, need: AccessLevel) => LEVELS.ind
 /** Tokens issued this far ahead of our clock are refused (they would outlive a revocation by iat). */
 const CLOCK_TOLERANCE_SECONDS = 5;
 
-export function verifyToken(token: string, secret: string, { maxLifetimeSeconds }: { maxLifetimeSeconds?: number } = {}): Principal {
+export function verifyToken(
+  token: string,
+  secret: string,
+  { maxLifetimeSeconds, issuer = DEFAULT_ISSUER, audience = DEFAULT_AUDIENCE }: { maxLifetimeSeconds?: number } & Partial<TokenParty> = {},
+): Principal {
   let claims: jwt.JwtPayload;
   try {
-    const decoded = jwt.verify(token, secretKey(secret), { algorithms: ['HS256'], clockTolerance: CLOCK_TOLERANCE_SECONDS });
+    // iss and aud are required and must match: a token another system was issued, or one meant for
+    // another audience, signed with a shared secret, is not one for us.
+    const decoded = jwt.verify(token, secretKey(secret), { algorithms: ['HS256'], clockTolerance: CLOCK_TOLERANCE_SECONDS, issuer, audience });
     if (typeof decoded === 'string') throw new TokenError(401, 'token payload must be a JSON object');
     claims = decoded;
   } catch (err) {
     if (err instanceof TokenError) throw err;
     if (err instanceof jwt.TokenExpiredError) throw new TokenError(401, 'token has expired');
     if (err instanceof jwt.NotBeforeError) throw new TokenError(401, 'token is not valid yet');
+    if (err instanceof jwt.JsonWebTokenError && /^jwt (issuer|audience) invalid/.test(err.message)) throw new TokenError(401, `token ${err.message.startsWith('jwt issuer') ? `issuer is not ${issuer}` : `audience is not ${audience}`}`);
     throw new TokenError(401, 'invalid token');
   }
   if (typeof claims.exp !== 'number') throw new TokenError(401, 'token has no exp claim');
@@ -109,17 +126,19 @@ export interface SignOptions {
   roles?: UnifiedToken['roles'];
   /** Specializations the token may act on; `['*']` (the default) is every one. */
   resources?: string[];
+  issuer?: string;
+  audience?: string;
 }
 
 /** Issues a unified token for NeuroWeaver (used by `npm run token` and tests). */
-export function signToken(secret: string, { sub, level, ttlSeconds, roles = [], resources = ['*'] }: SignOptions): string {
+export function signToken(secret: string, { sub, level, ttlSeconds, roles = [], resources = ['*'], issuer = DEFAULT_ISSUER, audience = DEFAULT_AUDIENCE }: SignOptions): string {
   const payload: Omit<UnifiedToken, 'iat' | 'exp'> = {
     sub,
     systems: [{ system: SYSTEM, level, resources }],
     roles,
     permissions: [],
   };
-  return jwt.sign(payload, secret, { algorithm: 'HS256', expiresIn: ttlSeconds });
+  return jwt.sign(payload, secret, { algorithm: 'HS256', expiresIn: ttlSeconds, issuer, audience });
 }
 
 /** Whether the principal may act on `specialization` (object-level authorization, OWASP API1). */

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, type TokenParty } from '../auth/token';
 import { z } from 'zod';
 
 /**
@@ -68,6 +69,8 @@ export const envSchema = z.object({
   NW_CPU_TRAINING_CONCURRENCY: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1).max(64).default(1),
   NW_PYTHON: z.string().min(1).default('python3'),
   NW_TRAINER_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(600_000).default(10_000),
+  JWT_ISSUER: z.string().min(1).max(255).default(DEFAULT_ISSUER),
+  JWT_AUDIENCE: z.string().min(1).max(255).default(DEFAULT_AUDIENCE),
   NW_JWT_MAX_LIFETIME_DAYS: z.coerce.number({ error: 'must be a number of days' }).int().min(1).max(3650).default(400),
   NW_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(600_000).default(10_000),
   NW_WORKER_QUEUES: z.enum(['all', 'main', 'training']).default('all'),
@@ -131,6 +134,8 @@ export interface Config {
   workerQueues: 'all' | 'main' | 'training';
   /** NW_JWT_MAX_LIFETIME_DAYS: the longest exp − iat a token may have (a token good for a century is refused). */
   jwtMaxLifetimeSeconds: number;
+  /** JWT_ISSUER / JWT_AUDIENCE: the `iss` and `aud` every token must carry (and the ones we sign with). */
+  jwtParty: TokenParty;
   /** NW_SHUTDOWN_GRACE_MS: how long the API takes on SIGTERM to finish requests and write its buffered metrics. */
   shutdownGraceMs: number;
   /** NW_INFERENCE_THREADS: worker threads serving inference in the API process, each with its own sessions. */
@@ -217,6 +222,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     workerQueues: raw.NW_WORKER_QUEUES,
     shutdownGraceMs: raw.NW_SHUTDOWN_GRACE_MS,
     jwtMaxLifetimeSeconds: raw.NW_JWT_MAX_LIFETIME_DAYS * 86_400,
+    jwtParty: { issuer: raw.JWT_ISSUER, audience: raw.JWT_AUDIENCE },
     inferenceThreads: raw.NW_INFERENCE_THREADS,
     relaycoreEmulator: { port: raw.RELAYCORE_EMULATOR_PORT, host: raw.RELAYCORE_EMULATOR_HOST },
     logLevel: raw.LOG_LEVEL,

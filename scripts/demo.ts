@@ -12,7 +12,7 @@ import { loadConfigOrExit } from '../config/load';
  */
 const config = loadConfigOrExit();
 const base = `http://127.0.0.1:${config.port}`;
-const token = signToken(resolveJwtSecret(config), { sub: 'demo', level: 'admin', ttlSeconds: 3600 });
+const token = signToken(resolveJwtSecret(config), { sub: 'demo', level: 'admin', ttlSeconds: 3600, ...config.jwtParty });
 const specialization = `demo-${randomBytes(3).toString('hex')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);

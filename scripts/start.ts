@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     }
     await waitForHealth(`http://127.0.0.1:${config.port}/health`, 60_000);
 
-    const token = signToken(resolveJwtSecret(config), { sub: 'dev-admin', level: 'admin', ttlSeconds: 12 * 3600 });
+    const token = signToken(resolveJwtSecret(config), { sub: 'dev-admin', level: 'admin', ttlSeconds: 12 * 3600, ...config.jwtParty });
     const pids = [temporal?.pid && `temporal=${temporal.pid}`, postgres && `db=${postgres.child.pid}`, ...services.map((s) => `${s.name}=${s.child.pid}`)].filter(Boolean);
     console.log(`
 NeuroWeaver is ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s)

@@ -34,7 +34,7 @@ function main(): void {
     console.error(`--ttl is longer than the API accepts (NW_JWT_MAX_LIFETIME_DAYS: ${config.jwtMaxLifetimeSeconds / 86_400} days)`);
     process.exit(2);
   }
-  const token = signToken(resolveJwtSecret(config), { sub: values.sub!, level: values.level as AccessLevel, ttlSeconds, resources });
+  const token = signToken(resolveJwtSecret(config), { sub: values.sub!, level: values.level as AccessLevel, ttlSeconds, resources, ...config.jwtParty });
   console.log(token);
 }
 

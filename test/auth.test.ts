@@ -6,7 +6,7 @@ import { createDatabase } from '../db/connection';
 import { RevocationList, RevocationListStale } from '../db/revocations';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { TEST_JWT_SECRET } from './helpers/env';
-import { bearer, neuroweaverAccess, rawToken, tokenFor } from './helpers/tokens';
+import { bearer, neuroweaverAccess, party, rawToken, tokenFor } from './helpers/tokens';
 
 const now = () => Math.floor(Date.now() / 1000);
 const models = '/api/v1/models';
@@ -51,6 +51,11 @@ describe('authentication and authorization (unified JWT)', () => {
     // The lifetime cap (NW_JWT_MAX_LIFETIME_DAYS, 400 by default): a leaked token must not be good for a century.
     ['a token good for a century', () => rawToken({ sub: 'x', exp: now() + 100 * 365 * 86_400, ...neuroweaverAccess('admin') })],
     ['a token issued in the future', () => rawToken({ sub: 'x', iat: now() + 3_600, exp: now() + 7_200, ...neuroweaverAccess('admin') })],
+    // iss and aud (JWT_ISSUER, JWT_AUDIENCE): required, and ours.
+    ['no iss', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin'), iss: undefined })],
+    ['another issuer', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin'), iss: 'someone-else' })],
+    ['no aud', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin'), aud: undefined })],
+    ['a token for another audience', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin'), aud: 'relaycore' })],
   ])('rejects %s with 401', async (_case, make) => {
     const res = await status(make());
     expect(res.status).toBe(401);
@@ -62,7 +67,7 @@ describe('authentication and authorization (unified JWT)', () => {
     ['another system only', { systems: [{ system: 'relaycore', level: 'admin', resources: [] }] }],
     ['an unknown level', { systems: [{ system: 'neuroweaver', level: 'owner', resources: [] }] }],
   ])('rejects %s with 403', async (_case, claims) => {
-    const res = await status(rawToken({ sub: 'x', exp: now() + 60, ...claims }));
+    const res = await status(rawToken({ sub: 'x', exp: now() + 60, ...party, ...claims }));
     expect(res.status).toBe(403);
     expect(res.body.error?.code).toBe('forbidden');
   });

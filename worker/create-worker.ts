@@ -19,6 +19,7 @@ export function activityDeps(sequelize: Sequelize, config: Config, temporal?: Cl
     serviceUrl: `http://localhost:${config.port}`,
     apiUrl: config.apiUrl,
     jwtSecret: resolveJwtSecret(config),
+    jwtParty: config.jwtParty,
     thresholdsFile: config.thresholdsFile,
     alertWebhookUrl: config.alertWebhookUrl,
     temporal,

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from '../errors';
-import { levelAtLeast, TokenError, verifyToken, type AccessLevel, type Principal } from '../../auth/token';
+import { levelAtLeast, TokenError, verifyToken, type AccessLevel, type Principal, type TokenParty } from '../../auth/token';
 
 export interface AuthVariables {
   principal: Principal;
@@ -10,6 +10,8 @@ export interface AuthOptions {
   secret: string;
   /** The longest exp − iat accepted (NW_JWT_MAX_LIFETIME_DAYS). */
   maxLifetimeSeconds?: number;
+  /** The iss and aud a token must carry (JWT_ISSUER, JWT_AUDIENCE). */
+  party?: TokenParty;
   /** Answers from memory (db/revocations.ts): authentication costs no query. */
   isRevoked: (sub: string, iat: number) => boolean | Promise<boolean>;
   verifyWithAutomatrix?: (token: string) => Promise<boolean>;
@@ -29,7 +31,7 @@ const levelFor = (method: string, path: string, readOnlyPosts: RegExp[]): Access
   method === 'POST' && readOnlyPosts.some((pattern) => pattern.test(path)) ? 'read' : levelForMethod(method);
 
 /** 401 for a missing, invalid, expired or revoked token; 403 for no neuroweaver access or too low a level. */
-export function authenticate({ secret, maxLifetimeSeconds, isRevoked, verifyWithAutomatrix, onFailure, readOnlyPosts = [] }: AuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
+export function authenticate({ secret, maxLifetimeSeconds, party, isRevoked, verifyWithAutomatrix, onFailure, readOnlyPosts = [] }: AuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async function authenticateRequest(c, next) {
     try {
       const header = c.req.header('authorization');
@@ -37,7 +39,7 @@ export function authenticate({ secret, maxLifetimeSeconds, isRevoked, verifyWith
       if (!match) throw unauthorized('missing bearer token');
       let principal: Principal;
       try {
-        principal = verifyToken(match[1], secret, { maxLifetimeSeconds });
+        principal = verifyToken(match[1], secret, { maxLifetimeSeconds, ...party });
       } catch (err) {
         if (err instanceof TokenError) {
           throw err.status === 401 ? unauthorized(err.message) : new ApiError(403, 'forbidden', err.message);

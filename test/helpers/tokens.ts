@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { signToken, type AccessLevel } from '../../auth/token';
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, signToken, type AccessLevel } from '../../auth/token';
 import { TEST_JWT_SECRET } from './env';
 
 export const tokenFor = (level: AccessLevel, sub = `user-${level}`) =>
@@ -11,4 +11,7 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 export const rawToken = (claims: object, options: jwt.SignOptions = { algorithm: 'HS256' }, secret: jwt.Secret = TEST_JWT_SECRET) =>
   jwt.sign(claims, secret, options);
 
-export const neuroweaverAccess = (level: string) => ({ systems: [{ system: 'neuroweaver', level, resources: ['*'] }], roles: [], permissions: [] });
+/** The issuer and audience every token must carry (the test config uses the defaults). */
+export const party = { iss: DEFAULT_ISSUER, aud: DEFAULT_AUDIENCE };
+
+export const neuroweaverAccess = (level: string) => ({ ...party, systems: [{ system: 'neuroweaver', level, resources: ['*'] }], roles: [], permissions: [] });
