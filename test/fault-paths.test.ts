@@ -1,7 +1,7 @@
 import { QueryTypes } from 'sequelize';
 import { modelsOf } from '../db/models';
 import { performanceWatchdog, watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
-import { createTestApp, json, type TestApp } from './helpers/app';
+import { createIsolatedDatabase, createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
 import { recordHistory } from './helpers/histories';
 import { registerServableModel } from './helpers/models';
@@ -29,10 +29,16 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
   const analysis = { windowSeconds: 1, minRequests: 3, maxWindows: 10, maxP95LatencyMs: 30_000 };
   const specs = { recreate: uniqueName('fp-recreate') };
 
+  let database: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+
   beforeAll(async () => {
     relaycore = await startRelayCoreEmulator();
     receiver = await startAlertReceiver();
+    // Its own database: the thresholds in force are per database, and another file's PUT must not
+    // become the policy of these watchdogs.
+    database = await createIsolatedDatabase();
     t = await createTestApp({
+      DATABASE_URL: database.url,
       NW_ENABLE_FAULTS: '1',
       RELAYCORE_URL: relaycore.url,
       ALERT_WEBHOOK_URL: receiver.url,
@@ -46,6 +52,7 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
     relaycore.setMode('ok');
     await stopServing();
     await t.close();
+    await database.drop();
     await relaycore.close();
     await receiver.close();
   });

@@ -3,10 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import which from 'which';
-import { createDatabase } from '../db/connection';
-import { createMigrator } from '../migrations/umzug';
-import { createTestApp, type TestApp } from './helpers/app';
-import { createServerDatabase } from './setup/test-database';
+import { createIsolatedDatabase, createTestApp, type TestApp } from './helpers/app';
 import { freePort } from './helpers/ports';
 import { tokenFor } from './helpers/tokens';
 import { serveApp } from './helpers/watchdog';
@@ -21,14 +18,11 @@ describe('the API against its own OpenAPI document (schemathesis)', () => {
   let t: TestApp;
   let stopServing: () => Promise<void>;
 
-  let database: Awaited<ReturnType<typeof createServerDatabase>>;
+  let database: Awaited<ReturnType<typeof createIsolatedDatabase>>;
 
   beforeAll(async () => {
     // Its own database: the run registers models with the schema's example names, which other test files use.
-    database = await createServerDatabase(process.env.NW_TEST_DATABASE_URL!);
-    const sequelize = createDatabase({ url: database.url, poolMax: 2 });
-    await createMigrator(sequelize).up();
-    await sequelize.close();
+    database = await createIsolatedDatabase();
     t = await createTestApp({ PORT: String(await freePort()), NW_ENABLE_FAULTS: '1', DATABASE_URL: database.url });
     stopServing = serveApp(t);
   });

@@ -1,7 +1,7 @@
 import { QueryTypes } from 'sequelize';
 import { modelsOf } from '../db/models';
 import { freePort } from './helpers/ports';
-import { createTestApp, json, type TestApp } from './helpers/app';
+import { createIsolatedDatabase, createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
 import { recordHistory } from './helpers/histories';
 import { registerServableModel } from './helpers/models';
@@ -38,11 +38,17 @@ describe('performanceWatchdog with live traffic through the API', () => {
   const specs = { trip: uniqueName('wd-trip'), noisy: uniqueName('wd-noisy'), crash: uniqueName('wd-crash'), manual: uniqueName('wd-manual'), cooldown: uniqueName('wd-cooldown') };
   let thresholdsFile: string;
 
+  let database: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+
   beforeAll(async () => {
     relaycore = await startRelayCoreEmulator();
     receiver = await startAlertReceiver();
     const port = String(await freePort());
+    // Its own database: the thresholds in force are per database, and another file's PUT must not
+    // become the policy of these watchdogs.
+    database = await createIsolatedDatabase();
     t = await createTestApp({
+      DATABASE_URL: database.url,
       NW_ENABLE_FAULTS: '1',
       RELAYCORE_URL: relaycore.url,
       ALERT_WEBHOOK_URL: receiver.url,
@@ -54,6 +60,7 @@ describe('performanceWatchdog with live traffic through the API', () => {
   afterAll(async () => {
     await stopServing();
     await t.close();
+    await database.drop();
     await relaycore.close();
     await receiver.close();
   });

@@ -1,7 +1,9 @@
 import { createApp } from '../../api/app';
 import { createTemporalClient } from '../../api/temporal-client';
 import { createLogger } from '../../config/logger';
-import { openDatabase } from '../../db/connection';
+import { createDatabase, openDatabase } from '../../db/connection';
+import { createMigrator } from '../../migrations/umzug';
+import { createServerDatabase } from '../setup/test-database';
 import { TEST_JWT_SECRET, testConfig } from './env';
 import { createStores } from '../../db/stores';
 
@@ -34,3 +36,19 @@ export const json = (body: unknown, headers: Record<string, string> = {}) => ({
   headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
 });
+
+/**
+ * A migrated database of its own on the test server, for a file whose app changes what is shared
+ * by every app on a database — the thresholds in force (`watchdog_thresholds`): a version one file
+ * saves would otherwise become the policy of another file's watchdogs running beside it.
+ */
+export async function createIsolatedDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const database = await createServerDatabase(process.env.NW_TEST_DATABASE_URL!);
+  const sequelize = createDatabase({ url: database.url, poolMax: 2 });
+  try {
+    await createMigrator(sequelize).up();
+  } finally {
+    await sequelize.close();
+  }
+  return database;
+}
