@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   CancellationScope,
   condition,
   defineQuery,
@@ -64,7 +65,7 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
   // means durable, and the answer never shares a workflow task with the timer it cancels — an
   // ordering the SDK's replay does not reproduce reliably. Rollouts started before replay as they ran.
   const answerOnceRecorded = patched('approval-answered-once-recorded');
-  let approvalSettled = false;
+  let approvalSettled: 'recorded' | 'rollout-ended' | undefined;
   setHandler(deploymentStatusQuery, () => state);
   setHandler(abortSignal, (request) => {
     abortRequest ??= request;
@@ -73,7 +74,11 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     approveUpdate,
     async (request) => {
       approval = request;
-      if (answerOnceRecorded) await condition(() => approvalSettled);
+      if (answerOnceRecorded) {
+        await condition(() => approvalSettled !== undefined);
+        // An abort that won the race: the caller hears that the approval did not count.
+        if (approvalSettled !== 'recorded') throw ApplicationFailure.nonRetryable('the rollout ended before the approval was recorded');
+      }
       return { approved: true, by: request.by };
     },
     {
@@ -102,7 +107,7 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     await steps.recordDecision({ deploymentId, decision: full });
   };
   const end = async (outcome: DeployModelResult['outcome'], reason: string): Promise<DeployModelResult> => {
-    approvalSettled = true;
+    approvalSettled ??= 'rollout-ended';
     await steps.removeCanary({ specialization, deploymentId });
     state.weight = 0;
     enter(outcome === 'rolled_back' ? 'rolled-back' : outcome);
@@ -170,7 +175,7 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     } else {
       const { by, comment } = approved()!;
       await decide({ key: 'approval', kind: 'approval', message: `approved by ${by}${comment ? `: ${comment}` : ''}` });
-      approvalSettled = true;
+      approvalSettled = 'recorded';
     }
   }
 
