@@ -1,9 +1,8 @@
-import { requireLevelOrRole } from '../auth/middleware';
 import { mayAccess, REPORTER_ROLE } from '../../auth/token';
 import { requireSpecialization } from '../auth/scope';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { ScheduleNotFoundError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { requireLevel } from '../auth/middleware';
+import { requireLevel, requireLevelOrRole } from '../auth/middleware';
 import type { ApiDeps, AppEnv } from '../deps';
 import { conflict, notFound } from '../errors';
 import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError } from '../schemas/common';
