@@ -100,6 +100,14 @@ describe('object-level authorization by the token\'s resources', () => {
     expect((await post('/api/v1/models/register', { name: uniqueName('m'), specialization: ours, baseModel: 'b', version: '1' })).status).toBe(201);
   });
 
+  it("shows a scoped token the thresholds' defaults and its own specializations' sections only", async () => {
+    const sections = async (headers: Record<string, string>) =>
+      Object.keys(((await (await t.app.request('/api/v1/performance/thresholds', { headers })).json()) as { thresholds: { specializations?: Record<string, unknown> } }).thresholds.specializations ?? {});
+    expect(await sections(everything)).toContain('parts-specialist');
+    expect(await sections(scoped('read', [ours]))).toEqual([]);
+    expect(await sections(scoped('read', ['parts-specialist']))).toEqual(['parts-specialist']);
+  });
+
   it('grants nothing for an empty or missing resources list (fails closed)', async () => {
     const none = scoped('read', []);
     expect(((await (await t.app.request('/api/v1/models', { headers: none })).json()) as { total: number }).total).toBe(0);

@@ -1,4 +1,4 @@
-import { requireEverySpecialization, requireSpecialization } from '../auth/scope';
+import { listScope, requireEverySpecialization, requireSpecialization } from '../auth/scope';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { parseThresholds, ThresholdsInvalid, type ThresholdsVersion } from '../../db/stores/thresholds';
 import { thresholdsNotices } from '../../workflows/watchdog/policy';
@@ -72,7 +72,13 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
 
   const withNotices = (v: ThresholdsVersion) => ({ ...v, notices: thresholdsNotices(v.thresholds) });
 
-  app.openapi(getThresholdsRoute, async (c) => c.json(withNotices(await stores.thresholds.current()), 200));
+  app.openapi(getThresholdsRoute, async (c) => {
+    const current = await stores.thresholds.current();
+    // A scoped token sees the defaults and its own specializations' sections, not the others'.
+    const within = listScope(c);
+    const specializations = within && current.thresholds.specializations ? Object.fromEntries(Object.entries(current.thresholds.specializations).filter(([s]) => within.includes(s))) : current.thresholds.specializations;
+    return c.json(withNotices({ ...current, thresholds: { ...current.thresholds, specializations } }), 200);
+  });
 
   app.openapi(putThresholdsRoute, async (c) => {
     requireEverySpecialization(c); // the file holds every specialization's policy
