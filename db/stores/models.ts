@@ -1,4 +1,5 @@
 import { Op, QueryTypes, UniqueConstraintError, type Sequelize } from 'sequelize';
+import { specializationCondition } from './scope';
 import { modelsOf } from '../models';
 
 /** A registry row as the API shows it. */
@@ -80,8 +81,9 @@ export function createModelStore(sequelize: Sequelize) {
     async list({ skip, limit, specialization, status, within }: { skip: number; limit: number; specialization?: string; status?: string; within?: string[] }): Promise<{ items: ModelView[]; total: number }> {
       const where: string[] = [];
       const bind: unknown[] = [];
-      if (specialization) where.push(`specialization = $${bind.push(specialization)}`);
-      if (within) where.push(`specialization = ANY($${bind.push(within)})`);
+      const wanted = specializationCondition(specialization, within);
+      if (typeof wanted === 'string') where.push(`specialization = $${bind.push(wanted)}`);
+      else if (wanted) where.push(`specialization = ANY($${bind.push(wanted)})`);
       if (status) where.push(`status = $${bind.push(status)}`);
       const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
       // One statement, one round trip: the page, with the total beside it (one row with a null page

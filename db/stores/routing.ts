@@ -67,13 +67,11 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
     async restoreBackup(p: { specialization: string; deploymentId: string; reason: string; requestedBy?: string }): Promise<{ restoredDeploymentId: string | null; restoredModelId: string | null }> {
       return sequelize.transaction(async (transaction) => {
         const routing = await Routing.findByPk(p.specialization, { transaction, lock: transaction.LOCK.UPDATE });
-        const rolledBack = await Deployment.findByPk(p.deploymentId, { transaction });
-        if (routing?.stableDeploymentId === p.deploymentId) {
+        const servingChanges = routing?.stableDeploymentId === p.deploymentId;
+        if (servingChanges) {
           await routing.update({ stableDeploymentId: routing.backupDeploymentId, backupDeploymentId: null, canaryDeploymentId: null, canaryWeight: 0, failoverFromDeploymentId: null, updatedBy: `rollback:${p.deploymentId}` }, { transaction });
           if (routing.stableDeploymentId) await Deployment.update({ status: 'promoted' }, { where: { id: routing.stableDeploymentId }, transaction });
           await changes.record(routing, { cause: 'rollback', reason: p.reason, deploymentId: p.deploymentId }, transaction);
-          const restoredRow = routing.stableDeploymentId ? await Deployment.findByPk(routing.stableDeploymentId, { transaction }) : null;
-          if (rolledBack) await recordRollbackSwitch(rolledBack, restoredRow, p.reason, p.requestedBy ?? 'unknown', transaction);
         } else if (routing && routing.failoverFromDeploymentId === p.deploymentId) {
           // Rolled back while the watchdog has failed away from it: the backup already serves and
           // stays; the failover is over, so nothing may switch the rolled-back model back.
@@ -83,6 +81,8 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
         }
         await Deployment.update({ status: 'rolled_back', reason: p.reason }, { where: { id: p.deploymentId }, transaction });
         const restored = routing?.stableDeploymentId ? await Deployment.findByPk(routing.stableDeploymentId, { transaction }) : null;
+        const rolledBack = servingChanges ? await Deployment.findByPk(p.deploymentId, { transaction }) : null;
+        if (rolledBack) await recordRollbackSwitch(rolledBack, restored, p.reason, p.requestedBy ?? 'unknown', transaction);
         // The decision on the deployment, in the same transaction (a rollout that rolls itself back
         // records the same key, so it stays one decision).
         const outcome = restored ? `${restored.id} serves` : 'nothing serves the specialization now';
