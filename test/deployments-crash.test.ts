@@ -12,7 +12,8 @@ describe('a worker killed mid-rollout', () => {
   jest.setTimeout(240_000);
   let t: TestApp;
   const workers: WorkerProcess[] = [];
-  const writer = bearer(tokenFor('write', 'deployer'));
+  // A fast, latency-tolerant gate is weaker than the shipped gate policy: an admin's choice, recorded as the rollout's first decision.
+  const operator = bearer(tokenFor('admin', 'operator'));
   const reader = bearer(tokenFor('read', 'caller'));
 
   beforeAll(async () => {
@@ -32,7 +33,7 @@ describe('a worker killed mid-rollout', () => {
     const analysis = { windowSeconds: 3, minRequests: 5, maxWindows: 3, maxP95LatencyMs: 30_000 };
     try {
       const deploy = async (modelId: string, steps: number[]) =>
-        (await (await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ specialization, steps, analysis, watch: false }, writer))).json()) as { deploymentId: string; workflowId: string };
+        (await (await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ specialization, steps, analysis, watch: false }, operator))).json()) as { deploymentId: string; workflowId: string };
       const first = await deploy(stable.id, [100]);
       await t.temporal.workflow.getHandle(first.workflowId).result();
 
@@ -47,7 +48,7 @@ describe('a worker killed mid-rollout', () => {
       const decisions = (await modelsOf(t.sequelize).Deployment.findByPk(rollout.deploymentId))!.decisions as Decision[];
       const keys = decisions.map((d) => d.key);
       // Every decision once, in order, even those whose activity ran again after the crash.
-      expect(keys).toEqual(['staged', 'step-1-started', 'step-1-analysis', 'step-2-started', 'step-2-analysis', 'step-3-started', 'step-3-analysis', 'promoted', 'watched']);
+      expect(keys).toEqual(['gate', 'staged', 'step-1-started', 'step-1-analysis', 'step-2-started', 'step-2-analysis', 'step-3-started', 'step-3-analysis', 'promoted', 'watched']);
       expect(decisions.at(-1)?.message).toBe('the deploy request asked for no watchdog (watch: false)');
     } finally {
       await traffic.stop();

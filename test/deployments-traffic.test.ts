@@ -35,8 +35,9 @@ describe('deployModel under live inference traffic', () => {
   });
 
   // These rollouts are about the gate, not the watchdog: no watchdog is scheduled beside them.
+  // A fast, latency-tolerant gate is weaker than the shipped gate policy: an admin's choice, recorded as the rollout's first decision.
   const deploy = async (modelId: string, body: object): Promise<Started> => {
-    const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ watch: false, ...body }, writer));
+    const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ watch: false, ...body }, admin));
     expect(res.status).toBe(202);
     return (await res.json()) as Started;
   };
@@ -203,7 +204,7 @@ describe('deployModel under live inference traffic', () => {
       const traffic = startTraffic(t, specialization, reader);
       const res = await t.app.request(
         '/api/v1/training/jobs',
-        json({ name: uniqueName('auto'), specialization, hyperparameters: { epochs: 4 }, autoDeploy: true, deploy: { steps: [100], analysis, watch: false, requireApproval: true, approvalTimeoutSeconds: 600 } }, writer),
+        json({ name: uniqueName('auto'), specialization, hyperparameters: { epochs: 4 }, autoDeploy: true, deploy: { steps: [100], analysis, watch: false, requireApproval: true, approvalTimeoutSeconds: 600 } }, admin),
       );
       expect(res.status).toBe(202);
       const job = (await res.json()) as { jobId: string; workflowId: string };
@@ -235,7 +236,7 @@ describe('deployModel under live inference traffic', () => {
       expect(await lineage.json()).toMatchObject({
         model: { id: trained.modelId, specialization },
         trainingJob: { id: job.jobId, status: 'completed', modelId: trained.modelId, config: { dataset: 'automotive-queries', hyperparameters: { epochs: 4 } }, workflowId: job.workflowId },
-        deployments: [{ id: trained.autoDeploy.deploymentId, status: 'promoted', createdBy: 'deployer' }],
+        deployments: [{ id: trained.autoDeploy.deploymentId, status: 'promoted', createdBy: 'operator' }],
         switchEvents: [],
         alerts: [],
       });

@@ -24,7 +24,6 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
   let receiver: Awaited<ReturnType<typeof startAlertReceiver>>;
   let stopServing: () => Promise<void>;
   const admin = bearer(tokenFor('admin', 'operator'));
-  const writer = bearer(tokenFor('write', 'deployer'));
   const reader = bearer(tokenFor('read', 'relaycore'));
   const analysis = { windowSeconds: 1, minRequests: 3, maxWindows: 10, maxP95LatencyMs: 30_000 };
   const specs = { recreate: uniqueName('fp-recreate') };
@@ -62,8 +61,9 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
   });
 
   const routing = async (specialization: string) => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!;
+  // A fast, latency-tolerant gate is weaker than the shipped gate policy: an admin's choice, recorded as the rollout's first decision.
   const deploy = async (modelId: string, specialization: string) => {
-    const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ specialization, steps: [100], analysis, watch: false }, writer));
+    const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ specialization, steps: [100], analysis, watch: false }, admin));
     expect(res.status).toBe(202);
     return (await res.json()) as { deploymentId: string; workflowId: string };
   };

@@ -34,7 +34,8 @@ describe('one trace from an API request through the workflow and its activities 
   it('continues the caller trace: API span → StartWorkflow → workflow → activities → RelayCore call with the same trace id', async () => {
     const specialization = uniqueName('traced');
     const model = await registerServableModel(t, specialization);
-    const writer = bearer(tokenFor('write', 'automatrix'));
+    // steps [100] and a latency-tolerant analysis are weaker than the gate policy: an admin's choice.
+    const writer = bearer(tokenFor('admin', 'automatrix'));
     await withWorker(t.config, t.sequelize, async () => {
       const traffic = startTraffic(t, specialization, bearer(tokenFor('read', 'relaycore')));
       const res = await t.app.request(`/api/v1/models/${model.id}/deploy`, json({ specialization, steps: [100], watch: false, analysis: { windowSeconds: 1, minRequests: 3, maxWindows: 10, maxP95LatencyMs: 30_000 } }, { ...writer, traceparent: TRACEPARENT }));

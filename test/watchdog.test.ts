@@ -71,8 +71,9 @@ describe('performanceWatchdog with live traffic through the API', () => {
     return (await res.json()) as T;
   };
   /** Tests that manage the watchdog themselves deploy with watch: false; the default is covered by its own test. */
+  // A fast, latency-tolerant gate is weaker than the shipped gate policy: an admin's choice, recorded as the rollout's first decision.
   const deployAndWait = async (modelId: string, specialization: string, steps: number[], watch = false) => {
-    const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ specialization, steps, analysis, watch }, writer));
+    const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ specialization, steps, analysis, watch }, admin));
     expect(res.status).toBe(202);
     const { deploymentId, workflowId } = (await res.json()) as { deploymentId: string; workflowId: string };
     // Known as soon as the client knows its id.

@@ -85,6 +85,7 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
       validator: (request: ApprovalRequest) => {
         if (!request?.by) throw new Error('approve needs "by"');
         if (state.stage !== 'awaiting-approval') throw new Error(`nothing to approve: the rollout is ${state.stage}`);
+        if (input.fourEyes && request.by === input.requestedBy) throw new Error(`four-eyes: ${request.by} deployed this rollout, so someone else approves it`);
       },
     },
   );

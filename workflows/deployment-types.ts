@@ -39,7 +39,29 @@ export interface DeployModelInput {
   onApprovalTimeout: 'rollback' | 'promote';
   /** Once promoted, make sure a watchdog watches the specialization; absent (older inputs) means true. */
   watch?: boolean;
+  /** The approver must not be the deployer (absent in inputs from before the gate policy). */
+  fourEyes?: boolean;
+  /** How the gate was chosen against the gate policy (absent in inputs from before it). */
+  gate?: GateChoice;
   requestedBy: string;
+}
+
+/** One way a rollout's gate is weaker than its specialization's gate policy. */
+export interface GateWeakening {
+  /** The request's field, e.g. `analysis.maxErrorRate`. */
+  field: string;
+  requested: unknown;
+  policy: unknown;
+}
+
+/** Who chose a rollout's gate, against which policy, and where it is weaker (each needing admin). */
+export interface GateChoice {
+  /** The thresholds version whose gate policy judged the request. */
+  policyVersion: number;
+  chosenBy: string;
+  level: 'read' | 'write' | 'admin';
+  weakened: GateWeakening[];
+  at: string;
 }
 
 export interface StepAnalysis {
@@ -66,7 +88,7 @@ export interface Decision {
   /** Unique within the deployment: a retried write of the same decision is recognised. */
   key: string;
   at: string;
-  kind: 'staged' | 'step-started' | 'step-analysis' | 'approval' | 'promoted' | 'watched' | 'undeliverable' | 'rolled-back' | 'aborted' | 'failed';
+  kind: 'gate' | 'staged' | 'step-started' | 'step-analysis' | 'approval' | 'promoted' | 'watched' | 'undeliverable' | 'rolled-back' | 'aborted' | 'failed';
   step?: number;
   weight?: number;
   analysis?: StepAnalysis;

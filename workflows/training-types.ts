@@ -18,7 +18,7 @@ export interface TrainingPipelineInput {
   resources: { gpus: number };
   /** Roll the registered model out (deployModel, its own workflow) once it is registered. */
   autoDeploy: boolean;
-  /** How to roll it out when autoDeploy is set (the deploy route's options). */
+  /** How to roll it out when autoDeploy is set: the deploy route's options judged against the gate policy when the job was asked for. */
   deploy?: AutoDeployOptions;
   /** Who asked for the job (the rollout is requested on their behalf). */
   requestedBy?: string;
@@ -108,7 +108,7 @@ export interface RegisteredModel {
   version: string;
 }
 
-export type AutoDeployOptions = Pick<DeployModelInput, 'steps' | 'analysis' | 'requireApproval' | 'approvalTimeoutSeconds' | 'onApprovalTimeout' | 'watch'>;
+export type AutoDeployOptions = Pick<DeployModelInput, 'steps' | 'analysis' | 'requireApproval' | 'approvalTimeoutSeconds' | 'onApprovalTimeout' | 'watch' | 'fourEyes' | 'gate'>;
 
 /** What autoDeploy did: the rollout started, or why none was. */
 export type AutoDeployOutcome = { started: true; deploymentId: string; workflowId: string } | { started: false; reason: string };

@@ -7,6 +7,8 @@ import { abortSignal, approveUpdate, deploymentStatusQuery, deployModel, deploym
 import { rollbackDeployment } from '../../workflows/rollback-deployment';
 import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
 import type { Context } from 'hono';
+import type { DeployModelInput } from '../../workflows/deployment-types';
+import { chooseGate } from '../auth/gate';
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, conflict } from '../errors';
@@ -100,11 +102,12 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
   app.openapi(deployRoute, async (c) => {
     const model = inScopeOr404(c, await stores.models.get(c.req.valid('param').id), 'model');
     if (!model.modelPath) throw new ApiError(400, 'validation_error', 'the model has no artifact to deploy (modelPath)', { fields: [{ field: 'modelPath', message: 'required to deploy' }] });
-    const body = c.req.valid('json');
-    requireSpecialization(c, body.specialization);
+    const { specialization, watch, ...asked } = c.req.valid('json');
+    requireSpecialization(c, specialization);
+    const { gate, choice } = await chooseGate(c, stores.thresholds, asked, { specialization, modelSpecialization: model.specialization }, 'body.');
     const deploymentId = crypto.randomUUID();
-    const workflowId = deploymentWorkflowId(body.specialization);
-    const input = { deploymentId, modelId: model.id, ...body, requestedBy: c.get('principal').sub };
+    const workflowId = deploymentWorkflowId(specialization);
+    const input: DeployModelInput = { deploymentId, modelId: model.id, specialization, ...gate, watch, gate: choice, requestedBy: c.get('principal').sub };
     annotateSpan({ 'workflow.id': workflowId, 'model.id': model.id, 'ai.model': `${model.name}@${model.version}` });
     try {
       const handle = await temporal.workflow.start(deployModel, {
@@ -116,7 +119,7 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
           { key: NwKind, value: 'deployment' },
           { key: NwModelId, value: model.id },
           { key: NwModelName, value: model.name },
-          { key: NwSpecialization, value: body.specialization },
+          { key: NwSpecialization, value: specialization },
           { key: NwStage, value: 'staging' },
         ],
         memo: { deploymentId, modelId: model.id, version: model.version },
@@ -127,7 +130,7 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         const running = await temporal.workflow.getHandle(workflowId).describe().catch(() => undefined);
-        throw conflict(`a rollout for ${body.specialization} is already running`, { workflowId, runId: running?.runId, deploymentId: running?.memo?.deploymentId });
+        throw conflict(`a rollout for ${specialization} is already running`, { workflowId, runId: running?.runId, deploymentId: running?.memo?.deploymentId });
       }
       throw err;
     }
@@ -154,10 +157,15 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
 
   app.openapi(approveRoute, async (c) => {
     const d = await deploymentOr404(c, c.req.valid('param').id);
+    const by = c.get('principal').sub;
+    // Four-eyes: whoever deployed does not approve their own rollout (the workflow refuses it too).
+    if (d.deploymentConfig?.fourEyes === true && d.createdBy === by) {
+      throw new ApiError(403, 'forbidden', `four-eyes: ${by} deployed this rollout, so someone else approves it`);
+    }
     const handle = await runningHandle(d);
     if (!handle) throw conflict(`the deployment is ${d.status}: nothing to approve`);
     try {
-      await updateWithin(temporal, handle.workflowId, () => handle.executeUpdate(approveUpdate, { args: [{ by: c.get('principal').sub, comment: c.req.valid('json')?.comment }] }));
+      await updateWithin(temporal, handle.workflowId, () => handle.executeUpdate(approveUpdate, { args: [{ by, comment: c.req.valid('json')?.comment }] }));
     } catch (err) {
       if (err instanceof ApiError) throw err;
       // The workflow's validator refused: it is not waiting for approval.

@@ -8,6 +8,7 @@ import { listDatasets } from '../../ml/dataset-catalog';
 import type { TrainingJob } from '../../db/models';
 import { NwKind, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
 import { progressQuery, trainingPipeline, trainingWorkflowId, type TrainingPipelineInput, type TrainingProgress } from '../../workflows/training-pipeline';
+import { chooseGate } from '../auth/gate';
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
@@ -74,7 +75,7 @@ const datasetsRoute = createRoute({
   responses: { 200: jsonResponse(DatasetList, 'Datasets'), ...authErrors },
 });
 
-export function createTrainingRoutes({ config, temporal, logger, stores: { trainingJobs } }: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores'>) {
+export function createTrainingRoutes({ config, temporal, logger, stores: { trainingJobs, thresholds } }: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores'>) {
   const app = new OpenAPIHono<AppEnv>();
   const link = (workflowId: string) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId);
 
@@ -114,6 +115,13 @@ export function createTrainingRoutes({ config, temporal, logger, stores: { train
     requireSpecialization(c, body.specialization);
     const key = c.req.valid('header')['idempotency-key'];
     const sub = c.get('principal').sub;
+    // The rollout's gate is judged now, against the caller's authority, not when training ends.
+    let deploy: TrainingPipelineInput['deploy'];
+    if (body.autoDeploy) {
+      const { watch, ...asked } = body.deploy ?? { watch: true };
+      const { gate, choice } = await chooseGate(c, thresholds, asked, { specialization: body.specialization, modelSpecialization: body.specialization }, 'body.deploy.');
+      deploy = { ...gate, watch, gate: choice };
+    }
     if (!fs.existsSync(path.join(config.training.datasetsDir, body.dataset, 'dataset.json'))) {
       throw badRequest(`unknown dataset "${body.dataset}"`, { fields: [{ field: 'body.dataset', message: 'no such dataset (see GET /api/v1/training/datasets)' }] });
     }
@@ -135,7 +143,7 @@ export function createTrainingRoutes({ config, temporal, logger, stores: { train
         trainer: body.trainer,
       });
     }
-    const input: TrainingPipelineInput = { jobId: job.id, ...body, requestedBy: sub, trainingTaskQueue: config.temporal.trainingTaskQueue };
+    const input: TrainingPipelineInput = { jobId: job.id, ...body, deploy, requestedBy: sub, trainingTaskQueue: config.temporal.trainingTaskQueue };
     try {
       await startWorkflow(job, input);
     } catch (err) {

@@ -1,32 +1,22 @@
 import { z } from '@hono/zod-openapi';
 import { DEFAULT_ANALYSIS, DEFAULT_STEPS } from '../../workflows/deployment-types';
+import { AnalysisFields, ApprovalTimeoutSeconds, CanarySteps, OnApprovalTimeout } from '../../workflows/gate-policy';
 import { DEPLOYMENT_STATUSES } from '../../db/models';
 import { pageOf, PageQuery, slug } from './common';
+
+const fromPolicy = "Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.";
 
 export const DeployRequest = z
   .strictObject({
     specialization: slug(100).openapi({ example: 'automotive-sales' }),
-    steps: z
-      .array(z.number().int().min(1).max(100))
-      .min(1)
-      .max(10)
-      .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), 'must increase')
-      .refine((s) => s[s.length - 1] === 100, 'must end at 100')
-      .default(DEFAULT_STEPS)
-      .openapi({ example: DEFAULT_STEPS, description: 'Canary weights in percent' }),
-    analysis: z
-      .strictObject({
-        windowSeconds: z.number().int().min(1).max(3600).default(DEFAULT_ANALYSIS.windowSeconds),
-        minRequests: z.number().int().min(1).max(1_000_000).default(DEFAULT_ANALYSIS.minRequests),
-        maxWindows: z.number().int().min(1).max(20).default(DEFAULT_ANALYSIS.maxWindows),
-        maxErrorRate: z.number().min(0).max(1).default(DEFAULT_ANALYSIS.maxErrorRate),
-        maxP95LatencyMs: z.number().positive().max(600_000).default(DEFAULT_ANALYSIS.maxP95LatencyMs),
-        minAccuracy: z.number().min(0).max(1).default(DEFAULT_ANALYSIS.minAccuracy),
-      })
-      .default(DEFAULT_ANALYSIS),
-    requireApproval: z.boolean().default(false),
-    approvalTimeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).default(3600),
-    onApprovalTimeout: z.enum(['rollback', 'promote']).default('rollback'),
+    steps: CanarySteps.optional().openapi({ example: DEFAULT_STEPS, description: `Canary weights in percent. A canary that starts higher or has fewer steps than the policy's is weaker. ${fromPolicy}` }),
+    analysis: AnalysisFields.partial()
+      .optional()
+      .openapi({ example: DEFAULT_ANALYSIS, description: `What each step must show; fields left out take the policy's. A higher maxErrorRate or maxP95LatencyMs, or a lower minAccuracy or minRequests, is weaker. ${fromPolicy}` }),
+    requireApproval: z.boolean().optional().openapi({ description: `Wait for an approval before promoting. ${fromPolicy}` }),
+    approvalTimeoutSeconds: ApprovalTimeoutSeconds.optional().openapi({ description: fromPolicy }),
+    onApprovalTimeout: OnApprovalTimeout.optional().openapi({ description: `What happens when nobody approves in time; 'promote' is weaker than 'rollback'. ${fromPolicy}` }),
+    fourEyes: z.boolean().optional().openapi({ description: `The approver must be someone other than the deployer. ${fromPolicy}` }),
     watch: z.boolean().default(true).openapi({ description: 'Once promoted, make sure a watchdog watches the specialization (unless the thresholds file says watch: false)' }),
   })
   .openapi('DeployRequest');

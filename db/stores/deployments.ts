@@ -1,6 +1,7 @@
 import { QueryTypes, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
 import { specializationCondition } from './scope';
 import type { Decision, DeployModelInput } from '../../workflows/deployment-types';
+import { gateDecisionMessage } from '../../workflows/gate-policy';
 import { modelsOf, type Deployment, type DeploymentStatus } from '../models';
 
 /** `deployments`: the rows the API and the rollout workflow both write. */
@@ -51,7 +52,8 @@ export function createDeploymentStore(sequelize: Sequelize) {
 
     /**
      * The deployment's row, once: written by the API right after it starts the rollout (so GET knows
-     * it at once) and by the workflow's first step; whichever comes second changes nothing.
+     * it at once) and by the workflow's first step; whichever comes second changes nothing. Its log
+     * opens with the gate: who chose it and where it is weaker than the policy.
      */
     async record(input: DeployModelInput, workflowId: string): Promise<void> {
       const deploymentConfig = {
@@ -60,10 +62,13 @@ export function createDeploymentStore(sequelize: Sequelize) {
         requireApproval: input.requireApproval,
         approvalTimeoutSeconds: input.approvalTimeoutSeconds,
         onApprovalTimeout: input.onApprovalTimeout,
+        ...(input.fourEyes === undefined ? {} : { fourEyes: input.fourEyes }),
+        ...(input.gate ? { gate: input.gate } : {}),
       };
+      const opening: Decision[] = input.gate ? [{ key: 'gate', kind: 'gate', at: input.gate.at, message: gateDecisionMessage(input.gate, input.specialization) }] : [];
       await sequelize.query(
         `INSERT INTO deployments (id, model_id, name, status, specialization, workflow_id, deployment_config, endpoint_url, created_by, replicas, decisions, created_at, updated_at)
-         VALUES ($1, $2, $3, 'staging', $4, $5, CAST($6 AS jsonb), $7, $8, 1, '[]'::jsonb, NOW(), NOW())
+         VALUES ($1, $2, $3, 'staging', $4, $5, CAST($6 AS jsonb), $7, $8, 1, CAST($9 AS jsonb), NOW(), NOW())
          ON CONFLICT (id) DO NOTHING`,
         {
           bind: [
@@ -75,6 +80,7 @@ export function createDeploymentStore(sequelize: Sequelize) {
             JSON.stringify(deploymentConfig),
             `/api/v1/inference/${input.specialization}`,
             input.requestedBy,
+            JSON.stringify(opening),
           ],
         },
       );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { WatchdogPolicy } from './evaluate';
+import { gatePolicy, GatePolicyOverrides, type Gate } from '../gate-policy';
 
 /** "5s", "2m", "1h" → seconds. */
 const duration = z
@@ -55,6 +56,7 @@ const overrides = z.strictObject({
   autoRollback: policyFields.autoRollback.optional(),
   watch: policyFields.watch.optional(),
   thresholds: thresholds.partial().optional(),
+  gate: GatePolicyOverrides.optional(),
 });
 
 /** performance_thresholds.yml: defaults, and per specialization overrides of any field. */
@@ -68,6 +70,8 @@ export const ThresholdsFileSchema = z.strictObject({
     breachesToTrip: policyFields.breachesToTrip.optional(),
     watch: policyFields.watch.default(true),
     thresholds,
+    /** The weakest health gate a rollout may ask for without admin (workflows/gate-policy.ts). */
+    gate: GatePolicyOverrides.optional(),
   }),
   specializations: z.record(z.string(), overrides).default({}),
 });
@@ -94,6 +98,9 @@ export function policyFor(file: ThresholdsFile, specialization?: string): Watchd
     thresholds: { ...d.thresholds, ...(o.thresholds ?? {}) },
   };
 }
+
+/** The gate policy of a specialization: the weakest rollout a `write` caller may ask for. */
+export const gatePolicyFor = (file: ThresholdsFile, specialization: string): Gate => gatePolicy(file.defaults.gate, file.specializations[specialization]?.gate);
 
 /** Knobs in a file that no longer do anything, each with what decides instead. */
 export function thresholdsNotices(file: ThresholdsFile): string[] {
