@@ -113,12 +113,14 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
         // The security log: who was refused and why, never the token itself.
         logger.warn({ status, reason, method, path }, 'auth: request refused');
       },
-      // POSTs that need only read to get in: inference changes nothing; probes and incidents check
-      // their own grant (admin, or the prober / reporter role).
-      readOnlyPosts: [/^\/api\/v1\/inference\/[^/]+$/, /^\/api\/v1\/admin\/probes$/, /^\/api\/v1\/watchdogs\/[^/]+\/incidents$/],
     }),
   );
-  for (const limit of rateLimits(config.rateLimits)) api.use('*', limit);
+  // Each route's policy names the limit it counts against (auth/route-policy.ts).
+  const limits = rateLimits(config.rateLimits);
+  api.use('*', async (c, next) => {
+    c.set('rateLimits', limits);
+    await next();
+  });
   api.route('/', createModelRoutes(deps));
   api.route('/', createLineageRoutes(deps));
   api.route('/', createTrainingRoutes(deps));

@@ -4,6 +4,7 @@ import type { Config } from '../config/env';
 import type { Stores } from '../db/stores';
 import type { Logger } from '../config/logger';
 import type { Principal } from '../auth/token';
+import type { PolicyVariables } from './auth/route-policy';
 
 /** Everything the HTTP app needs; main.ts builds real ones, tests build real ones against test services. */
 export interface ApiDeps {
@@ -17,5 +18,5 @@ export interface ApiDeps {
 }
 
 export interface AppEnv {
-  Variables: { principal: Principal };
+  Variables: { principal: Principal } & Partial<PolicyVariables>;
 }

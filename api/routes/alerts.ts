@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
-import { inScopeOr404, listScope, requireEverySpecialization } from '../auth/scope';
+import { policy } from '../auth/route-policy';
+import { inScopeOr404, listScope } from '../auth/scope';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { alertDeliveryWorkflowId, deliverAlertChange } from '../../workflows/alert-delivery';
 import { NwKind, NwSpecialization } from '../../workflows/search-attributes';
@@ -14,6 +15,7 @@ const tags = ['alerts'];
 const listRoute = createRoute({
   method: 'get',
   path: '/alerts',
+  ...policy({ access: 'read', scope: 'list' }),
   tags,
   summary: 'Alerts, newest first (one per fingerprint while open; repeats raise its count)',
   security,
@@ -24,6 +26,7 @@ const transition = (action: 'acknowledge' | 'resolve', summary: string, descript
   createRoute({
     method: 'post',
     path: `/alerts/{id}/${action}`,
+    ...policy({ access: 'write', scope: 'object' }),
     tags,
     summary,
     description,
@@ -35,6 +38,7 @@ const transition = (action: 'acknowledge' | 'resolve', summary: string, descript
 const prometheusRoute = createRoute({
   method: 'post',
   path: '/alerts/prometheus',
+  ...policy({ access: 'write', scope: 'every' }),
   tags,
   summary: "Alertmanager's webhook: platform alerts join the watchdog's in one alert list",
   description: 'One row per Alertmanager fingerprint while firing (class "prometheus"); a resolved notification resolves it. Re-notifications refresh last_seen.',
@@ -84,7 +88,6 @@ export function createAlertRoutes({ config, temporal, stores: { alerts } }: ApiD
   });
 
   app.openapi(prometheusRoute, async (c) => {
-    requireEverySpecialization(c); // Alertmanager's platform alerts name any specialization
     const { alerts: notified } = c.req.valid('json');
     for (const alert of notified) await alerts.recordPrometheus(alert);
     return c.json({ recorded: notified.length }, 200);

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { policy } from '../auth/route-policy';
 import type { RevocationList } from '../../db/revocations';
 import { levelAtLeast } from '../../auth/token';
 import type { AppEnv } from '../deps';
@@ -21,6 +22,7 @@ const Revoked = z
 const revokeRoute = createRoute({
   method: 'post',
   path: '/auth/revoke',
+  ...policy({ access: 'read', scope: 'none' }),
   tags: ['auth'],
   summary: 'Revoke a token by (sub, iat), or every token of a subject',
   description: 'Without a body, revokes the calling token. `every: true` revokes every token of `sub` issued up to now. Revoking another subject\'s tokens needs admin.',

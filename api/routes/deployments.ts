@@ -1,4 +1,5 @@
 import { queryLive, updateWithin } from '../live-query';
+import { policy } from '../auth/route-policy';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { annotateSpan } from '../../config/tracing';
@@ -25,6 +26,7 @@ const optionalBody = <T extends Parameters<typeof jsonBody>[0]>(schema: T) => ({
 const deployRoute = createRoute({
   method: 'post',
   path: '/models/{id}/deploy',
+  ...policy({ access: 'write', scope: 'object', limit: 'workflow-starts' }),
   tags,
   summary: 'Roll a model out to a specialization behind a health gate (deployModel workflow)',
   description: 'One rollout per specialization: while one runs, this answers 409 with its workflow ID.',
@@ -35,6 +37,7 @@ const deployRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/deployments',
+  ...policy({ access: 'read', scope: 'list' }),
   tags,
   summary: 'List deployments, newest first, by specialization, status or model',
   security,
@@ -44,6 +47,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/deployments/{id}',
+  ...policy({ access: 'read', scope: 'object' }),
   tags,
   summary: 'A deployment with every decision and its numbers',
   security,
@@ -53,6 +57,7 @@ const getRoute = createRoute({
 const approveRoute = createRoute({
   method: 'post',
   path: '/deployments/{id}/approve',
+  ...policy({ access: 'write', scope: 'object' }),
   tags,
   summary: 'Approve promotion (manual gate)',
   security,
@@ -62,6 +67,7 @@ const approveRoute = createRoute({
 const abortRoute = createRoute({
   method: 'post',
   path: '/deployments/{id}/abort',
+  ...policy({ access: 'write', scope: 'object' }),
   tags,
   summary: 'Abort a running rollout: the canary leaves traffic, the stable keeps serving',
   security,
@@ -71,6 +77,7 @@ const abortRoute = createRoute({
 const rollbackRoute = createRoute({
   method: 'post',
   path: '/deployments/{id}/rollback',
+  ...policy({ access: 'write', scope: 'object', limit: 'workflow-starts' }),
   tags,
   summary: 'Roll back: a running rollout is aborted; a promoted deployment hands traffic back to its backup',
   security,

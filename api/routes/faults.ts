@@ -1,7 +1,7 @@
 import { inScopeOr404 } from '../auth/scope';
+import { policy } from '../auth/route-policy';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { ModelStore } from '../../db/stores/models';
-import { requireLevel } from '../auth/middleware';
 import type { AppEnv } from '../deps';
 import { notFound } from '../errors';
 import type { FaultRegistry } from '../inference/faults';
@@ -10,16 +10,15 @@ import { FaultList, FaultRequest, FaultSchema, ModelIdParam } from '../schemas/i
 
 const security = [{ bearerAuth: [] }];
 const tags = ['admin'];
-const adminOnly = requireLevel('admin');
 
 const createFaultRoute = createRoute({
   method: 'post',
   path: '/admin/faults',
+  ...policy({ access: 'admin', scope: 'object' }),
   tags,
   summary: "Inject a fault into a model's inference (NW_ENABLE_FAULTS=1 only)",
   description: 'Adds latency and/or fails a fraction of requests (502 model_error, recorded ok=false) until ttl runs out. Replaces the model\'s previous fault. In this API process only.',
   security,
-  middleware: [adminOnly] as const,
   request: { body: jsonBody(FaultRequest) },
   responses: { 201: jsonResponse(FaultSchema, 'The fault, now active'), ...authErrors, ...notFoundError },
 });
@@ -27,20 +26,20 @@ const createFaultRoute = createRoute({
 const listFaultsRoute = createRoute({
   method: 'get',
   path: '/admin/faults',
+  ...policy({ access: 'admin', scope: 'every' }),
   tags,
   summary: 'Active faults',
   security,
-  middleware: [adminOnly] as const,
   responses: { 200: jsonResponse(FaultList, 'Active faults'), ...authErrors },
 });
 
 const deleteFaultRoute = createRoute({
   method: 'delete',
   path: '/admin/faults/{modelId}',
+  ...policy({ access: 'admin', scope: 'every' }),
   tags,
   summary: "Lift a model's fault",
   security,
-  middleware: [adminOnly] as const,
   request: { params: ModelIdParam },
   responses: { 204: { description: 'Lifted' }, ...authErrors, ...notFoundError },
 });

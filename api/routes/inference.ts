@@ -1,4 +1,5 @@
 import { requireSpecialization } from '../auth/scope';
+import { policy } from '../auth/route-policy';
 import { randomUUID } from 'node:crypto';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { annotateSpan } from '../../config/tracing';
@@ -12,6 +13,7 @@ const errorResponse = (description: string) => jsonResponse(ErrorSchema, descrip
 const inferRoute = createRoute({
   method: 'post',
   path: '/inference/{specialization}',
+  ...policy({ access: 'read', scope: 'named', limit: 'inference' }),
   tags: ['inference'],
   summary: 'Classify one input with the model the routing table serves for the specialization',
   description:

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { policy } from '../auth/route-policy';
 import { inScopeOr404 } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { authErrors, jsonResponse, notFoundError, UuidParam } from '../schemas/common';
@@ -9,6 +10,7 @@ import { workflowUrl } from '../web-ui';
 const lineageRoute = createRoute({
   method: 'get',
   path: '/models/{id}/lineage',
+  ...policy({ access: 'read', scope: 'object' }),
   tags: ['models'],
   summary: 'Where a model came from and what it did: training job → model version → deployments → switch events and alerts',
   security: [{ bearerAuth: [] }],

@@ -1,4 +1,5 @@
 import { annotateSpan } from '../../config/tracing';
+import { policy } from '../auth/route-policy';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { ModelVersionExists } from '../../db/stores/models';
 import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
@@ -15,6 +16,7 @@ const security = [{ bearerAuth: [] }];
 const registerRoute = createRoute({
   method: 'post',
   path: '/models/register',
+  ...policy({ access: 'write', scope: 'named' }),
   tags: ['models'],
   summary: 'Register a model version',
   security,
@@ -25,6 +27,7 @@ const registerRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/models',
+  ...policy({ access: 'read', scope: 'list' }),
   tags: ['models'],
   summary: 'List models (paginated, filterable)',
   security,
@@ -35,6 +38,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/models/{id}',
+  ...policy({ access: 'read', scope: 'object' }),
   tags: ['models'],
   summary: 'Get one model, with its last validation',
   security,
@@ -45,6 +49,7 @@ const getRoute = createRoute({
 const validateRoute = createRoute({
   method: 'post',
   path: '/models/{id}/validate',
+  ...policy({ access: 'write', scope: 'object', limit: 'workflow-starts' }),
   tags: ['models'],
   summary: "Start the validateModel workflow on the model's artifact",
   description: 'One validation per model at a time: while one runs, this answers with the running workflow.',

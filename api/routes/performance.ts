@@ -1,10 +1,10 @@
-import { listScope, requireEverySpecialization, requireSpecialization } from '../auth/scope';
+import { listScope, requireSpecialization } from '../auth/scope';
+import { policy } from '../auth/route-policy';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { parseThresholds, ThresholdsInvalid, type ThresholdsVersion } from '../../db/stores/thresholds';
 import { thresholdsNotices } from '../../workflows/watchdog/policy';
 import { backtest } from '../../workflows/watchdog/backtest';
 import { watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
-import { requireLevel } from '../auth/middleware';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError } from '../errors';
 import { authErrors, jsonBody, jsonResponse } from '../schemas/common';
@@ -23,20 +23,21 @@ import { watchdogState } from './watchdogs';
 const security = [{ bearerAuth: [] }];
 const tags = ['performance'];
 
-const getThresholdsRoute = createRoute({ method: 'get', path: '/performance/thresholds', tags, summary: 'The watchdog thresholds in force, with their version', security, responses: { 200: jsonResponse(ThresholdsVersionSchema, 'Thresholds'), ...authErrors } });
+const getThresholdsRoute = createRoute({ method: 'get', path: '/performance/thresholds', ...policy({ access: 'read', scope: 'list' }), tags, summary: 'The watchdog thresholds in force, with their version', security, responses: { 200: jsonResponse(ThresholdsVersionSchema, 'Thresholds'), ...authErrors } });
 const putThresholdsRoute = createRoute({
   method: 'put',
   path: '/performance/thresholds',
+  ...policy({ access: 'admin', scope: 'every' }),
   tags,
   summary: 'Save a new version of the thresholds (validated; written to the thresholds file too when it is writable)',
   security,
-  middleware: [requireLevel('admin')] as const,
   request: { body: jsonBody(ThresholdsPutRequest) },
   responses: { 200: jsonResponse(ThresholdsVersionSchema, 'The new version'), ...authErrors },
 });
 const decisionsRoute = createRoute({
   method: 'get',
   path: '/performance/{specialization}/decisions',
+  ...policy({ access: 'read', scope: 'named' }),
   tags,
   summary: "Switch events (newest first) and the watchdog's current view: every decision with its numbers and thresholds version",
   security,
@@ -46,6 +47,7 @@ const decisionsRoute = createRoute({
 const backtestRoute = createRoute({
   method: 'post',
   path: '/performance/backtest',
+  ...policy({ access: 'write', scope: 'named' }),
   tags,
   summary: "Run the watchdog's evaluation over a recorded trace (same code as the workflow and `npm run watchdog:backtest`)",
   security,
@@ -55,6 +57,7 @@ const backtestRoute = createRoute({
 const traceRoute = createRoute({
   method: 'get',
   path: '/performance/{specialization}/trace',
+  ...policy({ access: 'read', scope: 'named' }),
   tags,
   summary: 'Export the recorded windows of a specialization as a backtest trace (JSON lines)',
   description: 'One line per window: the windows of the primary as the watchdog judged them (requests, errors, slow, p95, labelled and correct probe counts, accuracy, cost), and any other deployment ("backup"; the primary too where no watchdog ran) from its recorded requests, with accuracy and cost null (live requests carry no labels).',
@@ -81,7 +84,6 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
   });
 
   app.openapi(putThresholdsRoute, async (c) => {
-    requireEverySpecialization(c); // the file holds every specialization's policy
     let thresholds;
     try {
       thresholds = parseThresholds(c.req.valid('json').thresholds);

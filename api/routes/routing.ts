@@ -1,4 +1,5 @@
 import { requireSpecialization } from '../auth/scope';
+import { policy } from '../auth/route-policy';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps, AppEnv } from '../deps';
 import { notFound } from '../errors';
@@ -13,6 +14,7 @@ const tags = ['routing'];
 const currentRoute = createRoute({
   method: 'get',
   path: '/routing/{specialization}',
+  ...policy({ access: 'read', scope: 'named' }),
   tags,
   summary: 'What serves the specialization now: stable, canary (with its weight), backup, and the deployment a failover left',
   security,
@@ -23,6 +25,7 @@ const currentRoute = createRoute({
 const historyRoute = createRoute({
   method: 'get',
   path: '/specializations/{specialization}/history',
+  ...policy({ access: 'read', scope: 'named' }),
   tags,
   summary: 'Who served when: every change of the routing, newest first, with the decision that made it',
   description:

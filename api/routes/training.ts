@@ -1,4 +1,5 @@
 import { queryLive } from '../live-query';
+import { policy } from '../auth/route-policy';
 import { annotateSpan } from '../../config/tracing';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,6 +25,7 @@ const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const createJobRoute = createRoute({
   method: 'post',
   path: '/training/jobs',
+  ...policy({ access: 'write', scope: 'named', limit: 'workflow-starts' }),
   tags,
   summary: 'Start a training job (trainingPipeline workflow)',
   security,
@@ -33,6 +35,7 @@ const createJobRoute = createRoute({
 const listJobsRoute = createRoute({
   method: 'get',
   path: '/training/jobs',
+  ...policy({ access: 'read', scope: 'list' }),
   tags,
   summary: 'List training jobs',
   security,
@@ -42,6 +45,7 @@ const listJobsRoute = createRoute({
 const getJobRoute = createRoute({
   method: 'get',
   path: '/training/jobs/{id}',
+  ...policy({ access: 'read', scope: 'object' }),
   tags,
   summary: 'A training job, with live progress while it runs',
   security,
@@ -51,6 +55,7 @@ const getJobRoute = createRoute({
 const logsRoute = createRoute({
   method: 'get',
   path: '/training/jobs/{id}/logs',
+  ...policy({ access: 'read', scope: 'object' }),
   tags,
   summary: "The job's trainer logs (most recent 64 KiB)",
   security,
@@ -60,6 +65,7 @@ const logsRoute = createRoute({
 const cancelRoute = createRoute({
   method: 'post',
   path: '/training/jobs/{id}/cancel',
+  ...policy({ access: 'write', scope: 'object' }),
   tags,
   summary: 'Cancel a job: the trainer is stopped (SIGTERM, then SIGKILL) and its partial files removed',
   security,
@@ -69,6 +75,7 @@ const cancelRoute = createRoute({
 const datasetsRoute = createRoute({
   method: 'get',
   path: '/training/datasets',
+  ...policy({ access: 'read', scope: 'none' }),
   tags,
   summary: 'Datasets jobs can train on',
   security,

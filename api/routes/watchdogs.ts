@@ -1,8 +1,8 @@
 import { mayAccess, REPORTER_ROLE } from '../../auth/token';
+import { policy } from '../auth/route-policy';
 import { requireSpecialization } from '../auth/scope';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { ScheduleNotFoundError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { requireLevel, requireLevelOrRole } from '../auth/middleware';
 import type { ApiDeps, AppEnv } from '../deps';
 import { conflict, notFound } from '../errors';
 import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError } from '../schemas/common';
@@ -15,7 +15,6 @@ import { watchdogScheduleId } from '../../workflows/watchdog/supervise-watchdog'
 
 const security = [{ bearerAuth: [] }];
 const tags = ['watchdogs'];
-const adminOnly = requireLevel('admin');
 /** How often a watchdog's Schedule checks that it runs and evaluates. */
 
 const specParam = { params: SpecializationOnlyParam };
@@ -24,36 +23,36 @@ const accepted = jsonResponse(WatchdogSchema, 'The watchdog');
 const createWatchdogRoute = createRoute({
   method: 'post',
   path: '/watchdogs',
+  ...policy({ access: 'admin', scope: 'named', limit: 'workflow-starts' }),
   tags,
   summary: 'Start watching a specialization (a Temporal Schedule that keeps watchdog-<specialization> running)',
   security,
-  middleware: [adminOnly] as const,
   request: { body: jsonBody(WatchdogCreateRequest) },
   responses: { 201: jsonResponse(WatchdogSchema, 'Watchdog scheduled and started'), ...authErrors, ...conflictError, ...rateLimitedError },
 });
-const listWatchdogsRoute = createRoute({ method: 'get', path: '/watchdogs', tags, summary: 'Every watchdog with its state', security, responses: { 200: jsonResponse(WatchdogList, 'Watchdogs'), ...authErrors } });
-const getWatchdogRoute = createRoute({ method: 'get', path: '/watchdogs/{specialization}', tags, summary: 'One watchdog: streaks, serving and backup model, last decision with its numbers', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
-const pauseRoute = createRoute({ method: 'post', path: '/watchdogs/{specialization}/pause', tags, summary: 'Pause the schedule and the evaluation (state is kept)', security, middleware: [adminOnly] as const, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
-const resumeRoute = createRoute({ method: 'post', path: '/watchdogs/{specialization}/resume', tags, summary: 'Resume a paused watchdog', security, middleware: [adminOnly] as const, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
-const deleteRoute = createRoute({ method: 'delete', path: '/watchdogs/{specialization}', tags, summary: 'Stop watching: deletes the schedule and cancels the watchdog (routing stays as it is)', security, middleware: [adminOnly] as const, request: specParam, responses: { 204: { description: 'Deleted' }, ...authErrors, ...notFoundError } });
+const listWatchdogsRoute = createRoute({ method: 'get', path: '/watchdogs', ...policy({ access: 'read', scope: 'list' }), tags, summary: 'Every watchdog with its state', security, responses: { 200: jsonResponse(WatchdogList, 'Watchdogs'), ...authErrors } });
+const getWatchdogRoute = createRoute({ method: 'get', path: '/watchdogs/{specialization}', ...policy({ access: 'read', scope: 'named' }), tags, summary: 'One watchdog: streaks, serving and backup model, last decision with its numbers', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
+const pauseRoute = createRoute({ method: 'post', path: '/watchdogs/{specialization}/pause', ...policy({ access: 'admin', scope: 'named' }), tags, summary: 'Pause the schedule and the evaluation (state is kept)', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
+const resumeRoute = createRoute({ method: 'post', path: '/watchdogs/{specialization}/resume', ...policy({ access: 'admin', scope: 'named' }), tags, summary: 'Resume a paused watchdog', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
+const deleteRoute = createRoute({ method: 'delete', path: '/watchdogs/{specialization}', ...policy({ access: 'admin', scope: 'named' }), tags, summary: 'Stop watching: deletes the schedule and cancels the watchdog (routing stays as it is)', security, request: specParam, responses: { 204: { description: 'Deleted' }, ...authErrors, ...notFoundError } });
 const rollbackRoute = createRoute({
   method: 'post',
   path: '/watchdogs/{specialization}/rollback',
+  ...policy({ access: 'admin', scope: 'named' }),
   tags,
   summary: 'Switch back to the primary now (for autoRollback: false, or an operator who knows better)',
   security,
-  middleware: [adminOnly] as const,
   request: { ...specParam, body: { ...jsonBody(WatchdogRollbackRequest), required: false } },
   responses: { 202: accepted, ...authErrors, ...notFoundError, ...conflictError },
 });
 const incidentRoute = createRoute({
   method: 'post',
   path: '/watchdogs/{specialization}/incidents',
+  ...policy({ access: 'admin', role: REPORTER_ROLE, scope: 'named', limit: 'incidents' }),
   tags,
   summary: "Report a burst of errors to the watchdog: evidence in the primary's next window, never a verdict on its own",
   description: 'Needs admin or the `reporter` role; rate-limited per subject (NW_RATE_LIMIT_INCIDENTS_PER_MINUTE). Reported requests count at most as many as the window observed itself.',
   security,
-  middleware: [requireLevelOrRole('admin', REPORTER_ROLE)] as const,
   request: { ...specParam, body: jsonBody(IncidentRequest) },
   responses: { 202: accepted, ...authErrors, ...notFoundError, ...conflictError, ...rateLimitedError },
 });
