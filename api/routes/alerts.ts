@@ -15,6 +15,7 @@ const tags = ['alerts'];
 const listRoute = createRoute({
   method: 'get',
   path: '/alerts',
+  operationId: 'listAlerts',
   ...policy({ access: 'read', scope: 'list' }),
   tags,
   summary: 'Alerts, newest first (one per fingerprint while open; repeats raise its count)',
@@ -26,6 +27,7 @@ const transition = (action: 'acknowledge' | 'resolve', summary: string, descript
   createRoute({
     method: 'post',
     path: `/alerts/{id}/${action}`,
+    operationId: `${action}Alert`,
     ...policy({ access: 'write', scope: 'object' }),
     tags,
     summary,
@@ -38,6 +40,7 @@ const transition = (action: 'acknowledge' | 'resolve', summary: string, descript
 const prometheusRoute = createRoute({
   method: 'post',
   path: '/alerts/prometheus',
+  operationId: 'receivePrometheusAlerts',
   ...policy({ access: 'write', scope: 'every' }),
   tags,
   summary: "Alertmanager's webhook: platform alerts join the watchdog's in one alert list",

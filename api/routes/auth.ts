@@ -22,6 +22,7 @@ const Revoked = z
 const revokeRoute = createRoute({
   method: 'post',
   path: '/auth/revoke',
+  operationId: 'revokeToken',
   ...policy({ access: 'read', scope: 'none' }),
   tags: ['auth'],
   summary: 'Revoke a token by (sub, iat), or every token of a subject',

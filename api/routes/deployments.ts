@@ -13,7 +13,7 @@ import { chooseGate } from '../auth/gate';
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, conflict } from '../errors';
-import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError, UuidParam } from '../schemas/common';
+import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError, UuidParam, withLinks } from '../schemas/common';
 import { AbortRequest, ApproveRequest, DeploymentList, DeploymentListQuery, DeploymentSchema, DeploymentStarted, DeployRequest } from '../schemas/deployments';
 import { deploymentSummary, deploymentView } from '../views';
 import { workflowUrl } from '../web-ui';
@@ -26,17 +26,19 @@ const optionalBody = <T extends Parameters<typeof jsonBody>[0]>(schema: T) => ({
 const deployRoute = createRoute({
   method: 'post',
   path: '/models/{id}/deploy',
+  operationId: 'deployModel',
   ...policy({ access: 'write', scope: 'object', limit: 'workflow-starts' }),
   tags,
   summary: 'Roll a model out to a specialization behind a health gate (deployModel workflow)',
   description: 'One rollout per specialization: while one runs, this answers 409 with its workflow ID.',
   security,
   request: { params: UuidParam, body: jsonBody(DeployRequest) },
-  responses: { 202: jsonResponse(DeploymentStarted, 'Rollout started'), ...authErrors, ...notFoundError, ...conflictError, ...rateLimitedError },
+  responses: { 202: withLinks(jsonResponse(DeploymentStarted, 'Rollout started'), ['getDeployment', 'approveDeployment', 'abortDeployment', 'rollbackDeployment'], { id: '$response.body#/deploymentId' }), ...authErrors, ...notFoundError, ...conflictError, ...rateLimitedError },
 });
 const listRoute = createRoute({
   method: 'get',
   path: '/deployments',
+  operationId: 'listDeployments',
   ...policy({ access: 'read', scope: 'list' }),
   tags,
   summary: 'List deployments, newest first, by specialization, status or model',
@@ -47,6 +49,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/deployments/{id}',
+  operationId: 'getDeployment',
   ...policy({ access: 'read', scope: 'object' }),
   tags,
   summary: 'A deployment with every decision and its numbers',
@@ -57,6 +60,7 @@ const getRoute = createRoute({
 const approveRoute = createRoute({
   method: 'post',
   path: '/deployments/{id}/approve',
+  operationId: 'approveDeployment',
   ...policy({ access: 'write', scope: 'object' }),
   tags,
   summary: 'Approve promotion (manual gate)',
@@ -67,6 +71,7 @@ const approveRoute = createRoute({
 const abortRoute = createRoute({
   method: 'post',
   path: '/deployments/{id}/abort',
+  operationId: 'abortDeployment',
   ...policy({ access: 'write', scope: 'object' }),
   tags,
   summary: 'Abort a running rollout: the canary leaves traffic, the stable keeps serving',
@@ -77,6 +82,7 @@ const abortRoute = createRoute({
 const rollbackRoute = createRoute({
   method: 'post',
   path: '/deployments/{id}/rollback',
+  operationId: 'rollbackDeployment',
   ...policy({ access: 'write', scope: 'object', limit: 'workflow-starts' }),
   tags,
   summary: 'Roll back: a running rollout is aborted; a promoted deployment hands traffic back to its backup',

@@ -5,7 +5,7 @@ import type { ModelStore } from '../../db/stores/models';
 import type { AppEnv } from '../deps';
 import { notFound } from '../errors';
 import type { FaultRegistry } from '../inference/faults';
-import { authErrors, jsonBody, jsonResponse, notFoundError } from '../schemas/common';
+import { authErrors, jsonBody, jsonResponse, notFoundError, withLinks } from '../schemas/common';
 import { FaultList, FaultRequest, FaultSchema, ModelIdParam } from '../schemas/inference';
 
 const security = [{ bearerAuth: [] }];
@@ -14,18 +14,20 @@ const tags = ['admin'];
 const createFaultRoute = createRoute({
   method: 'post',
   path: '/admin/faults',
+  operationId: 'injectFault',
   ...policy({ access: 'admin', scope: 'object' }),
   tags,
   summary: "Inject a fault into a model's inference (NW_ENABLE_FAULTS=1 only)",
   description: 'Adds latency and/or fails a fraction of requests (502 model_error, recorded ok=false) until ttl runs out. Replaces the model\'s previous fault. In this API process only.',
   security,
   request: { body: jsonBody(FaultRequest) },
-  responses: { 201: jsonResponse(FaultSchema, 'The fault, now active'), ...authErrors, ...notFoundError },
+  responses: { 201: withLinks(jsonResponse(FaultSchema, 'The fault, now active'), ['liftFault'], { modelId: '$response.body#/modelId' }), ...authErrors, ...notFoundError },
 });
 
 const listFaultsRoute = createRoute({
   method: 'get',
   path: '/admin/faults',
+  operationId: 'listFaults',
   ...policy({ access: 'admin', scope: 'every' }),
   tags,
   summary: 'Active faults',
@@ -36,6 +38,7 @@ const listFaultsRoute = createRoute({
 const deleteFaultRoute = createRoute({
   method: 'delete',
   path: '/admin/faults/{modelId}',
+  operationId: 'liftFault',
   ...policy({ access: 'admin', scope: 'every' }),
   tags,
   summary: "Lift a model's fault",

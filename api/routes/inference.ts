@@ -13,6 +13,7 @@ const errorResponse = (description: string) => jsonResponse(ErrorSchema, descrip
 const inferRoute = createRoute({
   method: 'post',
   path: '/inference/{specialization}',
+  operationId: 'infer',
   ...policy({ access: 'read', scope: 'named', limit: 'inference' }),
   tags: ['inference'],
   summary: 'Classify one input with the model the routing table serves for the specialization',

@@ -10,6 +10,7 @@ import { workflowUrl } from '../web-ui';
 const lineageRoute = createRoute({
   method: 'get',
   path: '/models/{id}/lineage',
+  operationId: 'getModelLineage',
   ...policy({ access: 'read', scope: 'object' }),
   tags: ['models'],
   summary: 'Where a model came from and what it did: training job → model version → deployments → switch events and alerts',

@@ -7,7 +7,7 @@ import { validateModel, validationWorkflowId } from '../../workflows/validate-mo
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { conflict } from '../errors';
-import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError, tooLargeError, UuidParam, WorkflowStarted } from '../schemas/common';
+import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError, tooLargeError, UuidParam, WorkflowStarted, withLinks } from '../schemas/common';
 import { ModelList, ModelListQuery, ModelRegistration, ModelSchema } from '../schemas/models';
 import { workflowUrl } from '../web-ui';
 
@@ -16,17 +16,19 @@ const security = [{ bearerAuth: [] }];
 const registerRoute = createRoute({
   method: 'post',
   path: '/models/register',
+  operationId: 'registerModel',
   ...policy({ access: 'write', scope: 'named' }),
   tags: ['models'],
   summary: 'Register a model version',
   security,
   request: { body: jsonBody(ModelRegistration) },
-  responses: { 201: jsonResponse(ModelSchema, 'Registered'), ...authErrors, ...conflictError, ...tooLargeError },
+  responses: { 201: withLinks(jsonResponse(ModelSchema, 'Registered'), ['getModel', 'getModelLineage', 'deployModel', 'validateModel'], { id: '$response.body#/id' }), ...authErrors, ...conflictError, ...tooLargeError },
 });
 
 const listRoute = createRoute({
   method: 'get',
   path: '/models',
+  operationId: 'listModels',
   ...policy({ access: 'read', scope: 'list' }),
   tags: ['models'],
   summary: 'List models (paginated, filterable)',
@@ -38,6 +40,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/models/{id}',
+  operationId: 'getModel',
   ...policy({ access: 'read', scope: 'object' }),
   tags: ['models'],
   summary: 'Get one model, with its last validation',
@@ -49,6 +52,7 @@ const getRoute = createRoute({
 const validateRoute = createRoute({
   method: 'post',
   path: '/models/{id}/validate',
+  operationId: 'validateModel',
   ...policy({ access: 'write', scope: 'object', limit: 'workflow-starts' }),
   tags: ['models'],
   summary: "Start the validateModel workflow on the model's artifact",

@@ -23,10 +23,11 @@ import { watchdogState } from './watchdogs';
 const security = [{ bearerAuth: [] }];
 const tags = ['performance'];
 
-const getThresholdsRoute = createRoute({ method: 'get', path: '/performance/thresholds', ...policy({ access: 'read', scope: 'list' }), tags, summary: 'The watchdog thresholds in force, with their version', security, responses: { 200: jsonResponse(ThresholdsVersionSchema, 'Thresholds'), ...authErrors } });
+const getThresholdsRoute = createRoute({ method: 'get', path: '/performance/thresholds', operationId: 'getThresholds', ...policy({ access: 'read', scope: 'list' }), tags, summary: 'The watchdog thresholds in force, with their version', security, responses: { 200: jsonResponse(ThresholdsVersionSchema, 'Thresholds'), ...authErrors } });
 const putThresholdsRoute = createRoute({
   method: 'put',
   path: '/performance/thresholds',
+  operationId: 'putThresholds',
   ...policy({ access: 'admin', scope: 'every' }),
   tags,
   summary: 'Save a new version of the thresholds (validated; written to the thresholds file too when it is writable)',
@@ -37,6 +38,7 @@ const putThresholdsRoute = createRoute({
 const decisionsRoute = createRoute({
   method: 'get',
   path: '/performance/{specialization}/decisions',
+  operationId: 'getDecisions',
   ...policy({ access: 'read', scope: 'named' }),
   tags,
   summary: "Switch events (newest first) and the watchdog's current view: every decision with its numbers and thresholds version",
@@ -47,6 +49,7 @@ const decisionsRoute = createRoute({
 const backtestRoute = createRoute({
   method: 'post',
   path: '/performance/backtest',
+  operationId: 'runBacktest',
   ...policy({ access: 'write', scope: 'named' }),
   tags,
   summary: "Run the watchdog's evaluation over a recorded trace (same code as the workflow and `npm run watchdog:backtest`)",
@@ -57,6 +60,7 @@ const backtestRoute = createRoute({
 const traceRoute = createRoute({
   method: 'get',
   path: '/performance/{specialization}/trace',
+  operationId: 'getTrace',
   ...policy({ access: 'read', scope: 'named' }),
   tags,
   summary: 'Export the recorded windows of a specialization as a backtest trace (JSON lines)',

@@ -9,6 +9,7 @@ import { ProbeRequest, ProbeResultSchema } from '../schemas/performance';
 const probeRoute = createRoute({
   method: 'post',
   path: '/admin/probes',
+  operationId: 'runProbes',
   ...policy({ access: 'admin', role: PROBER_ROLE, scope: 'every' }),
   tags: ['admin'],
   summary: "Run labelled probe examples through a deployment's model as serving runs it (the watchdog's probes)",

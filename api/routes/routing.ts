@@ -14,6 +14,7 @@ const tags = ['routing'];
 const currentRoute = createRoute({
   method: 'get',
   path: '/routing/{specialization}',
+  operationId: 'getRouting',
   ...policy({ access: 'read', scope: 'named' }),
   tags,
   summary: 'What serves the specialization now: stable, canary (with its weight), backup, and the deployment a failover left',
@@ -25,6 +26,7 @@ const currentRoute = createRoute({
 const historyRoute = createRoute({
   method: 'get',
   path: '/specializations/{specialization}/history',
+  operationId: 'getSpecializationHistory',
   ...policy({ access: 'read', scope: 'named' }),
   tags,
   summary: 'Who served when: every change of the routing, newest first, with the decision that made it',

@@ -13,7 +13,7 @@ import { chooseGate } from '../auth/gate';
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
-import { authErrors, conflictError, ErrorSchema, jsonBody, jsonResponse, notFoundError, rateLimitedError, tooLargeError, UuidParam } from '../schemas/common';
+import { authErrors, conflictError, ErrorSchema, jsonBody, jsonResponse, notFoundError, rateLimitedError, tooLargeError, UuidParam, withLinks } from '../schemas/common';
 import { DatasetList, IdempotencyHeader, TrainingJobList, TrainingJobListQuery, TrainingJobRequest, TrainingJobSchema, TrainingJobStarted } from '../schemas/training';
 import { trainingJobView } from '../views';
 import { workflowUrl } from '../web-ui';
@@ -25,16 +25,18 @@ const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const createJobRoute = createRoute({
   method: 'post',
   path: '/training/jobs',
+  operationId: 'createTrainingJob',
   ...policy({ access: 'write', scope: 'named', limit: 'workflow-starts' }),
   tags,
   summary: 'Start a training job (trainingPipeline workflow)',
   security,
   request: { headers: IdempotencyHeader, body: jsonBody(TrainingJobRequest) },
-  responses: { 202: jsonResponse(TrainingJobStarted, 'Started (or, for a known Idempotency-Key, the existing job)'), ...authErrors, ...tooLargeError, ...rateLimitedError, 422: jsonResponse(ErrorSchema, 'The Idempotency-Key was used for a different request (idempotency_key_reused)') },
+  responses: { 202: withLinks(jsonResponse(TrainingJobStarted, 'Started (or, for a known Idempotency-Key, the existing job)'), ['getTrainingJob', 'getTrainingJobLogs', 'cancelTrainingJob'], { id: '$response.body#/jobId' }), ...authErrors, ...tooLargeError, ...rateLimitedError, 422: jsonResponse(ErrorSchema, 'The Idempotency-Key was used for a different request (idempotency_key_reused)') },
 });
 const listJobsRoute = createRoute({
   method: 'get',
   path: '/training/jobs',
+  operationId: 'listTrainingJobs',
   ...policy({ access: 'read', scope: 'list' }),
   tags,
   summary: 'List training jobs',
@@ -45,6 +47,7 @@ const listJobsRoute = createRoute({
 const getJobRoute = createRoute({
   method: 'get',
   path: '/training/jobs/{id}',
+  operationId: 'getTrainingJob',
   ...policy({ access: 'read', scope: 'object' }),
   tags,
   summary: 'A training job, with live progress while it runs',
@@ -55,6 +58,7 @@ const getJobRoute = createRoute({
 const logsRoute = createRoute({
   method: 'get',
   path: '/training/jobs/{id}/logs',
+  operationId: 'getTrainingJobLogs',
   ...policy({ access: 'read', scope: 'object' }),
   tags,
   summary: "The job's trainer logs (most recent 64 KiB)",
@@ -65,6 +69,7 @@ const logsRoute = createRoute({
 const cancelRoute = createRoute({
   method: 'post',
   path: '/training/jobs/{id}/cancel',
+  operationId: 'cancelTrainingJob',
   ...policy({ access: 'write', scope: 'object' }),
   tags,
   summary: 'Cancel a job: the trainer is stopped (SIGTERM, then SIGKILL) and its partial files removed',
@@ -75,6 +80,7 @@ const cancelRoute = createRoute({
 const datasetsRoute = createRoute({
   method: 'get',
   path: '/training/datasets',
+  operationId: 'listDatasets',
   ...policy({ access: 'read', scope: 'none' }),
   tags,
   summary: 'Datasets jobs can train on',

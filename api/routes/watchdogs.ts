@@ -5,7 +5,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { ScheduleNotFoundError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { ApiDeps, AppEnv } from '../deps';
 import { conflict, notFound } from '../errors';
-import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError } from '../schemas/common';
+import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError, withLinks } from '../schemas/common';
 import { IncidentRequest, SpecializationOnlyParam, WatchdogCreateRequest, WatchdogList, WatchdogRollbackRequest, WatchdogSchema } from '../schemas/performance';
 import { queryLive, updateWithin } from '../live-query';
 import { workflowUrl } from '../web-ui';
@@ -23,21 +23,23 @@ const accepted = jsonResponse(WatchdogSchema, 'The watchdog');
 const createWatchdogRoute = createRoute({
   method: 'post',
   path: '/watchdogs',
+  operationId: 'createWatchdog',
   ...policy({ access: 'admin', scope: 'named', limit: 'workflow-starts' }),
   tags,
   summary: 'Start watching a specialization (a Temporal Schedule that keeps watchdog-<specialization> running)',
   security,
   request: { body: jsonBody(WatchdogCreateRequest) },
-  responses: { 201: jsonResponse(WatchdogSchema, 'Watchdog scheduled and started'), ...authErrors, ...conflictError, ...rateLimitedError },
+  responses: { 201: withLinks(jsonResponse(WatchdogSchema, 'Watchdog scheduled and started'), ['getWatchdog', 'pauseWatchdog', 'resumeWatchdog', 'deleteWatchdog', 'rollbackWatchdog', 'reportIncident', 'getRouting', 'getDecisions', 'getTrace', 'getSpecializationHistory'], { specialization: '$response.body#/specialization' }), ...authErrors, ...conflictError, ...rateLimitedError },
 });
-const listWatchdogsRoute = createRoute({ method: 'get', path: '/watchdogs', ...policy({ access: 'read', scope: 'list' }), tags, summary: 'Every watchdog with its state', security, responses: { 200: jsonResponse(WatchdogList, 'Watchdogs'), ...authErrors } });
-const getWatchdogRoute = createRoute({ method: 'get', path: '/watchdogs/{specialization}', ...policy({ access: 'read', scope: 'named' }), tags, summary: 'One watchdog: streaks, serving and backup model, last decision with its numbers', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
-const pauseRoute = createRoute({ method: 'post', path: '/watchdogs/{specialization}/pause', ...policy({ access: 'admin', scope: 'named' }), tags, summary: 'Pause the schedule and the evaluation (state is kept)', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
-const resumeRoute = createRoute({ method: 'post', path: '/watchdogs/{specialization}/resume', ...policy({ access: 'admin', scope: 'named' }), tags, summary: 'Resume a paused watchdog', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
-const deleteRoute = createRoute({ method: 'delete', path: '/watchdogs/{specialization}', ...policy({ access: 'admin', scope: 'named' }), tags, summary: 'Stop watching: deletes the schedule and cancels the watchdog (routing stays as it is)', security, request: specParam, responses: { 204: { description: 'Deleted' }, ...authErrors, ...notFoundError } });
+const listWatchdogsRoute = createRoute({ method: 'get', path: '/watchdogs', operationId: 'listWatchdogs', ...policy({ access: 'read', scope: 'list' }), tags, summary: 'Every watchdog with its state', security, responses: { 200: jsonResponse(WatchdogList, 'Watchdogs'), ...authErrors } });
+const getWatchdogRoute = createRoute({ method: 'get', path: '/watchdogs/{specialization}', operationId: 'getWatchdog', ...policy({ access: 'read', scope: 'named' }), tags, summary: 'One watchdog: streaks, serving and backup model, last decision with its numbers', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
+const pauseRoute = createRoute({ method: 'post', path: '/watchdogs/{specialization}/pause', operationId: 'pauseWatchdog', ...policy({ access: 'admin', scope: 'named' }), tags, summary: 'Pause the schedule and the evaluation (state is kept)', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
+const resumeRoute = createRoute({ method: 'post', path: '/watchdogs/{specialization}/resume', operationId: 'resumeWatchdog', ...policy({ access: 'admin', scope: 'named' }), tags, summary: 'Resume a paused watchdog', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
+const deleteRoute = createRoute({ method: 'delete', path: '/watchdogs/{specialization}', operationId: 'deleteWatchdog', ...policy({ access: 'admin', scope: 'named' }), tags, summary: 'Stop watching: deletes the schedule and cancels the watchdog (routing stays as it is)', security, request: specParam, responses: { 204: { description: 'Deleted' }, ...authErrors, ...notFoundError } });
 const rollbackRoute = createRoute({
   method: 'post',
   path: '/watchdogs/{specialization}/rollback',
+  operationId: 'rollbackWatchdog',
   ...policy({ access: 'admin', scope: 'named' }),
   tags,
   summary: 'Switch back to the primary now (for autoRollback: false, or an operator who knows better)',
@@ -48,6 +50,7 @@ const rollbackRoute = createRoute({
 const incidentRoute = createRoute({
   method: 'post',
   path: '/watchdogs/{specialization}/incidents',
+  operationId: 'reportIncident',
   ...policy({ access: 'admin', role: REPORTER_ROLE, scope: 'named', limit: 'incidents' }),
   tags,
   summary: "Report a burst of errors to the watchdog: evidence in the primary's next window, never a verdict on its own",

@@ -66,3 +66,13 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
   description,
   content: { 'application/json': { schema } },
 });
+
+/**
+ * A response's OpenAPI links: the operations that take what it returns, each given the same
+ * parameters (runtime expressions such as `$response.body#/id`). Clients and schemathesis' stateful
+ * phase (`npm run test:fuzz`) follow them from a created object to what acts on it.
+ */
+export const withLinks = <R extends object>(response: R, operationIds: string[], parameters: Record<string, string>) => ({
+  ...response,
+  links: Object.fromEntries(operationIds.map((operationId) => [operationId, { operationId, parameters }])),
+});
