@@ -1,4 +1,5 @@
 import { loadConfigOrExit } from '../config/load';
+import { runService } from '../config/run-service';
 import { startEmbeddedPostgres } from './embedded';
 
 /**
@@ -6,25 +7,14 @@ import { startEmbeddedPostgres } from './embedded';
  * for running `npm run api` and `npm run worker` as separate processes without a DATABASE_URL: they
  * find the password in the same data dir.
  */
-async function main(): Promise<void> {
+runService('db', async () => {
   const config = loadConfigOrExit();
   if (!config.embeddedDatabase) {
     console.log('DATABASE_URL is set: nothing to start.');
-    return;
+    return undefined;
   }
   const postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
   // The URL carries the password: it is for the local user who started this (tests read it from here).
   console.log(`embedded PostgreSQL ready on ${postgres.url}`);
-  const shutdown = async () => {
-    await postgres.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
-  process.once('SIGHUP', shutdown);
-}
-
-main().catch((err) => {
-  console.error(`db: ${(err as Error).message}`);
-  process.exit(1);
+  return () => postgres.stop();
 });
