@@ -6,7 +6,8 @@ import { modelsOf } from '../db/models';
 import { registerServableModel } from '../test/helpers/models';
 import { freePort } from '../test/helpers/ports';
 import { startAlertReceiver, writeThresholds } from '../test/helpers/watchdog';
-import { performanceWatchdog, watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
+import { startPerformanceWatchdog } from '../temporal/starters';
+import { watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
 import { createWorkers } from '../worker/create-worker';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { summarize, type Summary } from './stats';
@@ -66,7 +67,7 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
         }
       };
       const lanes = [lane(), lane()];
-      const handle = await temporal.workflow.start(performanceWatchdog, { workflowId: `watchdog-${spec}`, taskQueue: config.temporal.taskQueue, args: [{ specialization: spec }] });
+      const handle = await startPerformanceWatchdog(temporal, config.temporal.taskQueue, spec);
       while (((await handle.query(watchdogStateQuery)).evaluation.healthyStreak ?? 0) < 2) await new Promise((r) => setTimeout(r, 100));
 
       const alertsBefore = receiver.received.length;

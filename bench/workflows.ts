@@ -4,7 +4,8 @@ import { createTemporalClient } from '../api/temporal-client';
 import { createLogger } from '../config/logger';
 import { modelsOf } from '../db/models';
 import { validateModel } from '../workflows/validate-model';
-import { pauseSignal, performanceWatchdog, resumeSignal, rollbackUpdate, watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
+import { startPerformanceWatchdog } from '../temporal/starters';
+import { pauseSignal, resumeSignal, rollbackUpdate, watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
 import { createWorkers } from '../worker/create-worker';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { load, summarize, type Summary } from './stats';
@@ -43,7 +44,7 @@ export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promis
       ),
     );
     let next = 0;
-    const watchdog = await temporal.workflow.start(performanceWatchdog, { workflowId: 'watchdog-bench-roundtrips', taskQueue: config.temporal.taskQueue, args: [{ specialization: 'bench-roundtrips' }] });
+    const watchdog = await startPerformanceWatchdog(temporal, config.temporal.taskQueue, 'bench-roundtrips');
     await watchdog.query(watchdogStateQuery);
     for (let round = 0; round < rounds; round++) {
       const viaApi = await load(perRound, 4, async () => {

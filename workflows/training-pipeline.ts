@@ -18,7 +18,8 @@ import { deployModel, deploymentWorkflowId } from './deploy-model';
 import { DEFAULT_ANALYSIS, DEFAULT_STEPS } from './deployment-types';
 import type { Activities, TrainingActivities } from '../activities';
 import { FailureType } from './failures';
-import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from './search-attributes';
+import { NwStage } from './search-attributes';
+import { deployModelStart } from './workflow-starts';
 import {
   initialProgress,
   TRAINING_PROGRESS_SIGNAL,
@@ -35,8 +36,6 @@ export * from './training-types';
 /** Query: where the job is, with the trainer's latest epoch, loss, speed and ETA. */
 export const progressQuery = defineQuery<TrainingProgress>('progress');
 export const trainingProgressSignal = defineSignal<[TrainingProgressUpdate]>(TRAINING_PROGRESS_SIGNAL);
-
-export const trainingWorkflowId = (jobId: string) => `training-${jobId}`;
 
 const steps = proxyActivities<Activities>({
   // Database and file steps: short, retried until the database is back.
@@ -145,18 +144,8 @@ async function startRollout(input: TrainingPipelineInput, modelId: string): Prom
   const options = input.deploy ?? { steps: DEFAULT_STEPS, analysis: DEFAULT_ANALYSIS, requireApproval: false, approvalTimeoutSeconds: 3600, onApprovalTimeout: 'rollback' as const };
   try {
     await startChild(deployModel, {
-      workflowId,
-      args: [{ deploymentId, modelId, specialization: input.specialization, requestedBy: input.requestedBy ?? `training:${input.jobId}`, ...options }],
+      ...deployModelStart({ deploymentId, modelId, specialization: input.specialization, requestedBy: input.requestedBy ?? `training:${input.jobId}`, ...options }, { name: input.name }),
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      // What the API's approve, abort and rollback routes find the rollout by, as for one started through the deploy route.
-      memo: { deploymentId, modelId },
-      typedSearchAttributes: [
-        { key: NwKind, value: 'deployment' },
-        { key: NwModelId, value: modelId },
-        { key: NwModelName, value: input.name },
-        { key: NwSpecialization, value: input.specialization },
-        { key: NwStage, value: 'staging' },
-      ],
     });
     return { started: true, deploymentId, workflowId };
   } catch (err) {

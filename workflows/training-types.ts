@@ -7,6 +7,8 @@ import type { DeployModelInput } from './deployment-types';
 
 export type TrainerKind = 'builtin' | 'torch';
 
+export const trainingWorkflowId = (jobId: string) => `training-${jobId}`;
+
 export interface TrainingPipelineInput {
   jobId: string;
   name: string;

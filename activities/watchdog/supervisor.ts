@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { NwKind, NwSpecialization } from '../../workflows/search-attributes';
+import { startPerformanceWatchdog } from '../../temporal/starters';
 import { watchdogStateQuery, watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
 import type { createAlertActivities } from './alerts';
 
@@ -19,19 +19,6 @@ const STALL_MIN_SECONDS = 30;
 const QUERY_DEADLINE_MS = 5_000;
 
 export type SupervisionStatus = 'started' | 'running' | 'paused' | 'stalled';
-
-/** Starts a watchdog with everything the Web UI needs to find it. */
-export async function startWatchdog(temporal: Client, taskQueue: string, specialization: string) {
-  return temporal.workflow.start('performanceWatchdog', {
-    workflowId: watchdogWorkflowId(specialization),
-    taskQueue,
-    args: [{ specialization }],
-    typedSearchAttributes: [
-      { key: NwKind, value: 'watchdog' },
-      { key: NwSpecialization, value: specialization },
-    ],
-  });
-}
 
 export function createSupervisorActivities({ temporal, taskQueue, alerts }: SupervisorDeps) {
   return {
@@ -54,7 +41,7 @@ export function createSupervisorActivities({ temporal, taskQueue, alerts }: Supe
       }
       if (!running) {
         try {
-          await startWatchdog(temporal, taskQueue, p.specialization);
+          await startPerformanceWatchdog(temporal, taskQueue, p.specialization);
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         }

@@ -2,8 +2,7 @@ import type { Context } from 'hono';
 import { policy } from '../auth/route-policy';
 import { inScopeOr404, listScope } from '../auth/scope';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { alertDeliveryWorkflowId, deliverAlertChange } from '../../workflows/alert-delivery';
-import { NwKind, NwSpecialization } from '../../workflows/search-attributes';
+import { startDeliverAlertChange } from '../../temporal/starters';
 import type { ApiDeps, AppEnv } from '../deps';
 import { conflict } from '../errors';
 import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, UuidParam } from '../schemas/common';
@@ -76,16 +75,7 @@ export function createAlertRoutes({ config, temporal, stores: { alerts } }: ApiD
     // when Temporal was down the first time. Alertmanager's own alerts are resolved by Alertmanager.
     if (resolved.deliveredStatus !== 'resolved' && resolved.alertClass !== 'prometheus') {
       const change = { alertId: id, status: 'resolved' as const, count: resolved.count };
-      await temporal.workflow.start(deliverAlertChange, {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: alertDeliveryWorkflowId(change),
-        args: [change],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: [
-          { key: NwKind, value: 'alert-delivery' },
-          { key: NwSpecialization, value: resolved.specialization },
-        ],
-      });
+      await startDeliverAlertChange(temporal, config.temporal.taskQueue, change, resolved.specialization);
     }
     return c.json(resolved, 200);
   });

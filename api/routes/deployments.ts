@@ -4,9 +4,8 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { annotateSpan } from '../../config/tracing';
 import type { Deployment } from '../../db/models';
-import { abortSignal, approveUpdate, deploymentStatusQuery, deployModel, deploymentWorkflowId } from '../../workflows/deploy-model';
-import { rollbackDeployment } from '../../workflows/rollback-deployment';
-import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
+import { startDeployModel, startRollbackDeployment } from '../../temporal/starters';
+import { abortSignal, approveUpdate, deploymentStatusQuery, deploymentWorkflowId } from '../../workflows/deploy-model';
 import type { Context } from 'hono';
 import type { DeployModelInput } from '../../workflows/deployment-types';
 import { chooseGate } from '../auth/gate';
@@ -123,20 +122,7 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
     const input: DeployModelInput = { deploymentId, modelId: model.id, specialization, ...gate, watch, gate: choice, requestedBy: c.get('principal').sub };
     annotateSpan({ 'workflow.id': workflowId, 'model.id': model.id, 'ai.model': `${model.name}@${model.version}` });
     try {
-      const handle = await temporal.workflow.start(deployModel, {
-        taskQueue: config.temporal.taskQueue,
-        workflowId,
-        args: [input],
-        workflowIdConflictPolicy: 'FAIL',
-        typedSearchAttributes: [
-          { key: NwKind, value: 'deployment' },
-          { key: NwModelId, value: model.id },
-          { key: NwModelName, value: model.name },
-          { key: NwSpecialization, value: specialization },
-          { key: NwStage, value: 'staging' },
-        ],
-        memo: { deploymentId, modelId: model.id, version: model.version },
-      });
+      const handle = await startDeployModel(temporal, config.temporal.taskQueue, input, model);
       // So that GET /deployments/{id} knows the deployment as soon as the client does.
       await stores.deployments.record(input, workflowId);
       return c.json({ deploymentId, workflowId, webUiUrl: link(workflowId, handle.firstExecutionRunId) }, 202);
@@ -214,19 +200,7 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
     }
     if (d.status !== 'promoted') throw conflict(`the deployment is ${d.status}: nothing to roll back`);
     try {
-      const started = await temporal.workflow.start(rollbackDeployment, {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: deploymentWorkflowId(d.specialization),
-        args: [{ deploymentId: d.id, specialization: d.specialization, requestedBy: by, reason }],
-        workflowIdConflictPolicy: 'FAIL',
-        typedSearchAttributes: [
-          { key: NwKind, value: 'deployment' },
-          { key: NwModelId, value: d.modelId },
-          { key: NwSpecialization, value: d.specialization },
-          { key: NwStage, value: 'rolling-back' },
-        ],
-        memo: { deploymentId: d.id, rollback: true },
-      });
+      const started = await startRollbackDeployment(temporal, config.temporal.taskQueue, { deploymentId: d.id, specialization: d.specialization, requestedBy: by, reason }, d.modelId);
       return c.json({ deploymentId: d.id, workflowId: started.workflowId, webUiUrl: link(started.workflowId, started.firstExecutionRunId) }, 202);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`a rollout for ${d.specialization} is running; abort it first`);

@@ -2,8 +2,8 @@ import { annotateSpan } from '../../config/tracing';
 import { policy } from '../auth/route-policy';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { ModelVersionExists } from '../../db/stores/models';
-import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
-import { validateModel, validationWorkflowId } from '../../workflows/validate-model';
+import { startValidateModel } from '../../temporal/starters';
+import { validationWorkflowId } from '../../workflows/validate-model';
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { conflict } from '../errors';
@@ -102,20 +102,7 @@ export function createModelRoutes({ config, temporal, stores: { models } }: Pick
   app.openapi(validateRoute, async (c) => {
     const model = inScopeOr404(c, await models.get(c.req.valid('param').id), 'model');
     annotateSpan({ 'workflow.id': validationWorkflowId(model.id), 'model.id': model.id });
-    const handle = await temporal.workflow.start(validateModel, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: validationWorkflowId(model.id),
-      args: [{ modelId: model.id }],
-      // A second request while one runs joins it instead of failing or running twice.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [
-        { key: NwKind, value: 'validation' },
-        { key: NwModelId, value: model.id },
-        { key: NwModelName, value: model.name },
-        { key: NwSpecialization, value: model.specialization },
-        { key: NwStage, value: 'queued' },
-      ],
-    });
+    const handle = await startValidateModel(temporal, config.temporal.taskQueue, model);
     const runId = handle.firstExecutionRunId;
     return c.json(
       {

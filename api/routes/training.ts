@@ -7,8 +7,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { listDatasets } from '../../ml/dataset-catalog';
 import type { TrainingJob } from '../../db/models';
-import { NwKind, NwModelName, NwSpecialization, NwStage } from '../../workflows/search-attributes';
-import { progressQuery, trainingPipeline, trainingWorkflowId, type TrainingPipelineInput, type TrainingProgress } from '../../workflows/training-pipeline';
+import { startTrainingPipeline } from '../../temporal/starters';
+import { progressQuery, type TrainingPipelineInput, type TrainingProgress } from '../../workflows/training-pipeline';
+import { trainingWorkflowId } from '../../workflows/training-types';
 import { chooseGate } from '../auth/gate';
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
@@ -107,20 +108,7 @@ export function createTrainingRoutes({ config, temporal, logger, stores: { train
 
   async function startWorkflow(job: TrainingJob, input: TrainingPipelineInput) {
     annotateSpan({ 'workflow.id': job.workflowId! });
-    await temporal.workflow.start(trainingPipeline, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: job.workflowId!,
-      args: [input],
-      // A retried request (same Idempotency-Key) finds the run it already started.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [
-        { key: NwKind, value: 'training' },
-        { key: NwModelName, value: input.name },
-        { key: NwSpecialization, value: input.specialization },
-        { key: NwStage, value: 'queued' },
-      ],
-      memo: { jobId: job.id, name: input.name, trainer: input.trainer, dataset: input.dataset, createdBy: job.createdBy },
-    });
+    await startTrainingPipeline(temporal, config.temporal.taskQueue, input, job.createdBy);
   }
 
   app.openapi(createJobRoute, async (c) => {
