@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ConnectionError as SequelizeConnectionError, DatabaseError as SequelizeDatabaseError } from 'sequelize';
 import { RevocationListStale } from '../db/revocations';
 import type { Logger } from '../config/logger';
@@ -65,6 +66,16 @@ export function createErrorHandler(logger: Logger) {
     if (isDatabaseTimeout(err) || err instanceof RevocationListStale) {
       logger.warn({ err: err.message }, 'database too slow');
       return c.json(errorBody('unavailable', 'database did not answer in time; try again shortly'), 503, { 'Retry-After': '5' });
+    }
+    // Temporal's answers, mapped once for every route. A refused Update (its validator or handler
+    // said no: nothing to approve, four-eyes, the rollout ended first) and a workflow that no longer
+    // runs are conflicts with the object's state: routes 404 the object itself before they reach
+    // its workflow, so the object exists and only its run is gone.
+    if (err instanceof WorkflowUpdateFailedError) {
+      return c.json(errorBody('conflict', (err.cause as Error | undefined)?.message ?? err.message), 409);
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      return c.json(errorBody('conflict', `${err.workflowId ?? 'the workflow'} is not running`), 409);
     }
     if (isTemporalUnavailable(err)) {
       logger.warn({ err: err.message }, 'temporal unavailable');

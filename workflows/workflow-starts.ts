@@ -1,4 +1,4 @@
-import type { TypedSearchAttributes } from '@temporalio/common';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { AlertChange } from './alert-delivery';
 import { alertDeliveryWorkflowId } from './alert-delivery';
 import { deploymentWorkflowId } from './deploy-model';
@@ -16,7 +16,7 @@ import { watchdogWorkflowId } from './watchdog/performance-watchdog';
  * Pure and workflow-safe: the training pipeline uses it inside the sandbox.
  */
 
-type SearchAttributes = ConstructorParameters<typeof TypedSearchAttributes>[0];
+type SearchAttributes = SearchAttributePair[];
 
 export const validateModelStart = (model: { id: string; name: string; specialization: string | null }) => ({
   workflowId: validationWorkflowId(model.id),

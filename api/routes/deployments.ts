@@ -163,13 +163,8 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
     }
     const handle = await runningHandle(d);
     if (!handle) throw conflict(`the deployment is ${d.status}: nothing to approve`);
-    try {
-      await updateWithin(temporal, handle.workflowId, () => handle.executeUpdate(approveUpdate, { args: [{ by, comment: c.req.valid('json')?.comment }] }));
-    } catch (err) {
-      if (err instanceof ApiError) throw err;
-      // The workflow's validator refused: it is not waiting for approval.
-      throw conflict((err as { cause?: Error }).cause?.message ?? (err as Error).message);
-    }
+    // A refusal by the workflow (not waiting for approval, four-eyes) is a 409 (api/errors.ts).
+    await updateWithin(temporal, handle.workflowId, () => handle.executeUpdate(approveUpdate, { args: [{ by, comment: c.req.valid('json')?.comment }] }));
     return c.json({ deploymentId: d.id, workflowId: d.workflowId!, webUiUrl: link(d.workflowId!) }, 200);
   });
 

@@ -2,9 +2,9 @@ import { mayAccess, REPORTER_ROLE } from '../../auth/token';
 import { policy } from '../auth/route-policy';
 import { requireSpecialization } from '../auth/scope';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { ScheduleNotFoundError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ApiDeps, AppEnv } from '../deps';
-import { conflict, notFound } from '../errors';
+import { ApiError, conflict, notFound } from '../errors';
 import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError, withLinks } from '../schemas/common';
 import { IncidentRequest, SpecializationOnlyParam, WatchdogCreateRequest, WatchdogList, WatchdogRollbackRequest, WatchdogSchema } from '../schemas/performance';
 import { queryLive, updateWithin } from '../live-query';
@@ -98,9 +98,15 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
       if (schedule.action?.type !== 'startWorkflow' || schedule.action.workflowType !== 'superviseWatchdog') continue;
       const specialization = schedule.scheduleId.replace(/^watchdog-/, '');
       if (!mayAccess(c.get('principal'), specialization)) continue;
-      items.push(await view(specialization).catch(() => null));
+      try {
+        items.push(await view(specialization));
+      } catch (err) {
+        // Deleted between the list and its description: not a watchdog any more. Anything else
+        // (Temporal down) is the caller's answer, not a shorter list.
+        if (!(err instanceof ApiError && err.status === 404)) throw err;
+      }
     }
-    return c.json({ items: items.filter((i) => i !== null) }, 200);
+    return c.json({ items }, 200);
   });
 
   app.openapi(getWatchdogRoute, async (c) => {
@@ -141,13 +147,8 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
     requireSpecialization(c, specialization);
     const body = c.req.valid('json') ?? { reason: 'manual rollback' };
     const handle = await running(specialization);
-    try {
-      await updateWithin(temporal, handle.workflowId, () => handle.executeUpdate(rollbackUpdate, { args: [{ by: c.get('principal').sub, reason: body.reason }] }));
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw conflict((err.cause as Error | undefined)?.message ?? err.message);
-      if (err instanceof WorkflowNotFoundError) throw conflict(`the watchdog for ${specialization} is not running`);
-      throw err;
-    }
+    // Refused by the watchdog, or the watchdog not running: a 409 (api/errors.ts).
+    await updateWithin(temporal, handle.workflowId, () => handle.executeUpdate(rollbackUpdate, { args: [{ by: c.get('principal').sub, reason: body.reason }] }));
     return c.json(await view(specialization), 202);
   });
 
@@ -155,10 +156,7 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
     const { specialization } = c.req.valid('param');
     requireSpecialization(c, specialization);
     const handle = await running(specialization);
-    await handle.signal(reportIncidentSignal, { ...c.req.valid('json'), by: c.get('principal').sub }).catch((err: unknown) => {
-      if (err instanceof WorkflowNotFoundError) throw conflict(`the watchdog for ${specialization} is not running`);
-      throw err;
-    });
+    await handle.signal(reportIncidentSignal, { ...c.req.valid('json'), by: c.get('principal').sub });
     return c.json(await view(specialization), 202);
   });
 
