@@ -12,7 +12,7 @@ WORKDIR /app
 # onnxruntime-node's install script would otherwise download CUDA/TensorRT providers;
 # the CPU binaries ship inside the npm package.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
