@@ -37,9 +37,16 @@ export default tseslint.config(
           ]),
           patterns: [
             {
-              group: ['**/activities', '**/activities/**', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'],
+              group: [
+                '**/activities',
+                '**/activities/**',
+                '@temporalio/activity',
+                '@temporalio/worker',
+                '@temporalio/client',
+              ],
               allowTypeImports: true,
-              message: 'Workflows import activity types only (import type), never activity code or SDK runtime packages.',
+              message:
+                'Workflows import activity types only (import type), never activity code or SDK runtime packages.',
             },
             {
               group: ['sequelize', 'pg', 'onnxruntime-node', '**/db/**', '**/api/**', 'jsonwebtoken', 'pino'],
@@ -64,7 +71,11 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/activities', '**/activities/**', '**/worker/**'], message: 'api/ never imports activities/ or worker/: share it through db/, auth/, config/, storage/ or a workflow contract.' },
+            {
+              group: ['**/activities', '**/activities/**', '**/worker/**'],
+              message:
+                'api/ never imports activities/ or worker/: share it through db/, auth/, config/, storage/ or a workflow contract.',
+            },
             modelClassesAreTypes,
           ],
         },
@@ -73,14 +84,28 @@ export default tseslint.config(
   },
   {
     // Routes and serving reach the database through db/ stores only (api/main.ts opens it, errors.ts maps its errors).
-    files: ['api/routes/**/*.ts', 'api/inference/**/*.ts', 'api/auth/**/*.ts', 'api/health.ts', 'api/platform-metrics.ts'],
+    files: [
+      'api/routes/**/*.ts',
+      'api/inference/**/*.ts',
+      'api/auth/**/*.ts',
+      'api/health.ts',
+      'api/platform-metrics.ts',
+    ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['**/activities', '**/activities/**', '**/worker/**'], message: 'api/ never imports activities/ or worker/: share it through db/, auth/, config/, storage/ or a workflow contract.' },
-            { group: ['sequelize', 'pg'], allowTypeImports: true, message: 'SQL lives in db/ (a store): routes and serving get the stores injected.' },
+            {
+              group: ['**/activities', '**/activities/**', '**/worker/**'],
+              message:
+                'api/ never imports activities/ or worker/: share it through db/, auth/, config/, storage/ or a workflow contract.',
+            },
+            {
+              group: ['sequelize', 'pg'],
+              allowTypeImports: true,
+              message: 'SQL lives in db/ (a store): routes and serving get the stores injected.',
+            },
             modelClassesAreTypes,
           ],
         },
@@ -94,8 +119,16 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/api/**', '**/worker/**'], message: 'activities/ never import api/ or worker/ internals: dependencies are injected, shared code lives in db/, auth/, config/ or storage/.' },
-            { group: ['sequelize', 'pg'], allowTypeImports: true, message: 'SQL lives in db/ (a store): activities get the stores injected.' },
+            {
+              group: ['**/api/**', '**/worker/**'],
+              message:
+                'activities/ never import api/ or worker/ internals: dependencies are injected, shared code lives in db/, auth/, config/ or storage/.',
+            },
+            {
+              group: ['sequelize', 'pg'],
+              allowTypeImports: true,
+              message: 'SQL lives in db/ (a store): activities get the stores injected.',
+            },
             modelClassesAreTypes,
           ],
         },
@@ -108,7 +141,13 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: ['**/api/**', '**/activities', '**/activities/**', '**/worker/**'], message: 'db/ is the bottom layer: it imports config/ and the (pure) workflow contracts, nothing above it.' }],
+          patterns: [
+            {
+              group: ['**/api/**', '**/activities', '**/activities/**', '**/worker/**'],
+              message:
+                'db/ is the bottom layer: it imports config/ and the (pure) workflow contracts, nothing above it.',
+            },
+          ],
         },
       ],
     },

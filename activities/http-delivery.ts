@@ -24,7 +24,11 @@ export interface Delivery {
  */
 export async function deliverJson(d: Delivery): Promise<{ status: number; body: unknown }> {
   const workflowId = asyncLocalStorage.getStore()?.info.workflowExecution?.workflowId;
-  const attributes = { 'http.request.method': d.method, 'server.address': new URL(d.url).host, ...(workflowId ? { 'workflow.id': workflowId } : {}) };
+  const attributes = {
+    'http.request.method': d.method,
+    'server.address': new URL(d.url).host,
+    ...(workflowId ? { 'workflow.id': workflowId } : {}),
+  };
   // A client span per attempt; its context replaces any fallback traceparent the caller put in the headers.
   return inSpan(`${d.receiver} ${d.method}`, SpanKind.CLIENT, attributes, async (span) => {
     const answer = await send({ ...d, headers: { ...d.headers, ...traceHeaders() } });
@@ -48,14 +52,22 @@ async function send(d: Delivery): Promise<{ status: number; body: unknown }> {
   } catch (err) {
     // Timeouts (TimeoutError), refused or dropped connections (TypeError: fetch failed): retry.
     const e = err as Error & { cause?: { code?: string; message?: string } };
-    const why = e.name === 'TimeoutError' ? `timed out after ${d.timeoutMs} ms` : `failed: ${e.cause?.code ?? e.cause?.message ?? e.message}`;
+    const why =
+      e.name === 'TimeoutError'
+        ? `timed out after ${d.timeoutMs} ms`
+        : `failed: ${e.cause?.code ?? e.cause?.message ?? e.message}`;
     throw new Error(`${target} ${why}`, { cause: err });
   }
   const parsed = parseBody(text);
   if (res.status >= 200 && res.status < 300) return { status: res.status, body: parsed };
   const summary = `${target} answered ${res.status}: ${text.slice(0, 2_000)}`;
   if (res.status >= 400 && res.status < 500 && !RETRYABLE_4XX.has(res.status)) {
-    throw ApplicationFailure.create({ message: summary, type: d.rejectedType, nonRetryable: true, details: [{ status: res.status, body: parsed }] });
+    throw ApplicationFailure.create({
+      message: summary,
+      type: d.rejectedType,
+      nonRetryable: true,
+      details: [{ status: res.status, body: parsed }],
+    });
   }
   throw new Error(summary);
 }

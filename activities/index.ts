@@ -38,7 +38,11 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const alerts = createAlertActivities({ alerts: deps.stores.alerts, alertWebhookUrl: deps.alertWebhookUrl, externalUrl: deps.serviceUrl });
+  const alerts = createAlertActivities({
+    alerts: deps.stores.alerts,
+    alertWebhookUrl: deps.alertWebhookUrl,
+    externalUrl: deps.serviceUrl,
+  });
   const probe = createProbeClient(deps);
   return {
     ...createValidationActivities({ models: deps.stores.models, modelStoragePath: deps.modelStoragePath }),
@@ -46,7 +50,14 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrainingJobActivities({ ...deps, trainingJobs: deps.stores.trainingJobs }),
     ...createRegistrationActivities({ models: deps.stores.models }),
     ...createEvaluationActivities(deps),
-    ...createDeploymentActivities({ ...deps.stores, probe, temporal: deps.temporal, taskQueue: deps.taskQueue, modelStoragePath: deps.modelStoragePath, datasetsDir: deps.datasetsDir }),
+    ...createDeploymentActivities({
+      ...deps.stores,
+      probe,
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      modelStoragePath: deps.modelStoragePath,
+      datasetsDir: deps.datasetsDir,
+    }),
     ...createRelayCoreActivities(deps),
     ...createObserveActivities({ watchdog: deps.stores.watchdog, thresholds: deps.stores.thresholds, probe }),
     ...createSwitchingActivities({ routing: deps.stores.routing, switchEvents: deps.stores.switchEvents }),

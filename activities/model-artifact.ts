@@ -4,14 +4,21 @@ import * as ort from 'onnxruntime-node';
 import { insideStorage } from '../storage/paths';
 import type { ArtifactCheck } from '../workflows/validate-model';
 
-
 function formatOf(file: string): ArtifactCheck['format'] {
   return path.extname(file).toLowerCase() === '.onnx' ? 'onnx' : 'unknown';
 }
 
 /** Does the artifact exist, and — for ONNX — does onnxruntime-node load it? Never throws for a bad artifact. */
 export async function checkArtifact(storagePath: string, modelPath: string | null): Promise<ArtifactCheck> {
-  const empty = { modelPath, exists: false, sizeBytes: null, format: null, loadable: null, inputNames: [], outputNames: [] };
+  const empty = {
+    modelPath,
+    exists: false,
+    sizeBytes: null,
+    format: null,
+    loadable: null,
+    inputNames: [],
+    outputNames: [],
+  };
   if (!modelPath) return { ...empty, error: 'model has no model_path' };
   // Relative to MODEL_STORAGE_PATH and inside it, as the API requires at registration: a row written
   // some other way must not make the worker read (or load) any file on its machine.

@@ -102,13 +102,33 @@ function currentAttempt(): number {
   return asyncLocalStorage.getStore()?.info.attempt ?? 1;
 }
 
-export function createRelayCoreActivities({ relaycoreUrl, serviceUrl, timeoutMs = RELAYCORE_DEFAULT_TIMEOUT_MS }: RelayCoreDeps) {
+export function createRelayCoreActivities({
+  relaycoreUrl,
+  serviceUrl,
+  timeoutMs = RELAYCORE_DEFAULT_TIMEOUT_MS,
+}: RelayCoreDeps) {
   const base = relaycoreUrl?.replace(/\/+$/, '');
 
-  async function call(method: 'POST' | 'PUT', path: string, body: unknown, idempotencyKey: string): Promise<RelayCoreResult> {
+  async function call(
+    method: 'POST' | 'PUT',
+    path: string,
+    body: unknown,
+    idempotencyKey: string,
+  ): Promise<RelayCoreResult> {
     if (base === undefined) return { status: 0, skipped: true };
-    const headers = { 'idempotency-key': idempotencyKey, traceparent: traceparentFor(idempotencyKey, currentAttempt()) };
-    return deliverJson({ receiver: 'RelayCore', method, url: `${base}${path}`, body, headers, timeoutMs, rejectedType: FailureType.RelayCoreRejected });
+    const headers = {
+      'idempotency-key': idempotencyKey,
+      traceparent: traceparentFor(idempotencyKey, currentAttempt()),
+    };
+    return deliverJson({
+      receiver: 'RelayCore',
+      method,
+      url: `${base}${path}`,
+      body,
+      headers,
+      timeoutMs,
+      rejectedType: FailureType.RelayCoreRejected,
+    });
   }
 
   const id = encodeURIComponent;
@@ -124,17 +144,37 @@ export function createRelayCoreActivities({ relaycoreUrl, serviceUrl, timeoutMs 
     },
 
     /** POST /api/models/{id}/deployed: a deployment of the model went live. */
-    async notifyModelDeployed({ modelId, specialization, deploymentId, version, idempotencyKey }: NotifyModelDeployedInput): Promise<RelayCoreResult> {
-      return call('POST', `/api/models/${id(modelId)}/deployed`, { modelId, specialization, deploymentId, version }, idempotencyKey);
+    async notifyModelDeployed({
+      modelId,
+      specialization,
+      deploymentId,
+      version,
+      idempotencyKey,
+    }: NotifyModelDeployedInput): Promise<RelayCoreResult> {
+      return call(
+        'POST',
+        `/api/models/${id(modelId)}/deployed`,
+        { modelId, specialization, deploymentId, version },
+        idempotencyKey,
+      );
     },
 
     /** PUT /api/models/{id}/performance: the metrics object as the body (seed 000). */
-    async reportModelPerformance({ modelId, metrics, idempotencyKey }: ReportModelPerformanceInput): Promise<RelayCoreResult> {
+    async reportModelPerformance({
+      modelId,
+      metrics,
+      idempotencyKey,
+    }: ReportModelPerformanceInput): Promise<RelayCoreResult> {
       return call('PUT', `/api/models/${id(modelId)}/performance`, metrics, idempotencyKey);
     },
 
     /** PUT /api/routes/{specialization} {modelId, reason}: our addition, for switches and rollbacks. */
-    async updateRelayCoreRoute({ specialization, modelId, reason, idempotencyKey }: UpdateRelayCoreRouteInput): Promise<RelayCoreResult> {
+    async updateRelayCoreRoute({
+      specialization,
+      modelId,
+      reason,
+      idempotencyKey,
+    }: UpdateRelayCoreRouteInput): Promise<RelayCoreResult> {
       return call('PUT', `/api/routes/${id(specialization)}`, { modelId, reason }, idempotencyKey);
     },
   };

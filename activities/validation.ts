@@ -33,7 +33,8 @@ export function createValidationActivities({ models, modelStoragePath }: Validat
     /** Idempotent: a retry writes the same result again. */
     async recordValidation(result: ValidateModelResult): Promise<void> {
       const model = await models.get(result.modelId);
-      if (!model) throw ApplicationFailure.nonRetryable(`model ${result.modelId} was deleted`, FailureType.ModelNotFound);
+      if (!model)
+        throw ApplicationFailure.nonRetryable(`model ${result.modelId} was deleted`, FailureType.ModelNotFound);
       const status = VALIDATION_STATUSES.includes(model.status) ? (result.valid ? 'validated' : 'invalid') : undefined;
       await models.setValidation(result.modelId, { ...result } as unknown as Record<string, unknown>, status);
     },

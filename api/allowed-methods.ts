@@ -10,7 +10,12 @@ export function allowedMethods(routes: readonly { method: string; path: string }
     .map((r) => ({
       method: r.method,
       templated: (r.path.match(/:[^/]+|\*/g) ?? []).length,
-      pattern: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}$`),
+      pattern: new RegExp(
+        `^${r.path
+          .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+          .replace(/:[^/]+/g, '[^/]+')
+          .replace(/\*/g, '.*')}$`,
+      ),
     }));
   return (path) => {
     const matching = patterns.filter((p) => p.pattern.test(path));

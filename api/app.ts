@@ -43,7 +43,9 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   const metrics = createApiMetrics();
   registerPlatformMetrics(metrics.registry, deps.stores.platform);
   const stats = new RequestStats();
-  const revocations = new RevocationList(deps.sequelize, { onError: (err) => logger.warn({ err: err.message }, 'auth: refreshing the revocation list failed') });
+  const revocations = new RevocationList(deps.sequelize, {
+    onError: (err) => logger.warn({ err: err.message }, 'auth: refreshing the revocation list failed'),
+  });
   const revocationsLoaded = revocations.start();
   const inference = new InferenceService({ config, logger, serving: deps.stores.serving, registry: metrics.registry });
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -54,7 +56,14 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   let allowed: ((path: string) => string[]) | undefined;
   let concrete: Map<string, Set<string>> | undefined;
   const methodNotAllowed = (c: Context, methods: string[]) =>
-    c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(', ')}`), 405, { Allow: methods.join(', ') });
+    c.json(
+      errorBody(
+        'method_not_allowed',
+        `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(', ')}`,
+      ),
+      405,
+      { Allow: methods.join(', ') },
+    );
   app.notFound((c) => {
     allowed ??= allowedMethods(app.routes);
     const methods = allowed(c.req.path);
@@ -92,7 +101,19 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     return next();
   });
 
-  app.route('/', createHealthRoutes({ checks: createHealthChecks({ database: deps.stores.platform, temporal: deps.temporal, relaycoreUrl: config.relaycoreUrl, modelStoragePath: config.modelStoragePath }), stats, startedAt: Date.now() }));
+  app.route(
+    '/',
+    createHealthRoutes({
+      checks: createHealthChecks({
+        database: deps.stores.platform,
+        temporal: deps.temporal,
+        relaycoreUrl: config.relaycoreUrl,
+        modelStoragePath: config.modelStoragePath,
+      }),
+      stats,
+      startedAt: Date.now(),
+    }),
+  );
   app.route('/', createMetricsRoutes({ registry: metrics.registry, metricsToken: config.metricsToken }));
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -135,13 +156,18 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   if (config.faultsEnabled) api.route('/', createFaultRoutes({ faults: inference.faults, models: deps.stores.models }));
   app.route('/api/v1', api);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {
       title: 'NeuroWeaver API',
       version: (require('../package.json') as { version: string }).version,
-      description: 'Model registry, training, deployments, inference and watchdogs. Every workflow is visible in the Temporal Web UI.',
+      description:
+        'Model registry, training, deployments, inference and watchdogs. Every workflow is visible in the Temporal Web UI.',
     },
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));

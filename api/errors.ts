@@ -29,7 +29,9 @@ export const badRequest = (message: string, details?: unknown) => new ApiError(4
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
 export const conflict = (message: string, details?: unknown) => new ApiError(409, 'conflict', message, details);
 export const unavailable = (dependency: string) =>
-  new ApiError(503, 'unavailable', `${dependency} is unavailable; try again shortly`, undefined, { 'Retry-After': '5' });
+  new ApiError(503, 'unavailable', `${dependency} is unavailable; try again shortly`, undefined, {
+    'Retry-After': '5',
+  });
 
 export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
   return { error: details === undefined ? { code, message } : { code, message, details } };
@@ -39,7 +41,9 @@ export function errorBody(code: string, message: string, details?: unknown): Err
 function isTemporalUnavailable(err: unknown): boolean {
   const e = err as { name?: string; code?: number; cause?: { code?: number } };
   const code = e.code ?? e.cause?.code;
-  return (e.name === 'ServiceError' || e.name === 'ConnectionError') && (code === undefined || code === 14 || code === 4);
+  return (
+    (e.name === 'ServiceError' || e.name === 'ConnectionError') && (code === undefined || code === 14 || code === 4)
+  );
 }
 
 /** A statement past NW_DB_STATEMENT_TIMEOUT_MS (57014 query_canceled), or a server that never answered. */
@@ -61,11 +65,15 @@ export function createErrorHandler(logger: Logger) {
     }
     if (err instanceof SequelizeConnectionError) {
       logger.warn({ err: err.message }, 'database unavailable');
-      return c.json(errorBody('unavailable', 'database is unavailable; try again shortly'), 503, { 'Retry-After': '5' });
+      return c.json(errorBody('unavailable', 'database is unavailable; try again shortly'), 503, {
+        'Retry-After': '5',
+      });
     }
     if (isDatabaseTimeout(err) || err instanceof RevocationListStale) {
       logger.warn({ err: err.message }, 'database too slow');
-      return c.json(errorBody('unavailable', 'database did not answer in time; try again shortly'), 503, { 'Retry-After': '5' });
+      return c.json(errorBody('unavailable', 'database did not answer in time; try again shortly'), 503, {
+        'Retry-After': '5',
+      });
     }
     // Temporal's answers, mapped once for every route. A refused Update (its validator or handler
     // said no: nothing to approve, four-eyes, the rollout ended first) and a workflow that no longer
@@ -79,7 +87,9 @@ export function createErrorHandler(logger: Logger) {
     }
     if (isTemporalUnavailable(err)) {
       logger.warn({ err: err.message }, 'temporal unavailable');
-      return c.json(errorBody('unavailable', 'Temporal is unavailable; try again shortly'), 503, { 'Retry-After': '5' });
+      return c.json(errorBody('unavailable', 'Temporal is unavailable; try again shortly'), 503, {
+        'Retry-After': '5',
+      });
     }
     // Unexpected: logged in full, answered with nothing an attacker could use.
     logger.error({ err, path: c.req.path }, 'unhandled error');

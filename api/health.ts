@@ -17,12 +17,16 @@ async function timed(check: () => Promise<unknown>): Promise<DependencyHealth> {
   try {
     await Promise.race([
       check(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref()),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref(),
+      ),
     ]);
     return { status: 'healthy', responseTime: Math.round(performance.now() - start) };
   } catch (err) {
     // Only the first line: connection strings and stack traces stay out of a public body.
-    const error = String((err as Error).message ?? err).split('\n')[0].slice(0, 200);
+    const error = String((err as Error).message ?? err)
+      .split('\n')[0]
+      .slice(0, 200);
     return { status: 'unhealthy', responseTime: Math.round(performance.now() - start), error };
   }
 }

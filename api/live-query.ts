@@ -10,7 +10,9 @@ import type { QueryDefinition } from '@temporalio/common';
 export const LIVE_QUERY_DEADLINE_MS = 2_000;
 
 export function queryLive<T>(temporal: Client, workflowId: string, query: QueryDefinition<T, []>): Promise<T> {
-  return temporal.withDeadline(Date.now() + LIVE_QUERY_DEADLINE_MS, () => temporal.workflow.getHandle(workflowId).query(query));
+  return temporal.withDeadline(Date.now() + LIVE_QUERY_DEADLINE_MS, () =>
+    temporal.workflow.getHandle(workflowId).query(query),
+  );
 }
 
 /**

@@ -18,7 +18,14 @@ async function main(): Promise<void> {
   const sequelize = openDatabase(config);
   await assertSchemaCurrent(sequelize);
   const { connection, client: temporal } = createTemporalClient(config);
-  const { app, close: closeApp } = createApp({ config, jwtSecret: resolveJwtSecret(config), sequelize, stores: createStores(sequelize, config), temporal, logger });
+  const { app, close: closeApp } = createApp({
+    config,
+    jwtSecret: resolveJwtSecret(config),
+    sequelize,
+    stores: createStores(sequelize, config),
+    temporal,
+    logger,
+  });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, (info) =>
     logger.info(`api: listening on http://localhost:${info.port} (docs at /docs)`),
   );
@@ -34,7 +41,10 @@ async function main(): Promise<void> {
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     await Promise.race([drained, sleep(config.shutdownGraceMs / 2, undefined, { ref: false })]);
     await closeApp(deadline).catch((err: Error) => logger.error({ err: err.message }, 'api: closing inference failed'));
-    await Promise.race([Promise.all([connection.close(), stopTracing(), sequelize.close()]), sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false })]).catch(() => undefined);
+    await Promise.race([
+      Promise.all([connection.close(), stopTracing(), sequelize.close()]),
+      sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false }),
+    ]).catch(() => undefined);
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

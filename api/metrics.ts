@@ -10,7 +10,12 @@ export function createApiMetrics() {
   const labelNames = ['method', 'route', 'status_code'] as const;
   return {
     registry,
-    httpRequestsTotal: new Counter({ name: 'http_requests_total', help: 'HTTP requests answered', labelNames, registers: [registry] }),
+    httpRequestsTotal: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered',
+      labelNames,
+      registers: [registry],
+    }),
     httpRequestDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration',
@@ -18,7 +23,11 @@ export function createApiMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    httpRequestsInFlight: new Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests being served', registers: [registry] }),
+    httpRequestsInFlight: new Gauge({
+      name: 'http_requests_in_flight',
+      help: 'HTTP requests being served',
+      registers: [registry],
+    }),
     authFailures: new Counter({
       name: 'neuroweaver_auth_failures_total',
       help: 'Requests rejected by authentication (401) or authorization (403)',

@@ -15,21 +15,28 @@ export function registerPlatformMetrics(registry: Registry, platform: PlatformMe
         return; // the database is down: keep the last values rather than fail the scrape (health says why)
       }
       reset();
-      for (const row of rows) apply(Object.fromEntries(m.labelNames.map((l) => [l, String(row[l])])), Number(row.value));
+      for (const row of rows)
+        apply(Object.fromEntries(m.labelNames.map((l) => [l, String(row[l])])), Number(row.value));
     };
     const options = { name: m.name, help: m.help, labelNames: m.labelNames, registers: [registry] };
     if (m.kind === 'counter') {
       new Counter({
         ...options,
         async collect() {
-          await read((labels, value) => this.inc(labels, value), () => this.reset());
+          await read(
+            (labels, value) => this.inc(labels, value),
+            () => this.reset(),
+          );
         },
       });
     } else {
       new Gauge({
         ...options,
         async collect() {
-          await read((labels, value) => this.set(labels, value), () => this.reset());
+          await read(
+            (labels, value) => this.set(labels, value),
+            () => this.reset(),
+          );
         },
       });
     }

@@ -12,7 +12,11 @@ import { errorBody } from './errors';
  * them is itself an attack). A route names its class in its policy. Over the limit: 429 with
  * Retry-After and the standard RateLimit headers. 0 turns a limit off.
  */
-export function rateLimits({ workflowStartsPerMinute, inferencePerMinute, incidentsPerMinute }: Config['rateLimits']): Partial<Record<RateLimitClass, MiddlewareHandler<AppEnv>>> {
+export function rateLimits({
+  workflowStartsPerMinute,
+  inferencePerMinute,
+  incidentsPerMinute,
+}: Config['rateLimits']): Partial<Record<RateLimitClass, MiddlewareHandler<AppEnv>>> {
   const limiter = (name: string, perMinute: number): MiddlewareHandler<AppEnv> | undefined =>
     perMinute === 0
       ? undefined
@@ -21,7 +25,14 @@ export function rateLimits({ workflowStartsPerMinute, inferencePerMinute, incide
           limit: perMinute,
           standardHeaders: 'draft-6',
           keyGenerator: (c) => `${name}:${c.get('principal').sub}`,
-          handler: (c) => c.json(errorBody('rate_limited', `more than ${perMinute} ${name} a minute for ${c.get('principal').sub}; try again after Retry-After seconds`), 429),
+          handler: (c) =>
+            c.json(
+              errorBody(
+                'rate_limited',
+                `more than ${perMinute} ${name} a minute for ${c.get('principal').sub}; try again after Retry-After seconds`,
+              ),
+              429,
+            ),
         });
   return {
     'workflow-starts': limiter('workflow starts', workflowStartsPerMinute),

@@ -11,8 +11,15 @@ export function createTemporalClient(config: Pick<Config, 'temporal'>) {
   const connection = Connection.lazy({
     address: config.temporal.address,
     connectTimeout: 2_000,
-    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3, initialIntervalMs: () => 100, maxIntervalMs: () => 500 }))],
+    interceptors: [
+      makeGrpcRetryInterceptor(
+        defaultGrpcRetryOptions({ maxAttempts: 3, initialIntervalMs: () => 100, maxIntervalMs: () => 500 }),
+      ),
+    ],
   });
   // Starts, signals and queries carry the request's trace into the workflow (Temporal headers).
-  return { connection, client: new Client({ connection, namespace: config.temporal.namespace, interceptors: clientTracing() }) };
+  return {
+    connection,
+    client: new Client({ connection, namespace: config.temporal.namespace, interceptors: clientTracing() }),
+  };
 }

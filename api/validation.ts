@@ -10,7 +10,13 @@ export const validationHook: NonNullable<OpenAPIHonoOptions<AppEnv>['defaultHook
   if (result.success) {
     // PostgreSQL text cannot hold NUL: refused here with its field named, not a 500 from the database.
     const nul = result.target === 'json' ? pathToNul(result.data, ['body']) : undefined;
-    if (nul) return c.json(errorBody('validation_error', `invalid request: ${nul}: must not contain the NUL character (\\u0000)`, { fields: [{ field: nul, message: 'must not contain the NUL character (\\u0000)' }] }), 400);
+    if (nul)
+      return c.json(
+        errorBody('validation_error', `invalid request: ${nul}: must not contain the NUL character (\\u0000)`, {
+          fields: [{ field: nul, message: 'must not contain the NUL character (\\u0000)' }],
+        }),
+        400,
+      );
     return;
   }
   const fields = result.error.issues.map((issue) => ({

@@ -45,7 +45,13 @@ const deploymentFields = (d: Deployment, link: WorkflowLink) => ({
 });
 
 /** A deployment in a list: its decisions are on its own page; the last one says where it stands. */
-export const deploymentSummary = (d: Deployment, link: WorkflowLink) => ({ ...deploymentFields(d, link), lastDecision: decisionsOf(d).at(-1) ?? null });
+export const deploymentSummary = (d: Deployment, link: WorkflowLink) => ({
+  ...deploymentFields(d, link),
+  lastDecision: decisionsOf(d).at(-1) ?? null,
+});
 
 /** A deployment with every decision. */
-export const deploymentView = (d: Deployment, link: WorkflowLink) => ({ ...deploymentFields(d, link), decisions: decisionsOf(d) });
+export const deploymentView = (d: Deployment, link: WorkflowLink) => ({
+  ...deploymentFields(d, link),
+  decisions: decisionsOf(d),
+});

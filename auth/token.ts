@@ -81,26 +81,40 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 export function verifyToken(
   token: string,
   secret: string,
-  { maxLifetimeSeconds, issuer = DEFAULT_ISSUER, audience = DEFAULT_AUDIENCE }: { maxLifetimeSeconds?: number } & Partial<TokenParty> = {},
+  {
+    maxLifetimeSeconds,
+    issuer = DEFAULT_ISSUER,
+    audience = DEFAULT_AUDIENCE,
+  }: { maxLifetimeSeconds?: number } & Partial<TokenParty> = {},
 ): Principal {
   let claims: jwt.JwtPayload;
   try {
     // iss and aud are required and must match: a token another system was issued, or one meant for
     // another audience, signed with a shared secret, is not one for us.
-    const decoded = jwt.verify(token, secretKey(secret), { algorithms: ['HS256'], clockTolerance: CLOCK_TOLERANCE_SECONDS, issuer, audience });
+    const decoded = jwt.verify(token, secretKey(secret), {
+      algorithms: ['HS256'],
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      issuer,
+      audience,
+    });
     if (typeof decoded === 'string') throw new TokenError(401, 'token payload must be a JSON object');
     claims = decoded;
   } catch (err) {
     if (err instanceof TokenError) throw err;
     if (err instanceof jwt.TokenExpiredError) throw new TokenError(401, 'token has expired');
     if (err instanceof jwt.NotBeforeError) throw new TokenError(401, 'token is not valid yet');
-    if (err instanceof jwt.JsonWebTokenError && /^jwt (issuer|audience) invalid/.test(err.message)) throw new TokenError(401, `token ${err.message.startsWith('jwt issuer') ? `issuer is not ${issuer}` : `audience is not ${audience}`}`);
+    if (err instanceof jwt.JsonWebTokenError && /^jwt (issuer|audience) invalid/.test(err.message))
+      throw new TokenError(
+        401,
+        `token ${err.message.startsWith('jwt issuer') ? `issuer is not ${issuer}` : `audience is not ${audience}`}`,
+      );
     throw new TokenError(401, 'invalid token');
   }
   if (typeof claims.exp !== 'number') throw new TokenError(401, 'token has no exp claim');
   if (typeof claims.sub !== 'string' || claims.sub === '') throw new TokenError(401, 'token has no sub claim');
   if (typeof claims.iat !== 'number') throw new TokenError(401, 'token has no iat claim');
-  if (claims.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw new TokenError(401, 'token is issued in the future');
+  if (claims.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS)
+    throw new TokenError(401, 'token is issued in the future');
   if (maxLifetimeSeconds !== undefined && claims.exp - claims.iat > maxLifetimeSeconds) {
     throw new TokenError(401, `token lifetime exceeds ${Math.round(maxLifetimeSeconds / 86_400)} days`);
   }
@@ -109,12 +123,16 @@ export function verifyToken(
     ? (systems as Partial<SystemAccess>[]).find((s) => s && s.system === SYSTEM)
     : undefined;
   if (!access) throw new TokenError(403, 'token grants no access to neuroweaver');
-  if (!LEVELS.includes(access.level as AccessLevel)) throw new TokenError(403, 'token has an unknown neuroweaver level');
+  if (!LEVELS.includes(access.level as AccessLevel))
+    throw new TokenError(403, 'token has an unknown neuroweaver level');
   // No list, or a list of anything but strings, grants no specialization (fail closed).
-  const resources = Array.isArray(access.resources) && access.resources.every((r) => typeof r === 'string') ? access.resources : [];
+  const resources =
+    Array.isArray(access.resources) && access.resources.every((r) => typeof r === 'string') ? access.resources : [];
   const claimedRoles: unknown = (claims as Partial<UnifiedToken>).roles;
   const roles = Array.isArray(claimedRoles)
-    ? (claimedRoles as Partial<UnifiedToken['roles'][number]>[]).filter((r) => r && r.system === SYSTEM && typeof r.name === 'string').map((r) => r.name!)
+    ? (claimedRoles as Partial<UnifiedToken['roles'][number]>[])
+        .filter((r) => r && r.system === SYSTEM && typeof r.name === 'string')
+        .map((r) => r.name!)
     : [];
   return { sub: claims.sub, iat: claims.iat, exp: claims.exp, level: access.level as AccessLevel, resources, roles };
 }
@@ -131,7 +149,18 @@ export interface SignOptions {
 }
 
 /** Issues a unified token for NeuroWeaver (used by `npm run token` and tests). */
-export function signToken(secret: string, { sub, level, ttlSeconds, roles = [], resources = ['*'], issuer = DEFAULT_ISSUER, audience = DEFAULT_AUDIENCE }: SignOptions): string {
+export function signToken(
+  secret: string,
+  {
+    sub,
+    level,
+    ttlSeconds,
+    roles = [],
+    resources = ['*'],
+    issuer = DEFAULT_ISSUER,
+    audience = DEFAULT_AUDIENCE,
+  }: SignOptions,
+): string {
   const payload: Omit<UnifiedToken, 'iat' | 'exp'> = {
     sub,
     systems: [{ system: SYSTEM, level, resources }],
@@ -142,10 +171,12 @@ export function signToken(secret: string, { sub, level, ttlSeconds, roles = [], 
 }
 
 /** Whether the principal may act on `specialization` (object-level authorization, OWASP API1). */
-export const mayAccess = (p: Pick<Principal, 'resources'>, specialization: string): boolean => p.resources.includes('*') || p.resources.includes(specialization);
+export const mayAccess = (p: Pick<Principal, 'resources'>, specialization: string): boolean =>
+  p.resources.includes('*') || p.resources.includes(specialization);
 
 /** The specializations a principal's lists are narrowed to; undefined when it sees every one. */
-export const visibleSpecializations = (p: Pick<Principal, 'resources'>): string[] | undefined => (p.resources.includes('*') ? undefined : [...p.resources]);
+export const visibleSpecializations = (p: Pick<Principal, 'resources'>): string[] | undefined =>
+  p.resources.includes('*') ? undefined : [...p.resources];
 
 /** The role of the worker's probe tokens: read access plus POST /admin/probes, nothing else. */
 export const PROBER_ROLE = 'prober';

@@ -30,7 +30,9 @@ function get(port: number, path: string, headers: Record<string, string>): Promi
   });
 }
 
-async function listen(fetchOrServer: ((req: Request) => Response | Promise<Response>) | http.Server): Promise<{ port: number; close: () => Promise<void> }> {
+async function listen(
+  fetchOrServer: ((req: Request) => Response | Promise<Response>) | http.Server,
+): Promise<{ port: number; close: () => Promise<void> }> {
   const server =
     fetchOrServer instanceof http.Server
       ? fetchOrServer.listen(0, '127.0.0.1')
@@ -48,28 +50,66 @@ async function listen(fetchOrServer: ((req: Request) => Response | Promise<Respo
 export async function benchApi({ rounds = 3, requests = 3_000, concurrency = 16 } = {}): Promise<ApiBench> {
   const { config, sequelize, close } = await startBenchStack();
   const { connection, client: temporal } = createTemporalClient(config);
-  const deps = { config, jwtSecret: BENCH_SECRET, sequelize, stores: createStores(sequelize, config), temporal, logger: createLogger('bench', 'silent') };
+  const deps = {
+    config,
+    jwtSecret: BENCH_SECRET,
+    sequelize,
+    stores: createStores(sequelize, config),
+    temporal,
+    logger: createLogger('bench', 'silent'),
+  };
   const full = createApp(deps);
   const bare = createApp(deps, { instrument: false });
   const hello = JSON.stringify({ status: 'ok' });
   const honoHello = new Hono().get('/health', (c) => c.json({ status: 'ok' }));
-  const nodeHello = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-length': hello.length }).end(hello));
+  const nodeHello = http.createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': hello.length }).end(hello),
+  );
   const servers = {
     full: await listen(full.app.fetch),
     bare: await listen(bare.app.fetch),
     hono: await listen(honoHello.fetch),
     node: await listen(nodeHello),
   };
-  const auth = { authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'read', ttlSeconds: 3600 })}` };
+  const auth = {
+    authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'read', ttlSeconds: 3600 })}`,
+  };
   const cases: { name: string; port: number; path: string; headers: Record<string, string>; tracing?: boolean }[] = [
     { name: 'GET /health, node:http', port: servers.node.port, path: '/health', headers: {} },
     { name: 'GET /health, bare Hono', port: servers.hono.port, path: '/health', headers: {} },
-    { name: 'GET /health, NeuroWeaver without metrics and tracing', port: servers.bare.port, path: '/health', headers: {} },
+    {
+      name: 'GET /health, NeuroWeaver without metrics and tracing',
+      port: servers.bare.port,
+      path: '/health',
+      headers: {},
+    },
     { name: 'GET /health, NeuroWeaver (metrics)', port: servers.full.port, path: '/health', headers: {} },
-    { name: 'GET /health, NeuroWeaver (metrics and tracing, every request sampled)', port: servers.full.port, path: '/health', headers: {}, tracing: true },
-    { name: 'GET /api/v1/models, NeuroWeaver without metrics and tracing', port: servers.bare.port, path: '/api/v1/models?limit=10', headers: auth },
-    { name: 'GET /api/v1/models, NeuroWeaver (metrics)', port: servers.full.port, path: '/api/v1/models?limit=10', headers: auth },
-    { name: 'GET /api/v1/models, NeuroWeaver (metrics and tracing, every request sampled)', port: servers.full.port, path: '/api/v1/models?limit=10', headers: auth, tracing: true },
+    {
+      name: 'GET /health, NeuroWeaver (metrics and tracing, every request sampled)',
+      port: servers.full.port,
+      path: '/health',
+      headers: {},
+      tracing: true,
+    },
+    {
+      name: 'GET /api/v1/models, NeuroWeaver without metrics and tracing',
+      port: servers.bare.port,
+      path: '/api/v1/models?limit=10',
+      headers: auth,
+    },
+    {
+      name: 'GET /api/v1/models, NeuroWeaver (metrics)',
+      port: servers.full.port,
+      path: '/api/v1/models?limit=10',
+      headers: auth,
+    },
+    {
+      name: 'GET /api/v1/models, NeuroWeaver (metrics and tracing, every request sampled)',
+      port: servers.full.port,
+      path: '/api/v1/models?limit=10',
+      headers: auth,
+      tracing: true,
+    },
   ];
   const results = new Map(cases.map((c) => [c.name, { perSecond: [] as number[], p99: [] as number[] }]));
   try {
@@ -85,7 +125,15 @@ export async function benchApi({ rounds = 3, requests = 3_000, concurrency = 16 
         results.get(c.name)!.p99.push(r.p99);
       }
     }
-    return { requests, concurrency, rows: cases.map((c) => ({ name: c.name, perSecond: summarize(results.get(c.name)!.perSecond), p99: summarize(results.get(c.name)!.p99) })) };
+    return {
+      requests,
+      concurrency,
+      rows: cases.map((c) => ({
+        name: c.name,
+        perSecond: summarize(results.get(c.name)!.perSecond),
+        p99: summarize(results.get(c.name)!.p99),
+      })),
+    };
   } finally {
     for (const s of Object.values(servers)) await s.close();
     await full.close();

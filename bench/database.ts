@@ -31,18 +31,31 @@ const MACHINE_POSTGRES = process.env.BENCH_SERVER_DATABASE_URL ?? 'postgresql://
  * schedule whether or not earlier ones have answered, so a slow server shows as latency, not as a
  * politely lower rate).
  */
-export async function benchDatabase({ rounds = 3, operations = 2_000, concurrency = 16, models = 10_000, ratePerSecond = 500, seconds = 10 } = {}): Promise<DatabaseBench> {
+export async function benchDatabase({
+  rounds = 3,
+  operations = 2_000,
+  concurrency = 16,
+  models = 10_000,
+  ratePerSecond = 500,
+  seconds = 10,
+} = {}): Promise<DatabaseBench> {
   const servers: DatabaseBench['servers'] = [];
   const embedded = await createTestDatabase();
   try {
-    servers.push({ name: 'embedded PostgreSQL (npm start)', ...(await registryThroughput(embedded.url, rounds, operations, concurrency)) });
+    servers.push({
+      name: 'embedded PostgreSQL (npm start)',
+      ...(await registryThroughput(embedded.url, rounds, operations, concurrency)),
+    });
   } finally {
     await embedded.drop();
   }
   if (await reachable(MACHINE_POSTGRES)) {
     const onServer = await createServerDatabase(MACHINE_POSTGRES);
     try {
-      servers.push({ name: "the machine's PostgreSQL (Debian package)", ...(await registryThroughput(onServer.url, rounds, operations, concurrency)) });
+      servers.push({
+        name: "the machine's PostgreSQL (Debian package)",
+        ...(await registryThroughput(onServer.url, rounds, operations, concurrency)),
+      });
     } finally {
       await onServer.drop();
     }
@@ -77,14 +90,33 @@ async function registryThroughput(url: string, rounds: number, operations: numbe
   }
 }
 
-async function registryListAtRate({ rounds, models, ratePerSecond, seconds }: { rounds: number; models: number; ratePerSecond: number; seconds: number }) {
+async function registryListAtRate({
+  rounds,
+  models,
+  ratePerSecond,
+  seconds,
+}: {
+  rounds: number;
+  models: number;
+  ratePerSecond: number;
+  seconds: number;
+}) {
   const { config, sequelize, close } = await startBenchStack();
   const { connection, client: temporal } = createTemporalClient(config);
-  const { app, close: closeApp } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, stores: createStores(sequelize, config), temporal, logger: createLogger('bench', 'silent') });
+  const { app, close: closeApp } = createApp({
+    config,
+    jwtSecret: BENCH_SECRET,
+    sequelize,
+    stores: createStores(sequelize, config),
+    temporal,
+    logger: createLogger('bench', 'silent'),
+  });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
   await new Promise((r) => server.once('listening', r));
   const port = (server.address() as AddressInfo).port;
-  const headers = { authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'read', ttlSeconds: 3600 })}` };
+  const headers = {
+    authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'read', ttlSeconds: 3600 })}`,
+  };
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const p50: number[] = [];
   const p99: number[] = [];
@@ -148,7 +180,11 @@ async function atRate(rate: number, seconds: number, call: () => Promise<void>) 
   }
   await Promise.all(pending);
   latencies.sort((a, b) => a - b);
-  return { p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)], failed };
+  return {
+    p50: latencies[Math.floor(latencies.length * 0.5)],
+    p99: latencies[Math.floor(latencies.length * 0.99)],
+    failed,
+  };
 }
 
 async function reachable(url: string): Promise<boolean> {

@@ -25,7 +25,6 @@ const texts = fs
   .filter(Boolean)
   .map((l) => (JSON.parse(l) as { text: string }).text);
 
-
 export interface InferenceBench {
   api: { p50: Summary; p99: Summary; perSecond: Summary };
   rawOrt: { p50: Summary; p99: Summary; perSecond: Summary };
@@ -34,32 +33,86 @@ export interface InferenceBench {
   routingChangeToServedMs: Summary;
 }
 
-const collect = (runs: LoadResult[]) => ({ p50: summarize(runs.map((r) => r.p50)), p99: summarize(runs.map((r) => r.p99)), perSecond: summarize(runs.map((r) => r.perSecond)) });
+const collect = (runs: LoadResult[]) => ({
+  p50: summarize(runs.map((r) => r.p50)),
+  p99: summarize(runs.map((r) => r.p99)),
+  perSecond: summarize(runs.map((r) => r.perSecond)),
+});
 
 /** The API (HTTP, auth, routing, worker threads, recording) beside a bare ort.run of the same model. */
 export async function benchInference({ rounds = 3, requests = 400, concurrency = 8 } = {}): Promise<InferenceBench> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-bench-inf-'));
   const database = await createTestDatabase();
-  const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: '127.0.0.1:1', JWT_SECRET: BENCH_SECRET, NW_DATA_DIR: workDir, LOG_LEVEL: 'error', ...UNLIMITED });
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+    JWT_SECRET: BENCH_SECRET,
+    NW_DATA_DIR: workDir,
+    LOG_LEVEL: 'error',
+    ...UNLIMITED,
+  });
   const sequelize = openDatabase(config, { poolMax: 4 });
   const { connection, client } = createTemporalClient(config);
-  const { app, close } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, stores: createStores(sequelize, config), temporal: client, logger: createLogger('bench', 'silent') });
+  const { app, close } = createApp({
+    config,
+    jwtSecret: BENCH_SECRET,
+    sequelize,
+    stores: createStores(sequelize, config),
+    temporal: client,
+    logger: createLogger('bench', 'silent'),
+  });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const headers = { authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'write', ttlSeconds: 3600 })}`, 'content-type': 'application/json' };
+  const headers = {
+    authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'write', ttlSeconds: 3600 })}`,
+    'content-type': 'application/json',
+  };
   try {
     await createMigrator(sequelize).up();
     const spec = 'bench-sales';
-    const [a, b] = [await registerServableModel({ config, sequelize }, spec), await registerServableModel({ config, sequelize }, spec)];
-    const deployments = await Promise.all([a, b].map((m) => modelsOf(sequelize).Deployment.create({ modelId: m.id, name: m.name, specialization: spec, status: 'promoted', endpointUrl: null, deploymentConfig: null, healthCheckUrl: null, deployedAt: new Date(), createdBy: 'bench', resourceLimits: null, autoScaleConfig: null, workflowId: null, reason: null })));
-    await modelsOf(sequelize).Routing.create({ specialization: spec, stableDeploymentId: deployments[0].id, canaryDeploymentId: null, backupDeploymentId: null, updatedBy: 'bench' });
+    const [a, b] = [
+      await registerServableModel({ config, sequelize }, spec),
+      await registerServableModel({ config, sequelize }, spec),
+    ];
+    const deployments = await Promise.all(
+      [a, b].map((m) =>
+        modelsOf(sequelize).Deployment.create({
+          modelId: m.id,
+          name: m.name,
+          specialization: spec,
+          status: 'promoted',
+          endpointUrl: null,
+          deploymentConfig: null,
+          healthCheckUrl: null,
+          deployedAt: new Date(),
+          createdBy: 'bench',
+          resourceLimits: null,
+          autoScaleConfig: null,
+          workflowId: null,
+          reason: null,
+        }),
+      ),
+    );
+    await modelsOf(sequelize).Routing.create({
+      specialization: spec,
+      stableDeploymentId: deployments[0].id,
+      canaryDeploymentId: null,
+      backupDeploymentId: null,
+      updatedBy: 'bench',
+    });
     const infer = async (i: number) => {
-      const res = await fetch(`${base}/api/v1/inference/${spec}`, { method: 'POST', headers, body: JSON.stringify({ input: texts[i % texts.length] }) });
+      const res = await fetch(`${base}/api/v1/inference/${spec}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ input: texts[i % texts.length] }),
+      });
       if (!res.ok) throw new Error(`inference answered ${res.status}`);
       await res.arrayBuffer();
     };
-    const registry = async () => void (await (await fetch(`${base}/api/v1/models?limit=20`, { headers })).arrayBuffer());
+    const registry = async () =>
+      void (await (await fetch(`${base}/api/v1/models?limit=20`, { headers })).arrayBuffer());
     await load(50, 4, infer); // warm-up: threads started, sessions loaded
 
     const session = await ort.InferenceSession.create(path.join(config.modelStoragePath, a.modelPath!));
@@ -84,7 +137,11 @@ export async function benchInference({ rounds = 3, requests = 400, concurrency =
       const changed = performance.now();
       await modelsOf(sequelize).Routing.update({ stableDeploymentId: target.id }, { where: { specialization: spec } });
       for (;;) {
-        const res = await fetch(`${base}/api/v1/inference/${spec}`, { method: 'POST', headers, body: JSON.stringify({ input: 'oil change price' }) });
+        const res = await fetch(`${base}/api/v1/inference/${spec}`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ input: 'oil change price' }),
+        });
         if (((await res.json()) as { deploymentId: string }).deploymentId === target.id) break;
       }
       switches.push(performance.now() - changed);

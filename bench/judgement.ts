@@ -33,7 +33,9 @@ const SCENARIOS: { name: string; after: Partial<Regime> }[] = [
  * delay after the onset of each degradation, at the shipped thresholds.
  */
 export function benchJudgement({ seeds = 40, months = 1 } = {}): JudgementBench {
-  const file = ThresholdsFileSchema.parse(parseYaml(fs.readFileSync(path.join(__dirname, '..', 'performance_thresholds.yml'), 'utf8')));
+  const file = ThresholdsFileSchema.parse(
+    parseYaml(fs.readFileSync(path.join(__dirname, '..', 'performance_thresholds.yml'), 'utf8')),
+  );
   const policy = policyFor(file);
   const judges = [
     { key: 'pointEstimate', judge: 'point-estimate', extraProbes: false },
@@ -45,11 +47,23 @@ export function benchJudgement({ seeds = 40, months = 1 } = {}): JudgementBench 
     ...(Object.fromEntries(judges.map((j) => [j.key, measure(j)])) as Omit<JudgementRow, 'scenario'>),
   });
   const rows = [
-    row('false switches per simulated month, healthy model', (j) => simulate({ name: 'healthy', seconds: months * 30 * DAY, before: HEALTHY }, { seed: 7, policy, judge: j.judge, extraProbes: j.extraProbes }).switches / months),
+    row(
+      'false switches per simulated month, healthy model',
+      (j) =>
+        simulate(
+          { name: 'healthy', seconds: months * 30 * DAY, before: HEALTHY },
+          { seed: 7, policy, judge: j.judge, extraProbes: j.extraProbes },
+        ).switches / months,
+    ),
     ...SCENARIOS.map((s) =>
       row(`${s.name}: detection p95, s`, (j) => {
-        const delays = Array.from({ length: seeds }, (_, i) =>
-          simulate({ name: s.name, seconds: 1_200, before: HEALTHY, after: { ...HEALTHY, ...s.after }, onsetSeconds: 600 }, { seed: 500 + i, policy, judge: j.judge, extraProbes: j.extraProbes }).detectionSeconds ?? Infinity,
+        const delays = Array.from(
+          { length: seeds },
+          (_, i) =>
+            simulate(
+              { name: s.name, seconds: 1_200, before: HEALTHY, after: { ...HEALTHY, ...s.after }, onsetSeconds: 600 },
+              { seed: 500 + i, policy, judge: j.judge, extraProbes: j.extraProbes },
+            ).detectionSeconds ?? Infinity,
         ).sort((a, b) => a - b);
         const p95 = delays[Math.ceil(0.95 * seeds) - 1];
         return Number.isFinite(p95) ? p95 : null;
@@ -65,13 +79,20 @@ export function judgementTable(b: JudgementBench): string[] {
   return [
     `| watchdog judgement on the seeded simulator (healthy: accuracy 0.867, ~40 requests per 5 s window, 1 % errors; ${b.seeds} seeds per scenario) | point estimates (before) | evidence, extra probes (live watchdog) | evidence, no extra probes (backtest) |`,
     '| --- | --- | --- | --- |',
-    ...b.rows.map((r) => `| ${r.scenario} | ${cell(r.pointEstimate)} | ${cell(r.evidence)} | ${cell(r.evidenceNoExtraProbes)} |`),
+    ...b.rows.map(
+      (r) => `| ${r.scenario} | ${cell(r.pointEstimate)} | ${cell(r.evidence)} | ${cell(r.evidenceNoExtraProbes)} |`,
+    ),
   ];
 }
 
 /** `npm run -s bench:judgement`: this table alone (seconds, no services), also written to bench/results/judgement.md. */
 if (require.main === module) {
-  const table = [`Measured ${new Date().toISOString().slice(0, 10)} with \`npm run -s bench:judgement\`.`, '', ...judgementTable(benchJudgement()), ''].join('\n');
+  const table = [
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run -s bench:judgement\`.`,
+    '',
+    ...judgementTable(benchJudgement()),
+    '',
+  ].join('\n');
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, 'results', 'judgement.md'), table);
   console.log(table);

@@ -27,7 +27,9 @@ async function main(): Promise<void> {
     node: process.version,
     torch: (() => {
       try {
-        return execFileSync(process.env.NW_PYTHON ?? 'python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim();
+        return execFileSync(process.env.NW_PYTHON ?? 'python3', ['-c', 'import torch; print(torch.__version__)'], {
+          encoding: 'utf8',
+        }).trim();
       } catch {
         return 'not installed';
       }
@@ -45,13 +47,19 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, judgement, api, workflows, database }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(dir, `${date}.json`),
+    `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, judgement, api, workflows, database }, null, 2)}\n`,
+  );
   const table = [
     `Measured ${date} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, torch ${machine.torch}, onnxruntime-node ${machine.onnxruntimeNode}; median (min–max) of ${rounds} rounds.`,
     '',
     '| training (shipped dataset, 2,400 examples, 4 epochs) | samples/s (last epoch) | wall time per job, s | holdout accuracy |',
     '| --- | --- | --- | --- |',
-    ...training.map((t) => `| ${t.trainer} on ${t.device} | ${fmt(t.samplesPerSec)} | ${fmt(t.wallSeconds, 2)} | ${t.holdoutAccuracy.toFixed(3)} |`),
+    ...training.map(
+      (t) =>
+        `| ${t.trainer} on ${t.device} | ${fmt(t.samplesPerSec)} | ${fmt(t.wallSeconds, 2)} | ${t.holdoutAccuracy.toFixed(3)} |`,
+    ),
     '',
     `| training job through the API (builtin, 2 epochs, one at a time, ${pipeline.postToRunning.rounds} jobs) | ms |`,
     '| --- | --- |',
@@ -94,7 +102,9 @@ async function main(): Promise<void> {
     '',
     '| training-job starts through the API (dataset checked, workflow started) | starts/s | p99 ms | failed |',
     '| --- | --- | --- | --- |',
-    ...workflows.sustained.map((s) => `| ${s.concurrency} concurrent | ${s.startsPerSecond.toFixed(0)} | ${s.p99Ms.toFixed(0)} | ${s.failed} |`),
+    ...workflows.sustained.map(
+      (s) => `| ${s.concurrency} concurrent | ${s.startsPerSecond.toFixed(0)} | ${s.p99Ms.toFixed(0)} | ${s.failed} |`,
+    ),
     '',
     '| database: registry rows through Sequelize, 16 concurrent, same schema and client | inserts/s | parameterized reads/s |',
     '| --- | --- | --- |',

@@ -24,14 +24,32 @@ export async function benchPipeline({ rounds = 5 } = {}): Promise<PipelineBench>
   try {
     const workers = await createWorkers({ connection, temporal, sequelize, config });
     const running = workers.map((w) => w.run());
-    const { app } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, stores: createStores(sequelize, config), temporal, logger: createLogger('bench', 'silent') });
-    const headers = { authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'write', ttlSeconds: 3600 })}`, 'content-type': 'application/json' };
+    const { app } = createApp({
+      config,
+      jwtSecret: BENCH_SECRET,
+      sequelize,
+      stores: createStores(sequelize, config),
+      temporal,
+      logger: createLogger('bench', 'silent'),
+    });
+    const headers = {
+      authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'write', ttlSeconds: 3600 })}`,
+      'content-type': 'application/json',
+    };
     const toRunning: number[] = [];
     const toProgress: number[] = [];
     const toCompleted: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const posted = performance.now();
-      const res = await app.request('/api/v1/training/jobs', { method: 'POST', headers, body: JSON.stringify({ name: `bench-${i}`, specialization: 'automotive-sales', hyperparameters: { epochs: 2 } }) });
+      const res = await app.request('/api/v1/training/jobs', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          name: `bench-${i}`,
+          specialization: 'automotive-sales',
+          hyperparameters: { epochs: 2 },
+        }),
+      });
       const { jobId, workflowId } = (await res.json()) as { jobId: string; workflowId: string };
       const handle = temporal.workflow.getHandle(workflowId);
       let sawRunning = false;
@@ -43,7 +61,7 @@ export async function benchPipeline({ rounds = 5 } = {}): Promise<PipelineBench>
           toRunning.push(performance.now() - posted);
         }
         const p = await handle.query(progressQuery).catch(() => undefined);
-        if (p && (p.step > 0 || p.stage !== 'training' && p.stage !== 'queued' && p.stage !== 'validating-dataset')) {
+        if (p && (p.step > 0 || (p.stage !== 'training' && p.stage !== 'queued' && p.stage !== 'validating-dataset'))) {
           sawProgress = true;
           toProgress.push(performance.now() - posted);
         }
@@ -53,7 +71,11 @@ export async function benchPipeline({ rounds = 5 } = {}): Promise<PipelineBench>
     }
     for (const w of workers) w.shutdown();
     await Promise.all(running);
-    return { postToRunning: summarize(toRunning), postToFirstProgress: summarize(toProgress), postToCompleted: summarize(toCompleted) };
+    return {
+      postToRunning: summarize(toRunning),
+      postToFirstProgress: summarize(toProgress),
+      postToCompleted: summarize(toCompleted),
+    };
   } finally {
     await close();
   }

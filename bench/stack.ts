@@ -26,7 +26,16 @@ export async function startBenchStack(env: Record<string, string> = {}) {
   const cli = await resolveTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
   const temporalServer = await startDevServer({ cliPath: cli.path, port: await freePort(), headless: true });
   const database = await createTestDatabase();
-  const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalServer.address, JWT_SECRET: BENCH_SECRET, NW_DATA_DIR: workDir, LOG_LEVEL: 'error', ...UNLIMITED, ...env });
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: temporalServer.address,
+    JWT_SECRET: BENCH_SECRET,
+    NW_DATA_DIR: workDir,
+    LOG_LEVEL: 'error',
+    ...UNLIMITED,
+    ...env,
+  });
   const sequelize = openDatabase(config, { poolMax: 6 });
   await createMigrator(sequelize).up();
   const connection = await NativeConnection.connect({ address: config.temporal.address });

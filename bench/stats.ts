@@ -13,7 +13,8 @@ export function summarize(values: number[]): Summary {
   return { median, min: sorted[0], max: sorted[sorted.length - 1], rounds: sorted.length };
 }
 
-export const fmt = (s: Summary, digits = 0) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+export const fmt = (s: Summary, digits = 0) =>
+  `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
 export interface LoadResult {
   p50: number;
@@ -22,7 +23,11 @@ export interface LoadResult {
 }
 
 /** `total` calls of `call`, `concurrency` at a time: latency percentiles (ms) and throughput. */
-export async function load(total: number, concurrency: number, call: (i: number) => Promise<void>): Promise<LoadResult> {
+export async function load(
+  total: number,
+  concurrency: number,
+  call: (i: number) => Promise<void>,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -38,5 +43,9 @@ export async function load(total: number, concurrency: number, call: (i: number)
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)], perSecond: total / seconds };
+  return {
+    p50: latencies[Math.floor(latencies.length * 0.5)],
+    p99: latencies[Math.floor(latencies.length * 0.99)],
+    perSecond: total / seconds,
+  };
 }

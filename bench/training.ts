@@ -19,7 +19,12 @@ export interface TrainerRun {
 }
 
 /** One trainer process over the shipped dataset, as the activity runs it; samples/s of the last epoch. */
-async function runTrainer(trainer: TrainerKind, python: string, epochs: number, env: NodeJS.ProcessEnv): Promise<TrainerRun> {
+async function runTrainer(
+  trainer: TrainerKind,
+  python: string,
+  epochs: number,
+  env: NodeJS.ProcessEnv,
+): Promise<TrainerRun> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-bench-'));
   const job: TrainerJob = {
     jobId: 'bench',
@@ -33,7 +38,11 @@ async function runTrainer(trainer: TrainerKind, python: string, epochs: number, 
   fs.writeFileSync(jobFile, JSON.stringify(job));
   const { command, args } = trainerCommand(trainer, python, jobFile);
   const started = performance.now();
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let samplesPerSec = 0;
   let holdoutAccuracy = 0;
   for await (const text of readline.createInterface({ input: child.stdout })) {
@@ -41,7 +50,9 @@ async function runTrainer(trainer: TrainerKind, python: string, epochs: number, 
     if (line?.type === 'progress' && line.epoch === epochs) samplesPerSec = line.samplesPerSec;
     if (line?.type === 'metrics') holdoutAccuracy = Number(line.holdoutAccuracy);
   }
-  const code = await new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', r)));
+  const code = await new Promise<number | null>((r) =>
+    child.exitCode !== null ? r(child.exitCode) : child.once('exit', r),
+  );
   fs.rmSync(dir, { recursive: true, force: true });
   if (code !== 0) throw new Error(`${trainer} trainer exited with ${code}`);
   return { samplesPerSec, wallSeconds: (performance.now() - started) / 1000, holdoutAccuracy };
@@ -65,13 +76,21 @@ const torchImportable = (python: string) => {
 };
 
 /** builtin vs torch (CPU; and CUDA when a GPU is visible) on the same data, rounds interleaved. */
-export async function benchTraining({ rounds = 3, epochs = 4, python = process.env.NW_PYTHON ?? 'python3' } = {}): Promise<TrainingBench[]> {
-  const variants: { trainer: TrainerKind; device: string; env: NodeJS.ProcessEnv }[] = [{ trainer: 'builtin', device: 'cpu', env: {} }];
+export async function benchTraining({
+  rounds = 3,
+  epochs = 4,
+  python = process.env.NW_PYTHON ?? 'python3',
+} = {}): Promise<TrainingBench[]> {
+  const variants: { trainer: TrainerKind; device: string; env: NodeJS.ProcessEnv }[] = [
+    { trainer: 'builtin', device: 'cpu', env: {} },
+  ];
   if (torchImportable(python)) {
     variants.push({ trainer: 'torch', device: 'cpu', env: { CUDA_VISIBLE_DEVICES: '' } });
     const gpus = (() => {
       try {
-        return execFileSync('nvidia-smi', ['-L'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('GPU ')).length;
+        return execFileSync('nvidia-smi', ['-L'], { encoding: 'utf8' })
+          .split('\n')
+          .filter((l) => l.startsWith('GPU ')).length;
       } catch {
         return 0;
       }
@@ -87,6 +106,12 @@ export async function benchTraining({ rounds = 3, epochs = 4, python = process.e
   }
   return variants.map((v) => {
     const r = runs.get(`${v.trainer}/${v.device}`)!;
-    return { trainer: v.trainer, device: v.device, samplesPerSec: summarize(r.map((x) => x.samplesPerSec)), wallSeconds: summarize(r.map((x) => x.wallSeconds)), holdoutAccuracy: r[0].holdoutAccuracy };
+    return {
+      trainer: v.trainer,
+      device: v.device,
+      samplesPerSec: summarize(r.map((x) => x.samplesPerSec)),
+      wallSeconds: summarize(r.map((x) => x.wallSeconds)),
+      holdoutAccuracy: r[0].holdoutAccuracy,
+    };
   });
 }

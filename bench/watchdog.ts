@@ -40,27 +40,72 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
     ALERT_WEBHOOK_URL: receiver.url,
     NW_THRESHOLDS_FILE: writeThresholds({ evaluationInterval: `${INTERVAL_SECONDS}s`, cooldown: '1s' }),
   });
-  const api = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, stores: createStores(sequelize, config), temporal, logger: createLogger('bench', 'silent') });
+  const api = createApp({
+    config,
+    jwtSecret: BENCH_SECRET,
+    sequelize,
+    stores: createStores(sequelize, config),
+    temporal,
+    logger: createLogger('bench', 'silent'),
+  });
   const server = serve({ fetch: api.app.fetch, port: config.port, hostname: '127.0.0.1' });
-  const headers = { authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'admin', ttlSeconds: 3600 })}`, 'content-type': 'application/json' };
-  const results = { faultToDecision: [] as number[], windows: [] as number[], routing: [] as number[], traffic: [] as number[], alert: [] as number[] };
+  const headers = {
+    authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'admin', ttlSeconds: 3600 })}`,
+    'content-type': 'application/json',
+  };
+  const results = {
+    faultToDecision: [] as number[],
+    windows: [] as number[],
+    routing: [] as number[],
+    traffic: [] as number[],
+    alert: [] as number[],
+  };
   try {
     const workers = await createWorkers({ connection, temporal, sequelize, config });
     const running = workers.map((w) => w.run());
     for (let round = 0; round < rounds; round++) {
       const spec = `bench-wd-${round}`;
-      const [backup, primary] = [await registerServableModel({ config, sequelize }, spec), await registerServableModel({ config, sequelize }, spec)];
+      const [backup, primary] = [
+        await registerServableModel({ config, sequelize }, spec),
+        await registerServableModel({ config, sequelize }, spec),
+      ];
       const [backupDeployment, primaryDeployment] = await Promise.all(
-        [backup, primary].map((m, i) => modelsOf(sequelize).Deployment.create({ modelId: m.id, name: m.name, specialization: spec, status: i ? 'promoted' : 'superseded', endpointUrl: null, deploymentConfig: null, healthCheckUrl: null, deployedAt: new Date(), createdBy: 'bench', resourceLimits: null, autoScaleConfig: null, workflowId: null, reason: null })),
+        [backup, primary].map((m, i) =>
+          modelsOf(sequelize).Deployment.create({
+            modelId: m.id,
+            name: m.name,
+            specialization: spec,
+            status: i ? 'promoted' : 'superseded',
+            endpointUrl: null,
+            deploymentConfig: null,
+            healthCheckUrl: null,
+            deployedAt: new Date(),
+            createdBy: 'bench',
+            resourceLimits: null,
+            autoScaleConfig: null,
+            workflowId: null,
+            reason: null,
+          }),
+        ),
       );
-      await modelsOf(sequelize).Routing.create({ specialization: spec, stableDeploymentId: primaryDeployment.id, canaryDeploymentId: null, backupDeploymentId: backupDeployment.id, updatedBy: 'bench' });
+      await modelsOf(sequelize).Routing.create({
+        specialization: spec,
+        stableDeploymentId: primaryDeployment.id,
+        canaryDeploymentId: null,
+        backupDeploymentId: backupDeployment.id,
+        updatedBy: 'bench',
+      });
 
       // Steady traffic; remember when the backup first answers.
       let stopped = false;
       let firstBackupAnswer = 0;
       const lane = async () => {
         while (!stopped) {
-          const res = await api.app.request(`/api/v1/inference/${spec}`, { method: 'POST', headers, body: JSON.stringify({ input: 'I need brake pads for a 2019 Civic' }) });
+          const res = await api.app.request(`/api/v1/inference/${spec}`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ input: 'I need brake pads for a 2019 Civic' }),
+          });
           const body = (await res.json()) as { deploymentId?: string };
           if (res.ok && body.deploymentId === backupDeployment.id && !firstBackupAnswer) firstBackupAnswer = Date.now();
           await new Promise((r) => setTimeout(r, 5));
@@ -68,19 +113,26 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
       };
       const lanes = [lane(), lane()];
       const handle = await startPerformanceWatchdog(temporal, config.temporal.taskQueue, spec);
-      while (((await handle.query(watchdogStateQuery)).evaluation.healthyStreak ?? 0) < 2) await new Promise((r) => setTimeout(r, 100));
+      while (((await handle.query(watchdogStateQuery)).evaluation.healthyStreak ?? 0) < 2)
+        await new Promise((r) => setTimeout(r, 100));
 
       const alertsBefore = receiver.received.length;
       const faultAt = Date.now();
-      await api.app.request('/api/v1/admin/faults', { method: 'POST', headers, body: JSON.stringify({ modelId: primary.id, errorRate: 1, ttl: 600 }) });
+      await api.app.request('/api/v1/admin/faults', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ modelId: primary.id, errorRate: 1, ttl: 600 }),
+      });
       let routedAt = 0;
       while (!routedAt) {
-        if ((await modelsOf(sequelize).Routing.findByPk(spec))?.stableDeploymentId === backupDeployment.id) routedAt = Date.now();
+        if ((await modelsOf(sequelize).Routing.findByPk(spec))?.stableDeploymentId === backupDeployment.id)
+          routedAt = Date.now();
         else await new Promise((r) => setTimeout(r, 10));
       }
       const state = await handle.query(watchdogStateQuery);
       const decidedAt = Date.parse(state.lastDecision!.at);
-      while (!firstBackupAnswer || receiver.received.length === alertsBefore) await new Promise((r) => setTimeout(r, 10));
+      while (!firstBackupAnswer || receiver.received.length === alertsBefore)
+        await new Promise((r) => setTimeout(r, 10));
       results.faultToDecision.push(decidedAt - faultAt);
       results.windows.push(state.recentWindows.filter((w) => Date.parse(w.at) > faultAt).length);
       results.routing.push(routedAt - decidedAt);

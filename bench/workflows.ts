@@ -5,7 +5,12 @@ import { createLogger } from '../config/logger';
 import { modelsOf } from '../db/models';
 import { validateModel } from '../workflows/validate-model';
 import { startPerformanceWatchdog } from '../temporal/starters';
-import { pauseSignal, resumeSignal, rollbackUpdate, watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
+import {
+  pauseSignal,
+  resumeSignal,
+  rollbackUpdate,
+  watchdogStateQuery,
+} from '../workflows/watchdog/performance-watchdog';
 import { createWorkers } from '../worker/create-worker';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { load, summarize, type Summary } from './stats';
@@ -31,16 +36,44 @@ export interface WorkflowsBench {
 export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promise<WorkflowsBench> {
   const { config, sequelize, connection, temporal, close } = await startBenchStack();
   const api = createTemporalClient(config);
-  const { app, close: closeApp } = createApp({ config, jwtSecret: BENCH_SECRET, sequelize, stores: createStores(sequelize, config), temporal: api.client, logger: createLogger('bench', 'silent') });
-  const headers = { authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'admin', ttlSeconds: 3600 })}`, 'content-type': 'application/json' };
+  const { app, close: closeApp } = createApp({
+    config,
+    jwtSecret: BENCH_SECRET,
+    sequelize,
+    stores: createStores(sequelize, config),
+    temporal: api.client,
+    logger: createLogger('bench', 'silent'),
+  });
+  const headers = {
+    authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'admin', ttlSeconds: 3600 })}`,
+    'content-type': 'application/json',
+  };
   const workers = await createWorkers({ connection, temporal, sequelize, config });
   const running = workers.map((w) => w.run());
-  const medians = { api: [] as number[], raw: [] as number[], query: [] as number[], queryAlone: [] as number[], signal: [] as number[], update: [] as number[] };
+  const medians = {
+    api: [] as number[],
+    raw: [] as number[],
+    query: [] as number[],
+    queryAlone: [] as number[],
+    signal: [] as number[],
+    update: [] as number[],
+  };
   const sustained: WorkflowsBench['sustained'] = [];
   try {
     const models = await Promise.all(
       Array.from({ length: rounds * perRound * 2 }, (_, i) =>
-        modelsOf(sequelize).ModelRecord.create({ name: `bench-wf-${i}`, specialization: 'automotive-sales', baseModel: 'b', version: '1', description: null, createdBy: 'bench', modelPath: null, config: null, performanceMetrics: null, deploymentConfig: null }),
+        modelsOf(sequelize).ModelRecord.create({
+          name: `bench-wf-${i}`,
+          specialization: 'automotive-sales',
+          baseModel: 'b',
+          version: '1',
+          description: null,
+          createdBy: 'bench',
+          modelPath: null,
+          config: null,
+          performanceMetrics: null,
+          deploymentConfig: null,
+        }),
       ),
     );
     let next = 0;
@@ -53,7 +86,11 @@ export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promis
       });
       const raw = await load(perRound, 4, async () => {
         const model = models[next++];
-        await temporal.workflow.start(validateModel, { workflowId: `bench-raw-${model.id}`, taskQueue: config.temporal.taskQueue, args: [{ modelId: model.id }] });
+        await temporal.workflow.start(validateModel, {
+          workflowId: `bench-raw-${model.id}`,
+          taskQueue: config.temporal.taskQueue,
+          args: [{ modelId: model.id }],
+        });
       });
       const query = await load(perRound, 4, () => watchdog.query(watchdogStateQuery).then(() => undefined));
       // Queries to one workflow are answered one at a time, and the starts above are still being
@@ -63,7 +100,12 @@ export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promis
       let flip = false;
       const signal = await load(perRound, 1, () => watchdog.signal((flip = !flip) ? pauseSignal : resumeSignal));
       // Refused by its validator (nothing to roll back): still the whole way to the worker and back.
-      const update = await load(perRound, 1, () => watchdog.executeUpdate(rollbackUpdate, { args: [{ by: 'bench', reason: 'round trip' }] }).then(() => undefined, () => undefined));
+      const update = await load(perRound, 1, () =>
+        watchdog.executeUpdate(rollbackUpdate, { args: [{ by: 'bench', reason: 'round trip' }] }).then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
       medians.api.push(viaApi.p50);
       medians.raw.push(raw.p50);
       medians.query.push(query.p50);
@@ -76,7 +118,15 @@ export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promis
       let failed = 0;
       let i = 0;
       const r = await load(concurrency * 10, concurrency, async () => {
-        const res = await app.request('/api/v1/training/jobs', { method: 'POST', headers, body: JSON.stringify({ name: `bench-load-${concurrency}-${i++}`, specialization: 'automotive-sales', hyperparameters: { epochs: 1 } }) });
+        const res = await app.request('/api/v1/training/jobs', {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            name: `bench-load-${concurrency}-${i++}`,
+            specialization: 'automotive-sales',
+            hyperparameters: { epochs: 1 },
+          }),
+        });
         if (res.status !== 202) failed += 1;
       });
       sustained.push({ concurrency, startsPerSecond: r.perSecond, p99Ms: r.p99, failed });

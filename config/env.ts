@@ -21,17 +21,25 @@ const port = z.coerce
   .min(1, 'must be between 1 and 65535')
   .max(65535, 'must be between 1 and 65535');
 
-const hostPort = z
-  .string()
-  .regex(/^[\w.-]+:\d{1,5}$/, 'must look like host:port');
+const hostPort = z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must look like host:port');
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(8002),
   NW_DATA_DIR: z.string().min(1).default('.data'),
   NW_EMBEDDED_PG_PORT: port.default(54329),
-  NW_DB_POOL_MAX: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1).max(500).default(10),
-  NW_DB_STATEMENT_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int('must be a number of milliseconds').min(100).max(3_600_000).default(30_000),
+  NW_DB_POOL_MAX: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1)
+    .max(500)
+    .default(10),
+  NW_DB_STATEMENT_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a number of milliseconds')
+    .min(100)
+    .max(3_600_000)
+    .default(30_000),
   NW_TEMPORAL_PORT: port.default(7233),
   NW_TEMPORAL_UI_PORT: port.default(8233),
   DATABASE_URL: z
@@ -59,24 +67,61 @@ export const envSchema = z.object({
     .max(1, 'must be between 0 and 1')
     .optional(),
   NW_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
-  NW_RATE_LIMIT_STARTS_PER_MINUTE: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).default(60),
-  NW_RATE_LIMIT_INFERENCE_PER_MINUTE: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).default(6_000),
-  NW_RATE_LIMIT_INCIDENTS_PER_MINUTE: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).default(6),
+  NW_RATE_LIMIT_STARTS_PER_MINUTE: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0)
+    .default(60),
+  NW_RATE_LIMIT_INFERENCE_PER_MINUTE: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0)
+    .default(6_000),
+  NW_RATE_LIMIT_INCIDENTS_PER_MINUTE: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0)
+    .default(6),
   NW_WORKER_METRICS_PORT: port.default(9464),
   NW_ENABLE_FAULTS: flag,
   NW_DATASETS_DIR: z.string().min(1).optional(),
-  NW_GPU_SLOTS: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).max(64).optional(),
-  NW_CPU_TRAINING_CONCURRENCY: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1).max(64).default(1),
+  NW_GPU_SLOTS: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0)
+    .max(64)
+    .optional(),
+  NW_CPU_TRAINING_CONCURRENCY: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1)
+    .max(64)
+    .default(1),
   NW_PYTHON: z.string().min(1).default('python3'),
-  NW_TRAINER_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(600_000).default(10_000),
+  NW_TRAINER_GRACE_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .min(0)
+    .max(600_000)
+    .default(10_000),
   JWT_ISSUER: z.string().min(1).max(255).default(DEFAULT_ISSUER),
   JWT_AUDIENCE: z.string().min(1).max(255).default(DEFAULT_AUDIENCE),
   NW_JWT_MAX_LIFETIME_DAYS: z.coerce.number({ error: 'must be a number of days' }).int().min(1).max(3650).default(400),
-  NW_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(600_000).default(10_000),
+  NW_SHUTDOWN_GRACE_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .min(0)
+    .max(600_000)
+    .default(10_000),
   NW_WORKER_QUEUES: z.enum(['all', 'main', 'training']).default('all'),
   RELAYCORE_EMULATOR_PORT: port.default(3001),
   RELAYCORE_EMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
-  NW_INFERENCE_THREADS: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1).max(32).default(2),
+  NW_INFERENCE_THREADS: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1)
+    .max(32)
+    .default(2),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -172,7 +217,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     if (raw.JWT_SECRET.startsWith(DEV_SECRET_PREFIX)) {
       throw new ConfigError('JWT_SECRET', 'is a development secret; set a real one in production');
     }
-    if (!raw.DATABASE_URL) throw new ConfigError('DATABASE_URL', 'is required when NODE_ENV=production (the embedded PostgreSQL is for development and tests)');
+    if (!raw.DATABASE_URL)
+      throw new ConfigError(
+        'DATABASE_URL',
+        'is required when NODE_ENV=production (the embedded PostgreSQL is for development and tests)',
+      );
     if (raw.NW_ENABLE_FAULTS) throw new ConfigError('NW_ENABLE_FAULTS', 'must be off when NODE_ENV=production');
   }
   const dataDir = path.resolve(raw.NW_DATA_DIR);
@@ -209,7 +258,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       samplerRatio: raw.OTEL_TRACES_SAMPLER_ARG ?? (raw.NODE_ENV === 'production' ? 0.1 : 1),
     },
     bodyLimitBytes: raw.NW_BODY_LIMIT_BYTES,
-    rateLimits: { workflowStartsPerMinute: raw.NW_RATE_LIMIT_STARTS_PER_MINUTE, inferencePerMinute: raw.NW_RATE_LIMIT_INFERENCE_PER_MINUTE, incidentsPerMinute: raw.NW_RATE_LIMIT_INCIDENTS_PER_MINUTE },
+    rateLimits: {
+      workflowStartsPerMinute: raw.NW_RATE_LIMIT_STARTS_PER_MINUTE,
+      inferencePerMinute: raw.NW_RATE_LIMIT_INFERENCE_PER_MINUTE,
+      incidentsPerMinute: raw.NW_RATE_LIMIT_INCIDENTS_PER_MINUTE,
+    },
     workerMetricsPort: raw.NW_WORKER_METRICS_PORT,
     faultsEnabled: raw.NW_ENABLE_FAULTS,
     training: {

@@ -1,7 +1,11 @@
 import pino from 'pino';
 
 /** One JSON logger per process. Authorization headers and secrets are redacted wherever they appear. */
-export function createLogger(name: string, level: string = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream) {
+export function createLogger(
+  name: string,
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  destination?: pino.DestinationStream,
+) {
   const options: pino.LoggerOptions = {
     name,
     level,

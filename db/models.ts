@@ -60,7 +60,15 @@ export class TrainingJob extends Model<InferAttributes<TrainingJob>, InferCreati
   declare trainer: string | null;
 }
 
-export const DEPLOYMENT_STATUSES = ['staging', 'rolling_out', 'promoted', 'rolled_back', 'aborted', 'failed', 'superseded'] as const;
+export const DEPLOYMENT_STATUSES = [
+  'staging',
+  'rolling_out',
+  'promoted',
+  'rolled_back',
+  'aborted',
+  'failed',
+  'superseded',
+] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
 /** One rollout of a model to a specialization (table `deployments`); its workflow is `deployment-<specialization>`. */
@@ -99,7 +107,10 @@ export class Routing extends Model<InferAttributes<Routing>, InferCreationAttrib
 }
 
 /** One observation (table `performance_metrics`); inference writes one row per request, in batches. */
-export class PerformanceMetric extends Model<InferAttributes<PerformanceMetric>, InferCreationAttributes<PerformanceMetric>> {
+export class PerformanceMetric extends Model<
+  InferAttributes<PerformanceMetric>,
+  InferCreationAttributes<PerformanceMetric>
+> {
   declare id: CreationOptional<string>;
   declare modelId: string | null;
   declare deploymentId: string | null;
@@ -124,7 +135,8 @@ export interface Models {
 /** The models bound to `sequelize` (defined on it by createDatabase). */
 export function modelsOf(sequelize: Sequelize): Models {
   const models = sequelize.models as unknown as Partial<Models>;
-  if (!models.ModelRecord) throw new Error('this Sequelize instance has no NeuroWeaver models: create it with createDatabase()');
+  if (!models.ModelRecord)
+    throw new Error('this Sequelize instance has no NeuroWeaver models: create it with createDatabase()');
   return models as Models;
 }
 
@@ -229,26 +241,59 @@ export function initModels(sequelize: Sequelize): Models {
       modelId: { type: DataTypes.UUID },
       deploymentId: { type: DataTypes.UUID },
       metricType: { type: DataTypes.STRING(100), allowNull: false },
-      metricValue: { type: DataTypes.DECIMAL(10, 4), allowNull: false, get() { return Number(this.getDataValue('metricValue')); } },
+      metricValue: {
+        type: DataTypes.DECIMAL(10, 4),
+        allowNull: false,
+        get() {
+          return Number(this.getDataValue('metricValue'));
+        },
+      },
       timestamp: { type: DataTypes.DATE, defaultValue: DataTypes.NOW },
       metadata: { type: DataTypes.JSONB },
       benchmarkName: { type: DataTypes.STRING(100) },
       testDataset: { type: DataTypes.STRING(255) },
     },
-    { sequelize, modelName: 'PerformanceMetric', tableName: 'performance_metrics', underscored: true, timestamps: false },
+    {
+      sequelize,
+      modelName: 'PerformanceMetric',
+      tableName: 'performance_metrics',
+      underscored: true,
+      timestamps: false,
+    },
   );
 
   class RevokedTokenRow extends RevokedToken {}
   RevokedTokenRow.init(
     {
       sub: { type: DataTypes.STRING(255), primaryKey: true },
-      iat: { type: DataTypes.BIGINT, primaryKey: true, get() { return Number(this.getDataValue('iat')); } },
+      iat: {
+        type: DataTypes.BIGINT,
+        primaryKey: true,
+        get() {
+          return Number(this.getDataValue('iat'));
+        },
+      },
       revokedAt: { type: DataTypes.DATE },
       revokedBy: { type: DataTypes.STRING(255) },
       reason: { type: DataTypes.TEXT },
     },
-    { sequelize, modelName: 'RevokedToken', tableName: 'revoked_tokens', underscored: true, timestamps: true, createdAt: 'revokedAt', updatedAt: false },
+    {
+      sequelize,
+      modelName: 'RevokedToken',
+      tableName: 'revoked_tokens',
+      underscored: true,
+      timestamps: true,
+      createdAt: 'revokedAt',
+      updatedAt: false,
+    },
   );
 
-  return { ModelRecord: ModelRecordRow, TrainingJob: TrainingJobRow, Deployment: DeploymentRow, Routing: RoutingRow, PerformanceMetric: PerformanceMetricRow, RevokedToken: RevokedTokenRow };
+  return {
+    ModelRecord: ModelRecordRow,
+    TrainingJob: TrainingJobRow,
+    Deployment: DeploymentRow,
+    Routing: RoutingRow,
+    PerformanceMetric: PerformanceMetricRow,
+    RevokedToken: RevokedTokenRow,
+  };
 }

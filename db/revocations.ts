@@ -71,9 +71,15 @@ export class RevocationList {
     if (this.stale()) {
       // At most a second's wait: against a hung database requests get their 503 now, not after its timeouts.
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.refreshQuietly(), new Promise<void>((r) => (timer = setTimeout(r, STALE_REFRESH_WAIT_MS)))]);
+      await Promise.race([
+        this.refreshQuietly(),
+        new Promise<void>((r) => (timer = setTimeout(r, STALE_REFRESH_WAIT_MS))),
+      ]);
       clearTimeout(timer);
-      if (this.stale()) throw new RevocationListStale(`the revocation list could not be refreshed for over ${this.maxStalenessMs / 1000} s`);
+      if (this.stale())
+        throw new RevocationListStale(
+          `the revocation list could not be refreshed for over ${this.maxStalenessMs / 1000} s`,
+        );
     }
     return this.revoked.has(key(sub, iat)) || iat <= (this.revokedBefore.get(sub) ?? -Infinity);
   }
@@ -83,7 +89,12 @@ export class RevocationList {
   }
 
   /** Records a revocation (idempotent) and applies it to this process at once. */
-  async revoke(row: { sub: string; iat: number; revokedBy: string | null; reason: string | null }): Promise<{ revokedAt: Date }> {
+  async revoke(row: {
+    sub: string;
+    iat: number;
+    revokedBy: string | null;
+    reason: string | null;
+  }): Promise<{ revokedAt: Date }> {
     // Idempotent: a second revocation of the same token keeps the first one's time and author.
     const [record] = await this.sequelize.query<{ revokedAt: Date }>(
       `INSERT INTO revoked_tokens (sub, iat, revoked_at, revoked_by, reason) VALUES ($1, $2, now(), $3, $4)
@@ -96,7 +107,11 @@ export class RevocationList {
   }
 
   /** Revokes every token of `sub` issued up to now (idempotent within the second), on this process at once. */
-  async revokeEvery(row: { sub: string; revokedBy: string | null; reason: string | null }): Promise<{ revokedAt: Date; issuedUpTo: number }> {
+  async revokeEvery(row: {
+    sub: string;
+    revokedBy: string | null;
+    reason: string | null;
+  }): Promise<{ revokedAt: Date; issuedUpTo: number }> {
     const [record] = await this.sequelize.query<{ revokedAt: Date; iat: string }>(
       `INSERT INTO revoked_tokens (sub, iat, revoked_at, revoked_by, reason, every_token) VALUES ($1, floor(extract(epoch from now()))::bigint, now(), $2, $3, true)
        ON CONFLICT (sub, iat) DO UPDATE SET every_token = true
@@ -125,7 +140,10 @@ export class RevocationList {
     // (its revoked_at older than rows already seen) cannot be missed.
     const rows = await this.sequelize.query<{ sub: string; iat: string; revokedAt: Date; everyToken: boolean }>(
       `SELECT sub, iat, revoked_at AS "revokedAt", every_token AS "everyToken" FROM revoked_tokens WHERE $1::timestamptz IS NULL OR revoked_at >= $1::timestamptz`,
-      { bind: [this.since ? new Date(this.since.getTime() - OVERLAP_MS).toISOString() : null], type: QueryTypes.SELECT },
+      {
+        bind: [this.since ? new Date(this.since.getTime() - OVERLAP_MS).toISOString() : null],
+        type: QueryTypes.SELECT,
+      },
     );
     for (const row of rows) {
       if (row.everyToken) this.cutOff(row.sub, Number(row.iat));

@@ -69,7 +69,10 @@ async function readExamples(file: string, labelField: string, labels: string[]):
     }
     if (typeof row.text !== 'string' || row.text.trim() === '') throw new DatasetError(`${where} has no text`);
     const label = labels.indexOf(String(row[labelField]));
-    if (label < 0) throw new DatasetError(`${where}: ${labelField} ${JSON.stringify(row[labelField])} is not one of ${labels.join(', ')}`);
+    if (label < 0)
+      throw new DatasetError(
+        `${where}: ${labelField} ${JSON.stringify(row[labelField])} is not one of ${labels.join(', ')}`,
+      );
     examples.push({ text: row.text, label });
   }
   return examples;

@@ -41,7 +41,11 @@ export function tokenize(text: string, spec: FeaturizerSpec = DEFAULT_FEATURIZER
 }
 
 /** Writes the features of `text` into `out` (length spec.dim), which is zeroed first. */
-export function featurizeInto(text: string, out: Float32Array, spec: FeaturizerSpec = DEFAULT_FEATURIZER): Float32Array {
+export function featurizeInto(
+  text: string,
+  out: Float32Array,
+  spec: FeaturizerSpec = DEFAULT_FEATURIZER,
+): Float32Array {
   out.fill(0);
   const tokens = tokenize(text, spec);
   for (const n of spec.ngrams) {

@@ -15,7 +15,12 @@ const { DataType } = onnx.TensorProto;
 
 function floatTensor(name: string, dims: number[], values: Float32Array) {
   // raw_data (little-endian float32) is the compact encoding onnxruntime reads directly.
-  return onnx.TensorProto.create({ name, dataType: DataType.FLOAT, dims, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) });
+  return onnx.TensorProto.create({
+    name,
+    dataType: DataType.FLOAT,
+    dims,
+    rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+  });
 }
 
 function floatMatrixInfo(name: string, batch: string, width: number) {
@@ -40,10 +45,23 @@ export function classifierToOnnx(w: ClassifierWeights, producer: string): Uint8A
   let current = 'features';
   let width = w.inputDim;
   if (w.hidden) {
-    initializers.push(floatTensor('hidden_w', [w.inputDim, w.hidden.units], w.hidden.weights), floatTensor('hidden_b', [w.hidden.units], w.hidden.bias));
+    initializers.push(
+      floatTensor('hidden_w', [w.inputDim, w.hidden.units], w.hidden.weights),
+      floatTensor('hidden_b', [w.hidden.units], w.hidden.bias),
+    );
     nodes.push(
-      onnx.NodeProto.create({ opType: 'MatMul', input: [current, 'hidden_w'], output: ['hidden_mm'], name: 'hidden_matmul' }),
-      onnx.NodeProto.create({ opType: 'Add', input: ['hidden_mm', 'hidden_b'], output: ['hidden_pre'], name: 'hidden_add' }),
+      onnx.NodeProto.create({
+        opType: 'MatMul',
+        input: [current, 'hidden_w'],
+        output: ['hidden_mm'],
+        name: 'hidden_matmul',
+      }),
+      onnx.NodeProto.create({
+        opType: 'Add',
+        input: ['hidden_mm', 'hidden_b'],
+        output: ['hidden_pre'],
+        name: 'hidden_add',
+      }),
       onnx.NodeProto.create({ opType: 'Relu', input: ['hidden_pre'], output: ['hidden'], name: 'hidden_relu' }),
     );
     current = 'hidden';

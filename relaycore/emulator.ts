@@ -71,7 +71,10 @@ type Parsed = { ok: true; value: unknown } | { ok: false };
 
 const MAX_BODY_BYTES = 1_048_576;
 
-export async function startRelayCoreEmulator({ port = 0, host = '127.0.0.1' }: { port?: number; host?: string } = {}): Promise<RelayCoreEmulator> {
+export async function startRelayCoreEmulator({
+  port = 0,
+  host = '127.0.0.1',
+}: { port?: number; host?: string } = {}): Promise<RelayCoreEmulator> {
   let mode: EmulatorMode = 'ok';
   const calls: RecordedCall[] = [];
   const delivered = new Map<string, Answer>();
@@ -103,11 +106,19 @@ export async function startRelayCoreEmulator({ port = 0, host = '127.0.0.1' }: {
         req.socket.destroy();
         return;
       case 'error':
-        send(res, { status: 503, body: { error: { code: 'unavailable', message: 'RelayCore emulator: injected outage' } } }, call);
+        send(
+          res,
+          { status: 503, body: { error: { code: 'unavailable', message: 'RelayCore emulator: injected outage' } } },
+          call,
+        );
         return;
       case 'reject':
         if (call) {
-          send(res, { status: 400, body: { error: { code: 'rejected', message: 'RelayCore emulator: injected rejection' } } }, call);
+          send(
+            res,
+            { status: 400, body: { error: { code: 'rejected', message: 'RelayCore emulator: injected rejection' } } },
+            call,
+          );
           return;
         }
         break; // /health stays healthy in `reject`
@@ -125,7 +136,9 @@ export async function startRelayCoreEmulator({ port = 0, host = '127.0.0.1' }: {
       send(res, first, call);
       return;
     }
-    const result = parsed.ok ? handleContract(call.method, call.path, parsed.value) : { status: 400, body: { error: { code: 'invalid_json', message: 'body is not JSON' } } };
+    const result = parsed.ok
+      ? handleContract(call.method, call.path, parsed.value)
+      : { status: 400, body: { error: { code: 'invalid_json', message: 'body is not JSON' } } };
     if (key !== undefined && result.status >= 200 && result.status < 300) delivered.set(key, result);
     send(res, result, call);
   };
@@ -210,7 +223,10 @@ export async function startRelayCoreEmulator({ port = 0, host = '127.0.0.1' }: {
       const parsed = parseJson(raw);
       const next = parsed.ok && isObject(parsed.value) ? parsed.value.mode : undefined;
       if (typeof next !== 'string' || !EMULATOR_MODES.includes(next as EmulatorMode)) {
-        return { status: 400, body: { error: { code: 'validation_error', message: `mode must be one of ${EMULATOR_MODES.join(', ')}` } } };
+        return {
+          status: 400,
+          body: { error: { code: 'validation_error', message: `mode must be one of ${EMULATOR_MODES.join(', ')}` } },
+        };
       }
       setMode(next as EmulatorMode);
       return { status: 200, body: { mode } };
@@ -250,7 +266,8 @@ function handleContract(method: string, path: string, body: unknown): Answer {
   const segments = path.split('/').slice(1).map(decodeURIComponent);
   // ['api', 'services', 'register'] | ['api', 'models', id, 'deployed' | 'performance'] | ['api', 'routes', spec]
   if (method === 'POST' && path === '/api/services/register') {
-    if (!isObject(body) || typeof body.service_id !== 'string' || typeof body.url !== 'string') return bad('service_id and url are required');
+    if (!isObject(body) || typeof body.service_id !== 'string' || typeof body.url !== 'string')
+      return bad('service_id and url are required');
     return { status: 201, body: { service_id: body.service_id, registered: true } };
   }
   if (segments.length === 4 && segments[1] === 'models' && segments[2]) {
@@ -264,12 +281,17 @@ function handleContract(method: string, path: string, body: unknown): Answer {
     }
   }
   if (method === 'POST' && path === ALERT_SINK_PATH) {
-    if (!isObject(body) || !Array.isArray(body.alerts)) return bad('an Alertmanager webhook body (alerts[]) is required');
+    if (!isObject(body) || !Array.isArray(body.alerts))
+      return bad('an Alertmanager webhook body (alerts[]) is required');
     return { status: 200, body: { received: body.alerts.length } };
   }
   if (method === 'PUT' && segments.length === 3 && segments[1] === 'routes' && segments[2]) {
-    if (!isObject(body) || typeof body.modelId !== 'string' || !body.modelId || typeof body.reason !== 'string') return bad('modelId and reason are required');
-    return { status: 200, body: { specialization: segments[2], modelId: body.modelId, reason: body.reason, routed: true } };
+    if (!isObject(body) || typeof body.modelId !== 'string' || !body.modelId || typeof body.reason !== 'string')
+      return bad('modelId and reason are required');
+    return {
+      status: 200,
+      body: { specialization: segments[2], modelId: body.modelId, reason: body.reason, routed: true },
+    };
   }
   return { status: 404, body: { error: { code: 'not_found', message: `${method} ${path}` } } };
 }
@@ -304,5 +326,3 @@ function parseJson(raw: string): Parsed {
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-
-

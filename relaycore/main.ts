@@ -10,6 +10,8 @@ import { startRelayCoreEmulator } from './emulator';
 runService('relaycore emulator', async () => {
   const emulator = await startRelayCoreEmulator(loadConfigOrExit().relaycoreEmulator);
   console.log(`RelayCore emulator ready on ${emulator.url}`);
-  console.log(`  calls: GET ${emulator.url}/__emulator/calls · faults: POST ${emulator.url}/__emulator/mode {"mode":"ok|error|reject|hang|down"}`);
+  console.log(
+    `  calls: GET ${emulator.url}/__emulator/calls · faults: POST ${emulator.url}/__emulator/mode {"mode":"ok|error|reject|hang|down"}`,
+  );
   return () => emulator.close();
 });

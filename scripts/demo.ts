@@ -12,7 +12,12 @@ import { loadConfigOrExit } from '../config/load';
  */
 const config = loadConfigOrExit();
 const base = `http://127.0.0.1:${config.port}`;
-const token = signToken(resolveJwtSecret(config), { sub: 'demo', level: 'admin', ttlSeconds: 3600, ...config.jwtParty });
+const token = signToken(resolveJwtSecret(config), {
+  sub: 'demo',
+  level: 'admin',
+  ttlSeconds: 3600,
+  ...config.jwtParty,
+});
 const specialization = `demo-${randomBytes(3).toString('hex')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -20,7 +25,10 @@ const say = (line: string) => console.log(`[${new Date().toISOString().slice(11,
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -28,7 +36,12 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return (text ? JSON.parse(text) : null) as T;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 180_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs = 180_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -40,8 +53,17 @@ async function waitFor<T>(what: string, probe: () => Promise<T>, done: (v: T) =>
 
 async function train(name: string): Promise<string> {
   const job = await call<{ jobId: string }>('POST', '/api/v1/training/jobs', { name, specialization });
-  const done = await waitFor(`training ${name}`, () => call<{ status: string; modelId: string | null; errorMessage: string | null }>('GET', `/api/v1/training/jobs/${job.jobId}`), (j) => ['completed', 'failed', 'cancelled'].includes(j.status));
-  if (done.status !== 'completed' || !done.modelId) throw new Error(`training ${name} ${done.status}: ${done.errorMessage}`);
+  const done = await waitFor(
+    `training ${name}`,
+    () =>
+      call<{ status: string; modelId: string | null; errorMessage: string | null }>(
+        'GET',
+        `/api/v1/training/jobs/${job.jobId}`,
+      ),
+    (j) => ['completed', 'failed', 'cancelled'].includes(j.status),
+  );
+  if (done.status !== 'completed' || !done.modelId)
+    throw new Error(`training ${name} ${done.status}: ${done.errorMessage}`);
   say(`trained ${name}: model ${done.modelId}`);
   return done.modelId;
 }
@@ -52,7 +74,11 @@ async function deploy(modelId: string): Promise<string> {
     steps: [100],
     analysis: { windowSeconds: 2, minRequests: 5, maxWindows: 10, maxP95LatencyMs: 5_000 },
   });
-  await waitFor('the rollout', () => call<{ status: string }>('GET', `/api/v1/deployments/${started.deploymentId}`), (d) => !['staging', 'rolling_out'].includes(d.status));
+  await waitFor(
+    'the rollout',
+    () => call<{ status: string }>('GET', `/api/v1/deployments/${started.deploymentId}`),
+    (d) => !['staging', 'rolling_out'].includes(d.status),
+  );
   const d = await call<{ status: string; reason: string | null }>('GET', `/api/v1/deployments/${started.deploymentId}`);
   if (d.status !== 'promoted') throw new Error(`deployment ${d.status}: ${d.reason}`);
   say(`deployed model ${modelId} (deployment ${started.deploymentId}, workflow ${started.workflowId})`);
@@ -62,10 +88,18 @@ async function deploy(modelId: string): Promise<string> {
 function startTraffic() {
   const tally = new Map<string, number>();
   let stopped = false;
-  const inputs = ['I need brake pads for a 2019 Civic', 'Can I book an oil change on Friday?', 'Any certified pre-owned SUVs under 30k?'];
+  const inputs = [
+    'I need brake pads for a 2019 Civic',
+    'Can I book an oil change on Friday?',
+    'Any certified pre-owned SUVs under 30k?',
+  ];
   const lane = async (n: number) => {
     for (let i = n; !stopped; i += 4) {
-      const res = await fetch(`${base}/api/v1/inference/${specialization}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ input: inputs[i % inputs.length] }) });
+      const res = await fetch(`${base}/api/v1/inference/${specialization}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: inputs[i % inputs.length] }),
+      });
       const body = (await res.json()) as { modelId?: string };
       const key = res.ok ? `model ${body.modelId}` : `HTTP ${res.status}`;
       tally.set(key, (tally.get(key) ?? 0) + 1);
@@ -88,7 +122,11 @@ function startTraffic() {
 
 interface WatchdogView {
   webUiUrl: string;
-  state: { serving: string; evaluation: { breachStreak: number; healthyStreak: number }; lastDecision: { action: string; reason: string } | null } | null;
+  state: {
+    serving: string;
+    evaluation: { breachStreak: number; healthyStreak: number };
+    lastDecision: { action: string; reason: string } | null;
+  } | null;
 }
 
 async function main(): Promise<void> {
@@ -104,37 +142,81 @@ async function main(): Promise<void> {
     await deploy(primaryModel);
 
     // Fast windows for this specialization: a new thresholds version, recorded with every decision.
-    const current = await call<{ version: number; thresholds: { defaults: object; specializations: Record<string, object> } }>('GET', '/api/v1/performance/thresholds');
+    const current = await call<{
+      version: number;
+      thresholds: { defaults: object; specializations: Record<string, object> };
+    }>('GET', '/api/v1/performance/thresholds');
     const saved = await call<{ version: number }>('PUT', '/api/v1/performance/thresholds', {
-      thresholds: { ...current.thresholds, specializations: { ...current.thresholds.specializations, [specialization]: { evaluationInterval: '2s', minRequests: 10, breachesToTrip: 2, healthyToRecover: 3, cooldown: '10s' } } },
+      thresholds: {
+        ...current.thresholds,
+        specializations: {
+          ...current.thresholds.specializations,
+          [specialization]: {
+            evaluationInterval: '2s',
+            minRequests: 10,
+            breachesToTrip: 2,
+            healthyToRecover: 3,
+            cooldown: '10s',
+          },
+        },
+      },
     });
-    say(`thresholds version ${saved.version}: 2 s windows, trip after 2 breaches, recover after 3 healthy windows, 10 s cooldown`);
+    say(
+      `thresholds version ${saved.version}: 2 s windows, trip after 2 breaches, recover after 3 healthy windows, 10 s cooldown`,
+    );
 
     const watchdog = await call<WatchdogView>('POST', '/api/v1/watchdogs', { specialization });
     say(`watchdog scheduled; Web UI: ${watchdog.webUiUrl}`);
-    await waitFor('the first evaluations', () => call<WatchdogView>('GET', `/api/v1/watchdogs/${specialization}`), (v) => (v.state?.evaluation.healthyStreak ?? 0) >= 2);
+    await waitFor(
+      'the first evaluations',
+      () => call<WatchdogView>('GET', `/api/v1/watchdogs/${specialization}`),
+      (v) => (v.state?.evaluation.healthyStreak ?? 0) >= 2,
+    );
     say(`primary healthy; traffic: ${JSON.stringify(traffic.snapshot())}`);
 
     await call('POST', '/api/v1/admin/faults', { modelId: primaryModel, errorRate: 0.6, ttl: 600 });
     say(`FAULT: 60 % of the primary's requests now fail`);
-    const switched = await waitFor('the switch', () => call<WatchdogView>('GET', `/api/v1/watchdogs/${specialization}`), (v) => v.state?.serving === 'backup');
+    const switched = await waitFor(
+      'the switch',
+      () => call<WatchdogView>('GET', `/api/v1/watchdogs/${specialization}`),
+      (v) => v.state?.serving === 'backup',
+    );
     say(`SWITCHED to the backup: ${switched.state!.lastDecision!.reason}`);
     await sleep(2_000);
-    const firing = await call<{ items: { alertClass: string; status: string; count: number; summary: string; deliveredStatus: string | null }[] }>('GET', `/api/v1/alerts?specialization=${specialization}`);
-    say(`alert: ${JSON.stringify(firing.items.map((a) => ({ class: a.alertClass, status: a.status, count: a.count, delivered: a.deliveredStatus })))}`);
+    const firing = await call<{
+      items: { alertClass: string; status: string; count: number; summary: string; deliveredStatus: string | null }[];
+    }>('GET', `/api/v1/alerts?specialization=${specialization}`);
+    say(
+      `alert: ${JSON.stringify(firing.items.map((a) => ({ class: a.alertClass, status: a.status, count: a.count, delivered: a.deliveredStatus })))}`,
+    );
     say(`traffic since the fault: ${JSON.stringify(traffic.snapshot())}`);
 
     await call('DELETE', `/api/v1/admin/faults/${primaryModel}`);
-    say('fault lifted: the watchdog probes the primary until it has been healthy long enough (and the cooldown is over)');
-    const back = await waitFor('the switch back', () => call<WatchdogView>('GET', `/api/v1/watchdogs/${specialization}`), (v) => v.state?.serving === 'primary');
+    say(
+      'fault lifted: the watchdog probes the primary until it has been healthy long enough (and the cooldown is over)',
+    );
+    const back = await waitFor(
+      'the switch back',
+      () => call<WatchdogView>('GET', `/api/v1/watchdogs/${specialization}`),
+      (v) => v.state?.serving === 'primary',
+    );
     say(`SWITCHED BACK: ${back.state!.lastDecision!.reason}`);
     await sleep(2_000);
-    const decisions = await call<{ switchEvents: { action: string; reason: string; thresholdsVersion: number }[] }>('GET', `/api/v1/performance/${specialization}/decisions`);
+    const decisions = await call<{ switchEvents: { action: string; reason: string; thresholdsVersion: number }[] }>(
+      'GET',
+      `/api/v1/performance/${specialization}/decisions`,
+    );
     say(`switch events: ${JSON.stringify(decisions.switchEvents.map((e) => [e.action, e.thresholdsVersion]))}`);
-    const resolved = await call<{ items: { status: string; deliveredStatus: string | null }[] }>('GET', `/api/v1/alerts?specialization=${specialization}`);
-    say(`alert now: ${JSON.stringify(resolved.items.map((a) => ({ status: a.status, delivered: a.deliveredStatus })))}`);
+    const resolved = await call<{ items: { status: string; deliveredStatus: string | null }[] }>(
+      'GET',
+      `/api/v1/alerts?specialization=${specialization}`,
+    );
+    say(
+      `alert now: ${JSON.stringify(resolved.items.map((a) => ({ status: a.status, delivered: a.deliveredStatus })))}`,
+    );
     say(`traffic since the fault was lifted: ${JSON.stringify(traffic.snapshot())}`);
-    if (config.relaycoreUrl === undefined) say(`webhook deliveries (local runs): http://127.0.0.1:${config.relaycoreEmulator.port}/__emulator/calls`);
+    if (config.relaycoreUrl === undefined)
+      say(`webhook deliveries (local runs): http://127.0.0.1:${config.relaycoreEmulator.port}/__emulator/calls`);
     say(`the watchdog keeps running: ${back.webUiUrl}`);
   } finally {
     await traffic.stop();

@@ -54,17 +54,24 @@ async function main(): Promise<void> {
       // supervisor, so PostgreSQL stops after them, not while they are still writing.
       postgres = startChildService('db', 'db/embedded-main.ts', process.env);
       await waitForDatabase(config, postgres, 60_000);
-      console.log(`neuroweaver: embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort} (data in ${config.dataDir}/pg; DATABASE_URL is unset)`);
+      console.log(
+        `neuroweaver: embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort} (data in ${config.dataDir}/pg; DATABASE_URL is unset)`,
+      );
     }
     const sequelize = openDatabase(config, { poolMax: 1, statementTimeoutMs: MIGRATION_STATEMENT_TIMEOUT_MS });
     const applied = await createMigrator(sequelize).up();
     await sequelize.close();
     if (applied.length) console.log(`neuroweaver: migrations applied: ${applied.map((m) => m.name).join(', ')}`);
 
-    const childEnv: NodeJS.ProcessEnv = relaycore ? { ...process.env, RELAYCORE_URL: relaycore.url } : { ...process.env };
+    const childEnv: NodeJS.ProcessEnv = relaycore
+      ? { ...process.env, RELAYCORE_URL: relaycore.url }
+      : { ...process.env };
     // Local runs: alerts go to the emulator's sink (GET <emulator>/__emulator/calls shows them) unless a webhook is configured.
     if (relaycore && !config.alertWebhookUrl) childEnv.ALERT_WEBHOOK_URL = `${relaycore.url}${ALERT_SINK_PATH}`;
-    services.push(startChildService('worker', 'worker/main.ts', childEnv), startChildService('api', 'api/main.ts', childEnv));
+    services.push(
+      startChildService('worker', 'worker/main.ts', childEnv),
+      startChildService('api', 'api/main.ts', childEnv),
+    );
     for (const service of [...services, ...(postgres ? [postgres] : [])]) {
       void service.exited.then((code) => {
         if (!stopping) {
@@ -75,8 +82,17 @@ async function main(): Promise<void> {
     }
     await waitForHealth(`http://127.0.0.1:${config.port}/health`, 60_000);
 
-    const token = signToken(resolveJwtSecret(config), { sub: 'dev-admin', level: 'admin', ttlSeconds: 12 * 3600, ...config.jwtParty });
-    const pids = [temporal?.pid && `temporal=${temporal.pid}`, postgres && `db=${postgres.child.pid}`, ...services.map((s) => `${s.name}=${s.child.pid}`)].filter(Boolean);
+    const token = signToken(resolveJwtSecret(config), {
+      sub: 'dev-admin',
+      level: 'admin',
+      ttlSeconds: 12 * 3600,
+      ...config.jwtParty,
+    });
+    const pids = [
+      temporal?.pid && `temporal=${temporal.pid}`,
+      postgres && `db=${postgres.child.pid}`,
+      ...services.map((s) => `${s.name}=${s.child.pid}`),
+    ].filter(Boolean);
     console.log(`
 NeuroWeaver is ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s)
   API:           http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)
@@ -96,12 +112,20 @@ Press Ctrl-C to stop.`);
 }
 
 /** The emulator on RELAYCORE_EMULATOR_PORT (default 3001); a bad or busy port is one clear line. */
-async function startRelayCoreEmulatorOrExplain({ port, host }: { port: number; host: string }): Promise<RelayCoreEmulator> {
+async function startRelayCoreEmulatorOrExplain({
+  port,
+  host,
+}: {
+  port: number;
+  host: string;
+}): Promise<RelayCoreEmulator> {
   try {
     return await startRelayCoreEmulator({ port, host });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`RelayCore emulator: port ${port} is in use; set RELAYCORE_EMULATOR_PORT to another port, or RELAYCORE_URL to a running RelayCore`);
+      throw new Error(
+        `RelayCore emulator: port ${port} is in use; set RELAYCORE_EMULATOR_PORT to another port, or RELAYCORE_URL to a running RelayCore`,
+      );
     }
     throw err;
   }
@@ -118,7 +142,11 @@ async function waitForDatabase(config: Config, service: ChildService, timeoutMs:
     if (last === undefined) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(exited ? 'the embedded PostgreSQL exited (its reason is above)' : `the embedded PostgreSQL did not answer within ${timeoutMs / 1000} s (${last})`);
+  throw new Error(
+    exited
+      ? 'the embedded PostgreSQL exited (its reason is above)'
+      : `the embedded PostgreSQL did not answer within ${timeoutMs / 1000} s (${last})`,
+  );
 }
 
 /** undefined when the database answers; otherwise why not (the password file may not be written yet). */

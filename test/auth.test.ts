@@ -36,26 +36,59 @@ describe('authentication and authorization (unified JWT)', () => {
   });
 
   it.each([
-    ['alg none', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin') }, { algorithm: 'none' }, '')],
-    ['RS256 (HS/RS confusion)', () => {
-      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      return rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin') }, { algorithm: 'RS256' }, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    }],
+    [
+      'alg none',
+      () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin') }, { algorithm: 'none' }, ''),
+    ],
+    [
+      'RS256 (HS/RS confusion)',
+      () => {
+        const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        return rawToken(
+          { sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin') },
+          { algorithm: 'RS256' },
+          privateKey.export({ type: 'pkcs8', format: 'pem' }),
+        );
+      },
+    ],
     ['HS384', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin') }, { algorithm: 'HS384' })],
-    ['a wrong secret', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin') }, { algorithm: 'HS256' }, 'another-secret-another-secret-another')],
+    [
+      'a wrong secret',
+      () =>
+        rawToken(
+          { sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin') },
+          { algorithm: 'HS256' },
+          'another-secret-another-secret-another',
+        ),
+    ],
     ['an expired token', () => rawToken({ sub: 'x', exp: now() - 60, ...neuroweaverAccess('admin') })],
     ['no exp', () => rawToken({ sub: 'x', ...neuroweaverAccess('admin') })],
-    ['nbf in the future', () => rawToken({ sub: 'x', exp: now() + 600, nbf: now() + 300, ...neuroweaverAccess('admin') })],
+    [
+      'nbf in the future',
+      () => rawToken({ sub: 'x', exp: now() + 600, nbf: now() + 300, ...neuroweaverAccess('admin') }),
+    ],
     ['no sub', () => rawToken({ exp: now() + 60, ...neuroweaverAccess('admin') })],
     ['garbage', () => 'not.a.jwt'],
     // The lifetime cap (NW_JWT_MAX_LIFETIME_DAYS, 400 by default): a leaked token must not be good for a century.
-    ['a token good for a century', () => rawToken({ sub: 'x', exp: now() + 100 * 365 * 86_400, ...neuroweaverAccess('admin') })],
-    ['a token issued in the future', () => rawToken({ sub: 'x', iat: now() + 3_600, exp: now() + 7_200, ...neuroweaverAccess('admin') })],
+    [
+      'a token good for a century',
+      () => rawToken({ sub: 'x', exp: now() + 100 * 365 * 86_400, ...neuroweaverAccess('admin') }),
+    ],
+    [
+      'a token issued in the future',
+      () => rawToken({ sub: 'x', iat: now() + 3_600, exp: now() + 7_200, ...neuroweaverAccess('admin') }),
+    ],
     // iss and aud (JWT_ISSUER, JWT_AUDIENCE): required, and ours.
     ['no iss', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin'), iss: undefined })],
-    ['another issuer', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin'), iss: 'someone-else' })],
+    [
+      'another issuer',
+      () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin'), iss: 'someone-else' }),
+    ],
     ['no aud', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin'), aud: undefined })],
-    ['a token for another audience', () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin'), aud: 'relaycore' })],
+    [
+      'a token for another audience',
+      () => rawToken({ sub: 'x', exp: now() + 60, ...neuroweaverAccess('admin'), aud: 'relaycore' }),
+    ],
   ])('rejects %s with 401', async (_case, make) => {
     const res = await status(make());
     expect(res.status).toBe(401);
@@ -73,23 +106,45 @@ describe('authentication and authorization (unified JWT)', () => {
   });
 
   it("scopes the worker's probe tokens: read plus the prober role probes and reads, and nothing else", async () => {
-    const prober = signToken(TEST_JWT_SECRET, { sub: 'system:watchdog', level: 'read', ttlSeconds: 600, roles: [{ name: PROBER_ROLE, system: SYSTEM, permissions: ['probe'] }] });
+    const prober = signToken(TEST_JWT_SECRET, {
+      sub: 'system:watchdog',
+      level: 'read',
+      ttlSeconds: 600,
+      roles: [{ name: PROBER_ROLE, system: SYSTEM, permissions: ['probe'] }],
+    });
     const probe = json({ deploymentId: randomUUID(), examples: 1 });
     expect((await status(prober, '/api/v1/admin/probes', probe)).status).toBe(404); // allowed through; no such deployment
     expect((await status(tokenFor('read'), '/api/v1/admin/probes', probe)).status).toBe(403);
     expect((await status(tokenFor('write'), '/api/v1/admin/probes', probe)).status).toBe(403);
     expect((await status(prober, models)).status).toBe(200);
-    expect((await status(prober, `${models}/register`, json({ name: 'p', specialization: 'parts-specialist', baseModel: 'b', version: '1' }))).status).toBe(403);
+    expect(
+      (
+        await status(
+          prober,
+          `${models}/register`,
+          json({ name: 'p', specialization: 'parts-specialist', baseModel: 'b', version: '1' }),
+        )
+      ).status,
+    ).toBe(403);
     expect((await status(prober, '/api/v1/watchdogs', json({ specialization: 'parts-specialist' }))).status).toBe(403);
     // A role of another system grants nothing here.
-    const foreign = signToken(TEST_JWT_SECRET, { sub: 'x', level: 'read', ttlSeconds: 600, roles: [{ name: PROBER_ROLE, system: 'relaycore', permissions: ['probe'] }] });
+    const foreign = signToken(TEST_JWT_SECRET, {
+      sub: 'x',
+      level: 'read',
+      ttlSeconds: 600,
+      roles: [{ name: PROBER_ROLE, system: 'relaycore', permissions: ['probe'] }],
+    });
     expect((await status(foreign, '/api/v1/admin/probes', probe)).status).toBe(403);
   });
 
   it('needs write for mutations and admin for admin actions', async () => {
     const register = json({ name: 'auth-probe', specialization: 'parts-specialist', baseModel: 'b', version: '1' });
     expect((await status(tokenFor('read'), `${models}/register`, register)).status).toBe(403);
-    const other = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'someone-else', iat: 1 }) };
+    const other = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sub: 'someone-else', iat: 1 }),
+    };
     expect((await status(tokenFor('write'), '/api/v1/auth/revoke', other)).status).toBe(403);
     expect((await status(tokenFor('admin'), '/api/v1/auth/revoke', other)).status).toBe(200);
   });
@@ -106,7 +161,9 @@ describe('authentication and authorization (unified JWT)', () => {
     expect((await status(older)).status).toBe(401);
     expect((await status(current)).status).toBe(401);
     // A token issued after the cut-off (a fresh login) works.
-    expect((await status(rawToken({ sub, iat: now() + 2, exp: now() + 600, ...neuroweaverAccess('read') }))).status).toBe(200);
+    expect(
+      (await status(rawToken({ sub, iat: now() + 2, exp: now() + 600, ...neuroweaverAccess('read') }))).status,
+    ).toBe(200);
     // Another API process learns of it from the database (a cut-off, not one token).
     const sequelize = createDatabase({ url: process.env.NW_TEST_DATABASE_URL! });
     const elsewhere = new RevocationList(sequelize);

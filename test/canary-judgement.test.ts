@@ -6,21 +6,41 @@ import { DEFAULT_ANALYSIS, DEFAULT_STEPS } from '../workflows/deployment-types';
 import { policyFor, ThresholdsFileSchema } from '../workflows/watchdog/policy';
 import { HEALTHY, simulateRollout, type Regime } from '../workflows/watchdog/simulator';
 
-const policy = policyFor(ThresholdsFileSchema.parse(parseYaml(fs.readFileSync(path.resolve(__dirname, '..', 'performance_thresholds.yml'), 'utf8'))));
-const confidence: CanaryConfidence = { breachConfidence: policy.breachConfidence, healthyConfidence: policy.healthyConfidence, minLabelled: policy.minLabelled, extraProbesPerRound: policy.extraProbes.perRound };
+const policy = policyFor(
+  ThresholdsFileSchema.parse(
+    parseYaml(fs.readFileSync(path.resolve(__dirname, '..', 'performance_thresholds.yml'), 'utf8')),
+  ),
+);
+const confidence: CanaryConfidence = {
+  breachConfidence: policy.breachConfidence,
+  healthyConfidence: policy.healthyConfidence,
+  minLabelled: policy.minLabelled,
+  extraProbesPerRound: policy.extraProbes.perRound,
+};
 const rollouts = (regime: Regime, liveRequestsPerSecond: number, count: number) =>
-  Array.from({ length: count }, (_, seed) => simulateRollout(regime, { seed, steps: DEFAULT_STEPS, liveRequestsPerSecond, analysis: DEFAULT_ANALYSIS, confidence }));
+  Array.from({ length: count }, (_, seed) =>
+    simulateRollout(regime, {
+      seed,
+      steps: DEFAULT_STEPS,
+      liveRequestsPerSecond,
+      analysis: DEFAULT_ANALYSIS,
+      confidence,
+    }),
+  );
 
 describe('canary analysis by evidence (pure, seeded)', () => {
-  it.each([0, 5, 50])('promotes a healthy model with %d live requests/s: 0 false rollbacks in 1,000 rollouts', (rate) => {
-    const outcomes = rollouts(HEALTHY, rate, 1_000);
-    expect(outcomes.filter((o) => o.outcome !== 'promoted')).toEqual([]);
-    // Every step says how much of its evidence was live and how much probed.
-    const step = outcomes[0].steps[0];
-    expect(step.liveRequests! + step.probeRequests!).toBe(step.requests);
-    expect(step.labelled).toBeGreaterThanOrEqual(policy.minLabelled - 5);
-    if (rate === 0) expect(step.liveRequests).toBe(0);
-  });
+  it.each([0, 5, 50])(
+    'promotes a healthy model with %d live requests/s: 0 false rollbacks in 1,000 rollouts',
+    (rate) => {
+      const outcomes = rollouts(HEALTHY, rate, 1_000);
+      expect(outcomes.filter((o) => o.outcome !== 'promoted')).toEqual([]);
+      // Every step says how much of its evidence was live and how much probed.
+      const step = outcomes[0].steps[0];
+      expect(step.liveRequests! + step.probeRequests!).toBe(step.requests);
+      expect(step.labelled).toBeGreaterThanOrEqual(policy.minLabelled - 5);
+      if (rate === 0) expect(step.liveRequests).toBe(0);
+    },
+  );
 
   it.each([
     ['30 % errors', { errorRate: 0.3 }],
@@ -42,6 +62,12 @@ describe('canary analysis by evidence (pure, seeded)', () => {
       reason: 'insufficient data: 2 requests < 20 (2 live requests and 0 probes (0 labelled); the probes failed too)',
     });
     const inconclusive = { ...none, requests: 40, errors: 3, labelled: 38, correct: 30 };
-    expect(judgeCanaryStep(inconclusive, { requests: 2 }, DEFAULT_ANALYSIS, confidence)).toMatchObject({ passed: true, verdict: 'inconclusive', liveRequests: 2, probeRequests: 38, reason: expect.stringMatching(/^no breach: .*from 2 live requests and 38 probes \(38 labelled\)$/) });
+    expect(judgeCanaryStep(inconclusive, { requests: 2 }, DEFAULT_ANALYSIS, confidence)).toMatchObject({
+      passed: true,
+      verdict: 'inconclusive',
+      liveRequests: 2,
+      probeRequests: 38,
+      reason: expect.stringMatching(/^no breach: .*from 2 live requests and 38 probes \(38 labelled\)$/),
+    });
   });
 });

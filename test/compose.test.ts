@@ -12,10 +12,18 @@ const dockerCompose = which.sync('docker-compose', { nothrow: true });
 const withCompose = dockerCompose ? it : it.skip;
 
 const config = (env: NodeJS.ProcessEnv) =>
-  run(dockerCompose!, ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } });
+  run(dockerCompose!, ['-f', 'docker-compose.yml', 'config', '-q'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env },
+  });
 
 /** What production must provide: no default password or token anywhere in the file. */
-const SECRETS = { POSTGRES_PASSWORD: 'pw', JWT_SECRET: 'a-production-secret-of-enough-length', METRICS_TOKEN: 'a-metrics-token-0123', GRAFANA_ADMIN_PASSWORD: 'grafana-pw' };
+const SECRETS = {
+  POSTGRES_PASSWORD: 'pw',
+  JWT_SECRET: 'a-production-secret-of-enough-length',
+  METRICS_TOKEN: 'a-metrics-token-0123',
+  GRAFANA_ADMIN_PASSWORD: 'grafana-pw',
+};
 
 describe('docker-compose.yml', () => {
   withCompose('is a valid compose file when the required secrets are given', async () => {
@@ -28,12 +36,18 @@ describe('docker-compose.yml', () => {
     await expect(config(env)).rejects.toMatchObject({ stderr: expect.stringContaining(`set ${missing}`) });
   });
 
-  it('publishes only the API and Grafana beyond the host\'s loopback (Temporal, Prometheus, Alertmanager and Jaeger have no login)', () => {
-    const file = parseYaml(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { ports?: (string | { host_ip?: string; published?: string | number })[] }> };
+  it("publishes only the API and Grafana beyond the host's loopback (Temporal, Prometheus, Alertmanager and Jaeger have no login)", () => {
+    const file = parseYaml(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { ports?: (string | { host_ip?: string; published?: string | number })[] }>;
+    };
     const PUBLIC = new Set(['api', 'grafana']);
     const exposed = Object.entries(file.services).flatMap(([service, { ports = [] }]) =>
       ports
-        .map((p) => (typeof p === 'string' ? { hostIp: p.split(':').length === 3 ? p.split(':')[0] : undefined, spec: p } : { hostIp: p.host_ip, spec: JSON.stringify(p) }))
+        .map((p) =>
+          typeof p === 'string'
+            ? { hostIp: p.split(':').length === 3 ? p.split(':')[0] : undefined, spec: p }
+            : { hostIp: p.host_ip, spec: JSON.stringify(p) },
+        )
         .filter((p) => p.hostIp !== '127.0.0.1' && !PUBLIC.has(service))
         .map((p) => `${service} ${p.spec}`),
     );
@@ -42,4 +56,3 @@ describe('docker-compose.yml', () => {
     expect(file.services.temporal.ports ?? []).toEqual([]);
   });
 });
-

@@ -20,7 +20,13 @@ describe('configuration', () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.embeddedPgPort).toBe(54329);
     expect(config.dbStatementTimeoutMs).toBe(30_000);
-    expect(config.temporal).toMatchObject({ embedded: true, address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'neuroweaver', uiUrl: 'http://localhost:8233' });
+    expect(config.temporal).toMatchObject({
+      embedded: true,
+      address: '127.0.0.1:7233',
+      namespace: 'default',
+      taskQueue: 'neuroweaver',
+      uiUrl: 'http://localhost:8233',
+    });
     expect(config.otel.samplerRatio).toBe(1);
     expect(config.faultsEnabled).toBe(false);
   });
@@ -58,14 +64,20 @@ describe('configuration', () => {
   });
 
   it('refuses production without a DATABASE_URL: the embedded server is for development', () => {
-    expect(problemWith({ NODE_ENV: 'production', JWT_SECRET: secret })).toMatch(/^DATABASE_URL: is required when NODE_ENV=production/);
+    expect(problemWith({ NODE_ENV: 'production', JWT_SECRET: secret })).toMatch(
+      /^DATABASE_URL: is required when NODE_ENV=production/,
+    );
   });
 
   it('refuses production without a real JWT secret', () => {
     expect(problemWith({ NODE_ENV: 'production' })).toBe('JWT_SECRET: is required when NODE_ENV=production');
-    expect(problemWith({ NODE_ENV: 'production', JWT_SECRET: 'nw-dev-0123456789abcdef0123456789abcdef' })).toMatch(/^JWT_SECRET: is a development secret/);
+    expect(problemWith({ NODE_ENV: 'production', JWT_SECRET: 'nw-dev-0123456789abcdef0123456789abcdef' })).toMatch(
+      /^JWT_SECRET: is a development secret/,
+    );
     const db = 'postgresql://nw:pw@db:5432/nw';
-    expect(problemWith({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: db, NW_ENABLE_FAULTS: '1' })).toMatch(/^NW_ENABLE_FAULTS:/);
+    expect(
+      problemWith({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: db, NW_ENABLE_FAULTS: '1' }),
+    ).toMatch(/^NW_ENABLE_FAULTS:/);
     const config = parseConfig({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: db });
     expect(config.otel.samplerRatio).toBe(0.1);
   });

@@ -11,7 +11,12 @@ describe('database under concurrent connections', () => {
   jest.setTimeout(120_000);
 
   it('returns every connection its own rows and keeps every acknowledged write: 0 wrong, 0 lost', async () => {
-    const report = await checkConcurrentConnections({ url: testServices().databaseUrl, pools: 8, connectionsPerPool: 3, operationsPerClient: 150 });
+    const report = await checkConcurrentConnections({
+      url: testServices().databaseUrl,
+      pools: 8,
+      connectionsPerPool: 3,
+      operationsPerClient: 150,
+    });
     expect(report.errors).toEqual([]);
     expect(report).toMatchObject({ wrongReads: 0, lostWrites: 0, phantomWrites: 0 });
     // 24 clients × 150 operations: the run did what it claims.

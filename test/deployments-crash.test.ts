@@ -33,22 +33,48 @@ describe('a worker killed mid-rollout', () => {
     const analysis = { windowSeconds: 3, minRequests: 5, maxWindows: 3, maxP95LatencyMs: 30_000 };
     try {
       const deploy = async (modelId: string, steps: number[]) =>
-        (await (await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ specialization, steps, analysis, watch: false }, operator))).json()) as { deploymentId: string; workflowId: string };
+        (await (
+          await t.app.request(
+            `/api/v1/models/${modelId}/deploy`,
+            json({ specialization, steps, analysis, watch: false }, operator),
+          )
+        ).json()) as { deploymentId: string; workflowId: string };
       const first = await deploy(stable.id, [100]);
       await t.temporal.workflow.getHandle(first.workflowId).result();
 
       const rollout = await deploy(next.id, [20, 60, 100]);
-      await eventually(() => modelsOf(t.sequelize).Routing.findByPk(specialization), (r) => r?.canaryDeploymentId === rollout.deploymentId && r.canaryWeight === 60, 60_000);
+      await eventually(
+        () => modelsOf(t.sequelize).Routing.findByPk(specialization),
+        (r) => r?.canaryDeploymentId === rollout.deploymentId && r.canaryWeight === 60,
+        60_000,
+      );
       await workers[0].kill('SIGKILL');
       workers.push(await startWorkerProcess(t.config));
 
       const result = (await t.temporal.workflow.getHandle(rollout.workflowId).result()) as DeployModelResult;
       expect(result).toMatchObject({ outcome: 'promoted' });
-      expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: rollout.deploymentId, backupDeploymentId: first.deploymentId, canaryDeploymentId: null, canaryWeight: 0 });
-      const decisions = (await modelsOf(t.sequelize).Deployment.findByPk(rollout.deploymentId))!.decisions as Decision[];
+      expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({
+        stableDeploymentId: rollout.deploymentId,
+        backupDeploymentId: first.deploymentId,
+        canaryDeploymentId: null,
+        canaryWeight: 0,
+      });
+      const decisions = (await modelsOf(t.sequelize).Deployment.findByPk(rollout.deploymentId))!
+        .decisions as Decision[];
       const keys = decisions.map((d) => d.key);
       // Every decision once, in order, even those whose activity ran again after the crash.
-      expect(keys).toEqual(['gate', 'staged', 'step-1-started', 'step-1-analysis', 'step-2-started', 'step-2-analysis', 'step-3-started', 'step-3-analysis', 'promoted', 'watched']);
+      expect(keys).toEqual([
+        'gate',
+        'staged',
+        'step-1-started',
+        'step-1-analysis',
+        'step-2-started',
+        'step-2-analysis',
+        'step-3-started',
+        'step-3-analysis',
+        'promoted',
+        'watched',
+      ]);
       expect(decisions.at(-1)?.message).toBe('the deploy request asked for no watchdog (watch: false)');
     } finally {
       await traffic.stop();

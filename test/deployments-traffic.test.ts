@@ -46,7 +46,8 @@ describe('deployModel under live inference traffic', () => {
     if (process.env.DEBUG_DEPLOY) console.log('DEPLOY', s.deploymentId, r.outcome, r.reason);
     return r;
   };
-  const delivered = (path: string) => relaycore.calls.filter((c) => c.path === path && !c.duplicate && c.status !== null && c.status < 300);
+  const delivered = (path: string) =>
+    relaycore.calls.filter((c) => c.path === path && !c.duplicate && c.status !== null && c.status < 300);
 
   it('promotes a good model step by step, rolls back a failing one at its first step, and keeps RelayCore told', async () => {
     const specialization = uniqueName('spec');
@@ -65,18 +66,36 @@ describe('deployModel under live inference traffic', () => {
       const promoted = await result(two);
       await recordHistory(t.temporal.workflow.getHandle(two.workflowId), 'deployment-promoted');
       expect(promoted).toMatchObject({ outcome: 'promoted' });
-      expect(promoted.decisions.filter((d) => d.kind === 'step-analysis').map((d) => [d.weight, d.analysis!.passed])).toEqual([[20, true], [60, true], [100, true]]);
-      expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: two.deploymentId, backupDeploymentId: one.deploymentId, canaryDeploymentId: null });
-      const view = (await (await t.app.request(`/api/v1/deployments/${two.deploymentId}`, { headers: writer })).json()) as { status: string; decisions: { analysis?: { requests: number } }[] };
+      expect(
+        promoted.decisions.filter((d) => d.kind === 'step-analysis').map((d) => [d.weight, d.analysis!.passed]),
+      ).toEqual([
+        [20, true],
+        [60, true],
+        [100, true],
+      ]);
+      expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({
+        stableDeploymentId: two.deploymentId,
+        backupDeploymentId: one.deploymentId,
+        canaryDeploymentId: null,
+      });
+      const view = (await (
+        await t.app.request(`/api/v1/deployments/${two.deploymentId}`, { headers: writer })
+      ).json()) as { status: string; decisions: { analysis?: { requests: number } }[] };
       expect(view.status).toBe('promoted');
       expect(view.decisions.filter((d) => d.analysis).every((d) => d.analysis!.requests >= 5)).toBe(true);
 
       // Inference answers from the promoted model.
-      const answer = await t.app.request(`/api/v1/inference/${specialization}`, json({ input: 'I need new brake pads for a 2019 Civic' }, reader));
+      const answer = await t.app.request(
+        `/api/v1/inference/${specialization}`,
+        json({ input: 'I need new brake pads for a 2019 Civic' }, reader),
+      );
       expect(((await answer.json()) as { modelId: string }).modelId).toBe(second.id);
 
       // A failing model: every request to it errors; it is rolled back at the first step.
-      const fault = await t.app.request('/api/v1/admin/faults', json({ modelId: faulty.id, errorRate: 1, ttl: 600 }, admin));
+      const fault = await t.app.request(
+        '/api/v1/admin/faults',
+        json({ modelId: faulty.id, errorRate: 1, ttl: 600 }, admin),
+      );
       expect(fault.status).toBe(201);
       const before = { ...traffic.report.byStatus };
       // Earlier failures are the 503s of the first seconds, before anything was deployed.
@@ -85,7 +104,9 @@ describe('deployModel under live inference traffic', () => {
       const rolledBack = await result(three);
       await recordHistory(t.temporal.workflow.getHandle(three.workflowId), 'deployment-rolled-back-errors');
       expect(rolledBack.outcome).toBe('rolled_back');
-      expect(rolledBack.reason).toMatch(/^step 1 \(10%\) failed: error rate 100\.0% of \d+ over 1 window \(99\.99% sure\); from \d+ live requests/);
+      expect(rolledBack.reason).toMatch(
+        /^step 1 \(10%\) failed: error rate 100\.0% of \d+ over 1 window \(99\.99% sure\); from \d+ live requests/,
+      );
       const report = await traffic.stop();
       // Only the canary's share failed: every failed request was served by the canary track.
       const failures = report.failures.slice(failuresBefore);
@@ -93,17 +114,26 @@ describe('deployModel under live inference traffic', () => {
       expect(failures.every((f) => f.status === 502 && f.track === 'canary')).toBe(true);
       expect((report.byStatus[200] ?? 0) - (before[200] ?? 0)).toBeGreaterThan(failures.length);
       expect(report.failures.slice(0, failuresBefore).every((f) => f.status === 503)).toBe(true);
-      expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: two.deploymentId, canaryDeploymentId: null, canaryWeight: 0 });
+      expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({
+        stableDeploymentId: two.deploymentId,
+        canaryDeploymentId: null,
+        canaryWeight: 0,
+      });
       expect((await modelsOf(t.sequelize).Deployment.findByPk(three.deploymentId))!.status).toBe('rolled_back');
     });
 
     // RelayCore heard of each promotion exactly once (deployed + route), never of the rollback.
     expect(delivered(`/api/models/${first.id}/deployed`)).toHaveLength(1);
     expect(delivered(`/api/models/${second.id}/deployed`)).toHaveLength(1);
-    expect(delivered(`/api/routes/${specialization}`).map((c) => (c.body as { modelId: string }).modelId)).toEqual([first.id, second.id]);
+    expect(delivered(`/api/routes/${specialization}`).map((c) => (c.body as { modelId: string }).modelId)).toEqual([
+      first.id,
+      second.id,
+    ]);
     expect(delivered(`/api/models/${faulty.id}/deployed`)).toHaveLength(0);
     expect(delivered(`/api/models/${faulty.id}/performance`).length).toBe(1);
-    expect(relaycore.calls.every((c) => /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/.test(c.headers.traceparent ?? ''))).toBe(true);
+    expect(relaycore.calls.every((c) => /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/.test(c.headers.traceparent ?? ''))).toBe(
+      true,
+    );
   });
 
   it('waits for approval; promotes when approved, rolls back or promotes when the deadline passes, as the policy says', async () => {
@@ -113,36 +143,71 @@ describe('deployModel under live inference traffic', () => {
       const traffic = startTraffic(t, specialization, reader);
       try {
         await result(await deploy(models[0].id, { specialization, analysis }));
-        const gated = await deploy(models[1].id, { specialization, steps: [50, 100], analysis, requireApproval: true, approvalTimeoutSeconds: 600 });
-        for (let i = 0; i < 100 && !(await modelsOf(t.sequelize).Deployment.findByPk(gated.deploymentId)); i++) await new Promise((r) => setTimeout(r, 50));
+        const gated = await deploy(models[1].id, {
+          specialization,
+          steps: [50, 100],
+          analysis,
+          requireApproval: true,
+          approvalTimeoutSeconds: 600,
+        });
+        for (let i = 0; i < 100 && !(await modelsOf(t.sequelize).Deployment.findByPk(gated.deploymentId)); i++)
+          await new Promise((r) => setTimeout(r, 50));
         // Approving too early is refused by the workflow's validator.
         const early = await t.app.request(`/api/v1/deployments/${gated.deploymentId}/approve`, json({}, writer));
         expect(early.status).toBe(409);
         for (let i = 0; i < 300; i++) {
-          const live = ((await (await t.app.request(`/api/v1/deployments/${gated.deploymentId}`, { headers: writer })).json()) as { live: { stage: string } | null }).live;
+          const live = (
+            (await (await t.app.request(`/api/v1/deployments/${gated.deploymentId}`, { headers: writer })).json()) as {
+              live: { stage: string } | null;
+            }
+          ).live;
           if (live?.stage === 'awaiting-approval') break;
           await new Promise((r) => setTimeout(r, 200));
         }
-        const approve = await t.app.request(`/api/v1/deployments/${gated.deploymentId}/approve`, json({ comment: 'looks good' }, writer));
+        const approve = await t.app.request(
+          `/api/v1/deployments/${gated.deploymentId}/approve`,
+          json({ comment: 'looks good' }, writer),
+        );
         expect(approve.status).toBe(200);
         const approved = await result(gated);
         expect(approved.outcome).toBe('promoted');
         expect(approved.decisions.find((d) => d.kind === 'approval')!.message).toBe('approved by deployer: looks good');
         await recordHistory(t.temporal.workflow.getHandle(gated.workflowId), 'deployment-approved');
 
-        const timed = await deploy(models[2].id, { specialization, steps: [100], analysis, requireApproval: true, approvalTimeoutSeconds: 2, onApprovalTimeout: 'rollback' });
+        const timed = await deploy(models[2].id, {
+          specialization,
+          steps: [100],
+          analysis,
+          requireApproval: true,
+          approvalTimeoutSeconds: 2,
+          onApprovalTimeout: 'rollback',
+        });
         const expired = await result(timed);
         await recordHistory(t.temporal.workflow.getHandle(timed.workflowId), 'deployment-approval-timeout');
         expect(expired).toMatchObject({ outcome: 'rolled_back', reason: 'approval deadline passed (2 s)' });
-        expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!.stableDeploymentId).toBe(gated.deploymentId);
+        expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!.stableDeploymentId).toBe(
+          gated.deploymentId,
+        );
 
         // A rollout whose owner chose "promote" on timeout promotes once the deadline passes, and says so.
-        const lenient = await deploy(models[3].id, { specialization, steps: [100], analysis, requireApproval: true, approvalTimeoutSeconds: 2, onApprovalTimeout: 'promote' });
+        const lenient = await deploy(models[3].id, {
+          specialization,
+          steps: [100],
+          analysis,
+          requireApproval: true,
+          approvalTimeoutSeconds: 2,
+          onApprovalTimeout: 'promote',
+        });
         const promoted = await result(lenient);
         await recordHistory(t.temporal.workflow.getHandle(lenient.workflowId), 'deployment-approval-timeout-promoted');
         expect(promoted.outcome).toBe('promoted');
-        expect(promoted.decisions.find((d) => d.kind === 'approval')!.message).toBe('no approval within 2 s: policy promote');
-        expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!).toMatchObject({ stableDeploymentId: lenient.deploymentId, backupDeploymentId: gated.deploymentId });
+        expect(promoted.decisions.find((d) => d.kind === 'approval')!.message).toBe(
+          'no approval within 2 s: policy promote',
+        );
+        expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!).toMatchObject({
+          stableDeploymentId: lenient.deploymentId,
+          backupDeploymentId: gated.deploymentId,
+        });
       } finally {
         await traffic.stop();
       }
@@ -151,7 +216,10 @@ describe('deployModel under live inference traffic', () => {
 
   it('ends a rollout whose RelayCore calls are refused (4xx): each refusal recorded, nothing wedged', async () => {
     const specialization = uniqueName('spec');
-    const [first, second] = [await registerServableModel(t, specialization), await registerServableModel(t, specialization)];
+    const [first, second] = [
+      await registerServableModel(t, specialization),
+      await registerServableModel(t, specialization),
+    ];
     await withWorker(t.config, t.sequelize, async () => {
       const traffic = startTraffic(t, specialization, reader);
       try {
@@ -162,12 +230,18 @@ describe('deployModel under live inference traffic', () => {
         expect(outcome.outcome).toBe('promoted');
         const refused = outcome.decisions.filter((d) => d.kind === 'undeliverable').map((d) => d.message);
         expect(refused).toEqual(
-          expect.arrayContaining([expect.stringMatching(/^RelayCore step-1-performance: undeliverable: 400 RelayCore PUT .* answered 400: /), expect.stringMatching(/^RelayCore deployed: undeliverable: 400 /), expect.stringMatching(/^RelayCore route: undeliverable: 400 /)]),
+          expect.arrayContaining([
+            expect.stringMatching(/^RelayCore step-1-performance: undeliverable: 400 RelayCore PUT .* answered 400: /),
+            expect.stringMatching(/^RelayCore deployed: undeliverable: 400 /),
+            expect.stringMatching(/^RelayCore route: undeliverable: 400 /),
+          ]),
         );
         expect(refused).toHaveLength(3);
         // The specialization is free for the next rollout at once.
         relaycore.setMode('ok');
-        expect((await result(await deploy(second.id, { specialization, steps: [100], analysis }))).outcome).toBe('promoted');
+        expect((await result(await deploy(second.id, { specialization, steps: [100], analysis }))).outcome).toBe(
+          'promoted',
+        );
       } finally {
         relaycore.setMode('ok');
         await traffic.stop();
@@ -184,8 +258,16 @@ describe('deployModel under live inference traffic', () => {
         relaycore.setMode('down');
         const started = await deploy(model.id, { specialization, analysis });
         // The rollout goes on: traffic moves to the model while RelayCore is unreachable.
-        for (let i = 0; i < 200 && (await modelsOf(t.sequelize).Routing.findByPk(specialization))?.stableDeploymentId !== started.deploymentId; i++) await new Promise((r) => setTimeout(r, 100));
-        expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!.stableDeploymentId).toBe(started.deploymentId);
+        for (
+          let i = 0;
+          i < 200 &&
+          (await modelsOf(t.sequelize).Routing.findByPk(specialization))?.stableDeploymentId !== started.deploymentId;
+          i++
+        )
+          await new Promise((r) => setTimeout(r, 100));
+        expect((await modelsOf(t.sequelize).Routing.findByPk(specialization))!.stableDeploymentId).toBe(
+          started.deploymentId,
+        );
         expect((await t.temporal.workflow.getHandle(started.workflowId).describe()).status.name).toBe('RUNNING');
         relaycore.setMode('ok');
         expect((await result(started)).outcome).toBe('promoted');
@@ -198,52 +280,99 @@ describe('deployModel under live inference traffic', () => {
     expect(delivered(`/api/routes/${specialization}`)).toHaveLength(1);
   });
 
-  it('rolls a training job\'s model out when the job asks for autoDeploy, approved through the API', async () => {
+  it("rolls a training job's model out when the job asks for autoDeploy, approved through the API", async () => {
     const specialization = uniqueName('autodeploy');
     await withWorker(t.config, t.sequelize, async () => {
       const traffic = startTraffic(t, specialization, reader);
       const res = await t.app.request(
         '/api/v1/training/jobs',
-        json({ name: uniqueName('auto'), specialization, hyperparameters: { epochs: 4 }, autoDeploy: true, deploy: { steps: [100], analysis, watch: false, requireApproval: true, approvalTimeoutSeconds: 600 } }, admin),
+        json(
+          {
+            name: uniqueName('auto'),
+            specialization,
+            hyperparameters: { epochs: 4 },
+            autoDeploy: true,
+            deploy: { steps: [100], analysis, watch: false, requireApproval: true, approvalTimeoutSeconds: 600 },
+          },
+          admin,
+        ),
       );
       expect(res.status).toBe(202);
       const job = (await res.json()) as { jobId: string; workflowId: string };
-      const trained = (await t.temporal.workflow.getHandle(job.workflowId).result()) as { modelId: string; autoDeploy: { started: boolean; deploymentId: string; workflowId: string } };
+      const trained = (await t.temporal.workflow.getHandle(job.workflowId).result()) as {
+        modelId: string;
+        autoDeploy: { started: boolean; deploymentId: string; workflowId: string };
+      };
       expect(trained.autoDeploy).toMatchObject({ started: true, workflowId: `deployment-${specialization}` });
       // The rollout a job started is approved like any other (the API finds it by its memo).
-      const approve = async () => t.app.request(`/api/v1/deployments/${trained.autoDeploy.deploymentId}/approve`, json({ comment: 'looks good' }, writer));
+      const approve = async () =>
+        t.app.request(
+          `/api/v1/deployments/${trained.autoDeploy.deploymentId}/approve`,
+          json({ comment: 'looks good' }, writer),
+        );
       // 404 until the rollout has written its deployment row, 409 until it waits for approval.
       const approved = await eventually(approve, (r) => r.status !== 409 && r.status !== 404, 90_000);
       expect(approved.status).toBeLessThan(300);
-      const rollout = await result({ deploymentId: trained.autoDeploy.deploymentId, workflowId: trained.autoDeploy.workflowId });
+      const rollout = await result({
+        deploymentId: trained.autoDeploy.deploymentId,
+        workflowId: trained.autoDeploy.workflowId,
+      });
       expect(rollout.outcome).toBe('promoted');
-      const answer = await t.app.request(`/api/v1/inference/${specialization}`, json({ input: 'I need new brake pads for a 2019 Civic' }, reader));
+      const answer = await t.app.request(
+        `/api/v1/inference/${specialization}`,
+        json({ input: 'I need new brake pads for a 2019 Civic' }, reader),
+      );
       expect(((await answer.json()) as { modelId: string }).modelId).toBe(trained.modelId);
       await traffic.stop();
       await recordHistory(t.temporal.workflow.getHandle(job.workflowId), 'training-auto-deploy');
-      await recordHistory(t.temporal.workflow.getHandle(trained.autoDeploy.workflowId), 'deployment-auto-deploy-approved');
+      await recordHistory(
+        t.temporal.workflow.getHandle(trained.autoDeploy.workflowId),
+        'deployment-auto-deploy-approved',
+      );
 
       // The rollout is listed by specialization, status and model; its last decision says where it stands.
-      const listed = async (query: string) => (await (await t.app.request(`/api/v1/deployments?${query}`, { headers: reader })).json()) as { items: { id: string; status: string; lastDecision: { kind: string } | null }[]; total: number };
+      const listed = async (query: string) =>
+        (await (await t.app.request(`/api/v1/deployments?${query}`, { headers: reader })).json()) as {
+          items: { id: string; status: string; lastDecision: { kind: string } | null }[];
+          total: number;
+        };
       const bySpecialization = await listed(`specialization=${specialization}`);
-      expect(bySpecialization).toMatchObject({ total: 1, items: [{ id: trained.autoDeploy.deploymentId, status: 'promoted', lastDecision: { kind: 'watched' } }] });
-      expect((await listed(`modelId=${trained.modelId}&status=promoted`)).items.map((d) => d.id)).toEqual([trained.autoDeploy.deploymentId]);
-      expect(await listed(`specialization=${specialization}&status=rolled_back`)).toMatchObject({ total: 0, items: [] });
+      expect(bySpecialization).toMatchObject({
+        total: 1,
+        items: [{ id: trained.autoDeploy.deploymentId, status: 'promoted', lastDecision: { kind: 'watched' } }],
+      });
+      expect((await listed(`modelId=${trained.modelId}&status=promoted`)).items.map((d) => d.id)).toEqual([
+        trained.autoDeploy.deploymentId,
+      ]);
+      expect(await listed(`specialization=${specialization}&status=rolled_back`)).toMatchObject({
+        total: 0,
+        items: [],
+      });
 
       // Its lineage: the job that trained it (dataset, hyperparameters) → this version → the rollout.
       const lineage = await t.app.request(`/api/v1/models/${trained.modelId}/lineage`, { headers: reader });
       expect(lineage.status).toBe(200);
       expect(await lineage.json()).toMatchObject({
         model: { id: trained.modelId, specialization },
-        trainingJob: { id: job.jobId, status: 'completed', modelId: trained.modelId, config: { dataset: 'automotive-queries', hyperparameters: { epochs: 4 } }, workflowId: job.workflowId },
+        trainingJob: {
+          id: job.jobId,
+          status: 'completed',
+          modelId: trained.modelId,
+          config: { dataset: 'automotive-queries', hyperparameters: { epochs: 4 } },
+          workflowId: job.workflowId,
+        },
         deployments: [{ id: trained.autoDeploy.deploymentId, status: 'promoted', createdBy: 'operator' }],
         switchEvents: [],
         alerts: [],
       });
-      const paths = Object.keys(((await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> }).paths);
+      const paths = Object.keys(
+        ((await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> }).paths,
+      );
       expect(paths).toEqual(expect.arrayContaining(['/api/v1/deployments', '/api/v1/models/{id}/lineage']));
       expect((await t.app.request('/api/v1/deployments?status=live', { headers: reader })).status).toBe(400);
-      expect((await t.app.request(`/api/v1/models/${crypto.randomUUID()}/lineage`, { headers: reader })).status).toBe(404);
+      expect((await t.app.request(`/api/v1/models/${crypto.randomUUID()}/lineage`, { headers: reader })).status).toBe(
+        404,
+      );
     });
   });
 });

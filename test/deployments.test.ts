@@ -30,9 +30,13 @@ describe('deployModel without traffic', () => {
 
   const deploy = async (modelId: string, body: object) => {
     const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json(body, writer));
-    return { status: res.status, body: (await res.json()) as Started & { error?: { code: string; details: Record<string, string> } } };
+    return {
+      status: res.status,
+      body: (await res.json()) as Started & { error?: { code: string; details: Record<string, string> } },
+    };
   };
-  const result = (started: Started) => t.temporal.workflow.getHandle(started.workflowId).result() as Promise<DeployModelResult>;
+  const result = (started: Started) =>
+    t.temporal.workflow.getHandle(started.workflowId).result() as Promise<DeployModelResult>;
 
   it('fails a model that cannot be loaded before it gets any traffic', async () => {
     const specialization = uniqueName('spec');
@@ -45,7 +49,9 @@ describe('deployModel without traffic', () => {
       expect(outcome.reason).toMatch(/^the model cannot be served/);
       await recordHistory(t.temporal.workflow.getHandle(started.body.workflowId), 'deployment-failed-staging');
     });
-    const deployment = await modelsOf(t.sequelize).Deployment.findByPk((await modelsOf(t.sequelize).Deployment.findOne({ where: { specialization } }))!.id);
+    const deployment = await modelsOf(t.sequelize).Deployment.findByPk(
+      (await modelsOf(t.sequelize).Deployment.findOne({ where: { specialization } }))!.id,
+    );
     expect(deployment!.status).toBe('failed');
     expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toBeNull();
   });
@@ -64,14 +70,25 @@ describe('deployModel without traffic', () => {
         expect(analysis).toMatchObject({ passed: true, liveRequests: 0, insufficientData: false });
         expect(analysis.probeRequests).toBeGreaterThanOrEqual(100);
         expect(analysis.labelled).toBeGreaterThanOrEqual(95);
-        expect(outcome.decisions.find((d) => d.kind === 'step-analysis')!.message).toMatch(/from 0 live requests and \d+ probes \(\d+ labelled\)$/);
+        expect(outcome.decisions.find((d) => d.kind === 'step-analysis')!.message).toMatch(
+          /from 0 live requests and \d+ probes \(\d+ labelled\)$/,
+        );
       });
     } finally {
       await stopServing();
     }
-    expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ stableDeploymentId: expect.any(String) });
+    expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({
+      stableDeploymentId: expect.any(String),
+    });
     // Watched by default; the Schedule would outlive this file's worker.
-    expect((await t.app.request(`/api/v1/watchdogs/${specialization}`, { method: 'DELETE', headers: bearer(tokenFor('admin', 'operator')) })).status).toBe(204);
+    expect(
+      (
+        await t.app.request(`/api/v1/watchdogs/${specialization}`, {
+          method: 'DELETE',
+          headers: bearer(tokenFor('admin', 'operator')),
+        })
+      ).status,
+    ).toBe(204);
   });
 
   it('rolls back when neither traffic nor probes give evidence: no data is not success', async () => {
@@ -82,10 +99,20 @@ describe('deployModel without traffic', () => {
       const outcome = await result(started.body);
       await recordHistory(t.temporal.workflow.getHandle(started.body.workflowId), 'deployment-rolled-back-no-data');
       expect(outcome.outcome).toBe('rolled_back');
-      expect(outcome.reason).toBe('step 1 (100%) failed: insufficient data: 0 requests < 20 (0 live requests and 0 probes (0 labelled); the probes failed too)');
-      const view = (await (await t.app.request(`/api/v1/deployments/${started.body.deploymentId}`, { headers: writer })).json()) as { status: string; decisions: { kind: string }[] };
+      expect(outcome.reason).toBe(
+        'step 1 (100%) failed: insufficient data: 0 requests < 20 (0 live requests and 0 probes (0 labelled); the probes failed too)',
+      );
+      const view = (await (
+        await t.app.request(`/api/v1/deployments/${started.body.deploymentId}`, { headers: writer })
+      ).json()) as { status: string; decisions: { kind: string }[] };
       expect(view.status).toBe('rolled_back');
-      expect(view.decisions.map((d) => d.kind)).toEqual(['gate', 'staged', 'step-started', 'step-analysis', 'rolled-back']);
+      expect(view.decisions.map((d) => d.kind)).toEqual([
+        'gate',
+        'staged',
+        'step-started',
+        'step-analysis',
+        'rolled-back',
+      ]);
     });
     const routing = await modelsOf(t.sequelize).Routing.findByPk(specialization);
     expect(routing).toMatchObject({ stableDeploymentId: null, canaryDeploymentId: null, canaryWeight: 0 });
@@ -99,10 +126,21 @@ describe('deployModel without traffic', () => {
       expect(first.status).toBe(202);
       const second = await deploy(model.id, { specialization });
       expect(second.status).toBe(409);
-      expect(second.body.error?.details).toMatchObject({ workflowId: `deployment-${specialization}`, deploymentId: first.body.deploymentId });
+      expect(second.body.error?.details).toMatchObject({
+        workflowId: `deployment-${specialization}`,
+        deploymentId: first.body.deploymentId,
+      });
       // Wait until the canary is in traffic, then abort.
-      for (let i = 0; i < 100 && !(await modelsOf(t.sequelize).Routing.findByPk(specialization))?.canaryDeploymentId; i++) await new Promise((r) => setTimeout(r, 100));
-      const abort = await t.app.request(`/api/v1/deployments/${first.body.deploymentId}/abort`, json({ reason: 'wrong model' }, writer));
+      for (
+        let i = 0;
+        i < 100 && !(await modelsOf(t.sequelize).Routing.findByPk(specialization))?.canaryDeploymentId;
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 100));
+      const abort = await t.app.request(
+        `/api/v1/deployments/${first.body.deploymentId}/abort`,
+        json({ reason: 'wrong model' }, writer),
+      );
       expect(abort.status).toBe(202);
       const outcome = await result(first.body);
       await recordHistory(t.temporal.workflow.getHandle(first.body.workflowId), 'deployment-aborted');
@@ -110,7 +148,10 @@ describe('deployModel without traffic', () => {
       const again = await t.app.request(`/api/v1/deployments/${first.body.deploymentId}/abort`, json({}, writer));
       expect(again.status).toBe(409);
     });
-    expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({ canaryDeploymentId: null, canaryWeight: 0 });
+    expect(await modelsOf(t.sequelize).Routing.findByPk(specialization)).toMatchObject({
+      canaryDeploymentId: null,
+      canaryWeight: 0,
+    });
   });
 
   it.each([
@@ -127,6 +168,8 @@ describe('deployModel without traffic', () => {
 
   it('answers 404 for an unknown model or deployment', async () => {
     expect((await deploy('00000000-0000-4000-8000-000000000000', { specialization: 'x' })).status).toBe(404);
-    expect((await t.app.request('/api/v1/deployments/00000000-0000-4000-8000-000000000000', { headers: writer })).status).toBe(404);
+    expect(
+      (await t.app.request('/api/v1/deployments/00000000-0000-4000-8000-000000000000', { headers: writer })).status,
+    ).toBe(404);
   });
 });

@@ -37,7 +37,13 @@ describe('embedded PostgreSQL', () => {
       expect(fs.statSync(path.join(dataDir, 'pg-password')).mode & 0o077).toBe(0);
 
       for (const password of ['', 'wrong']) {
-        const client = new Client({ host: '127.0.0.1', port: pg.port, user: 'postgres', password, database: 'neuroweaver' });
+        const client = new Client({
+          host: '127.0.0.1',
+          port: pg.port,
+          user: 'postgres',
+          password,
+          database: 'neuroweaver',
+        });
         await expect(client.connect()).rejects.toThrow(/password/);
         await client.end().catch(() => undefined);
       }
@@ -55,16 +61,21 @@ describe('embedded PostgreSQL', () => {
   });
 
   // PostgreSQL never runs as root: as root, the server runs as the `postgres` user, who must be able to reach the data dir.
-  (process.getuid?.() === 0 ? it : it.skip)('as root, explains a data dir the postgres user cannot reach instead of crashing', async () => {
-    const locked = tempDir();
-    fs.chmodSync(locked, 0o700);
-    const failure = await runDb(path.join(locked, 'data')).then(
-      () => undefined,
-      (err: { code: number; stderr: string }) => err,
-    );
-    expect(failure?.code).toBe(1);
-    expect(failure?.stderr).toMatch(new RegExp(`${locked} does not let other users pass through.*PostgreSQL never runs as root`));
-  });
+  (process.getuid?.() === 0 ? it : it.skip)(
+    'as root, explains a data dir the postgres user cannot reach instead of crashing',
+    async () => {
+      const locked = tempDir();
+      fs.chmodSync(locked, 0o700);
+      const failure = await runDb(path.join(locked, 'data')).then(
+        () => undefined,
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).toMatch(
+        new RegExp(`${locked} does not let other users pass through.*PostgreSQL never runs as root`),
+      );
+    },
+  );
 
   it('explains a data dir written by the retired PGlite server instead of crashing', async () => {
     const dataDir = tempDir();

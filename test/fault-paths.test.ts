@@ -63,7 +63,10 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
   const routing = async (specialization: string) => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!;
   // A fast, latency-tolerant gate is weaker than the shipped gate policy: an admin's choice, recorded as the rollout's first decision.
   const deploy = async (modelId: string, specialization: string) => {
-    const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json({ specialization, steps: [100], analysis, watch: false }, admin));
+    const res = await t.app.request(
+      `/api/v1/models/${modelId}/deploy`,
+      json({ specialization, steps: [100], analysis, watch: false }, admin),
+    );
     expect(res.status).toBe(202);
     return (await res.json()) as { deploymentId: string; workflowId: string };
   };
@@ -79,11 +82,25 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
     const primaryDeployment = await deployAndWait(primaryModel.id, specialization);
     return { backupModel, primaryModel, backupDeployment, primaryDeployment };
   };
-  const fault = async (modelId: string) => expect((await t.app.request('/api/v1/admin/faults', json({ modelId, errorRate: 1, ttl: 600 }, admin))).status).toBe(201);
-  const liftFault = async (modelId: string) => expect((await t.app.request(`/api/v1/admin/faults/${modelId}`, { method: 'DELETE', headers: admin })).status).toBe(204);
+  const fault = async (modelId: string) =>
+    expect((await t.app.request('/api/v1/admin/faults', json({ modelId, errorRate: 1, ttl: 600 }, admin))).status).toBe(
+      201,
+    );
+  const liftFault = async (modelId: string) =>
+    expect((await t.app.request(`/api/v1/admin/faults/${modelId}`, { method: 'DELETE', headers: admin })).status).toBe(
+      204,
+    );
   const startWatchdog = async (specialization: string, maxWindowsPerRun?: number) => {
-    const handle = await t.temporal.workflow.start(performanceWatchdog, { workflowId: `watchdog-${specialization}`, taskQueue: t.config.temporal.taskQueue, args: [{ specialization, maxWindowsPerRun }] });
-    await eventually(() => handle.query(watchdogStateQuery), (v) => v.recentWindows.length >= 2, 60_000);
+    const handle = await t.temporal.workflow.start(performanceWatchdog, {
+      workflowId: `watchdog-${specialization}`,
+      taskQueue: t.config.temporal.taskQueue,
+      args: [{ specialization, maxWindowsPerRun }],
+    });
+    await eventually(
+      () => handle.query(watchdogStateQuery),
+      (v) => v.recentWindows.length >= 2,
+      60_000,
+    );
     return handle;
   };
   /**
@@ -92,7 +109,9 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
    */
   const watchedPair = (
     specialization: string,
-    body: (pair: Awaited<ReturnType<typeof primaryAndBackup>> & { handle: Awaited<ReturnType<typeof startWatchdog>> }) => Promise<void>,
+    body: (
+      pair: Awaited<ReturnType<typeof primaryAndBackup>> & { handle: Awaited<ReturnType<typeof startWatchdog>> },
+    ) => Promise<void>,
     { maxWindowsPerRun }: { maxWindowsPerRun?: number } = {},
   ) =>
     withWorker(t.config, t.sequelize, async () => {
@@ -124,10 +143,19 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
     return { previousModel, newModel, previous, current, handle, mark };
   };
   const switchActions = async (specialization: string) =>
-    (await t.sequelize.query<{ action: string }>('SELECT action FROM model_switch_events WHERE specialization = $1 ORDER BY created_at', { bind: [specialization], type: QueryTypes.SELECT })).map((e) => e.action);
+    (
+      await t.sequelize.query<{ action: string }>(
+        'SELECT action FROM model_switch_events WHERE specialization = $1 ORDER BY created_at',
+        { bind: [specialization], type: QueryTypes.SELECT },
+      )
+    ).map((e) => e.action);
   /** RelayCore route calls for the specialization it took (200, first of its key), from call number `from` on. */
-  const routeCalls = (specialization: string, from = 0) => relaycore.calls.slice(from).filter((c) => c.path === `/api/routes/${specialization}` && c.status === 200 && !c.duplicate);
-  const routedModel = (call: { body: unknown } | undefined) => (call?.body as { modelId?: string } | undefined)?.modelId;
+  const routeCalls = (specialization: string, from = 0) =>
+    relaycore.calls
+      .slice(from)
+      .filter((c) => c.path === `/api/routes/${specialization}` && c.status === 200 && !c.duplicate);
+  const routedModel = (call: { body: unknown } | undefined) =>
+    (call?.body as { modelId?: string } | undefined)?.modelId;
 
   it('rolls back a promoted deployment whose rollout still delivers (RelayCore down), and the promotion route never lands after it', async () => {
     const specialization = uniqueName('fp-rollback');
@@ -140,22 +168,46 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
       const { deploymentId, workflowId } = await deploy(newModel.id, specialization);
       const handle = t.temporal.workflow.getHandle(workflowId);
       // Promoted and serving, its workflow still running: RelayCore has not heard of it yet.
-      await eventually(async () => (await routing(specialization)).stableDeploymentId, (id) => id === deploymentId, 60_000);
-      await eventually(() => handle.describe(), (d) => d.status.name === 'RUNNING', 5_000);
+      await eventually(
+        async () => (await routing(specialization)).stableDeploymentId,
+        (id) => id === deploymentId,
+        60_000,
+      );
+      await eventually(
+        () => handle.describe(),
+        (d) => d.status.name === 'RUNNING',
+        5_000,
+      );
 
-      const res = await t.app.request(`/api/v1/deployments/${deploymentId}/rollback`, json({ reason: 'bad answers' }, admin));
+      const res = await t.app.request(
+        `/api/v1/deployments/${deploymentId}/rollback`,
+        json({ reason: 'bad answers' }, admin),
+      );
       expect(res.status).toBe(202);
       // At once, RelayCore still down (the workflow then waits only to tell it).
-      await eventually(() => routing(specialization), (r) => r.stableDeploymentId === previous && r.canaryDeploymentId === null, 30_000);
+      await eventually(
+        () => routing(specialization),
+        (r) => r.stableDeploymentId === previous && r.canaryDeploymentId === null,
+        30_000,
+      );
       expect(await modelsOf(t.sequelize).Deployment.findByPk(deploymentId)).toMatchObject({ status: 'rolled_back' });
       // RelayCore back: its route ends on the model that serves, not the rolled-back one.
       relaycore.setMode('ok');
-      expect(await handle.result()).toMatchObject({ outcome: 'rolled_back', reason: expect.stringMatching(/^rolled back by .* after promotion: bad answers; .* serves again$/) });
-      await eventually(async () => routeCalls(specialization, mark), (calls) => calls.some((c) => routedModel(c) === previousModel.id), 90_000);
+      expect(await handle.result()).toMatchObject({
+        outcome: 'rolled_back',
+        reason: expect.stringMatching(/^rolled back by .* after promotion: bad answers; .* serves again$/),
+      });
+      await eventually(
+        async () => routeCalls(specialization, mark),
+        (calls) => calls.some((c) => routedModel(c) === previousModel.id),
+        90_000,
+      );
       await new Promise((r) => setTimeout(r, 3_000));
       expect(routeCalls(specialization, mark).map(routedModel)).toEqual([previousModel.id]);
       // One decision and one switch event, though the rollout records its own end too.
-      const view = (await (await t.app.request(`/api/v1/deployments/${deploymentId}`, { headers: reader })).json()) as { decisions: { kind: string }[] };
+      const view = (await (await t.app.request(`/api/v1/deployments/${deploymentId}`, { headers: reader })).json()) as {
+        decisions: { kind: string }[];
+      };
       expect(view.decisions.filter((d) => d.kind === 'rolled-back')).toHaveLength(1);
       expect(await switchActions(specialization)).toEqual(['rollback']);
       await recordHistory(handle, 'deployment-rolled-back-after-promotion');
@@ -165,18 +217,42 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
   it('rolls back a promoted deployment (rollbackDeployment): the backup serves, RelayCore is told, the decision and a switch event are recorded', async () => {
     const specialization = uniqueName('fp-rollback-done');
     await withWorker(t.config, t.sequelize, async () => {
-      const { previousModel, newModel, previous, current, handle, mark } = await promoteTwiceAndRollBack(specialization, 'wrong answers on parts questions');
+      const { previousModel, newModel, previous, current, handle, mark } = await promoteTwiceAndRollBack(
+        specialization,
+        'wrong answers on parts questions',
+      );
       expect(await handle.result()).toMatchObject({ restoredDeploymentId: previous });
-      expect(await routing(specialization)).toMatchObject({ stableDeploymentId: previous, backupDeploymentId: null, canaryDeploymentId: null });
-      await eventually(async () => routeCalls(specialization, mark), (calls) => calls.length === 1);
+      expect(await routing(specialization)).toMatchObject({
+        stableDeploymentId: previous,
+        backupDeploymentId: null,
+        canaryDeploymentId: null,
+      });
+      await eventually(
+        async () => routeCalls(specialization, mark),
+        (calls) => calls.length === 1,
+      );
       expect(routedModel(routeCalls(specialization, mark)[0])).toBe(previousModel.id);
 
-      const view = (await (await t.app.request(`/api/v1/deployments/${current}`, { headers: reader })).json()) as { status: string; decisions: { kind: string; message: string }[] };
+      const view = (await (await t.app.request(`/api/v1/deployments/${current}`, { headers: reader })).json()) as {
+        status: string;
+        decisions: { kind: string; message: string }[];
+      };
       expect(view.status).toBe('rolled_back');
-      expect(view.decisions.at(-1)).toMatchObject({ kind: 'rolled-back', message: `rolled back by operator: wrong answers on parts questions; ${previous} serves` });
-      const events = (await (await t.app.request(`/api/v1/performance/${specialization}/decisions`, { headers: reader })).json()) as { switchEvents: unknown[] };
+      expect(view.decisions.at(-1)).toMatchObject({
+        kind: 'rolled-back',
+        message: `rolled back by operator: wrong answers on parts questions; ${previous} serves`,
+      });
+      const events = (await (
+        await t.app.request(`/api/v1/performance/${specialization}/decisions`, { headers: reader })
+      ).json()) as { switchEvents: unknown[] };
       expect(events.switchEvents).toEqual([
-        expect.objectContaining({ action: 'rollback', fromModelId: newModel.id, toModelId: previousModel.id, workflowId: `deployment-${specialization}`, stats: expect.objectContaining({ by: 'operator', fromDeploymentId: current, toDeploymentId: previous }) }),
+        expect.objectContaining({
+          action: 'rollback',
+          fromModelId: newModel.id,
+          toModelId: previousModel.id,
+          workflowId: `deployment-${specialization}`,
+          stats: expect.objectContaining({ by: 'operator', fromDeploymentId: current, toDeploymentId: previous }),
+        }),
       ]);
       // A second rollback has nothing to do.
       expect((await t.app.request(`/api/v1/deployments/${current}/rollback`, json({}, admin))).status).toBe(409);
@@ -187,110 +263,251 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
   it('keeps a rollback RelayCore refuses (4xx): routing restored, the refusal on its decision and its switch event', async () => {
     const specialization = uniqueName('fp-rollback-refused');
     await withWorker(t.config, t.sequelize, async () => {
-      const { previous, current, handle } = await promoteTwiceAndRollBack(specialization, 'bad answers', () => relaycore.setMode('reject'));
+      const { previous, current, handle } = await promoteTwiceAndRollBack(specialization, 'bad answers', () =>
+        relaycore.setMode('reject'),
+      );
       // Completed, not failed: the rollback happened; RelayCore's refusal is a fact recorded beside it.
       expect(await handle.result()).toMatchObject({ restoredDeploymentId: previous });
       expect((await routing(specialization)).stableDeploymentId).toBe(previous);
-      const view = (await (await t.app.request(`/api/v1/deployments/${current}`, { headers: reader })).json()) as { decisions: { kind: string; message: string }[] };
+      const view = (await (await t.app.request(`/api/v1/deployments/${current}`, { headers: reader })).json()) as {
+        decisions: { kind: string; message: string }[];
+      };
       expect(view.decisions.map((d) => d.kind).slice(-2)).toEqual(['rolled-back', 'undeliverable']);
       expect(view.decisions.at(-1)!.message).toMatch(/^RelayCore rollback route: undeliverable: 400 /);
-      const events = (await (await t.app.request(`/api/v1/performance/${specialization}/decisions`, { headers: reader })).json()) as { switchEvents: { action: string; undeliverable: string | null }[] };
-      expect(events.switchEvents).toEqual([expect.objectContaining({ action: 'rollback', undeliverable: expect.stringMatching(/^undeliverable: 400 /) })]);
+      const events = (await (
+        await t.app.request(`/api/v1/performance/${specialization}/decisions`, { headers: reader })
+      ).json()) as { switchEvents: { action: string; undeliverable: string | null }[] };
+      expect(events.switchEvents).toEqual([
+        expect.objectContaining({ action: 'rollback', undeliverable: expect.stringMatching(/^undeliverable: 400 /) }),
+      ]);
       await recordHistory(handle, 'deployment-rollback-relaycore-rejects');
     });
   });
 
   it('keeps evaluating and continues as new during a RelayCore outage; the pending route is delivered afterwards', async () => {
     const specialization = uniqueName('fp-outage');
-    await watchedPair(specialization, async ({ primaryModel, backupModel, backupDeployment, handle }) => {
-      const mark = relaycore.calls.length;
-      relaycore.setMode('down');
-      await fault(primaryModel.id);
-      await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
-      const failedOver = await eventually(() => handle.query(watchdogStateQuery), (v) => v.serving === 'backup', 10_000);
-      // Before: the run waited for the delivery at its window budget; no window was judged until RelayCore answered.
-      const later = await eventually(
-        () => handle.query(watchdogStateQuery),
-        (v) => v.runId !== failedOver.runId && v.lastEvaluatedAt !== failedOver.lastEvaluatedAt && (v.pendingDeliveries?.length ?? 0) > 0,
-        60_000,
-      );
-      expect(later.pendingDeliveries!.map((d) => d.what)).toContainEqual(expect.stringMatching(/^RelayCore route of watchdog-/));
-      expect(routeCalls(specialization, mark)).toEqual([]);
-      relaycore.setMode('ok');
-      await eventually(async () => routeCalls(specialization, mark), (calls) => calls.some((c) => routedModel(c) === backupModel.id), 90_000);
-      await eventually(() => handle.query(watchdogStateQuery), (v) => (v.pendingDeliveries ?? []).every((d) => d.kind !== 'relaycore-route'), 60_000);
-      await recordHistory(handle, 'watchdog-deliveries-carried-over');
-    }, { maxWindowsPerRun: 5 });
+    await watchedPair(
+      specialization,
+      async ({ primaryModel, backupModel, backupDeployment, handle }) => {
+        const mark = relaycore.calls.length;
+        relaycore.setMode('down');
+        await fault(primaryModel.id);
+        await eventually(
+          () => routing(specialization),
+          (r) => r.stableDeploymentId === backupDeployment,
+          60_000,
+        );
+        const failedOver = await eventually(
+          () => handle.query(watchdogStateQuery),
+          (v) => v.serving === 'backup',
+          10_000,
+        );
+        // Before: the run waited for the delivery at its window budget; no window was judged until RelayCore answered.
+        const later = await eventually(
+          () => handle.query(watchdogStateQuery),
+          (v) =>
+            v.runId !== failedOver.runId &&
+            v.lastEvaluatedAt !== failedOver.lastEvaluatedAt &&
+            (v.pendingDeliveries?.length ?? 0) > 0,
+          60_000,
+        );
+        expect(later.pendingDeliveries!.map((d) => d.what)).toContainEqual(
+          expect.stringMatching(/^RelayCore route of watchdog-/),
+        );
+        expect(routeCalls(specialization, mark)).toEqual([]);
+        relaycore.setMode('ok');
+        await eventually(
+          async () => routeCalls(specialization, mark),
+          (calls) => calls.some((c) => routedModel(c) === backupModel.id),
+          90_000,
+        );
+        await eventually(
+          () => handle.query(watchdogStateQuery),
+          (v) => (v.pendingDeliveries ?? []).every((d) => d.kind !== 'relaycore-route'),
+          60_000,
+        );
+        await recordHistory(handle, 'watchdog-deliveries-carried-over');
+      },
+      { maxWindowsPerRun: 5 },
+    );
   });
 
   it('ends a failover when the failed deployment is rolled back: the rolled-back model never returns', async () => {
     const specialization = uniqueName('fp-failover-rollback');
     await watchedPair(specialization, async ({ primaryModel, backupDeployment, primaryDeployment, handle }) => {
       await fault(primaryModel.id);
-      await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment && r.failoverFromDeploymentId === primaryDeployment, 60_000);
+      await eventually(
+        () => routing(specialization),
+        (r) => r.stableDeploymentId === backupDeployment && r.failoverFromDeploymentId === primaryDeployment,
+        60_000,
+      );
 
-      const res = await t.app.request(`/api/v1/deployments/${primaryDeployment}/rollback`, json({ reason: 'it broke in production' }, admin));
+      const res = await t.app.request(
+        `/api/v1/deployments/${primaryDeployment}/rollback`,
+        json({ reason: 'it broke in production' }, admin),
+      );
       expect(res.status).toBe(202);
-      const rollback = t.temporal.workflow.getHandle((await res.json() as { workflowId: string }).workflowId);
+      const rollback = t.temporal.workflow.getHandle(((await res.json()) as { workflowId: string }).workflowId);
       await rollback.result();
       await recordHistory(rollback, 'deployment-rollback-during-failover');
-      expect(await routing(specialization)).toMatchObject({ stableDeploymentId: backupDeployment, failoverFromDeploymentId: null, backupDeploymentId: null });
+      expect(await routing(specialization)).toMatchObject({
+        stableDeploymentId: backupDeployment,
+        failoverFromDeploymentId: null,
+        backupDeploymentId: null,
+      });
       // The watchdog follows: the backup is its primary now; the rolled-back model recovering changes nothing.
-      await eventually(() => handle.query(watchdogStateQuery), (v) => v.primaryDeploymentId === backupDeployment && v.serving === 'primary', 30_000);
+      await eventually(
+        () => handle.query(watchdogStateQuery),
+        (v) => v.primaryDeploymentId === backupDeployment && v.serving === 'primary',
+        30_000,
+      );
       await liftFault(primaryModel.id);
       const before = (await handle.query(watchdogStateQuery)).recentWindows.length;
-      await eventually(() => handle.query(watchdogStateQuery), (v) => v.recentWindows.filter((w) => w.deploymentId === backupDeployment).length >= Math.min(20, before + 8), 60_000);
+      await eventually(
+        () => handle.query(watchdogStateQuery),
+        (v) => v.recentWindows.filter((w) => w.deploymentId === backupDeployment).length >= Math.min(20, before + 8),
+        60_000,
+      );
       expect((await routing(specialization)).stableDeploymentId).toBe(backupDeployment);
       expect(await switchActions(specialization)).toEqual(['switch']);
 
       // Who served when: every change, newest first, each with the decision that made it.
-      type Page = { items: { id: string; from: string; to: string | null; stable: { deploymentId: string } | null; backup: { deploymentId: string } | null; failoverFrom: unknown; change: { cause: string; reason: string; workflowId: string | null; webUiUrl: string | null } }[]; nextBefore: string | null };
+      type Page = {
+        items: {
+          id: string;
+          from: string;
+          to: string | null;
+          stable: { deploymentId: string } | null;
+          backup: { deploymentId: string } | null;
+          failoverFrom: unknown;
+          change: { cause: string; reason: string; workflowId: string | null; webUiUrl: string | null };
+        }[];
+        nextBefore: string | null;
+      };
       const history = await t.app.request(`/api/v1/specializations/${specialization}/history`, { headers: reader });
       expect(history.status).toBe(200);
       const { items } = (await history.json()) as Page;
-      expect(items.map((i) => i.change.cause)).toEqual(['rollback', 'watchdog-switch', 'promotion', 'canary-step', 'promotion', 'canary-step']);
-      expect(items[0]).toMatchObject({ to: null, stable: { deploymentId: backupDeployment }, backup: null, failoverFrom: null, change: { reason: expect.stringMatching(/it broke in production/) } });
-      expect(items[1]).toMatchObject({ stable: { deploymentId: backupDeployment }, failoverFrom: { deploymentId: primaryDeployment }, change: { workflowId: `watchdog-${specialization}`, webUiUrl: expect.stringContaining(`watchdog-${specialization}`) } });
-      expect(items[2]).toMatchObject({ stable: { deploymentId: primaryDeployment }, backup: { deploymentId: backupDeployment }, change: { workflowId: `deployment-${specialization}` } });
+      expect(items.map((i) => i.change.cause)).toEqual([
+        'rollback',
+        'watchdog-switch',
+        'promotion',
+        'canary-step',
+        'promotion',
+        'canary-step',
+      ]);
+      expect(items[0]).toMatchObject({
+        to: null,
+        stable: { deploymentId: backupDeployment },
+        backup: null,
+        failoverFrom: null,
+        change: { reason: expect.stringMatching(/it broke in production/) },
+      });
+      expect(items[1]).toMatchObject({
+        stable: { deploymentId: backupDeployment },
+        failoverFrom: { deploymentId: primaryDeployment },
+        change: {
+          workflowId: `watchdog-${specialization}`,
+          webUiUrl: expect.stringContaining(`watchdog-${specialization}`),
+        },
+      });
+      expect(items[2]).toMatchObject({
+        stable: { deploymentId: primaryDeployment },
+        backup: { deploymentId: backupDeployment },
+        change: { workflowId: `deployment-${specialization}` },
+      });
       items.slice(1).forEach((item, i) => expect(item.to).toBe(items[i].from));
       // Paged: the second page's newest period ends where the first page's oldest began.
-      const first = (await (await t.app.request(`/api/v1/specializations/${specialization}/history?limit=2`, { headers: reader })).json()) as Page;
-      const second = (await (await t.app.request(`/api/v1/specializations/${specialization}/history?limit=2&before=${first.nextBefore}`, { headers: reader })).json()) as Page;
+      const first = (await (
+        await t.app.request(`/api/v1/specializations/${specialization}/history?limit=2`, { headers: reader })
+      ).json()) as Page;
+      const second = (await (
+        await t.app.request(`/api/v1/specializations/${specialization}/history?limit=2&before=${first.nextBefore}`, {
+          headers: reader,
+        })
+      ).json()) as Page;
       expect([...first.items, ...second.items]).toEqual(items.slice(0, 4));
-      expect((await t.app.request(`/api/v1/specializations/${uniqueName('nobody')}/history`, { headers: reader })).status).toBe(404);
-      expect((await t.app.request(`/api/v1/specializations/${specialization}/history?before=x`, { headers: reader })).status).toBe(400);
+      expect(
+        (await t.app.request(`/api/v1/specializations/${uniqueName('nobody')}/history`, { headers: reader })).status,
+      ).toBe(404);
+      expect(
+        (await t.app.request(`/api/v1/specializations/${specialization}/history?before=x`, { headers: reader })).status,
+      ).toBe(400);
       const now = await t.app.request(`/api/v1/routing/${specialization}`, { headers: reader });
-      expect(await now.json()).toMatchObject({ specialization, stable: { deploymentId: backupDeployment, modelId: expect.any(String), version: '1' }, canary: null, backup: null, failoverFrom: null });
-      const paths = Object.keys(((await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> }).paths);
-      expect(paths).toEqual(expect.arrayContaining(['/api/v1/specializations/{specialization}/history', '/api/v1/routing/{specialization}']));
+      expect(await now.json()).toMatchObject({
+        specialization,
+        stable: { deploymentId: backupDeployment, modelId: expect.any(String), version: '1' },
+        canary: null,
+        backup: null,
+        failoverFrom: null,
+      });
+      const paths = Object.keys(
+        ((await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> }).paths,
+      );
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          '/api/v1/specializations/{specialization}/history',
+          '/api/v1/routing/{specialization}',
+        ]),
+      );
       await recordHistory(handle, 'watchdog-failover-ended-by-rollback');
     });
   });
 
-  type AlertView = { id: string; alertClass: string; status: string; modelId: string | null; details: Record<string, unknown> | null; deliveredStatus: string | null; deliveredAt: string | null };
+  type AlertView = {
+    id: string;
+    alertClass: string;
+    status: string;
+    modelId: string | null;
+    details: Record<string, unknown> | null;
+    deliveredStatus: string | null;
+    deliveredAt: string | null;
+  };
   const alertsOf = async (specialization: string, alertClass: string) =>
-    ((await (await t.app.request(`/api/v1/alerts?specialization=${specialization}&alertClass=${alertClass}`, { headers: reader })).json()) as { items: AlertView[] }).items;
+    (
+      (await (
+        await t.app.request(`/api/v1/alerts?specialization=${specialization}&alertClass=${alertClass}`, {
+          headers: reader,
+        })
+      ).json()) as { items: AlertView[] }
+    ).items;
 
   it('keeps the primary and raises no-healthy-backup while the backup fails too; fails over once the backup recovers', async () => {
     const specialization = uniqueName('fp-no-backup');
-    await watchedPair(specialization, async ({ primaryModel, backupModel, backupDeployment, primaryDeployment, handle }) => {
-      await fault(backupModel.id);
-      await fault(primaryModel.id);
-      const [raised] = await eventually(() => alertsOf(specialization, 'no-healthy-backup'), (a) => a.length === 1, 60_000);
-      expect(raised).toMatchObject({ status: 'firing', modelId: primaryModel.id, details: { candidates: 1 } });
-      // Nothing healthy to switch to: the primary keeps serving rather than moving traffic to a broken model.
-      expect((await routing(specialization)).stableDeploymentId).toBe(primaryDeployment);
-      expect(await switchActions(specialization)).toEqual([]);
-      expect((await handle.query(watchdogStateQuery)).noBackupSince).not.toBeNull();
+    await watchedPair(
+      specialization,
+      async ({ primaryModel, backupModel, backupDeployment, primaryDeployment, handle }) => {
+        await fault(backupModel.id);
+        await fault(primaryModel.id);
+        const [raised] = await eventually(
+          () => alertsOf(specialization, 'no-healthy-backup'),
+          (a) => a.length === 1,
+          60_000,
+        );
+        expect(raised).toMatchObject({ status: 'firing', modelId: primaryModel.id, details: { candidates: 1 } });
+        // Nothing healthy to switch to: the primary keeps serving rather than moving traffic to a broken model.
+        expect((await routing(specialization)).stableDeploymentId).toBe(primaryDeployment);
+        expect(await switchActions(specialization)).toEqual([]);
+        expect((await handle.query(watchdogStateQuery)).noBackupSince).not.toBeNull();
 
-      await liftFault(backupModel.id);
-      await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
-      expect(await switchActions(specialization)).toEqual(['switch']);
-      await eventually(() => alertsOf(specialization, 'no-healthy-backup'), (a) => a.length === 1 && a[0].status === 'resolved');
-      const [degraded] = await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a.length === 1);
-      expect(degraded).toMatchObject({ status: 'firing', modelId: primaryModel.id });
-      await recordHistory(handle, 'watchdog-no-healthy-backup');
-    });
+        await liftFault(backupModel.id);
+        await eventually(
+          () => routing(specialization),
+          (r) => r.stableDeploymentId === backupDeployment,
+          60_000,
+        );
+        expect(await switchActions(specialization)).toEqual(['switch']);
+        await eventually(
+          () => alertsOf(specialization, 'no-healthy-backup'),
+          (a) => a.length === 1 && a[0].status === 'resolved',
+        );
+        const [degraded] = await eventually(
+          () => alertsOf(specialization, 'performance-degraded'),
+          (a) => a.length === 1,
+        );
+        expect(degraded).toMatchObject({ status: 'firing', modelId: primaryModel.id });
+        await recordHistory(handle, 'watchdog-no-healthy-backup');
+      },
+    );
   });
 
   it('follows a promotion made during a failover: the failover ends and the new model is the primary', async () => {
@@ -298,17 +515,38 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
     const nextModel = await registerServableModel(t, specialization);
     await watchedPair(specialization, async ({ primaryModel, backupDeployment, primaryDeployment, handle }) => {
       await fault(primaryModel.id);
-      await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment && r.failoverFromDeploymentId === primaryDeployment, 60_000);
+      await eventually(
+        () => routing(specialization),
+        (r) => r.stableDeploymentId === backupDeployment && r.failoverFromDeploymentId === primaryDeployment,
+        60_000,
+      );
 
       // The fix ships as a new model while the backup serves.
       const next = await deployAndWait(nextModel.id, specialization);
-      expect(await routing(specialization)).toMatchObject({ stableDeploymentId: next, backupDeploymentId: backupDeployment, failoverFromDeploymentId: null });
-      await eventually(() => handle.query(watchdogStateQuery), (v) => v.primaryDeploymentId === next && v.serving === 'primary' && v.backupDeploymentId === null, 30_000);
-      await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a.length === 1 && a[0].status === 'resolved');
+      expect(await routing(specialization)).toMatchObject({
+        stableDeploymentId: next,
+        backupDeploymentId: backupDeployment,
+        failoverFromDeploymentId: null,
+      });
+      await eventually(
+        () => handle.query(watchdogStateQuery),
+        (v) => v.primaryDeploymentId === next && v.serving === 'primary' && v.backupDeploymentId === null,
+        30_000,
+      );
+      await eventually(
+        () => alertsOf(specialization, 'performance-degraded'),
+        (a) => a.length === 1 && a[0].status === 'resolved',
+      );
       // The failed model recovering changes nothing: it is no longer the one the failover came from.
       await liftFault(primaryModel.id);
-      const before = (await handle.query(watchdogStateQuery)).recentWindows.filter((w) => w.deploymentId === next).length;
-      await eventually(() => handle.query(watchdogStateQuery), (v) => v.recentWindows.filter((w) => w.deploymentId === next).length >= Math.min(20, before + 5), 60_000);
+      const before = (await handle.query(watchdogStateQuery)).recentWindows.filter(
+        (w) => w.deploymentId === next,
+      ).length;
+      await eventually(
+        () => handle.query(watchdogStateQuery),
+        (v) => v.recentWindows.filter((w) => w.deploymentId === next).length >= Math.min(20, before + 5),
+        60_000,
+      );
       expect((await routing(specialization)).stableDeploymentId).toBe(next);
       expect(await switchActions(specialization)).toEqual(['switch']);
       await recordHistory(handle, 'watchdog-promotion-during-failover');
@@ -323,25 +561,57 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
       receiver.setMode('down');
       await fault(primaryModel.id);
       // The failover does not wait for the webhook.
-      await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
-      const [degraded] = await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a.length === 1);
-      await eventually(async () => receiver.received.slice(mark).filter((r) => ofSpecialization(r) && r.status === 503), (r) => r.length >= 1, 30_000);
-      expect((await alertsOf(specialization, 'performance-degraded'))[0]).toMatchObject({ status: 'firing', deliveredAt: null });
+      await eventually(
+        () => routing(specialization),
+        (r) => r.stableDeploymentId === backupDeployment,
+        60_000,
+      );
+      const [degraded] = await eventually(
+        () => alertsOf(specialization, 'performance-degraded'),
+        (a) => a.length === 1,
+      );
+      await eventually(
+        async () => receiver.received.slice(mark).filter((r) => ofSpecialization(r) && r.status === 503),
+        (r) => r.length >= 1,
+        30_000,
+      );
+      expect((await alertsOf(specialization, 'performance-degraded'))[0]).toMatchObject({
+        status: 'firing',
+        deliveredAt: null,
+      });
       const before = await handle.query(watchdogStateQuery);
       expect(before.pendingDeliveries?.map((d) => d.kind)).toContain('alert');
-      await eventually(() => handle.query(watchdogStateQuery), (v) => v.lastEvaluatedAt !== before.lastEvaluatedAt, 30_000);
+      await eventually(
+        () => handle.query(watchdogStateQuery),
+        (v) => v.lastEvaluatedAt !== before.lastEvaluatedAt,
+        30_000,
+      );
 
       receiver.setMode('ok');
       const delivered = () => receiver.distinct().filter(ofSpecialization);
-      await eventually(async () => delivered(), (r) => r.length === 1 && r[0].body.status === 'firing', 90_000);
-      await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a[0].deliveredStatus === 'firing');
+      await eventually(
+        async () => delivered(),
+        (r) => r.length === 1 && r[0].body.status === 'firing',
+        90_000,
+      );
+      await eventually(
+        () => alertsOf(specialization, 'performance-degraded'),
+        (a) => a[0].deliveredStatus === 'firing',
+      );
 
       // An operator resolves it by hand, twice: the receiver hears of it once.
       const resolve = () => t.app.request(`/api/v1/alerts/${degraded.id}/resolve`, { method: 'POST', headers: admin });
       expect((await resolve()).status).toBe(200);
       expect((await resolve()).status).toBe(200);
-      await eventually(async () => delivered().filter((r) => r.body.status === 'resolved'), (r) => r.length === 1, 60_000);
-      await eventually(() => alertsOf(specialization, 'performance-degraded'), (a) => a[0].status === 'resolved' && a[0].deliveredStatus === 'resolved');
+      await eventually(
+        async () => delivered().filter((r) => r.body.status === 'resolved'),
+        (r) => r.length === 1,
+        60_000,
+      );
+      await eventually(
+        () => alertsOf(specialization, 'performance-degraded'),
+        (a) => a[0].status === 'resolved' && a[0].deliveredStatus === 'resolved',
+      );
       await recordHistory(t.temporal.workflow.getHandle(`alert-${degraded.id}-resolved`), 'alert-resolved-by-hand');
     });
   });
@@ -354,16 +624,36 @@ describe('fault paths: outages, rollbacks that race, recreated watchdogs', () =>
         const { primaryModel, backupDeployment, primaryDeployment } = await primaryAndBackup(specialization);
         const first = await startWatchdog(specialization);
         await fault(primaryModel.id);
-        await eventually(() => routing(specialization), (r) => r.stableDeploymentId === backupDeployment, 60_000);
+        await eventually(
+          () => routing(specialization),
+          (r) => r.stableDeploymentId === backupDeployment,
+          60_000,
+        );
         await liftFault(primaryModel.id);
         // Recovered (3 healthy in a row is enough to switch back), held by the 600 s cooldown (long: recovery takes minutes on a loaded machine, and the test never waits the cooldown out).
-        const held = await eventually(() => first.query(watchdogStateQuery), (v) => v.serving === 'backup' && v.evaluation.healthyStreak >= 4, 240_000);
+        const held = await eventually(
+          () => first.query(watchdogStateQuery),
+          (v) => v.serving === 'backup' && v.evaluation.healthyStreak >= 4,
+          240_000,
+        );
         expect(held.evaluation.cooldownUntil * 1_000).toBeGreaterThan(Date.now() + 20_000);
         await first.terminate('test: recreate the watchdog');
 
-        const second = await t.temporal.workflow.start(performanceWatchdog, { workflowId: `watchdog-${specialization}`, taskQueue: t.config.temporal.taskQueue, args: [{ specialization }] });
-        const resumed = await eventually(() => second.query(watchdogStateQuery), (v) => v.recentWindows.length >= 1, 60_000);
-        expect(resumed).toMatchObject({ primaryDeploymentId: primaryDeployment, backupDeploymentId: backupDeployment, serving: 'backup' });
+        const second = await t.temporal.workflow.start(performanceWatchdog, {
+          workflowId: `watchdog-${specialization}`,
+          taskQueue: t.config.temporal.taskQueue,
+          args: [{ specialization }],
+        });
+        const resumed = await eventually(
+          () => second.query(watchdogStateQuery),
+          (v) => v.recentWindows.length >= 1,
+          60_000,
+        );
+        expect(resumed).toMatchObject({
+          primaryDeploymentId: primaryDeployment,
+          backupDeploymentId: backupDeployment,
+          serving: 'backup',
+        });
         // The later of the recorded cooldown and the switch event's time plus the cooldown: the event
         // is stamped by the database when the switch commits, a moment after the decision.
         expect(resumed.evaluation.cooldownUntil).toBeGreaterThanOrEqual(held.evaluation.cooldownUntil);

@@ -24,33 +24,86 @@ describe('the gate policy, judged', () => {
 
   it('layers a specialization over the defaults over the built-in gate', () => {
     const file = parseThresholds({
-      defaults: { evaluationInterval: '5s', minRequests: 20, healthyToRecover: 6, cooldown: '60s', autoRollback: true, thresholds: { p95LatencyMs: 250, errorRate: 0.05, minAccuracy: 0.8, maxCostPer1kTokens: 0.01 }, gate: { analysis: { maxErrorRate: 0.02 } } },
-      specializations: { strict: { gate: { requireApproval: true, steps: [5, 25, 100], analysis: { minAccuracy: 0.9 } } } },
+      defaults: {
+        evaluationInterval: '5s',
+        minRequests: 20,
+        healthyToRecover: 6,
+        cooldown: '60s',
+        autoRollback: true,
+        thresholds: { p95LatencyMs: 250, errorRate: 0.05, minAccuracy: 0.8, maxCostPer1kTokens: 0.01 },
+        gate: { analysis: { maxErrorRate: 0.02 } },
+      },
+      specializations: {
+        strict: { gate: { requireApproval: true, steps: [5, 25, 100], analysis: { minAccuracy: 0.9 } } },
+      },
     });
-    expect(gatePolicyFor(file, 'other')).toEqual({ ...BUILT_IN_GATE, analysis: { ...BUILT_IN_GATE.analysis, maxErrorRate: 0.02 } });
-    expect(gatePolicyFor(file, 'strict')).toEqual({ ...BUILT_IN_GATE, steps: [5, 25, 100], requireApproval: true, analysis: { ...BUILT_IN_GATE.analysis, maxErrorRate: 0.02, minAccuracy: 0.9 } });
+    expect(gatePolicyFor(file, 'other')).toEqual({
+      ...BUILT_IN_GATE,
+      analysis: { ...BUILT_IN_GATE.analysis, maxErrorRate: 0.02 },
+    });
+    expect(gatePolicyFor(file, 'strict')).toEqual({
+      ...BUILT_IN_GATE,
+      steps: [5, 25, 100],
+      requireApproval: true,
+      analysis: { ...BUILT_IN_GATE.analysis, maxErrorRate: 0.02, minAccuracy: 0.9 },
+    });
   });
 
   it('refuses a gate policy that does not validate, naming the field', () => {
-    const base = { evaluationInterval: '5s', minRequests: 20, healthyToRecover: 6, cooldown: '60s', autoRollback: true, thresholds: { p95LatencyMs: 250, errorRate: 0.05, minAccuracy: 0.8, maxCostPer1kTokens: 0.01 } };
+    const base = {
+      evaluationInterval: '5s',
+      minRequests: 20,
+      healthyToRecover: 6,
+      cooldown: '60s',
+      autoRollback: true,
+      thresholds: { p95LatencyMs: 250, errorRate: 0.05, minAccuracy: 0.8, maxCostPer1kTokens: 0.01 },
+    };
     expect(() => parseThresholds({ defaults: { ...base, gate: { steps: [50, 10] } } })).toThrow(ThresholdsInvalid);
-    expect(() => parseThresholds({ defaults: base, specializations: { s: { gate: { fourEyes: 'no' } } } })).toThrow(/specializations\.s\.gate\.fourEyes/);
+    expect(() => parseThresholds({ defaults: base, specializations: { s: { gate: { fourEyes: 'no' } } } })).toThrow(
+      /specializations\.s\.gate\.fourEyes/,
+    );
   });
 
   it('gives what was left out from the policy, and lets a stricter gate through', () => {
-    const { gate, weakened } = judgeGate(policy, { steps: [5, 10, 50, 100], analysis: { maxErrorRate: 0.01, minAccuracy: 0.95, minRequests: 50, windowSeconds: 1, maxWindows: 20 } });
+    const { gate, weakened } = judgeGate(policy, {
+      steps: [5, 10, 50, 100],
+      analysis: { maxErrorRate: 0.01, minAccuracy: 0.95, minRequests: 50, windowSeconds: 1, maxWindows: 20 },
+    });
     expect(weakened).toEqual([]);
-    expect(gate).toEqual({ ...policy, steps: [5, 10, 50, 100], analysis: { ...policy.analysis, maxErrorRate: 0.01, minAccuracy: 0.95, minRequests: 50, windowSeconds: 1, maxWindows: 20 } });
+    expect(gate).toEqual({
+      ...policy,
+      steps: [5, 10, 50, 100],
+      analysis: {
+        ...policy.analysis,
+        maxErrorRate: 0.01,
+        minAccuracy: 0.95,
+        minRequests: 50,
+        windowSeconds: 1,
+        maxWindows: 20,
+      },
+    });
     expect(judgeGate(policy, {})).toEqual({ gate: policy, weakened: [] });
   });
 
   it('names every way a request is weaker than the policy', () => {
     const { weakened } = judgeGate(
       policy,
-      { steps: [100], analysis: { maxErrorRate: 0.5, maxP95LatencyMs: 30_000, minAccuracy: 0, minRequests: 1 }, requireApproval: false },
+      {
+        steps: [100],
+        analysis: { maxErrorRate: 0.5, maxP95LatencyMs: 30_000, minAccuracy: 0, minRequests: 1 },
+        requireApproval: false,
+      },
       { specialization: 'parts-specialist', modelSpecialization: 'automotive-sales' },
     );
-    expect(weakened.map((w) => w.field)).toEqual(['steps', 'analysis.maxErrorRate', 'analysis.maxP95LatencyMs', 'analysis.minAccuracy', 'analysis.minRequests', 'requireApproval', 'specialization']);
+    expect(weakened.map((w) => w.field)).toEqual([
+      'steps',
+      'analysis.maxErrorRate',
+      'analysis.maxP95LatencyMs',
+      'analysis.minAccuracy',
+      'analysis.minRequests',
+      'requireApproval',
+      'specialization',
+    ]);
     expect(weakened[0]).toEqual({ field: 'steps', requested: [100], policy: [10, 50, 100] });
   });
 
@@ -63,8 +116,17 @@ describe('the gate policy, judged', () => {
   it('judges the approval settings only when approval is asked for', () => {
     const lenient: Gate = { ...policy, requireApproval: false };
     expect(judgeGate(lenient, { onApprovalTimeout: 'promote', fourEyes: false }).weakened).toEqual([]);
-    expect(judgeGate(lenient, { requireApproval: true, onApprovalTimeout: 'promote', fourEyes: false }).weakened.map((w) => w.field)).toEqual(['onApprovalTimeout', 'fourEyes']);
-    expect(judgeGate({ ...lenient, onApprovalTimeout: 'promote', fourEyes: false }, { requireApproval: true, onApprovalTimeout: 'promote', fourEyes: false }).weakened).toEqual([]);
+    expect(
+      judgeGate(lenient, { requireApproval: true, onApprovalTimeout: 'promote', fourEyes: false }).weakened.map(
+        (w) => w.field,
+      ),
+    ).toEqual(['onApprovalTimeout', 'fourEyes']);
+    expect(
+      judgeGate(
+        { ...lenient, onApprovalTimeout: 'promote', fourEyes: false },
+        { requireApproval: true, onApprovalTimeout: 'promote', fourEyes: false },
+      ).weakened,
+    ).toEqual([]);
   });
 });
 
@@ -98,18 +160,38 @@ describe('the gate policy through the API (worker, dev server, the API serving p
 
   const deploy = async (modelId: string, body: object, headers: Record<string, string>) => {
     const res = await t.app.request(`/api/v1/models/${modelId}/deploy`, json(body, headers));
-    return { status: res.status, body: (await res.json()) as { deploymentId: string; workflowId: string; error?: { message: string; details: { fields: { field: string; message: string }[]; policyVersion: number } } } };
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        deploymentId: string;
+        workflowId: string;
+        error?: { message: string; details: { fields: { field: string; message: string }[]; policyVersion: number } };
+      },
+    };
   };
   const view = async (deploymentId: string) =>
-    (await (await t.app.request(`/api/v1/deployments/${deploymentId}`, { headers: deployer })).json()) as { status: string; config: Record<string, unknown>; decisions: Decision[]; live: { stage: string } | null };
+    (await (await t.app.request(`/api/v1/deployments/${deploymentId}`, { headers: deployer })).json()) as {
+      status: string;
+      config: Record<string, unknown>;
+      decisions: Decision[];
+      live: { stage: string } | null;
+    };
 
   it('refuses a write token a weaker gate (403 naming each field) and starts nothing', async () => {
     const specialization = uniqueName('gate-weak');
     const model = await registerServableModel(t, specialization);
-    const res = await deploy(model.id, { specialization, steps: [100], analysis: { ...quick, minRequests: 3, maxP95LatencyMs: 30_000 }, watch: false }, deployer);
+    const res = await deploy(
+      model.id,
+      { specialization, steps: [100], analysis: { ...quick, minRequests: 3, maxP95LatencyMs: 30_000 }, watch: false },
+      deployer,
+    );
     expect(res.status).toBe(403);
     expect(res.body.error!.message).toMatch(/weaker than the gate policy .* needs admin/);
-    expect(res.body.error!.details.fields.map((f) => f.field)).toEqual(['body.steps', 'body.analysis.maxP95LatencyMs', 'body.analysis.minRequests']);
+    expect(res.body.error!.details.fields.map((f) => f.field)).toEqual([
+      'body.steps',
+      'body.analysis.maxP95LatencyMs',
+      'body.analysis.minRequests',
+    ]);
     expect(await modelsOf(t.sequelize).Deployment.count({ where: { specialization } })).toBe(0);
     await expect(t.temporal.workflow.getHandle(`deployment-${specialization}`).describe()).rejects.toThrow();
   });
@@ -121,12 +203,26 @@ describe('the gate policy through the API (worker, dev server, the API serving p
     expect(res.body.error!.details.fields).toEqual([expect.objectContaining({ field: 'body.specialization' })]);
   });
 
-  it("refuses a write token a training job whose autoDeploy asks for a weaker gate, and creates no job", async () => {
+  it('refuses a write token a training job whose autoDeploy asks for a weaker gate, and creates no job', async () => {
     const name = uniqueName('gate-train');
-    const res = await t.app.request('/api/v1/training/jobs', json({ name, specialization: uniqueName('gate-train'), autoDeploy: true, deploy: { steps: [100], onApprovalTimeout: 'promote', requireApproval: true } }, deployer));
+    const res = await t.app.request(
+      '/api/v1/training/jobs',
+      json(
+        {
+          name,
+          specialization: uniqueName('gate-train'),
+          autoDeploy: true,
+          deploy: { steps: [100], onApprovalTimeout: 'promote', requireApproval: true },
+        },
+        deployer,
+      ),
+    );
     expect(res.status).toBe(403);
     const body = (await res.json()) as { error: { details: { fields: { field: string }[] } } };
-    expect(body.error.details.fields.map((f) => f.field)).toEqual(['body.deploy.steps', 'body.deploy.onApprovalTimeout']);
+    expect(body.error.details.fields.map((f) => f.field)).toEqual([
+      'body.deploy.steps',
+      'body.deploy.onApprovalTimeout',
+    ]);
     expect(await modelsOf(t.sequelize).TrainingJob.count({ where: { name } })).toBe(0);
   });
 
@@ -134,14 +230,31 @@ describe('the gate policy through the API (worker, dev server, the API serving p
     const specialization = uniqueName('gate-admin');
     const model = await registerServableModel(t, specialization);
     await withWorker(t.config, t.sequelize, async () => {
-      const res = await deploy(model.id, { specialization, steps: [100], analysis: { ...quick, minRequests: 3, maxP95LatencyMs: 30_000 }, watch: false }, operator);
+      const res = await deploy(
+        model.id,
+        { specialization, steps: [100], analysis: { ...quick, minRequests: 3, maxP95LatencyMs: 30_000 }, watch: false },
+        operator,
+      );
       expect(res.status).toBe(202);
       expect(await t.temporal.workflow.getHandle(res.body.workflowId).result()).toMatchObject({ outcome: 'promoted' });
       const d = await view(res.body.deploymentId);
       expect(d.decisions[0]).toMatchObject({ key: 'gate', kind: 'gate' });
-      expect(d.decisions[0].message).toMatch(/^gate chosen by operator \(admin\) weaker than the gate policy \(thresholds v\d+\) for .*: steps \[100\] \(policy \[10,50,100\]\); analysis\.maxP95LatencyMs 30000 \(policy 250\); analysis\.minRequests 3 \(policy 20\)$/);
-      expect(d.config.gate).toMatchObject({ chosenBy: 'operator', level: 'admin', weakened: [{ field: 'steps' }, { field: 'analysis.maxP95LatencyMs' }, { field: 'analysis.minRequests' }] });
-      expect(d.decisions.map((x) => x.kind)).toEqual(['gate', 'staged', 'step-started', 'step-analysis', 'promoted', 'watched']);
+      expect(d.decisions[0].message).toMatch(
+        /^gate chosen by operator \(admin\) weaker than the gate policy \(thresholds v\d+\) for .*: steps \[100\] \(policy \[10,50,100\]\); analysis\.maxP95LatencyMs 30000 \(policy 250\); analysis\.minRequests 3 \(policy 20\)$/,
+      );
+      expect(d.config.gate).toMatchObject({
+        chosenBy: 'operator',
+        level: 'admin',
+        weakened: [{ field: 'steps' }, { field: 'analysis.maxP95LatencyMs' }, { field: 'analysis.minRequests' }],
+      });
+      expect(d.decisions.map((x) => x.kind)).toEqual([
+        'gate',
+        'staged',
+        'step-started',
+        'step-analysis',
+        'promoted',
+        'watched',
+      ]);
     });
   });
 
@@ -151,21 +264,40 @@ describe('the gate policy through the API (worker, dev server, the API serving p
       const res = await deploy(model.id, { specialization: strict, analysis: quick, watch: false }, deployer);
       expect(res.status).toBe(202);
       const started = await view(res.body.deploymentId);
-      expect(started.config).toMatchObject({ steps: [20, 100], requireApproval: true, onApprovalTimeout: 'rollback', fourEyes: true, analysis: { ...BUILT_IN_GATE.analysis, ...quick } });
+      expect(started.config).toMatchObject({
+        steps: [20, 100],
+        requireApproval: true,
+        onApprovalTimeout: 'rollback',
+        fourEyes: true,
+        analysis: { ...BUILT_IN_GATE.analysis, ...quick },
+      });
       expect(started.decisions[0].message).toMatch(/^gate chosen by deployer \(write\) within the gate policy/);
-      await eventually(() => view(res.body.deploymentId), (d) => d.live?.stage === 'awaiting-approval', 120_000);
+      await eventually(
+        () => view(res.body.deploymentId),
+        (d) => d.live?.stage === 'awaiting-approval',
+        120_000,
+      );
 
       const own = await t.app.request(`/api/v1/deployments/${res.body.deploymentId}/approve`, json({}, deployer));
       expect(own.status).toBe(403);
-      expect(((await own.json()) as { error: { message: string } }).error.message).toMatch(/^four-eyes: deployer deployed this rollout/);
+      expect(((await own.json()) as { error: { message: string } }).error.message).toMatch(
+        /^four-eyes: deployer deployed this rollout/,
+      );
       // Around the API (an operator with the Temporal CLI): the workflow refuses it too.
-      await expect(t.temporal.workflow.getHandle(res.body.workflowId).executeUpdate(approveUpdate, { args: [{ by: 'deployer' }] })).rejects.toThrow();
+      await expect(
+        t.temporal.workflow.getHandle(res.body.workflowId).executeUpdate(approveUpdate, { args: [{ by: 'deployer' }] }),
+      ).rejects.toThrow();
 
-      const other = await t.app.request(`/api/v1/deployments/${res.body.deploymentId}/approve`, json({ comment: 'looked at the numbers' }, reviewer));
+      const other = await t.app.request(
+        `/api/v1/deployments/${res.body.deploymentId}/approve`,
+        json({ comment: 'looked at the numbers' }, reviewer),
+      );
       expect(other.status).toBe(200);
       const outcome = (await t.temporal.workflow.getHandle(res.body.workflowId).result()) as DeployModelResult;
       expect(outcome.outcome).toBe('promoted');
-      expect(outcome.decisions.find((x) => x.kind === 'approval')!.message).toBe('approved by reviewer: looked at the numbers');
+      expect(outcome.decisions.find((x) => x.kind === 'approval')!.message).toBe(
+        'approved by reviewer: looked at the numbers',
+      );
       await recordHistory(t.temporal.workflow.getHandle(res.body.workflowId), 'deployment-four-eyes-approved');
     });
   });

@@ -18,7 +18,11 @@ describe('health and metrics', () => {
   });
 
   it('/health/detailed checks its dependencies once a second at most, however many ask (it needs no token)', async () => {
-    const read = async () => ((await (await t.app.request('/health/detailed')).json()) as { timestamp: string; dependencies: { database: { responseTime: number } } });
+    const read = async () =>
+      (await (await t.app.request('/health/detailed')).json()) as {
+        timestamp: string;
+        dependencies: { database: { responseTime: number } };
+      };
     const burst = await Promise.all(Array.from({ length: 20 }, read));
     expect(new Set(burst.map((b) => `${b.timestamp} ${b.dependencies.database.responseTime}`)).size).toBe(1);
     await new Promise((r) => setTimeout(r, 1_100));
@@ -46,7 +50,11 @@ describe('health and metrics', () => {
     });
     expect(typeof body.uptime).toBe('number');
     expect(body.dependencies.database.responseTime).toEqual(expect.any(Number));
-    expect(body.metrics).toEqual({ requestsPerMinute: expect.any(Number), errorRate: expect.any(Number), avgResponseTime: expect.any(Number) });
+    expect(body.metrics).toEqual({
+      requestsPerMinute: expect.any(Number),
+      errorRate: expect.any(Number),
+      avgResponseTime: expect.any(Number),
+    });
     expect(body.metrics.requestsPerMinute).toBeGreaterThan(0);
   });
 
@@ -58,7 +66,9 @@ describe('health and metrics', () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain('http_requests_total{method="GET",route="/api/v1/models/:id",status_code="404"} 1');
-    expect(text).toMatch(/http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/v1\/models\/:id"/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/v1\/models\/:id"/,
+    );
     expect(text).toContain('http_requests_in_flight');
     expect(text).toContain('process_cpu_user_seconds_total');
     expect(text).not.toContain('00000000-0000-4000-8000-000000000000');

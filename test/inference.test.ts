@@ -8,7 +8,16 @@ import { modelsOf } from '../db/models';
 import { createWatchdogStore } from '../db/stores/watchdog';
 import { combine } from '../activities/watchdog/observe';
 import { testConfig, uniqueName } from './helpers/env';
-import { createInferenceTestApp, deployModel, infer, LABELS, setRouting, writeClassifier, type InferenceTestApp, type Served } from './helpers/inference';
+import {
+  createInferenceTestApp,
+  deployModel,
+  infer,
+  LABELS,
+  setRouting,
+  writeClassifier,
+  type InferenceTestApp,
+  type Served,
+} from './helpers/inference';
 import { bearer, tokenFor } from './helpers/tokens';
 import { eventually } from './helpers/training';
 
@@ -44,7 +53,12 @@ describe('inference serving', () => {
     const storage = t.config.modelStoragePath;
     // One manifest beside model.onnx (the default), one named by config.manifestPath.
     stable = await deployModel(t, spec, writeClassifier(storage, 'stable/1'));
-    canary = await deployModel(t, spec, writeClassifier(storage, 'canary/2', 'canary/2/meta/serving-manifest.json'), '2');
+    canary = await deployModel(
+      t,
+      spec,
+      writeClassifier(storage, 'canary/2', 'canary/2/meta/serving-manifest.json'),
+      '2',
+    );
     await setRouting(t, spec, { stable, canary, canaryWeight: 0 });
   });
   afterAll(async () => {
@@ -55,13 +69,21 @@ describe('inference serving', () => {
   it('answers from the stable deployment with the model output, for a read token', async () => {
     const { status, body, headers } = await ask();
     expect(status).toBe(200);
-    expect(body).toMatchObject({ modelId: stable.modelId, modelName: stable.name, version: '1', deploymentId: stable.deploymentId, track: 'stable' });
+    expect(body).toMatchObject({
+      modelId: stable.modelId,
+      modelName: stable.name,
+      version: '1',
+      deploymentId: stable.deploymentId,
+      track: 'stable',
+    });
     expect(body.output.label).toBe('automotive-sales');
     expect(Object.keys(body.output.scores).sort()).toEqual(LABELS);
     expect(Object.values(body.output.scores).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(body.latencyMs).toBeGreaterThan(0);
     expect(headers.get('x-request-id')).toBe(body.requestId);
-    expect((await ask('my brakes make a noise, I need an appointment for a repair')).body.output.label).toBe('service-advisor');
+    expect((await ask('my brakes make a noise, I need an appointment for a repair')).body.output.label).toBe(
+      'service-advisor',
+    );
     expect((await ask('do you have oem brake pads and an oil filter part')).body.output.label).toBe('parts-specialist');
   });
 
@@ -70,7 +92,11 @@ describe('inference serving', () => {
       await setRouting(t, spec, { stable, canary, canaryWeight: weight });
       const changedAt = Date.now();
       // No sleeping: ask until the poll has seen the change.
-      const seen = await eventually(() => ask(), (a) => a.body.track === track, 3_000);
+      const seen = await eventually(
+        () => ask(),
+        (a) => a.body.track === track,
+        3_000,
+      );
       expect(Date.now() - changedAt).toBeLessThan(1_500);
       return seen.body;
     };
@@ -136,7 +162,11 @@ describe('inference serving', () => {
     expect(res.status).toBe(502);
     expect(res.body.error.code).toBe('model_error');
     expect(res.body.error.message).not.toContain(t.config.modelStoragePath);
-    expect(t.inference.getWindowStats(missing.deploymentId, 60)).toMatchObject({ requests: 1, errors: 1, errorRate: 1 });
+    expect(t.inference.getWindowStats(missing.deploymentId, 60)).toMatchObject({
+      requests: 1,
+      errors: 1,
+      errorRate: 1,
+    });
   });
 
   it('records every request: windows, Prometheus and performance_metrics rows in batches', async () => {
@@ -150,7 +180,10 @@ describe('inference serving', () => {
 
     // Written by the batch timer, not by us.
     const rows = await eventually(
-      () => modelsOf(t.deps.sequelize).PerformanceMetric.findAll({ where: { deploymentId: stable.deploymentId, metricType: 'inference_latency_ms' } }),
+      () =>
+        modelsOf(t.deps.sequelize).PerformanceMetric.findAll({
+          where: { deploymentId: stable.deploymentId, metricType: 'inference_latency_ms' },
+        }),
       (r) => ids.every((id) => r.some((row) => row.metadata?.requestId === id)),
       5_000,
     );
@@ -158,7 +191,14 @@ describe('inference serving', () => {
       const row = rows.find((r) => r.metadata?.requestId === answer.requestId)!;
       expect(row.modelId).toBe(stable.modelId);
       expect(row.metricValue).toBeCloseTo(answer.latencyMs, 3);
-      expect(row.metadata).toEqual({ ok: true, specialization: spec, requestId: answer.requestId, track: 'stable', tokens: 4, costDollars: answer.usage.costDollars });
+      expect(row.metadata).toEqual({
+        ok: true,
+        specialization: spec,
+        requestId: answer.requestId,
+        track: 'stable',
+        tokens: 4,
+        costDollars: answer.usage.costDollars,
+      });
       expect(row.timestamp).toBeInstanceOf(Date);
     }
 
@@ -177,9 +217,17 @@ describe('inference serving', () => {
     expect(window.p95LatencyMs).toBeCloseTo(Number(sql.p95), 3);
 
     const metrics = await (await t.app.request('/metrics')).text();
-    expect(metrics).toMatch(new RegExp(`neuroweaver_model_inferences_total\\{model_id="${stable.modelId}",specialization="${spec}",status="success"\\} \\d+`));
-    expect(metrics).toContain(`neuroweaver_inference_duration_seconds_bucket{le="0.005",model_id="${stable.modelId}",specialization="${spec}"}`);
-    expect(metrics).toContain(`neuroweaver_inference_duration_seconds_count{model_id="${stable.modelId}",specialization="${spec}"}`);
+    expect(metrics).toMatch(
+      new RegExp(
+        `neuroweaver_model_inferences_total\\{model_id="${stable.modelId}",specialization="${spec}",status="success"\\} \\d+`,
+      ),
+    );
+    expect(metrics).toContain(
+      `neuroweaver_inference_duration_seconds_bucket{le="0.005",model_id="${stable.modelId}",specialization="${spec}"}`,
+    );
+    expect(metrics).toContain(
+      `neuroweaver_inference_duration_seconds_count{model_id="${stable.modelId}",specialization="${spec}"}`,
+    );
   });
 
   it("counts each request's tokens with the model's tokenizer and prices them from its registry entry", async () => {
@@ -189,9 +237,15 @@ describe('inference serving', () => {
     expect(plain.body.usage.costDollars).toBeCloseTo(0.000008, 15);
 
     const priced = newSpec();
-    const served = await deployModel(t, priced, writeClassifier(t.config.modelStoragePath, 'priced/1'), '1', { costPer1kTokens: 0.05 });
+    const served = await deployModel(t, priced, writeClassifier(t.config.modelStoragePath, 'priced/1'), '1', {
+      costPer1kTokens: 0.05,
+    });
     await setRouting(t, priced, { stable: served, canaryWeight: 0 });
-    const { status, body } = await eventually(() => ask('What is the PRICE of financing this SUV?', priced), (a) => a.status === 200, 5_000);
+    const { status, body } = await eventually(
+      () => ask('What is the PRICE of financing this SUV?', priced),
+      (a) => a.status === 200,
+      5_000,
+    );
     expect(body.usage.inputTokens).toBe(8);
     expect(body.usage.costPer1kTokens).toBe(0.05);
     expect(body.usage.costDollars).toBeCloseTo(((8 + body.usage.outputTokens) / 1_000) * 0.05, 12);
@@ -199,16 +253,27 @@ describe('inference serving', () => {
 
     const metrics = await (await t.app.request('/metrics')).text();
     expect(metrics).toMatch(new RegExp(`ai_response_tokens_count\\{specialization="${priced}",track="stable"\\} 1\\b`));
-    expect(metrics).toMatch(new RegExp(`ai_request_cost_dollars_sum\\{specialization="${priced}",track="stable"\\} ${body.usage.costDollars}`.replace(/\./g, '\\.')));
+    expect(metrics).toMatch(
+      new RegExp(
+        `ai_request_cost_dollars_sum\\{specialization="${priced}",track="stable"\\} ${body.usage.costDollars}`.replace(
+          /\./g,
+          '\\.',
+        ),
+      ),
+    );
 
     // The watchdog's window reads what the requests were charged: the registry's price, measured.
     await t.inference.flushMetrics();
-    const live = await createWatchdogStore(t.deps.sequelize).liveWindow(served.deploymentId, new Date(Date.now() - 60_000), new Date(Date.now() + 1_000));
+    const live = await createWatchdogStore(t.deps.sequelize).liveWindow(
+      served.deploymentId,
+      new Date(Date.now() - 60_000),
+      new Date(Date.now() + 1_000),
+    );
     expect(live).toMatchObject({ errors: 0, tokens: 8 + body.usage.outputTokens });
     expect(combine(live, null, 1, 250).costPer1kTokens).toBeCloseTo(0.05, 12);
   });
 
-  it('releases a model\'s sessions in every thread once it is no longer routed', async () => {
+  it("releases a model's sessions in every thread once it is no longer routed", async () => {
     const own = newSpec();
     const model = await deployModel(t, own, writeClassifier(t.config.modelStoragePath, 'released/1'));
     await setRouting(t, own, { stable: model });
@@ -219,7 +284,11 @@ describe('inference serving', () => {
     for (const thread of before) expect(thread).toContain(model.modelId);
 
     await setRouting(t, own, {});
-    const after = await eventually(() => t.inference.pool.sessions(), (threads) => threads.every((s) => !s.includes(model.modelId)), 3_000);
+    const after = await eventually(
+      () => t.inference.pool.sessions(),
+      (threads) => threads.every((s) => !s.includes(model.modelId)),
+      3_000,
+    );
     for (const thread of after) expect(thread).toContain(stable.modelId);
     expect((await ask(undefined, own)).status).toBe(503);
   });
@@ -236,7 +305,11 @@ describe('inference serving', () => {
     );
     const runsBefore = t.inference.pool.runsPerThread().reduce((a, b) => a + b, 0);
     // Wait until inference is really under way (some answered), then probe health repeatedly.
-    await eventually(async () => finished, (n) => n >= 5, 30_000);
+    await eventually(
+      async () => finished,
+      (n) => n >= 5,
+      30_000,
+    );
     const probes: number[] = [];
     for (let i = 0; i < 5; i++) {
       const res = await t.app.request('/health');
@@ -255,11 +328,16 @@ describe('inference serving', () => {
 
   it('closes the pool safely while models load and requests run (no process abort)', async () => {
     const storage = t.config.modelStoragePath;
-    const files = { modelFile: path.join(storage, 'stable/1/model.onnx'), manifestFile: path.join(storage, 'stable/1/manifest.json') };
+    const files = {
+      modelFile: path.join(storage, 'stable/1/model.onnx'),
+      manifestFile: path.join(storage, 'stable/1/manifest.json'),
+    };
     for (let round = 0; round < 3; round++) {
       const pool = new InferencePool({ size: 2, logger: createLogger('test', 'silent') });
       const loading = pool.load('m', files);
-      const runs = loading.then(() => Promise.allSettled(Array.from({ length: 30 }, () => pool.run('m', 'price '.repeat(1_000)))));
+      const runs = loading.then(() =>
+        Promise.allSettled(Array.from({ length: 30 }, () => pool.run('m', 'price '.repeat(1_000)))),
+      );
       if (round > 0) await loading; // round 0 closes in the middle of the load
       await pool.close();
       for (const r of await runs.catch(() => [])) {
@@ -267,13 +345,19 @@ describe('inference serving', () => {
       }
       expect(await pool.sessions()).toEqual([]);
     }
-    await expect(new InferencePool({ size: 1, logger: createLogger('test', 'silent') }).run('m', 'x')).rejects.toBeInstanceOf(ModelFailure);
+    await expect(
+      new InferencePool({ size: 1, logger: createLogger('test', 'silent') }).run('m', 'x'),
+    ).rejects.toBeInstanceOf(ModelFailure);
   });
 
   describe('fault injection', () => {
     const faults = '/api/v1/admin/faults';
     const post = (body: unknown, headers = admin) =>
-      t.app.request(faults, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      t.app.request(faults, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
 
     afterEach(async () => {
       await t.app.request(`${faults}/${stable.modelId}`, { method: 'DELETE', headers: admin });
@@ -282,7 +366,11 @@ describe('inference serving', () => {
     it('is not there unless NW_ENABLE_FAULTS is on', async () => {
       const off = createApp({ ...t.deps, config: testConfig() });
       try {
-        const res = await off.app.request(faults, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: JSON.stringify({ modelId: stable.modelId, errorRate: 1, ttl: 60 }) });
+        const res = await off.app.request(faults, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...admin },
+          body: JSON.stringify({ modelId: stable.modelId, errorRate: 1, ttl: 60 }),
+        });
         expect(res.status).toBe(404);
         expect((await off.app.request(faults, { headers: admin })).status).toBe(404);
         const doc = (await (await off.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
@@ -296,7 +384,9 @@ describe('inference serving', () => {
       expect((await post({ modelId: stable.modelId, errorRate: 1, ttl: 60 }, writer)).status).toBe(403);
       expect((await post({ modelId: stable.modelId, errorRate: 1, ttl: 60 }, reader)).status).toBe(403);
       expect((await t.app.request(faults, { headers: writer })).status).toBe(403);
-      expect((await t.app.request(`${faults}/${stable.modelId}`, { method: 'DELETE', headers: writer })).status).toBe(403);
+      expect((await t.app.request(`${faults}/${stable.modelId}`, { method: 'DELETE', headers: writer })).status).toBe(
+        403,
+      );
     });
 
     it('validates the fault', async () => {
@@ -310,7 +400,13 @@ describe('inference serving', () => {
     it('fails requests of the model with 502 model_error, recorded ok=false, until lifted', async () => {
       const created = await post({ modelId: stable.modelId, errorRate: 1, ttl: 60 });
       expect(created.status).toBe(201);
-      expect(await created.json()).toMatchObject({ modelId: stable.modelId, errorRate: 1, latencyMs: 0, ttl: 60, createdBy: 'ops' });
+      expect(await created.json()).toMatchObject({
+        modelId: stable.modelId,
+        errorRate: 1,
+        latencyMs: 0,
+        ttl: 60,
+        createdBy: 'ops',
+      });
       const list = (await (await t.app.request(faults, { headers: admin })).json()) as { items: { modelId: string }[] };
       expect(list.items.map((f) => f.modelId)).toContain(stable.modelId);
 
@@ -321,14 +417,22 @@ describe('inference serving', () => {
       expect(t.inference.getWindowStats(stable.deploymentId, 300).errors).toBe(errorsBefore + 1);
       const requestId = failed.headers.get('x-request-id')!;
       await t.inference.flushMetrics();
-      const [row] = await modelsOf(t.deps.sequelize).PerformanceMetric.findAll({ where: { deploymentId: stable.deploymentId } }).then((rows) => rows.filter((r) => r.metadata?.requestId === requestId));
+      const [row] = await modelsOf(t.deps.sequelize)
+        .PerformanceMetric.findAll({ where: { deploymentId: stable.deploymentId } })
+        .then((rows) => rows.filter((r) => r.metadata?.requestId === requestId));
       expect(row.metadata).toEqual({ ok: false, specialization: spec, requestId, track: 'stable' });
       const metrics = await (await t.app.request('/metrics')).text();
-      expect(metrics).toContain(`neuroweaver_model_inferences_total{model_id="${stable.modelId}",specialization="${spec}",status="error"} 1`);
+      expect(metrics).toContain(
+        `neuroweaver_model_inferences_total{model_id="${stable.modelId}",specialization="${spec}",status="error"} 1`,
+      );
 
-      expect((await t.app.request(`${faults}/${stable.modelId}`, { method: 'DELETE', headers: admin })).status).toBe(204);
+      expect((await t.app.request(`${faults}/${stable.modelId}`, { method: 'DELETE', headers: admin })).status).toBe(
+        204,
+      );
       expect((await ask()).status).toBe(200);
-      expect((await t.app.request(`${faults}/${stable.modelId}`, { method: 'DELETE', headers: admin })).status).toBe(404);
+      expect((await t.app.request(`${faults}/${stable.modelId}`, { method: 'DELETE', headers: admin })).status).toBe(
+        404,
+      );
     });
 
     it('adds latency, which the answer and the recorded row show', async () => {
@@ -337,19 +441,27 @@ describe('inference serving', () => {
       expect(status).toBe(200);
       expect(body.latencyMs).toBeGreaterThanOrEqual(150);
       await t.inference.flushMetrics();
-      const rows = await modelsOf(t.deps.sequelize).PerformanceMetric.findAll({ where: { deploymentId: stable.deploymentId } });
+      const rows = await modelsOf(t.deps.sequelize).PerformanceMetric.findAll({
+        where: { deploymentId: stable.deploymentId },
+      });
       expect(rows.find((r) => r.metadata?.requestId === body.requestId)!.metricValue).toBeGreaterThanOrEqual(150);
     });
 
     it('lifts itself when its ttl runs out', async () => {
       expect((await post({ modelId: stable.modelId, errorRate: 1, ttl: 1 })).status).toBe(201);
       expect((await ask()).status).toBe(502);
-      await eventually(() => ask(), (a) => a.status === 200, 3_000);
+      await eventually(
+        () => ask(),
+        (a) => a.status === 200,
+        3_000,
+      );
     });
   });
 
   it('documents the routes in /openapi.json', async () => {
-    const doc = (await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await t.app.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(doc.paths['/api/v1/inference/{specialization}']).toHaveProperty('post');
     expect(doc.paths['/api/v1/admin/faults']).toHaveProperty('post');
     expect(doc.paths['/api/v1/admin/faults/{modelId}']).toHaveProperty('delete');

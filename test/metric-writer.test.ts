@@ -1,7 +1,14 @@
 import { createLogger } from '../config/logger';
 import { PerformanceMetricWriter, type MetricRow } from '../api/inference/metric-writer';
 
-const row = (i: number): MetricRow => ({ modelId: 'm', deploymentId: 'd', metricType: 'inference_latency_ms', metricValue: i, timestamp: new Date(), metadata: { ok: true } });
+const row = (i: number): MetricRow => ({
+  modelId: 'm',
+  deploymentId: 'd',
+  metricType: 'inference_latency_ms',
+  metricValue: i,
+  timestamp: new Date(),
+  metadata: { ok: true },
+});
 
 /** A database that refuses inserts until `downUntil` (a restart, a failover), then keeps every row it takes. */
 function flakyDatabase(downForMs: number) {

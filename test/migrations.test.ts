@@ -8,7 +8,19 @@ import { assertSchemaCurrent, createMigrator, SchemaBehindError } from '../migra
 import { startEmbeddedPostgresProcess } from './helpers/embedded-postgres';
 import { createServerDatabase } from './setup/test-database';
 
-const TABLES = ['deployments', 'model_switch_events', 'models', 'performance_alerts', 'performance_metrics', 'revoked_tokens', 'routing', 'routing_changes', 'training_jobs', 'watchdog_thresholds', 'watchdog_windows'];
+const TABLES = [
+  'deployments',
+  'model_switch_events',
+  'models',
+  'performance_alerts',
+  'performance_metrics',
+  'revoked_tokens',
+  'routing',
+  'routing_changes',
+  'training_jobs',
+  'watchdog_thresholds',
+  'watchdog_windows',
+];
 
 async function tables(sequelize: Sequelize): Promise<string[]> {
   const [rows] = await sequelize.query(
@@ -18,7 +30,9 @@ async function tables(sequelize: Sequelize): Promise<string[]> {
 }
 
 async function indexes(sequelize: Sequelize): Promise<string[]> {
-  const [rows] = await sequelize.query("SELECT indexname::text AS name FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'idx_%' ORDER BY 1");
+  const [rows] = await sequelize.query(
+    "SELECT indexname::text AS name FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'idx_%' ORDER BY 1",
+  );
   return (rows as { name: string }[]).map((r) => r.name);
 }
 
@@ -32,7 +46,13 @@ async function migrateRoundTrip(url: string) {
     expect(await migrator.up()).toEqual([]);
     expect(await tables(sequelize)).toEqual(TABLES);
     expect(await indexes(sequelize)).toEqual(
-      expect.arrayContaining(['idx_models_specialization', 'idx_models_created', 'idx_performance_metrics_timestamp', 'idx_performance_alerts_open_fingerprint', 'idx_model_switch_events_to_model']),
+      expect.arrayContaining([
+        'idx_models_specialization',
+        'idx_models_created',
+        'idx_performance_metrics_timestamp',
+        'idx_performance_alerts_open_fingerprint',
+        'idx_model_switch_events_to_model',
+      ]),
     );
     await assertSchemaCurrent(sequelize);
 
@@ -45,7 +65,18 @@ async function migrateRoundTrip(url: string) {
     await migrator.up();
     expect(await tables(sequelize)).toEqual(TABLES);
     // The (name, version) rule of the registry lives in the schema itself.
-    const row = { name: 'm', specialization: 's', baseModel: 'b', version: '1', description: null, createdBy: null, modelPath: null, config: null, performanceMetrics: null, deploymentConfig: null };
+    const row = {
+      name: 'm',
+      specialization: 's',
+      baseModel: 'b',
+      version: '1',
+      description: null,
+      createdBy: null,
+      modelPath: null,
+      config: null,
+      performanceMetrics: null,
+      deploymentConfig: null,
+    };
     await modelsOf(sequelize).ModelRecord.create(row);
     await expect(modelsOf(sequelize).ModelRecord.create(row)).rejects.toThrow();
   } finally {

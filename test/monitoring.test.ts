@@ -26,9 +26,44 @@ const tool = (name: string) => {
 };
 
 const PROMQL_WORDS = new Set([
-  'sum', 'rate', 'increase', 'irate', 'histogram_quantile', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right',
-  'clamp_min', 'clamp_max', 'scalar', 'max', 'min', 'avg', 'count', 'topk', 'bottomk', 'and', 'or', 'unless', 'offset', 'bool', 'abs', 'delta', 'deriv', 'time',
-  'avg_over_time', 'max_over_time', 'min_over_time', 'sum_over_time', 'count_over_time', 'quantile_over_time', 'absent', 'absent_over_time', 'vector',
+  'sum',
+  'rate',
+  'increase',
+  'irate',
+  'histogram_quantile',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'clamp_min',
+  'clamp_max',
+  'scalar',
+  'max',
+  'min',
+  'avg',
+  'count',
+  'topk',
+  'bottomk',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'bool',
+  'abs',
+  'delta',
+  'deriv',
+  'time',
+  'avg_over_time',
+  'max_over_time',
+  'min_over_time',
+  'sum_over_time',
+  'count_over_time',
+  'quantile_over_time',
+  'absent',
+  'absent_over_time',
+  'vector',
 ]);
 
 /** The metric names a PromQL expression reads: label matchers, by-lists, strings, numbers and ranges removed. */
@@ -39,7 +74,11 @@ export function metricNames(expr: string): string[] {
     .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
     .replace(/\[[^\]]*\]/g, ' ')
     .replace(/(^|[^a-zA-Z0-9_:])\d+(\.\d+)?(e[-+]?\d+)?/g, '$1 ');
-  return [...new Set((stripped.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? []).filter((w) => !PROMQL_WORDS.has(w) && !/^\d/.test(w)))];
+  return [
+    ...new Set(
+      (stripped.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? []).filter((w) => !PROMQL_WORDS.has(w) && !/^\d/.test(w)),
+    ),
+  ];
 }
 
 /** Names a /metrics text exposes (a histogram's _bucket, _sum and _count included). */
@@ -47,7 +86,8 @@ function exposed(text: string): Set<string> {
   const names = new Set<string>();
   for (const m of text.matchAll(/^# TYPE (\S+) (\S+)/gm)) {
     names.add(m[1]);
-    if (m[2] === 'histogram' || m[2] === 'summary') for (const s of ['_bucket', '_sum', '_count']) names.add(`${m[1]}${s}`);
+    if (m[2] === 'histogram' || m[2] === 'summary')
+      for (const s of ['_bucket', '_sum', '_count']) names.add(`${m[1]}${s}`);
   }
   for (const m of text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)) names.add(m[1]);
   return names;
@@ -57,7 +97,9 @@ function exposed(text: string): Set<string> {
 const EXTERNAL = [/^up$/, /^pg_/, /^node_/];
 
 const dashboards = fs.readdirSync(path.join(MONITORING, 'grafana/dashboards')).filter((f) => f.endsWith('.json'));
-const rules = parseYaml(fs.readFileSync(path.join(MONITORING, 'prometheus/alert_rules.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+const rules = parseYaml(fs.readFileSync(path.join(MONITORING, 'prometheus/alert_rules.yml'), 'utf8')) as {
+  groups: { rules: { alert: string; expr: string }[] }[];
+};
 
 describe('monitoring configuration', () => {
   it('prometheus.yml, the alert rules and their unit tests pass promtool', async () => {
@@ -67,29 +109,45 @@ describe('monitoring configuration', () => {
     fs.cpSync(path.join(MONITORING, 'prometheus'), dir, { recursive: true });
     fs.mkdirSync(path.join(dir, 'secrets'));
     fs.writeFileSync(path.join(dir, 'secrets/metrics_token'), METRICS_TOKEN);
-    await expect(run(promtool, ['check', 'config', path.join(dir, 'prometheus.yml')])).resolves.toMatchObject({ stdout: expect.stringContaining('SUCCESS') });
-    await expect(run(promtool, ['check', 'rules', path.join(MONITORING, 'prometheus/alert_rules.yml')])).resolves.toMatchObject({ stdout: expect.stringContaining('SUCCESS: 9 rules found') });
-    const tested = await run(promtool, ['test', 'rules', 'alert_rules.test.yml'], { cwd: path.join(MONITORING, 'prometheus/tests') });
+    await expect(run(promtool, ['check', 'config', path.join(dir, 'prometheus.yml')])).resolves.toMatchObject({
+      stdout: expect.stringContaining('SUCCESS'),
+    });
+    await expect(
+      run(promtool, ['check', 'rules', path.join(MONITORING, 'prometheus/alert_rules.yml')]),
+    ).resolves.toMatchObject({ stdout: expect.stringContaining('SUCCESS: 9 rules found') });
+    const tested = await run(promtool, ['test', 'rules', 'alert_rules.test.yml'], {
+      cwd: path.join(MONITORING, 'prometheus/tests'),
+    });
     expect(tested.stdout).toContain('SUCCESS');
     // Every alert has a test.
     const testsText = fs.readFileSync(path.join(MONITORING, 'prometheus/tests/alert_rules.test.yml'), 'utf8');
-    for (const group of rules.groups) for (const rule of group.rules) expect(testsText).toContain(`alertname: ${rule.alert}`);
+    for (const group of rules.groups)
+      for (const rule of group.rules) expect(testsText).toContain(`alertname: ${rule.alert}`);
   });
 
   it('alertmanager.yml passes amtool', async () => {
-    const { stdout } = await run(tool('amtool'), ['check-config', path.join(MONITORING, 'alertmanager/alertmanager.yml')]);
+    const { stdout } = await run(tool('amtool'), [
+      'check-config',
+      path.join(MONITORING, 'alertmanager/alertmanager.yml'),
+    ]);
     expect(stdout).toContain('SUCCESS');
   });
 
   it.each(dashboards)('dashboard %s is valid JSON with Prometheus panels', (file) => {
-    const board = JSON.parse(fs.readFileSync(path.join(MONITORING, 'grafana/dashboards', file), 'utf8')) as { uid: string; title: string; panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[] };
+    const board = JSON.parse(fs.readFileSync(path.join(MONITORING, 'grafana/dashboards', file), 'utf8')) as {
+      uid: string;
+      title: string;
+      panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[];
+    };
     expect(board.uid).toMatch(/^nw-/);
     expect(board.panels.length).toBeGreaterThan(3);
     for (const p of board.panels) {
       expect(p.datasource.uid).toBe('prometheus');
       expect(p.targets.length).toBeGreaterThan(0);
     }
-    const datasources = parseYaml(fs.readFileSync(path.join(MONITORING, 'grafana/provisioning/datasources/datasources.yml'), 'utf8')) as { datasources: { uid: string }[] };
+    const datasources = parseYaml(
+      fs.readFileSync(path.join(MONITORING, 'grafana/provisioning/datasources/datasources.yml'), 'utf8'),
+    ) as { datasources: { uid: string }[] };
     expect(datasources.datasources.map((d) => d.uid)).toEqual(expect.arrayContaining(['prometheus', 'jaeger']));
   });
 });
@@ -103,7 +161,10 @@ describe('metrics the dashboards and rules read exist on the running services', 
   beforeAll(async () => {
     t = await createTestApp({ METRICS_TOKEN, PORT: String(await freePort()) });
     workerMetricsPort = await freePort();
-    worker = await startWorkerProcess(t.config, { JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef', NW_WORKER_METRICS_PORT: String(workerMetricsPort) });
+    worker = await startWorkerProcess(t.config, {
+      JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
+      NW_WORKER_METRICS_PORT: String(workerMetricsPort),
+    });
   });
   afterAll(async () => {
     await worker.kill('SIGTERM');
@@ -126,10 +187,18 @@ describe('metrics the dashboards and rules read exist on the running services', 
     );
     const available = new Set([...api, ...exposed(workerText)]);
     const exprs = [
-      ...dashboards.flatMap((f) => (JSON.parse(fs.readFileSync(path.join(MONITORING, 'grafana/dashboards', f), 'utf8')) as { panels: { targets: { expr: string }[] }[] }).panels.flatMap((p) => p.targets.map((x) => x.expr))),
+      ...dashboards.flatMap((f) =>
+        (
+          JSON.parse(fs.readFileSync(path.join(MONITORING, 'grafana/dashboards', f), 'utf8')) as {
+            panels: { targets: { expr: string }[] }[];
+          }
+        ).panels.flatMap((p) => p.targets.map((x) => x.expr)),
+      ),
       ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
     ];
-    const missing = [...new Set(exprs.flatMap(metricNames))].filter((name) => !available.has(name) && !EXTERNAL.some((re) => re.test(name)));
+    const missing = [...new Set(exprs.flatMap(metricNames))].filter(
+      (name) => !available.has(name) && !EXTERNAL.some((re) => re.test(name)),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -143,7 +212,11 @@ describe('metrics the dashboards and rules read exist on the running services', 
     child.stdin!.end(text);
     await new Promise((r) => child.once('close', r));
     // prom-client's own default gauges (nodejs_active_*_total) break the "_total" naming rule; ours do not.
-    const problems = output.join('').split('\n').filter(Boolean).filter((line) => !/^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/.test(line));
+    const problems = output
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .filter((line) => !/^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/.test(line));
     expect(problems).toEqual([]);
   });
 
@@ -152,25 +225,69 @@ describe('metrics the dashboards and rules read exist on the running services', 
     const alert = (status: 'firing' | 'resolved') => ({
       version: '4',
       status,
-      alerts: [{ status, labels: { alertname: 'HighLatency', job: 'neuroweaver-backend', severity: 'warning' }, annotations: { summary: 'API p95 latency above 2 s' }, startsAt: '2026-11-22T10:00:00Z', fingerprint: `fp${Date.now()}` }],
+      alerts: [
+        {
+          status,
+          labels: { alertname: 'HighLatency', job: 'neuroweaver-backend', severity: 'warning' },
+          annotations: { summary: 'API p95 latency above 2 s' },
+          startsAt: '2026-11-22T10:00:00Z',
+          fingerprint: `fp${Date.now()}`,
+        },
+      ],
     });
     const firing = alert('firing');
     expect((await t.app.request('/api/v1/alerts/prometheus', json(firing, writer))).status).toBe(200);
     expect((await t.app.request('/api/v1/alerts/prometheus', json(firing, writer))).status).toBe(200); // a re-notification
-    const list = async () => ((await (await t.app.request('/api/v1/alerts?alertClass=prometheus&specialization=neuroweaver-backend', { headers: writer })).json()) as { items: { fingerprint: string; status: string; summary: string; count: number }[] }).items.filter((a) => a.fingerprint === `am:${firing.alerts[0].fingerprint}`);
+    const list = async () =>
+      (
+        (await (
+          await t.app.request('/api/v1/alerts?alertClass=prometheus&specialization=neuroweaver-backend', {
+            headers: writer,
+          })
+        ).json()) as { items: { fingerprint: string; status: string; summary: string; count: number }[] }
+      ).items.filter((a) => a.fingerprint === `am:${firing.alerts[0].fingerprint}`);
     expect(await list()).toMatchObject([{ status: 'firing', summary: 'API p95 latency above 2 s', count: 1 }]);
-    expect((await t.app.request('/api/v1/alerts/prometheus', json({ ...alert('resolved'), alerts: [{ ...alert('resolved').alerts[0], fingerprint: firing.alerts[0].fingerprint }] }, writer))).status).toBe(200);
+    expect(
+      (
+        await t.app.request(
+          '/api/v1/alerts/prometheus',
+          json(
+            {
+              ...alert('resolved'),
+              alerts: [{ ...alert('resolved').alerts[0], fingerprint: firing.alerts[0].fingerprint }],
+            },
+            writer,
+          ),
+        )
+      ).status,
+    ).toBe(200);
     expect(await list()).toMatchObject([{ status: 'resolved' }]);
-    expect((await t.app.request('/api/v1/alerts/prometheus', json({ status: 'firing', alerts: [{ status: 'firing' }] }, writer))).status).toBe(400);
+    expect(
+      (
+        await t.app.request(
+          '/api/v1/alerts/prometheus',
+          json({ status: 'firing', alerts: [{ status: 'firing' }] }, writer),
+        )
+      ).status,
+    ).toBe(400);
   });
 
   it("Debian's Prometheus, run with our scrape config against the API and the worker, sees every NeuroWeaver target up", async () => {
     const stopServing = serveApp(t);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-prometheus-e2e-'));
-    const config = parseYaml(fs.readFileSync(path.join(MONITORING, 'prometheus/prometheus.yml'), 'utf8')) as { global: Record<string, unknown>; alerting?: unknown; scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+    const config = parseYaml(fs.readFileSync(path.join(MONITORING, 'prometheus/prometheus.yml'), 'utf8')) as {
+      global: Record<string, unknown>;
+      alerting?: unknown;
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
     // Our jobs as they are (auth, paths), pointed at this test stack; the exporters are not part of it.
-    const targets: Record<string, string> = { 'neuroweaver-backend': `127.0.0.1:${t.config.port}`, 'neuroweaver-worker': `127.0.0.1:${workerMetricsPort}` };
-    config.scrape_configs = config.scrape_configs.filter((j) => j.job_name in targets).map((j) => ({ ...j, static_configs: [{ ...j.static_configs[0], targets: [targets[j.job_name]] }] }));
+    const targets: Record<string, string> = {
+      'neuroweaver-backend': `127.0.0.1:${t.config.port}`,
+      'neuroweaver-worker': `127.0.0.1:${workerMetricsPort}`,
+    };
+    config.scrape_configs = config.scrape_configs
+      .filter((j) => j.job_name in targets)
+      .map((j) => ({ ...j, static_configs: [{ ...j.static_configs[0], targets: [targets[j.job_name]] }] }));
     config.global = { ...config.global, scrape_interval: '1s', evaluation_interval: '1s' };
     delete config.alerting;
     fs.writeFileSync(path.join(dir, 'prometheus.yml'), toYaml(config));
@@ -178,7 +295,15 @@ describe('metrics the dashboards and rules read exist on the running services', 
     fs.mkdirSync(path.join(dir, 'secrets'));
     fs.writeFileSync(path.join(dir, 'secrets/metrics_token'), METRICS_TOKEN);
     const port = await freePort();
-    const prometheus = spawn(tool('prometheus'), [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    const prometheus = spawn(
+      tool('prometheus'),
+      [
+        `--config.file=${path.join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       const health = await eventually(
         async () => {

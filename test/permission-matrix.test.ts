@@ -48,11 +48,43 @@ describe('the permission matrix, generated from /openapi.json', () => {
     // Objects of another specialization, for the caller whose token names only `ours`.
     const model = await registerServableModel(t, theirs);
     const { Deployment } = modelsOf(t.sequelize);
-    const deployment = await Deployment.create({ modelId: model.id, name: 'theirs', specialization: theirs, status: 'promoted', endpointUrl: null, deploymentConfig: null, healthCheckUrl: null, deployedAt: new Date(), createdBy: 'operator', resourceLimits: null, autoScaleConfig: null, workflowId: null, reason: null });
+    const deployment = await Deployment.create({
+      modelId: model.id,
+      name: 'theirs',
+      specialization: theirs,
+      status: 'promoted',
+      endpointUrl: null,
+      deploymentConfig: null,
+      healthCheckUrl: null,
+      deployedAt: new Date(),
+      createdBy: 'operator',
+      resourceLimits: null,
+      autoScaleConfig: null,
+      workflowId: null,
+      reason: null,
+    });
     const stores = createStores(t.sequelize, t.config);
     const job = randomUUID();
-    await stores.trainingJobs.create({ id: job, name: 'theirs', trainingConfig: {}, dataset: 'automotive-queries', createdBy: 'operator', idempotencyKey: null, workflowId: `training-${job}`, specialization: theirs, trainer: 'builtin' });
-    const alert = await stores.alerts.raise({ alertClass: 'performance-degraded', specialization: theirs, modelId: model.id, severity: 'warning', summary: 'theirs', details: {}, key: uniqueName('k') });
+    await stores.trainingJobs.create({
+      id: job,
+      name: 'theirs',
+      trainingConfig: {},
+      dataset: 'automotive-queries',
+      createdBy: 'operator',
+      idempotencyKey: null,
+      workflowId: `training-${job}`,
+      specialization: theirs,
+      trainer: 'builtin',
+    });
+    const alert = await stores.alerts.raise({
+      alertClass: 'performance-degraded',
+      specialization: theirs,
+      modelId: model.id,
+      severity: 'warning',
+      summary: 'theirs',
+      details: {},
+      key: uniqueName('k'),
+    });
     Object.assign(fixtures, { models: model.id, deployments: deployment.id, training: job, alerts: alert.alertId });
   });
   afterAll(async () => {
@@ -61,7 +93,14 @@ describe('the permission matrix, generated from /openapi.json', () => {
   });
 
   const operations = (): Operation[] =>
-    Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method, path, ...op, policy: (op as Record<string, unknown>)[POLICY_EXTENSION] as RoutePolicy | undefined })));
+    Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({
+        method,
+        path,
+        ...op,
+        policy: (op as Record<string, unknown>)[POLICY_EXTENSION] as RoutePolicy | undefined,
+      })),
+    );
 
   /** A fresh token per call: a revoke through the matrix revokes only itself, and no call meets another's rate limit. */
   const token = (caller: Caller, policy: RoutePolicy, sub: string): string | undefined => {
@@ -73,7 +112,15 @@ describe('the permission matrix, generated from /openapi.json', () => {
         return signToken(TEST_JWT_SECRET, { sub, level: 'admin', ttlSeconds: 600, issuer: 'someone-else' });
       case 'expired': {
         const now = Math.floor(Date.now() / 1000);
-        return rawToken({ ...party, sub, iat: now - 7200, exp: now - 3600, systems: [{ system: 'neuroweaver', level: 'admin', resources: ['*'] }], roles: [], permissions: [] });
+        return rawToken({
+          ...party,
+          sub,
+          iat: now - 7200,
+          exp: now - 3600,
+          systems: [{ system: 'neuroweaver', level: 'admin', resources: ['*'] }],
+          roles: [],
+          permissions: [],
+        });
       }
       case 'role':
         return signToken(TEST_JWT_SECRET, { sub, level: 'read', ttlSeconds: 600, roles });
@@ -85,7 +132,8 @@ describe('the permission matrix, generated from /openapi.json', () => {
   };
 
   /** The object a path's `{id}` names: another specialization's, for the scoped caller; nobody's otherwise. */
-  const fixtureFor = (path: string) => fixtures[Object.keys(fixtures).find((k) => path.startsWith(`/api/v1/${k}`))!] ?? fixtures.models;
+  const fixtureFor = (path: string) =>
+    fixtures[Object.keys(fixtures).find((k) => path.startsWith(`/api/v1/${k}`))!] ?? fixtures.models;
 
   /**
    * The request: aimed at another specialization's objects (with a body that validates, so the
@@ -93,7 +141,9 @@ describe('the permission matrix, generated from /openapi.json', () => {
    */
   function request(op: Operation, caller: Caller): { url: string; init: RequestInit } {
     const aimed = caller === 'other specialization';
-    const url = op.path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'specialization' ? (aimed ? theirs : nobody) : aimed ? fixtureFor(op.path) : randomUUID()));
+    const url = op.path.replace(/\{(\w+)\}/g, (_, name: string) =>
+      name === 'specialization' ? (aimed ? theirs : nobody) : aimed ? fixtureFor(op.path) : randomUUID(),
+    );
     const sub = uniqueName('matrix');
     const schema = op.requestBody?.content['application/json'].schema;
     let body: unknown;
@@ -111,7 +161,10 @@ describe('the permission matrix, generated from /openapi.json', () => {
       url,
       init: {
         method: op.method.toUpperCase(),
-        headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       },
     };
@@ -121,7 +174,8 @@ describe('the permission matrix, generated from /openapi.json', () => {
   function expected(policy: RoutePolicy, caller: Caller): 401 | 403 | 404 | 200 | 'passes' {
     if (caller === 'no token' || caller === 'wrong issuer' || caller === 'expired') return 401;
     if (caller === 'role') return 'passes';
-    if (caller === 'other specialization') return ({ named: 403, object: 404, every: 403, list: 200, none: 'passes' } as const)[policy.scope];
+    if (caller === 'other specialization')
+      return ({ named: 403, object: 404, every: 403, list: 200, none: 'passes' } as const)[policy.scope];
     return atLeast(caller, policy.access) ? 'passes' : 403;
   }
 
@@ -131,22 +185,39 @@ describe('the permission matrix, generated from /openapi.json', () => {
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
     const documented = operations().map((op) => `${op.method} ${op.path}`);
     expect([...new Set(served)].sort()).toEqual([...new Set(documented)].sort());
-    expect(operations().filter((op) => !op.policy).map((op) => `${op.method} ${op.path}`)).toEqual([]);
+    expect(
+      operations()
+        .filter((op) => !op.policy)
+        .map((op) => `${op.method} ${op.path}`),
+    ).toEqual([]);
   });
 
   it('answers every operation × caller as its policy says, with a documented status', async () => {
     const wrong: string[] = [];
     for (const op of operations()) {
       if (!op.policy) continue;
-      const callers: Caller[] = ['no token', 'wrong issuer', 'expired', 'read', 'write', 'admin', 'other specialization', ...(op.policy.role ? (['role'] as const) : [])];
+      const callers: Caller[] = [
+        'no token',
+        'wrong issuer',
+        'expired',
+        'read',
+        'write',
+        'admin',
+        'other specialization',
+        ...(op.policy.role ? (['role'] as const) : []),
+      ];
       for (const caller of callers) {
         const { url, init } = request(op, caller);
         const res = await t.app.request(url, init);
         const want = expected(op.policy, caller);
         const documented = String(res.status) in op.responses;
         // Past authorization anything documented may come (a 503 for a specialization nothing serves), never a 500.
-        const ok = want === 'passes' ? res.status !== 401 && res.status !== 403 && res.status !== 500 : res.status === want;
-        if (!ok || !documented) wrong.push(`${op.method.toUpperCase()} ${op.path} as ${caller}: ${res.status}${documented ? '' : ' (not documented)'}, expected ${want} — ${(await res.text()).slice(0, 200)}`);
+        const ok =
+          want === 'passes' ? res.status !== 401 && res.status !== 403 && res.status !== 500 : res.status === want;
+        if (!ok || !documented)
+          wrong.push(
+            `${op.method.toUpperCase()} ${op.path} as ${caller}: ${res.status}${documented ? '' : ' (not documented)'}, expected ${want} — ${(await res.text()).slice(0, 200)}`,
+          );
       }
     }
     expect(wrong).toEqual([]);

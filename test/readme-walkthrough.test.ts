@@ -46,16 +46,25 @@ describe('the README walkthrough', () => {
 
   /** One README command in bash: variables set by earlier commands (TOKEN=…) are kept, placeholders filled. */
   async function sh(command: string): Promise<string> {
-    const filled = command.replaceAll('localhost:8002', `localhost:${env.PORT}`).replace(/<(\w+)>/g, (_, name: string) => {
-      expect([name, vars[name]]).toEqual([name, expect.any(String)]);
-      return vars[name];
-    });
+    const filled = command
+      .replaceAll('localhost:8002', `localhost:${env.PORT}`)
+      .replace(/<(\w+)>/g, (_, name: string) => {
+        expect([name, vars[name]]).toEqual([name, expect.any(String)]);
+        return vars[name];
+      });
     const assignment = filled.match(/^(\w+)=\$\((.*)\)$/);
-    const { stdout } = await run('bash', ['-c', assignment ? assignment[2] : filled], { cwd: ROOT, env: { ...env, ...vars }, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run('bash', ['-c', assignment ? assignment[2] : filled], {
+      cwd: ROOT,
+      env: { ...env, ...vars },
+      maxBuffer: 16 * 1024 * 1024,
+    });
     if (assignment) vars[assignment[1]] = stdout.trim();
     return stdout;
   }
-  const api = async <T>(route: string): Promise<T> => (await (await fetch(`http://127.0.0.1:${env.PORT}${route}`, { headers: { authorization: `Bearer ${vars.TOKEN}` } })).json()) as T;
+  const api = async <T>(route: string): Promise<T> =>
+    (await (
+      await fetch(`http://127.0.0.1:${env.PORT}${route}`, { headers: { authorization: `Bearer ${vars.TOKEN}` } })
+    ).json()) as T;
   const until = async <T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     let value = await read();
@@ -72,10 +81,14 @@ describe('the README walkthrough', () => {
     const registered = JSON.parse(await sh(register)) as { id: string; name: string };
     expect(registered.name).toBe('sales-intent');
     vars.id = registered.id;
-    expect(((JSON.parse(await sh(list)) as { items: { id: string }[] }).items).map((m) => m.id)).toContain(registered.id);
+    expect((JSON.parse(await sh(list)) as { items: { id: string }[] }).items.map((m) => m.id)).toContain(registered.id);
     expect(JSON.parse(await sh(validate))).toMatchObject({ workflowId: expect.any(String) });
     // The README registers a path with no artifact behind it: validation says so.
-    const validated = await until(async () => JSON.parse(await sh(show)) as { status: string }, (m) => m.status !== 'registered', 60_000);
+    const validated = await until(
+      async () => JSON.parse(await sh(show)) as { status: string },
+      (m) => m.status !== 'registered',
+      60_000,
+    );
     expect(validated.status).toBe('invalid');
   });
 
@@ -85,28 +98,61 @@ describe('the README walkthrough', () => {
     const started = JSON.parse(await sh(post)) as { jobId: string; status: string };
     expect(started.status).toBe('pending');
     vars.jobId = started.jobId;
-    const done = await until(async () => JSON.parse(await sh(job)) as { status: string; modelId: string | null }, (j) => ['completed', 'failed', 'cancelled'].includes(j.status), 120_000);
+    const done = await until(
+      async () => JSON.parse(await sh(job)) as { status: string; modelId: string | null },
+      (j) => ['completed', 'failed', 'cancelled'].includes(j.status),
+      120_000,
+    );
     expect(done.status).toBe('completed');
     expect(await sh(logs)).toContain('trainer exited (0)');
-    expect((JSON.parse(await sh(models)) as { items: { id: string }[] }).items.map((m) => m.id)).toContain(done.modelId);
+    expect((JSON.parse(await sh(models)) as { items: { id: string }[] }).items.map((m) => m.id)).toContain(
+      done.modelId,
+    );
     vars.modelId = done.modelId!;
 
     const [deploy, deployment, inference] = readmeCommands('### Deploy it and serve it');
     const rollout = JSON.parse(await sh(deploy)) as { deploymentId: string; workflowId: string };
     expect(rollout.workflowId).toBe('deployment-automotive-sales');
     vars.deploymentId = rollout.deploymentId;
-    const finished = await until(() => api<{ status: string; reason: string | null }>(`/api/v1/deployments/${rollout.deploymentId}`), (d) => !['staging', 'rolling_out'].includes(d.status), 150_000);
+    const finished = await until(
+      () => api<{ status: string; reason: string | null }>(`/api/v1/deployments/${rollout.deploymentId}`),
+      (d) => !['staging', 'rolling_out'].includes(d.status),
+      150_000,
+    );
     expect(finished).toMatchObject({ status: 'promoted', reason: null });
-    const view = JSON.parse(await sh(deployment)) as { status: string; decisions: { kind: string; analysis?: { liveRequests: number; probeRequests: number; passed: boolean } }[] };
+    const view = JSON.parse(await sh(deployment)) as {
+      status: string;
+      decisions: { kind: string; analysis?: { liveRequests: number; probeRequests: number; passed: boolean } }[];
+    };
     expect(view.status).toBe('promoted');
-    expect(view.decisions.find((d) => d.kind === 'step-analysis')?.analysis).toMatchObject({ passed: true, liveRequests: 0 });
-    const answer = JSON.parse(await sh(inference)) as { modelId: string; output: { label: string }; deploymentId: string };
-    expect(answer).toMatchObject({ modelId: done.modelId, deploymentId: rollout.deploymentId, output: { label: expect.any(String) } });
+    expect(view.decisions.find((d) => d.kind === 'step-analysis')?.analysis).toMatchObject({
+      passed: true,
+      liveRequests: 0,
+    });
+    const answer = JSON.parse(await sh(inference)) as {
+      modelId: string;
+      output: { label: string };
+      deploymentId: string;
+    };
+    expect(answer).toMatchObject({
+      modelId: done.modelId,
+      deploymentId: rollout.deploymentId,
+      output: { label: expect.any(String) },
+    });
     // …and watched: the promotion scheduled the specialization's watchdog (its last decision), which judges the new model.
-    const decided = await until(() => api<{ decisions: { kind: string; message: string }[] }>(`/api/v1/deployments/${rollout.deploymentId}`), (d) => d.decisions.some((x) => x.kind === 'watched'), 30_000);
-    expect(decided.decisions.find((d) => d.kind === 'watched')?.message).toBe('watchdog scheduled (watchdog-automotive-sales)');
+    const decided = await until(
+      () => api<{ decisions: { kind: string; message: string }[] }>(`/api/v1/deployments/${rollout.deploymentId}`),
+      (d) => d.decisions.some((x) => x.kind === 'watched'),
+      30_000,
+    );
+    expect(decided.decisions.find((d) => d.kind === 'watched')?.message).toBe(
+      'watchdog scheduled (watchdog-automotive-sales)',
+    );
     const watched = await until(
-      () => api<{ running: boolean; state: { primaryDeploymentId: string | null; recentWindows: unknown[] } | null }>('/api/v1/watchdogs/automotive-sales'),
+      () =>
+        api<{ running: boolean; state: { primaryDeploymentId: string | null; recentWindows: unknown[] } | null }>(
+          '/api/v1/watchdogs/automotive-sales',
+        ),
       (w) => w.state?.primaryDeploymentId === rollout.deploymentId && w.state.recentWindows.length > 0,
       60_000,
     );

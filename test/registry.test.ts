@@ -2,7 +2,9 @@ import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
 import { bearer, tokenFor } from './helpers/tokens';
 
-type Body = Record<string, unknown> & { error?: { code: string; message: string; details?: { fields: { field: string }[] } } };
+type Body = Record<string, unknown> & {
+  error?: { code: string; message: string; details?: { fields: { field: string }[] } };
+};
 
 describe('model registry API', () => {
   let t: TestApp;
@@ -36,7 +38,13 @@ describe('model registry API', () => {
   it('registers a model (201) and reads it back', async () => {
     const created = await register(model({ description: 'first' }));
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'sales-intent', version: '1.0.0', status: 'registered', createdBy: 'registry-writer', validation: null });
+    expect(created.body).toMatchObject({
+      name: 'sales-intent',
+      version: '1.0.0',
+      status: 'registered',
+      createdBy: 'registry-writer',
+      validation: null,
+    });
     const fetched = await get(`/api/v1/models/${created.body.id}`);
     expect(fetched.status).toBe(200);
     expect(fetched.body).toEqual(created.body);
@@ -87,7 +95,11 @@ describe('model registry API', () => {
     ['a path escaping storage', model({ modelPath: 'a/../../secrets' }), 'body.modelPath'],
     ['mass assignment of status', model({ version: '9', status: 'deployed' }), 'body'],
     ['mass assignment of id', model({ version: '9', id: '00000000-0000-4000-8000-000000000000' }), 'body'],
-    ['a price that is not a number', model({ version: '9', config: { costPer1kTokens: 'cheap' } }), 'body.config.costPer1kTokens'],
+    [
+      'a price that is not a number',
+      model({ version: '9', config: { costPer1kTokens: 'cheap' } }),
+      'body.config.costPer1kTokens',
+    ],
   ])('rejects %s with 400 naming the field', async (_case, body, field) => {
     const res = await register(body);
     expect(res.status).toBe(400);
@@ -95,7 +107,11 @@ describe('model registry API', () => {
   });
 
   it('rejects malformed JSON with 400 and a too-large body with 413', async () => {
-    const bad = await t.app.request('/api/v1/models/register', { method: 'POST', headers: { ...writer, 'content-type': 'application/json' }, body: '{"name":' });
+    const bad = await t.app.request('/api/v1/models/register', {
+      method: 'POST',
+      headers: { ...writer, 'content-type': 'application/json' },
+      body: '{"name":',
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as Body).error?.code).toBeDefined();
     const big = await register(model({ description: 'x'.repeat(8192) }));
@@ -105,19 +121,49 @@ describe('model registry API', () => {
     const nul = await register(model({ description: 'brake\u0000pads' }));
     expect(nul.status).toBe(400);
     expect(nul.body.error?.details?.fields[0].field).toBe('body.description');
-    const nested = await t.app.request('/api/v1/alerts/prometheus', { method: 'POST', headers: { ...writer, 'content-type': 'application/json' }, body: JSON.stringify({ version: '4', status: 'firing', alerts: [{ status: 'firing', fingerprint: 'f', startsAt: new Date().toISOString(), labels: { alertname: 'x\u0000' }, annotations: {} }] }) });
+    const nested = await t.app.request('/api/v1/alerts/prometheus', {
+      method: 'POST',
+      headers: { ...writer, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        version: '4',
+        status: 'firing',
+        alerts: [
+          {
+            status: 'firing',
+            fingerprint: 'f',
+            startsAt: new Date().toISOString(),
+            labels: { alertname: 'x\u0000' },
+            annotations: {},
+          },
+        ],
+      }),
+    });
     expect(nested.status).toBe(400);
     expect(((await nested.json()) as Body).error?.details?.fields[0].field).toBe('body.alerts.0.labels.alertname');
     // A declared length over the limit is refused from the header, before the body is read.
-    const declared = await t.app.request('/api/v1/models/register', { method: 'POST', headers: { ...writer, 'content-type': 'application/json', 'content-length': '10000000' }, body: '{}' });
+    const declared = await t.app.request('/api/v1/models/register', {
+      method: 'POST',
+      headers: { ...writer, 'content-type': 'application/json', 'content-length': '10000000' },
+      body: '{}',
+    });
     expect(declared.status).toBe(413);
   });
 
   it('serves the OpenAPI document and Swagger UI', async () => {
-    const doc = (await (await t.app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await (await t.app.request('/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/models/register', '/api/v1/models', '/api/v1/models/{id}', '/api/v1/models/{id}/validate', '/api/v1/training/jobs', '/api/v1/training/jobs/{id}/cancel']),
+      expect.arrayContaining([
+        '/api/v1/models/register',
+        '/api/v1/models',
+        '/api/v1/models/{id}',
+        '/api/v1/models/{id}/validate',
+        '/api/v1/training/jobs',
+        '/api/v1/training/jobs/{id}/cancel',
+      ]),
     );
     const docs = await t.app.request('/docs');
     expect(docs.status).toBe(200);

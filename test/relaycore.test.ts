@@ -2,7 +2,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createRelayCoreActivities, RELAYCORE_RETRY, traceparentFor } from '../activities/relaycore';
 import { FailureType } from '../workflows/failures';
-import { emulatorCalls, setEmulatorMode, startRelayCoreEmulator, startRelayCoreEmulatorProcess, uniqueDeliveries, type RelayCoreEmulator } from './helpers/relaycore';
+import {
+  emulatorCalls,
+  setEmulatorMode,
+  startRelayCoreEmulator,
+  startRelayCoreEmulatorProcess,
+  uniqueDeliveries,
+  type RelayCoreEmulator,
+} from './helpers/relaycore';
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/;
 const SERVICE_URL = 'http://neuroweaver.test:8002';
@@ -27,7 +34,10 @@ async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<void
 
 /** Temporal retries anything but a non-retryable ApplicationFailure (or one of RELAYCORE_RETRY's types). */
 const retryable = (err: Error) =>
-  !(err instanceof ApplicationFailure && (err.nonRetryable || RELAYCORE_RETRY.nonRetryableErrorTypes?.includes(err.type ?? '')));
+  !(
+    err instanceof ApplicationFailure &&
+    (err.nonRetryable || RELAYCORE_RETRY.nonRetryableErrorTypes?.includes(err.type ?? ''))
+  );
 
 describe('RelayCore connector activities against the emulator', () => {
   let emulator: RelayCoreEmulator;
@@ -43,7 +53,10 @@ describe('RelayCore connector activities against the emulator', () => {
   const lastCall = () => emulator.calls[emulator.calls.length - 1];
 
   it('registers with the payload of seed 000, with an Idempotency-Key and a traceparent', async () => {
-    expect(await activities.registerWithRelayCore()).toEqual({ status: 201, body: { service_id: 'neuroweaver-backend', registered: true } });
+    expect(await activities.registerWithRelayCore()).toEqual({
+      status: 201,
+      body: { service_id: 'neuroweaver-backend', registered: true },
+    });
     const call = lastCall();
     expect(call).toMatchObject({ method: 'POST', path: '/api/services/register', status: 201, duplicate: false });
     expect(call.headers['idempotency-key']).toMatch(new RegExp(`^register:${SERVICE_URL}:[0-9a-f]{12}$`));
@@ -70,32 +83,64 @@ describe('RelayCore connector activities against the emulator', () => {
   });
 
   it('notifies a deployment', async () => {
-    const result = await activities.notifyModelDeployed({ modelId: 'm-1', specialization: 'automotive-sales', deploymentId: 'd-1', version: '3', idempotencyKey: 'deployment-automotive-sales/notify' });
+    const result = await activities.notifyModelDeployed({
+      modelId: 'm-1',
+      specialization: 'automotive-sales',
+      deploymentId: 'd-1',
+      version: '3',
+      idempotencyKey: 'deployment-automotive-sales/notify',
+    });
     expect(result).toEqual({ status: 200, body: { model_id: 'm-1', acknowledged: true } });
     expect(lastCall()).toMatchObject({
       method: 'POST',
       path: '/api/models/m-1/deployed',
       body: { modelId: 'm-1', specialization: 'automotive-sales', deploymentId: 'd-1', version: '3' },
-      headers: { 'idempotency-key': 'deployment-automotive-sales/notify', traceparent: expect.stringMatching(TRACEPARENT) },
+      headers: {
+        'idempotency-key': 'deployment-automotive-sales/notify',
+        traceparent: expect.stringMatching(TRACEPARENT),
+      },
     });
   });
 
   it('reports performance with the metrics as the body', async () => {
     const metrics = { errorRate: 0.01, p95LatencyMs: 42, accuracy: 0.91 };
-    expect((await activities.reportModelPerformance({ modelId: 'm/2', metrics, idempotencyKey: 'watchdog-x/window-7' })).status).toBe(200);
+    expect(
+      (await activities.reportModelPerformance({ modelId: 'm/2', metrics, idempotencyKey: 'watchdog-x/window-7' }))
+        .status,
+    ).toBe(200);
     expect(lastCall()).toMatchObject({ method: 'PUT', path: '/api/models/m%2F2/performance', body: metrics });
     expect(lastCall().headers.traceparent).toMatch(TRACEPARENT);
   });
 
   it('updates a route', async () => {
-    const result = await activities.updateRelayCoreRoute({ specialization: 'parts-specialist', modelId: 'm-backup', reason: 'error rate 0.2 > 0.05', idempotencyKey: 'watchdog-parts/switch-1' });
-    expect(result).toEqual({ status: 200, body: { specialization: 'parts-specialist', modelId: 'm-backup', reason: 'error rate 0.2 > 0.05', routed: true } });
-    expect(lastCall()).toMatchObject({ method: 'PUT', path: '/api/routes/parts-specialist', body: { modelId: 'm-backup', reason: 'error rate 0.2 > 0.05' } });
-    expect(lastCall().headers).toEqual({ 'idempotency-key': 'watchdog-parts/switch-1', traceparent: expect.stringMatching(TRACEPARENT) });
+    const result = await activities.updateRelayCoreRoute({
+      specialization: 'parts-specialist',
+      modelId: 'm-backup',
+      reason: 'error rate 0.2 > 0.05',
+      idempotencyKey: 'watchdog-parts/switch-1',
+    });
+    expect(result).toEqual({
+      status: 200,
+      body: { specialization: 'parts-specialist', modelId: 'm-backup', reason: 'error rate 0.2 > 0.05', routed: true },
+    });
+    expect(lastCall()).toMatchObject({
+      method: 'PUT',
+      path: '/api/routes/parts-specialist',
+      body: { modelId: 'm-backup', reason: 'error rate 0.2 > 0.05' },
+    });
+    expect(lastCall().headers).toEqual({
+      'idempotency-key': 'watchdog-parts/switch-1',
+      traceparent: expect.stringMatching(TRACEPARENT),
+    });
   });
 
   it('records the same Idempotency-Key twice as one delivery and a duplicate, answered alike', async () => {
-    const input = { specialization: 'service-advisor', modelId: 'm-9', reason: 'rollback', idempotencyKey: 'wf-1/route' };
+    const input = {
+      specialization: 'service-advisor',
+      modelId: 'm-9',
+      reason: 'rollback',
+      idempotencyKey: 'wf-1/route',
+    };
     const first = await activities.updateRelayCoreRoute(input);
     const second = await activities.updateRelayCoreRoute(input);
     expect(second).toEqual(first);
@@ -119,22 +164,44 @@ describe('RelayCore connector activities against the emulator', () => {
 
   it('turns a 4xx into a non-retryable RelayCoreRejected with the status and body', async () => {
     emulator.setMode('reject');
-    const err = await failure(activities.notifyModelDeployed({ modelId: 'm-1', specialization: 'automotive-sales', deploymentId: 'd-1', version: '1', idempotencyKey: 'wf-3/notify' }));
+    const err = await failure(
+      activities.notifyModelDeployed({
+        modelId: 'm-1',
+        specialization: 'automotive-sales',
+        deploymentId: 'd-1',
+        version: '1',
+        idempotencyKey: 'wf-3/notify',
+      }),
+    );
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ nonRetryable: true, type: FailureType.RelayCoreRejected });
     expect(err.message).toContain('400');
     expect(err.message).toContain('injected rejection');
-    expect((err as ApplicationFailure).details).toEqual([{ status: 400, body: { error: { code: 'rejected', message: 'RelayCore emulator: injected rejection' } } }]);
+    expect((err as ApplicationFailure).details).toEqual([
+      { status: 400, body: { error: { code: 'rejected', message: 'RelayCore emulator: injected rejection' } } },
+    ]);
     expect(retryable(err)).toBe(false);
 
     // A contract violation is a 4xx too.
     emulator.setMode('ok');
-    const invalid = await failure(activities.updateRelayCoreRoute({ specialization: 'parts-specialist', modelId: '', reason: 'x', idempotencyKey: 'wf-3/route' }));
+    const invalid = await failure(
+      activities.updateRelayCoreRoute({
+        specialization: 'parts-specialist',
+        modelId: '',
+        reason: 'x',
+        idempotencyKey: 'wf-3/route',
+      }),
+    );
     expect(invalid).toMatchObject({ type: FailureType.RelayCoreRejected, nonRetryable: true });
   });
 
   it('treats a 503 as retryable, and the retry after the outage is the one delivery', async () => {
-    const input = { specialization: 'automotive-sales', modelId: 'm-2', reason: 'switch', idempotencyKey: 'wf-4/route' };
+    const input = {
+      specialization: 'automotive-sales',
+      modelId: 'm-2',
+      reason: 'switch',
+      idempotencyKey: 'wf-4/route',
+    };
     emulator.setMode('error');
     const err = await failure(activities.updateRelayCoreRoute(input));
     expect(err).not.toBeInstanceOf(ApplicationFailure);
@@ -154,7 +221,9 @@ describe('RelayCore connector activities against the emulator', () => {
     const quick = createRelayCoreActivities({ relaycoreUrl: emulator.url, serviceUrl: SERVICE_URL, timeoutMs: 300 });
     emulator.setMode('hang');
     const startedAt = Date.now();
-    const err = await failure(quick.reportModelPerformance({ modelId: 'm-3', metrics: { accuracy: 0.8 }, idempotencyKey: 'wf-5/perf' }));
+    const err = await failure(
+      quick.reportModelPerformance({ modelId: 'm-3', metrics: { accuracy: 0.8 }, idempotencyKey: 'wf-5/perf' }),
+    );
     expect(Date.now() - startedAt).toBeLessThan(5_000);
     expect(err).not.toBeInstanceOf(ApplicationFailure);
     expect(err.message).toMatch(/timed out after 300 ms/);
@@ -163,7 +232,10 @@ describe('RelayCore connector activities against the emulator', () => {
     // The abandoned call was not delivered; the retry once RelayCore answers again is.
     await eventually(() => emulator.calls[0].abandoned);
     emulator.setMode('ok');
-    expect((await quick.reportModelPerformance({ modelId: 'm-3', metrics: { accuracy: 0.8 }, idempotencyKey: 'wf-5/perf' })).status).toBe(200);
+    expect(
+      (await quick.reportModelPerformance({ modelId: 'm-3', metrics: { accuracy: 0.8 }, idempotencyKey: 'wf-5/perf' }))
+        .status,
+    ).toBe(200);
     expect(emulator.calls.map((c) => [c.mode, c.status, c.duplicate, c.abandoned])).toEqual([
       ['hang', null, false, true],
       ['ok', 200, false, false],
@@ -193,7 +265,9 @@ describe('RelayCore connector activities against the emulator', () => {
     const nowhere = await startRelayCoreEmulator();
     const url = nowhere.url;
     await nowhere.close();
-    const err = await failure(createRelayCoreActivities({ relaycoreUrl: url, serviceUrl: SERVICE_URL }).registerWithRelayCore());
+    const err = await failure(
+      createRelayCoreActivities({ relaycoreUrl: url, serviceUrl: SERVICE_URL }).registerWithRelayCore(),
+    );
     expect(err.message).toMatch(/ECONNREFUSED/);
     expect(retryable(err)).toBe(true);
   });
@@ -202,14 +276,29 @@ describe('RelayCore connector activities against the emulator', () => {
     const off = createRelayCoreActivities({ relaycoreUrl: undefined, serviceUrl: SERVICE_URL });
     const skipped = { status: 0, skipped: true };
     expect(await off.registerWithRelayCore()).toEqual(skipped);
-    expect(await off.notifyModelDeployed({ modelId: 'm', specialization: 's', deploymentId: 'd', version: '1', idempotencyKey: 'k1' })).toEqual(skipped);
+    expect(
+      await off.notifyModelDeployed({
+        modelId: 'm',
+        specialization: 's',
+        deploymentId: 'd',
+        version: '1',
+        idempotencyKey: 'k1',
+      }),
+    ).toEqual(skipped);
     expect(await off.reportModelPerformance({ modelId: 'm', metrics: {}, idempotencyKey: 'k2' })).toEqual(skipped);
-    expect(await off.updateRelayCoreRoute({ specialization: 's', modelId: 'm', reason: 'r', idempotencyKey: 'k3' })).toEqual(skipped);
+    expect(
+      await off.updateRelayCoreRoute({ specialization: 's', modelId: 'm', reason: 'r', idempotencyKey: 'k3' }),
+    ).toEqual(skipped);
     expect(emulator.calls).toHaveLength(0);
   });
 
   it('exports the retry policy workflows proxy these activities with', () => {
-    expect(RELAYCORE_RETRY).toEqual({ initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['RelayCoreRejected'] });
+    expect(RELAYCORE_RETRY).toEqual({
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      nonRetryableErrorTypes: ['RelayCoreRejected'],
+    });
     expect(RELAYCORE_RETRY.maximumAttempts).toBeUndefined();
   });
 });
@@ -226,13 +315,27 @@ describe('RelayCore emulator control API', () => {
     await setEmulatorMode(emulator.url, 'error');
     expect(emulator.mode()).toBe('error');
     expect((await fetch(`${emulator.url}/health`)).status).toBe(503);
-    const bad = await fetch(`${emulator.url}/__emulator/mode`, { method: 'POST', body: JSON.stringify({ mode: 'sideways' }) });
+    const bad = await fetch(`${emulator.url}/__emulator/mode`, {
+      method: 'POST',
+      body: JSON.stringify({ mode: 'sideways' }),
+    });
     expect(bad.status).toBe(400);
     await setEmulatorMode(emulator.url, 'ok');
-    const res = await fetch(`${emulator.url}/api/routes/x`, { method: 'PUT', headers: { 'idempotency-key': 'k' }, body: JSON.stringify({ modelId: 'm', reason: 'r' }) });
+    const res = await fetch(`${emulator.url}/api/routes/x`, {
+      method: 'PUT',
+      headers: { 'idempotency-key': 'k' },
+      body: JSON.stringify({ modelId: 'm', reason: 'r' }),
+    });
     expect(res.status).toBe(200);
     expect(await emulatorCalls(emulator.url)).toEqual([
-      expect.objectContaining({ method: 'PUT', path: '/api/routes/x', body: { modelId: 'm', reason: 'r' }, headers: { 'idempotency-key': 'k' }, duplicate: false, status: 200 }),
+      expect.objectContaining({
+        method: 'PUT',
+        path: '/api/routes/x',
+        body: { modelId: 'm', reason: 'r' },
+        headers: { 'idempotency-key': 'k' },
+        duplicate: false,
+        status: 200,
+      }),
     ]);
     expect((await fetch(`${emulator.url}/__emulator/reset`, { method: 'POST' })).status).toBe(200);
     expect(await emulatorCalls(emulator.url)).toEqual([]);

@@ -26,19 +26,28 @@ describe('replay catches a nondeterministic change', () => {
     fs.cpSync(path.join(ROOT, 'workflows'), path.join(copy, 'workflows'), { recursive: true });
     const file = path.join(copy, 'workflows', 'validate-model.ts');
     const source = fs.readFileSync(file, 'utf8');
-    const changed = source.replace('  const model = await loadModelForValidation(modelId);', "  await sleep('1 second');\n  const model = await loadModelForValidation(modelId);");
+    const changed = source.replace(
+      '  const model = await loadModelForValidation(modelId);',
+      "  await sleep('1 second');\n  const model = await loadModelForValidation(modelId);",
+    );
     expect(changed).not.toBe(source);
     fs.writeFileSync(file, `import { sleep } from '@temporalio/workflow';\n${changed}`);
   });
   afterAll(() => fs.rmSync(copy, { recursive: true, force: true }));
 
   it('fails, naming the event, when a step is added without patched()', async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(copy, 'workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: new DefaultLogger('WARN') });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: path.join(copy, 'workflows'),
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+      logger: new DefaultLogger('WARN'),
+    });
     const history = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, 'validate-model-valid.json'), 'utf8'));
     const replay = Worker.runReplayHistory({ workflowBundle: { code } }, history, 'validate-model-valid');
     await expect(replay).rejects.toBeInstanceOf(DeterminismViolationError);
     // The replay test names the saved history (its test title); the error names the event.
     const err = (await replay.catch((e: Error) => e)) as Error;
-    expect(err.message).toMatch(/Nondeterminism error: Timer machine does not handle this event: HistoryEvent\(id: 5, ActivityTaskScheduled\)/);
+    expect(err.message).toMatch(
+      /Nondeterminism error: Timer machine does not handle this event: HistoryEvent\(id: 5, ActivityTaskScheduled\)/,
+    );
   });
 });

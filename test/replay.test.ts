@@ -4,7 +4,12 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { testServices } from './helpers/env';
 import { HISTORIES_DIR } from './helpers/histories';
 
-const files = fs.existsSync(HISTORIES_DIR) ? fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort() : [];
+const files = fs.existsSync(HISTORIES_DIR)
+  ? fs
+      .readdirSync(HISTORIES_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+  : [];
 
 /**
  * Every saved history must replay against today's workflow code: a change that would break a
@@ -26,6 +31,10 @@ describe('replay of saved workflow histories', () => {
 
   it.each(files)('%s replays deterministically', async (file) => {
     const history = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8'));
-    await Worker.runReplayHistory({ workflowBundle: { codePath: testServices().workflowBundlePath } }, history, path.basename(file, '.json'));
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: testServices().workflowBundlePath } },
+      history,
+      path.basename(file, '.json'),
+    );
   });
 });

@@ -41,37 +41,54 @@ describe('the API against its own OpenAPI document (schemathesis)', () => {
     if (!schemathesis) throw new Error('schemathesis is not installed: pip install -r test/requirements.txt');
     const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nw-schemathesis-')), 'output.txt');
     const args = [
-      '--config-file', path.join(__dirname, 'schemathesis.toml'),
-      'run', `http://127.0.0.1:${t.config.port}/openapi.json`,
-      '--header', `Authorization: Bearer ${tokenFor('admin', 'schemathesis')}`,
-      '--mode', 'all',
+      '--config-file',
+      path.join(__dirname, 'schemathesis.toml'),
+      'run',
+      `http://127.0.0.1:${t.config.port}/openapi.json`,
+      '--header',
+      `Authorization: Bearer ${tokenFor('admin', 'schemathesis')}`,
+      '--mode',
+      'all',
       // Every check but three: positive-data acceptance (a schema-valid ID or path still names nothing
       // the run made), object-level authorization (test/permission-matrix.test.ts calls every
       // operation with a token of another specialization) and the two header checks (required request
       // headers, response header schemas). The stateful phase checks that what a call creates can be
       // fetched and what it deletes cannot. Methods a path does not have are checked (405 with Allow).
       // Not --checks: a CLI list would override the per-operation settings in schemathesis.toml.
-      '--exclude-checks', 'positive_data_acceptance,object_level_authorization,missing_required_header,response_headers_conformance',
-      '--max-examples', String(examples),
+      '--exclude-checks',
+      'positive_data_acceptance,object_level_authorization,missing_required_header,response_headers_conformance',
+      '--max-examples',
+      String(examples),
       // Every phase: examples, coverage, fuzzing (negative data on every operation) and stateful
       // (chains of calls along the document's links). `npm run test:fuzz` runs them longer.
-      '--phases', 'examples,coverage,fuzzing,stateful',
-      '--workers', '1',
-      '--seed', '20261122',
-      '--generation-database', 'none',
+      '--phases',
+      'examples,coverage,fuzzing,stateful',
+      '--workers',
+      '1',
+      '--seed',
+      '20261122',
+      '--generation-database',
+      'none',
       // Revoking the calling token (its documented purpose) would end the run's authentication.
-      '--exclude-path', '/api/v1/auth/revoke',
+      '--exclude-path',
+      '/api/v1/auth/revoke',
       '--no-color',
     ];
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      execFile(schemathesis, args, { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}\n${stderr}` }),
+      execFile(
+        schemathesis,
+        args,
+        { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}\n${stderr}` }),
       );
     });
     fs.writeFileSync(report, result.output);
     if (result.code !== 0) {
       // The failures section names each check, operation and reproducing curl; the rest is noise.
-      const failures = /={3,} FAILURES ={3,}[\s\S]*?(?=={3,} (?:WARNINGS|SUMMARY) ={3,})/.exec(result.output)?.[0] ?? result.output.slice(-8_000);
+      const failures =
+        /={3,} FAILURES ={3,}[\s\S]*?(?=={3,} (?:WARNINGS|SUMMARY) ={3,})/.exec(result.output)?.[0] ??
+        result.output.slice(-8_000);
       throw new Error(`schemathesis exited ${result.code} (full output: ${report}):\n${failures.slice(0, 8_000)}`);
     }
   });

@@ -16,12 +16,17 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
   const admin = bearer(tokenFor('admin', 'operator'));
 
   beforeAll(async () => {
-    t = await createTestApp({ NW_RATE_LIMIT_STARTS_PER_MINUTE: '3', NW_RATE_LIMIT_INFERENCE_PER_MINUTE: '5', NW_RATE_LIMIT_INCIDENTS_PER_MINUTE: '2' });
+    t = await createTestApp({
+      NW_RATE_LIMIT_STARTS_PER_MINUTE: '3',
+      NW_RATE_LIMIT_INFERENCE_PER_MINUTE: '5',
+      NW_RATE_LIMIT_INCIDENTS_PER_MINUTE: '2',
+    });
   });
   afterAll(() => t.close());
 
   it('limits workflow starts per subject: 429 with Retry-After, other subjects unaffected', async () => {
-    const start = (who: Record<string, string>) => t.app.request(`/api/v1/models/${randomUUID()}/validate`, { method: 'POST', headers: who });
+    const start = (who: Record<string, string>) =>
+      t.app.request(`/api/v1/models/${randomUUID()}/validate`, { method: 'POST', headers: who });
     for (let i = 0; i < 3; i++) expect((await start(alice)).status).toBe(404);
     const limited = await start(alice);
     expect(limited.status).toBe(429);
@@ -36,18 +41,35 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
   it('limits inference per subject', async () => {
     const reader = bearer(tokenFor('read', 'busy-client'));
     const statuses = [];
-    for (let i = 0; i < 6; i++) statuses.push((await t.app.request('/api/v1/inference/no-such-specialization', json({ input: 'hello' }, reader))).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (await t.app.request('/api/v1/inference/no-such-specialization', json({ input: 'hello' }, reader))).status,
+      );
     expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
   });
 
   it('limits incident reports per subject (each is evidence against a serving model)', async () => {
-    const report = () => t.app.request('/api/v1/watchdogs/no-such-specialization/incidents', json({ requests: 10, errors: 10, reason: 'burst' }, admin));
+    const report = () =>
+      t.app.request(
+        '/api/v1/watchdogs/no-such-specialization/incidents',
+        json({ requests: 10, errors: 10, reason: 'burst' }, admin),
+      );
     expect([(await report()).status, (await report()).status, (await report()).status]).toEqual([404, 404, 429]);
   });
 
   it('documents the 429 of every rate-limited operation in the OpenAPI document', async () => {
-    const doc = (await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
-    const limited = ['/api/v1/models/{id}/deploy', '/api/v1/models/{id}/validate', '/api/v1/training/jobs', '/api/v1/deployments/{id}/rollback', '/api/v1/watchdogs', '/api/v1/inference/{specialization}', '/api/v1/watchdogs/{specialization}/incidents'];
+    const doc = (await (await t.app.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const limited = [
+      '/api/v1/models/{id}/deploy',
+      '/api/v1/models/{id}/validate',
+      '/api/v1/training/jobs',
+      '/api/v1/deployments/{id}/rollback',
+      '/api/v1/watchdogs',
+      '/api/v1/inference/{specialization}',
+      '/api/v1/watchdogs/{specialization}/incidents',
+    ];
     expect(limited.filter((path) => !doc.paths[path]?.post?.responses['429'])).toEqual([]);
   });
 
@@ -56,7 +78,9 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('GET, HEAD');
     expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
-    expect((await t.app.request(`/api/v1/deployments/${randomUUID()}/approve`, { headers: admin })).headers.get('allow')).toBe('POST');
+    expect(
+      (await t.app.request(`/api/v1/deployments/${randomUUID()}/approve`, { headers: admin })).headers.get('allow'),
+    ).toBe('POST');
     expect((await t.app.request('/health', { method: 'POST' })).status).toBe(405);
     // A concrete path is not taken by a templated one: GET /models/register is not GET /models/{id}.
     const register = await t.app.request('/api/v1/models/register', { headers: admin });
@@ -65,7 +89,10 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
   });
 
   it('answers no CORS: a browser on another origin gets no Access-Control-Allow-Origin', async () => {
-    const preflight = await t.app.request('/api/v1/models', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    const preflight = await t.app.request('/api/v1/models', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
     const simple = await t.app.request('/api/v1/models', { headers: { ...alice, origin: 'https://evil.example' } });
     expect(simple.headers.get('access-control-allow-origin')).toBeNull();
@@ -80,10 +107,23 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
 
   it('keeps the admin surface closed: faults off unless enabled, probes and thresholds admin-only', async () => {
     const writer = bearer(tokenFor('write', 'carol'));
-    expect((await t.app.request('/api/v1/admin/faults', json({ modelId: randomUUID(), errorRate: 1, ttl: 10 }, admin))).status).toBe(404);
-    expect((await t.app.request('/api/v1/admin/probes', json({ deploymentId: randomUUID() }, writer))).status).toBe(403);
+    expect(
+      (await t.app.request('/api/v1/admin/faults', json({ modelId: randomUUID(), errorRate: 1, ttl: 10 }, admin)))
+        .status,
+    ).toBe(404);
+    expect((await t.app.request('/api/v1/admin/probes', json({ deploymentId: randomUUID() }, writer))).status).toBe(
+      403,
+    );
     expect((await t.app.request('/api/v1/watchdogs', json({ specialization: 'x' }, writer))).status).toBe(403);
-    expect((await t.app.request('/api/v1/performance/thresholds', { method: 'PUT', headers: { ...writer, 'content-type': 'application/json' }, body: '{"thresholds":{}}' })).status).toBe(403);
+    expect(
+      (
+        await t.app.request('/api/v1/performance/thresholds', {
+          method: 'PUT',
+          headers: { ...writer, 'content-type': 'application/json' },
+          body: '{"thresholds":{}}',
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('never puts a secret in an answer or a configuration error', async () => {
@@ -102,16 +142,37 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
 
   it('never writes a token or the secret to its logs, even at debug level', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write: (chunk, _enc, done) => { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write: (chunk, _enc, done) => {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const { connection, client } = createTemporalClient(t.config);
-    const logged = createApp({ config: t.config, jwtSecret: TEST_JWT_SECRET, sequelize: t.sequelize, stores: t.stores, temporal: client, logger: createLogger('api', 'debug', sink) });
+    const logged = createApp({
+      config: t.config,
+      jwtSecret: TEST_JWT_SECRET,
+      sequelize: t.sequelize,
+      stores: t.stores,
+      temporal: client,
+      logger: createLogger('api', 'debug', sink),
+    });
     const good = tokenFor('admin', 'log-reader');
-    const expired = rawToken({ sub: 'x', exp: Math.floor(Date.now() / 1000) - 60, systems: [{ system: 'neuroweaver', level: 'admin', resources: ['*'] }] });
+    const expired = rawToken({
+      sub: 'x',
+      exp: Math.floor(Date.now() / 1000) - 60,
+      systems: [{ system: 'neuroweaver', level: 'admin', resources: ['*'] }],
+    });
     try {
       for (const token of [good, expired, 'not.a.jwt']) {
         await logged.app.request('/api/v1/models', { headers: { authorization: `Bearer ${token}` } });
-        await logged.app.request(`/api/v1/training/jobs/${randomUUID()}`, { headers: { authorization: `Bearer ${token}` } });
-        await logged.app.request('/api/v1/inference/nothing-here', json({ input: 'x' }, { authorization: `Bearer ${token}` }));
+        await logged.app.request(`/api/v1/training/jobs/${randomUUID()}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        await logged.app.request(
+          '/api/v1/inference/nothing-here',
+          json({ input: 'x' }, { authorization: `Bearer ${token}` }),
+        );
       }
       await logged.app.request('/api/v1/auth/revoke', { method: 'POST', headers: { authorization: `Bearer ${good}` } });
       await logged.app.request('/api/v1/models', { headers: { authorization: `Bearer ${good}` } });

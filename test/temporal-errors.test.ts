@@ -4,7 +4,7 @@ import { createLogger } from '../config/logger';
 import { createErrorHandler } from '../api/errors';
 
 /** Temporal's answers mapped once for every route (api/errors.ts), not per route. */
-describe("Temporal client errors as HTTP answers", () => {
+describe('Temporal client errors as HTTP answers', () => {
   const answer = async (err: Error) => {
     const app = new Hono();
     app.onError(createErrorHandler(createLogger('test', 'silent')));
@@ -16,19 +16,32 @@ describe("Temporal client errors as HTTP answers", () => {
   };
 
   it('answers an Update the workflow refused with 409 and its reason', async () => {
-    expect(await answer(new WorkflowUpdateFailedError('update failed', new Error('nothing to approve: the rollout is rolling-out')))).toEqual({
+    expect(
+      await answer(
+        new WorkflowUpdateFailedError('update failed', new Error('nothing to approve: the rollout is rolling-out')),
+      ),
+    ).toEqual({
       status: 409,
       body: { error: { code: 'conflict', message: 'nothing to approve: the rollout is rolling-out' } },
     });
   });
 
   it('answers a workflow that no longer runs with 409 naming it', async () => {
-    expect(await answer(new WorkflowNotFoundError('not found', 'watchdog-parts', undefined))).toEqual({ status: 409, body: { error: { code: 'conflict', message: 'watchdog-parts is not running' } } });
+    expect(await answer(new WorkflowNotFoundError('not found', 'watchdog-parts', undefined))).toEqual({
+      status: 409,
+      body: { error: { code: 'conflict', message: 'watchdog-parts is not running' } },
+    });
   });
 
   it('answers Temporal unreachable with 503 and Retry-After, anything else with a bare 500', async () => {
-    const unreachable = Object.assign(new Error('14 UNAVAILABLE: connect ECONNREFUSED'), { name: 'ServiceError', code: 14 });
+    const unreachable = Object.assign(new Error('14 UNAVAILABLE: connect ECONNREFUSED'), {
+      name: 'ServiceError',
+      code: 14,
+    });
     expect((await answer(unreachable)).status).toBe(503);
-    expect(await answer(new Error('boom'))).toEqual({ status: 500, body: { error: { code: 'internal', message: 'internal server error' } } });
+    expect(await answer(new Error('boom'))).toEqual({
+      status: 500,
+      body: { error: { code: 'internal', message: 'internal server error' } },
+    });
   });
 });

@@ -21,7 +21,9 @@ describe('one trace from an API request through the workflow and its activities 
 
   beforeAll(async () => {
     // Before the app and the workers exist, as api/main.ts and worker/main.ts do; spans collected in memory.
-    startTracing('neuroweaver-test', { otel: { endpoint: undefined, samplerRatio: 0 } }, [new SimpleSpanProcessor(exporter)]);
+    startTracing('neuroweaver-test', { otel: { endpoint: undefined, samplerRatio: 0 } }, [
+      new SimpleSpanProcessor(exporter),
+    ]);
     relaycore = await startRelayCoreEmulator();
     t = await createTestApp({ RELAYCORE_URL: relaycore.url });
   });
@@ -38,30 +40,78 @@ describe('one trace from an API request through the workflow and its activities 
     const writer = bearer(tokenFor('admin', 'automatrix'));
     await withWorker(t.config, t.sequelize, async () => {
       const traffic = startTraffic(t, specialization, bearer(tokenFor('read', 'relaycore')));
-      const res = await t.app.request(`/api/v1/models/${model.id}/deploy`, json({ specialization, steps: [100], watch: false, analysis: { windowSeconds: 1, minRequests: 3, maxWindows: 10, maxP95LatencyMs: 30_000 } }, { ...writer, traceparent: TRACEPARENT }));
+      const res = await t.app.request(
+        `/api/v1/models/${model.id}/deploy`,
+        json(
+          {
+            specialization,
+            steps: [100],
+            watch: false,
+            analysis: { windowSeconds: 1, minRequests: 3, maxWindows: 10, maxP95LatencyMs: 30_000 },
+          },
+          { ...writer, traceparent: TRACEPARENT },
+        ),
+      );
       expect(res.status).toBe(202);
       const { workflowId } = (await res.json()) as { workflowId: string };
       expect(await t.temporal.workflow.getHandle(workflowId).result()).toMatchObject({ outcome: 'promoted' });
       await traffic.stop();
-      const answer = await t.app.request(`/api/v1/inference/${specialization}`, json({ input: 'I need new brake pads for a 2019 Civic' }, { ...bearer(tokenFor('read', 'relaycore')), traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` }));
+      const answer = await t.app.request(
+        `/api/v1/inference/${specialization}`,
+        json(
+          { input: 'I need new brake pads for a 2019 Civic' },
+          { ...bearer(tokenFor('read', 'relaycore')), traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` },
+        ),
+      );
       expect(answer.status).toBe(200);
     });
 
     // Sampling ratio 0: only the caller's sampled decision (parent-based) makes these spans record.
-    const spans = await eventually(async () => exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === TRACE_ID), (s) => s.some((x) => x.name.startsWith('RelayCore')), 30_000);
+    const spans = await eventually(
+      async () => exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === TRACE_ID),
+      (s) => s.some((x) => x.name.startsWith('RelayCore')),
+      30_000,
+    );
     const names = spans.map((s) => s.name);
-    expect(names).toEqual(expect.arrayContaining(['POST /api/v1/models/:id/deploy', 'StartWorkflow:deployModel', 'RunWorkflow:deployModel', 'RunActivity:stageModel', 'RunActivity:promoteDeployment', 'RunActivity:updateRelayCoreRoute', 'RelayCore PUT']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'POST /api/v1/models/:id/deploy',
+        'StartWorkflow:deployModel',
+        'RunWorkflow:deployModel',
+        'RunActivity:stageModel',
+        'RunActivity:promoteDeployment',
+        'RunActivity:updateRelayCoreRoute',
+        'RelayCore PUT',
+      ]),
+    );
     const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
     const parentOf = (s: ReadableSpan) => byId.get(s.parentSpanId ?? '');
     const api = spans.find((s) => s.name === 'POST /api/v1/models/:id/deploy')!;
     expect(api.parentSpanId).toBe('00f067aa0ba902b7');
-    expect(api.attributes).toMatchObject({ 'workflow.id': `deployment-${specialization}`, 'model.id': model.id, 'http.response.status_code': 202 });
+    expect(api.attributes).toMatchObject({
+      'workflow.id': `deployment-${specialization}`,
+      'model.id': model.id,
+      'http.response.status_code': 202,
+    });
     // The RelayCore call hangs under its activity, under the workflow, under the API request.
-    const relaySpan = spans.find((s) => s.name === 'RelayCore PUT' && parentOf(s)?.name === 'RunActivity:updateRelayCoreRoute')!;
+    const relaySpan = spans.find(
+      (s) => s.name === 'RelayCore PUT' && parentOf(s)?.name === 'RunActivity:updateRelayCoreRoute',
+    )!;
     const chain: string[] = [];
     for (let s: ReadableSpan | undefined = relaySpan; s; s = parentOf(s)) chain.push(s.name);
-    expect(chain).toEqual(expect.arrayContaining(['RelayCore PUT', 'RunActivity:updateRelayCoreRoute', 'RunWorkflow:deployModel', 'StartWorkflow:deployModel', 'POST /api/v1/models/:id/deploy']));
-    expect(relaySpan.attributes).toMatchObject({ 'workflow.id': `deployment-${specialization}`, 'http.response.status_code': 200 });
+    expect(chain).toEqual(
+      expect.arrayContaining([
+        'RelayCore PUT',
+        'RunActivity:updateRelayCoreRoute',
+        'RunWorkflow:deployModel',
+        'StartWorkflow:deployModel',
+        'POST /api/v1/models/:id/deploy',
+      ]),
+    );
+    expect(relaySpan.attributes).toMatchObject({
+      'workflow.id': `deployment-${specialization}`,
+      'http.response.status_code': 200,
+    });
 
     // RelayCore received the trace: its traceparent names this trace and the call's span.
     const routeCall = relaycore.calls.find((c) => c.path === `/api/routes/${specialization}` && !c.duplicate)!;
@@ -70,7 +120,11 @@ describe('one trace from an API request through the workflow and its activities 
     // Inference spans carry the model and numbers, never the text.
     const inference = exporter.getFinishedSpans().find((s) => s.spanContext().traceId === '1'.repeat(32));
     expect(inference?.name).toBe('POST /api/v1/inference/:specialization');
-    expect(inference?.attributes).toMatchObject({ 'ai.model': `${model.name}@1`, 'ai.tokens': expect.any(Number), 'ai.cost': expect.any(Number) });
+    expect(inference?.attributes).toMatchObject({
+      'ai.model': `${model.name}@1`,
+      'ai.tokens': expect.any(Number),
+      'ai.cost': expect.any(Number),
+    });
     const everything = JSON.stringify(exporter.getFinishedSpans().map((s) => s.attributes));
     expect(everything).not.toMatch(/brake|oil change|SUV/i);
   });

@@ -35,19 +35,29 @@ describe('a worker killed mid-training', () => {
   it('resumes from the last checkpoint on a new worker and registers exactly one version', async () => {
     workers.push(await startWorkerProcess(t.config));
     const name = uniqueName('crash');
-    const job = await startJob(t, writer, { name, specialization: 'service-advisor', hyperparameters: { epochs: 400, batchSize: 1 } });
+    const job = await startJob(t, writer, {
+      name,
+      specialization: 'service-advisor',
+      hyperparameters: { epochs: 400, batchSize: 1 },
+    });
 
     // Wait until the server holds a heartbeat with a checkpoint: that is what a retry resumes from.
     const handle = t.temporal.workflow.getHandle(job.workflowId);
     const heartbeatCheckpoint = async () => {
-      const pending = (await handle.describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'trainModel');
+      const pending = (await handle.describe()).raw.pendingActivities?.find(
+        (a) => a.activityType?.name === 'trainModel',
+      );
       const payload = pending?.heartbeatDetails?.payloads?.[0]?.data;
       return payload ? ((JSON.parse(Buffer.from(payload).toString()) as TrainHeartbeat).lastCheckpoint?.epoch ?? 0) : 0;
     };
     const checkpointEpoch = await eventually(heartbeatCheckpoint, (epoch) => epoch >= 3, 120_000);
     await workers[0].kill('SIGKILL');
     // The orphaned trainer sees its stdin close and stops: no two trainers write the same files.
-    await eventually(async () => trainerAlive(`${job.jobId}/job-attempt-1.json`), (alive) => !alive, 10_000);
+    await eventually(
+      async () => trainerAlive(`${job.jobId}/job-attempt-1.json`),
+      (alive) => !alive,
+      10_000,
+    );
 
     workers.push(await startWorkerProcess(t.config));
     await t.temporal.workflow.getHandle(job.workflowId).result();
@@ -58,7 +68,11 @@ describe('a worker killed mid-training', () => {
     expect(after.metrics.training!.resumedFromCheckpoint).toBe(true);
     const progress = await t.temporal.workflow.getHandle(job.workflowId).query(progressQuery);
     expect(progress).toMatchObject({ stage: 'completed', resumedFromCheckpoint: true, epoch: 400 });
-    const logs = ((await (await t.app.request(`/api/v1/training/jobs/${job.jobId}/logs`, { headers: writer })).json()) as { logs: string }).logs;
+    const logs = (
+      (await (await t.app.request(`/api/v1/training/jobs/${job.jobId}/logs`, { headers: writer })).json()) as {
+        logs: string;
+      }
+    ).logs;
     const resumedAt = Number(logs.match(/resuming after epoch (\d+)/)?.[1]);
     // Not from epoch 0: from the checkpoint the server had from the first worker (or a later one).
     expect(resumedAt).toBeGreaterThanOrEqual(checkpointEpoch);

@@ -27,14 +27,23 @@ describe('the PyTorch trainer', () => {
 
   withTorch('passes its own unit tests (featurizer parity with TypeScript, contract, resume)', async () => {
     const root = path.resolve(__dirname, '..');
-    const { stderr } = await run(process.env.NW_PYTHON ?? 'python3', ['-m', 'unittest', 'discover', '-s', 'trainers/torch', '-p', 'test_*.py'], { cwd: root, timeout: 180_000 });
+    const { stderr } = await run(
+      process.env.NW_PYTHON ?? 'python3',
+      ['-m', 'unittest', 'discover', '-s', 'trainers/torch', '-p', 'test_*.py'],
+      { cwd: root, timeout: 180_000 },
+    );
     expect(stderr).toMatch(/\nOK/);
   });
 
   withTorch('trains through the pipeline on CPU and registers an ONNX model that serves', async () => {
     const name = uniqueName('torch');
     await withWorker(t.config, t.sequelize, async () => {
-      const job = await startJob(t, writer, { name, specialization: 'parts-specialist', trainer: 'torch', hyperparameters: { epochs: 6 } });
+      const job = await startJob(t, writer, {
+        name,
+        specialization: 'parts-specialist',
+        trainer: 'torch',
+        hyperparameters: { epochs: 6 },
+      });
       await t.temporal.workflow.getHandle(job.workflowId).result();
       const view = await getJob(t, writer, job.jobId);
       expect(view.status).toBe('completed');
@@ -42,7 +51,9 @@ describe('the PyTorch trainer', () => {
       expect(view.metrics.training!.device).toBe('cpu');
       const model = (await modelsOf(t.sequelize).ModelRecord.findByPk(view.modelId!))!;
       expect(model.version).toBe('1');
-      const manifest = JSON.parse(fs.readFileSync(path.join(t.config.modelStoragePath, String(model.config!.manifestPath)), 'utf8'));
+      const manifest = JSON.parse(
+        fs.readFileSync(path.join(t.config.modelStoragePath, String(model.config!.manifestPath)), 'utf8'),
+      );
       expect(manifest).toMatchObject({ trainer: 'torch', device: 'cpu', input: 'features', output: 'probabilities' });
       const session = await ort.InferenceSession.create(path.join(t.config.modelStoragePath, model.modelPath!));
       expect(session.outputNames).toEqual(['probabilities']);

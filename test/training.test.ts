@@ -25,7 +25,11 @@ describe('training pipeline (builtin trainer) through the API', () => {
   it('trains, evaluates and registers a new model version whose ONNX loads', async () => {
     const name = uniqueName('router');
     await withWorker(t.config, t.sequelize, async () => {
-      const first = await startJob(t, writer, { name, specialization: 'automotive-sales', hyperparameters: { epochs: 4 } });
+      const first = await startJob(t, writer, {
+        name,
+        specialization: 'automotive-sales',
+        hyperparameters: { epochs: 4 },
+      });
       expect(first.workflowId).toBe(`training-${first.jobId}`);
       await result(first.workflowId);
       await recordHistory(t.temporal.workflow.getHandle(first.workflowId), 'training-completed');
@@ -39,24 +43,44 @@ describe('training pipeline (builtin trainer) through the API', () => {
       expect(session.inputNames).toEqual(['features']);
       expect(session.outputNames).toEqual(['probabilities']);
       await session.release();
-      const manifest = JSON.parse(fs.readFileSync(path.join(t.config.modelStoragePath, String(model!.config!.manifestPath)), 'utf8'));
-      expect(manifest).toMatchObject({ trainer: 'builtin', labels: ['automotive-sales', 'parts-specialist', 'service-advisor'], featurizer: { dim: 4096 } });
+      const manifest = JSON.parse(
+        fs.readFileSync(path.join(t.config.modelStoragePath, String(model!.config!.manifestPath)), 'utf8'),
+      );
+      expect(manifest).toMatchObject({
+        trainer: 'builtin',
+        labels: ['automotive-sales', 'parts-specialist', 'service-advisor'],
+        featurizer: { dim: 4096 },
+      });
       // Checkpoints are gone once the model is registered.
       expect(fs.existsSync(path.join(t.config.modelStoragePath, '.checkpoints', first.jobId))).toBe(false);
-      const logs = (await (await t.app.request(`/api/v1/training/jobs/${first.jobId}/logs`, { headers: writer })).json()) as { logs: string };
+      const logs = (await (
+        await t.app.request(`/api/v1/training/jobs/${first.jobId}/logs`, { headers: writer })
+      ).json()) as { logs: string };
       expect(logs.logs).toContain('builtin trainer: 2400 train / 600 holdout examples');
 
-      const second = await startJob(t, writer, { name, specialization: 'automotive-sales', hyperparameters: { epochs: 1 } });
+      const second = await startJob(t, writer, {
+        name,
+        specialization: 'automotive-sales',
+        hyperparameters: { epochs: 1 },
+      });
       await result(second.workflowId);
-      expect((await modelsOf(t.sequelize).ModelRecord.findByPk((await getJob(t, writer, second.jobId)).modelId!))!.version).toBe('2');
+      expect(
+        (await modelsOf(t.sequelize).ModelRecord.findByPk((await getJob(t, writer, second.jobId)).modelId!))!.version,
+      ).toBe('2');
     });
-    const described = await t.temporal.workflow.getHandle(`training-${(await modelsOf(t.sequelize).TrainingJob.findOne({ where: { name } }))!.id}`).describe();
+    const described = await t.temporal.workflow
+      .getHandle(`training-${(await modelsOf(t.sequelize).TrainingJob.findOne({ where: { name } }))!.id}`)
+      .describe();
     expect(described.memo).toMatchObject({ name, trainer: 'builtin', dataset: 'automotive-queries' });
   });
 
   it('is deterministic for a seed', async () => {
     await withWorker(t.config, t.sequelize, async () => {
-      const body = { name: uniqueName('det'), specialization: 'parts-specialist', hyperparameters: { epochs: 2, seed: 7 } };
+      const body = {
+        name: uniqueName('det'),
+        specialization: 'parts-specialist',
+        hyperparameters: { epochs: 2, seed: 7 },
+      };
       const a = await startJob(t, writer, body);
       const b = await startJob(t, writer, body);
       await Promise.all([result(a.workflowId), result(b.workflowId)]);
@@ -90,7 +114,10 @@ describe('training pipeline (builtin trainer) through the API', () => {
     [{ autoDeploy: true, deploy: { steps: [50] } }, 'body.deploy.steps'],
   ])('rejects %j with 400 naming %s, starting nothing', async (override, field) => {
     const before = await modelsOf(t.sequelize).TrainingJob.count();
-    const res = await t.app.request('/api/v1/training/jobs', json({ name: 'x', specialization: 'automotive-sales', ...override }, writer));
+    const res = await t.app.request(
+      '/api/v1/training/jobs',
+      json({ name: 'x', specialization: 'automotive-sales', ...override }, writer),
+    );
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { details: { fields: { field: string }[] } } };
     expect(body.error.details.fields.map((f) => f.field)).toContain(field);
@@ -104,7 +131,10 @@ describe('training pipeline (builtin trainer) through the API', () => {
     const b = await startJob(t, { ...writer, 'idempotency-key': key }, body);
     expect(b.jobId).toBe(a.jobId);
     expect(await modelsOf(t.sequelize).TrainingJob.count({ where: { name: body.name } })).toBe(1);
-    const reused = await t.app.request('/api/v1/training/jobs', json({ ...body, specialization: 'parts-specialist' }, { ...writer, 'idempotency-key': key }));
+    const reused = await t.app.request(
+      '/api/v1/training/jobs',
+      json({ ...body, specialization: 'parts-specialist' }, { ...writer, 'idempotency-key': key }),
+    );
     expect(reused.status).toBe(422);
     await withWorker(t.config, t.sequelize, () => result(a.workflowId));
     expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name: body.name } })).toBe(1);
@@ -113,10 +143,20 @@ describe('training pipeline (builtin trainer) through the API', () => {
   it('cancels mid-training: trainer stopped, partial files removed, job cancelled', async () => {
     const name = uniqueName('cancel');
     await withWorker(t.config, t.sequelize, async () => {
-      const job = await startJob(t, writer, { name, specialization: 'automotive-sales', hyperparameters: { epochs: 1000, batchSize: 1 } });
-      const running = await eventually(() => getJob(t, writer, job.jobId), (j) => (j.progress?.lastCheckpointEpoch ?? 0) >= 1);
+      const job = await startJob(t, writer, {
+        name,
+        specialization: 'automotive-sales',
+        hyperparameters: { epochs: 1000, batchSize: 1 },
+      });
+      const running = await eventually(
+        () => getJob(t, writer, job.jobId),
+        (j) => (j.progress?.lastCheckpointEpoch ?? 0) >= 1,
+      );
       expect(running.progress).toMatchObject({ stage: 'training' });
-      const cancel = await t.app.request(`/api/v1/training/jobs/${job.jobId}/cancel`, { method: 'POST', headers: writer });
+      const cancel = await t.app.request(`/api/v1/training/jobs/${job.jobId}/cancel`, {
+        method: 'POST',
+        headers: writer,
+      });
       expect(cancel.status).toBe(202);
       await expect(result(job.workflowId)).rejects.toThrow();
       await recordHistory(t.temporal.workflow.getHandle(job.workflowId), 'training-cancelled');
@@ -126,7 +166,10 @@ describe('training pipeline (builtin trainer) through the API', () => {
       expect(() => execFileSync('pgrep', ['-f', job.jobId])).toThrow();
       expect(fs.existsSync(path.join(t.config.modelStoragePath, name))).toBe(false);
       expect(fs.existsSync(path.join(t.config.modelStoragePath, '.checkpoints', job.jobId))).toBe(false);
-      const again = await t.app.request(`/api/v1/training/jobs/${job.jobId}/cancel`, { method: 'POST', headers: writer });
+      const again = await t.app.request(`/api/v1/training/jobs/${job.jobId}/cancel`, {
+        method: 'POST',
+        headers: writer,
+      });
       expect(again.status).toBe(409);
     });
     expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name } })).toBe(0);
@@ -135,7 +178,14 @@ describe('training pipeline (builtin trainer) through the API', () => {
   it('runs two GPU jobs one after the other on one GPU slot', async () => {
     await withWorker(t.config, t.sequelize, async () => {
       const jobs = await Promise.all(
-        [1, 2].map(() => startJob(t, writer, { name: uniqueName('slot'), specialization: 'automotive-sales', resources: { gpus: 1 }, hyperparameters: { epochs: 3 } })),
+        [1, 2].map(() =>
+          startJob(t, writer, {
+            name: uniqueName('slot'),
+            specialization: 'automotive-sales',
+            resources: { gpus: 1 },
+            hyperparameters: { epochs: 3 },
+          }),
+        ),
       );
       await Promise.all(jobs.map((j) => result(j.workflowId)));
       const [a, b] = (await Promise.all(jobs.map((j) => getJob(t, writer, j.jobId)))).map((j) => j.metrics.training!);
@@ -146,10 +196,14 @@ describe('training pipeline (builtin trainer) through the API', () => {
   });
 
   it('lists jobs with filters and lists datasets', async () => {
-    const list = (await (await t.app.request('/api/v1/training/jobs?status=completed&limit=100', { headers: writer })).json()) as { items: { status: string }[] };
+    const list = (await (
+      await t.app.request('/api/v1/training/jobs?status=completed&limit=100', { headers: writer })
+    ).json()) as { items: { status: string }[] };
     expect(list.items.length).toBeGreaterThan(0);
     expect(list.items.every((j) => j.status === 'completed')).toBe(true);
-    const datasets = (await (await t.app.request('/api/v1/training/datasets', { headers: writer })).json()) as { items: { name: string }[] };
+    const datasets = (await (await t.app.request('/api/v1/training/datasets', { headers: writer })).json()) as {
+      items: { name: string }[];
+    };
     expect(datasets.items.map((d) => d.name)).toEqual(['automotive-queries', 'broken']);
   });
 });

@@ -44,15 +44,27 @@ describe('defence in depth: paths from rows are never trusted', () => {
   it('does not read or load a model path outside MODEL_STORAGE_PATH, whatever the row says', async () => {
     const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-storage-'));
     for (const modelPath of ['/etc/passwd', '../outside/model.onnx', 'a/../../model.onnx']) {
-      expect(await checkArtifact(storage, modelPath)).toMatchObject({ exists: false, error: `${modelPath} is not a path inside MODEL_STORAGE_PATH` });
+      expect(await checkArtifact(storage, modelPath)).toMatchObject({
+        exists: false,
+        error: `${modelPath} is not a path inside MODEL_STORAGE_PATH`,
+      });
     }
   });
 
   it('takes a probe set only from a dataset name, never a path', async () => {
     const sets = new ProbeSets({ modelStoragePath: '/nonexistent', datasetsDir: '/nonexistent' });
-    const row = { modelId: 'm', modelName: 'm', version: '1', modelPath: 'm/model.onnx', manifestPath: null, costPer1kTokens: null };
+    const row = {
+      modelId: 'm',
+      modelName: 'm',
+      version: '1',
+      modelPath: 'm/model.onnx',
+      manifestPath: null,
+      costPer1kTokens: null,
+    };
     for (const dataset of ['..', '../etc', '/etc', 'a/b']) {
-      await expect(sets.examples({ ...row, dataset }, 1)).rejects.toThrow(`the model's dataset "${dataset}" is not a dataset name`);
+      await expect(sets.examples({ ...row, dataset }, 1)).rejects.toThrow(
+        `the model's dataset "${dataset}" is not a dataset name`,
+      );
     }
   });
 });

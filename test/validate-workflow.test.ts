@@ -24,14 +24,19 @@ describe('validateModel: API → Temporal → worker → activity → DB', () =>
   async function registerAndValidate(modelPath: string) {
     const registered = await t.app.request(
       '/api/v1/models/register',
-      json({ name: uniqueName('m'), specialization: 'service-advisor', baseModel: 'tiny', version: '1', modelPath }, writer),
+      json(
+        { name: uniqueName('m'), specialization: 'service-advisor', baseModel: 'tiny', version: '1', modelPath },
+        writer,
+      ),
     );
     const model = (await registered.json()) as { id: string };
     const started = await t.app.request(`/api/v1/models/${model.id}/validate`, { method: 'POST', headers: writer });
     expect(started.status).toBe(202);
     const body = (await started.json()) as { workflowId: string; runId: string; webUiUrl: string };
     expect(body.workflowId).toBe(`validation-${model.id}`);
-    expect(body.webUiUrl).toBe(`http://localhost:8233/namespaces/default/workflows/validation-${model.id}/${body.runId}/history`);
+    expect(body.webUiUrl).toBe(
+      `http://localhost:8233/namespaces/default/workflows/validation-${model.id}/${body.runId}/history`,
+    );
     const result = await t.temporal.workflow.getHandle(body.workflowId, body.runId).result();
     const fetched = (await (await t.app.request(`/api/v1/models/${model.id}`, { headers: writer })).json()) as {
       status: string;
@@ -45,7 +50,13 @@ describe('validateModel: API → Temporal → worker → activity → DB', () =>
       const { model, started, result, fetched } = await registerAndValidate('good/model.onnx');
       expect(result.valid).toBe(true);
       await recordHistory(t.temporal.workflow.getHandle(started.workflowId), 'validate-model-valid');
-      expect(result.check).toMatchObject({ exists: true, format: 'onnx', loadable: true, inputNames: ['x'], outputNames: ['y'] });
+      expect(result.check).toMatchObject({
+        exists: true,
+        format: 'onnx',
+        loadable: true,
+        inputNames: ['x'],
+        outputNames: ['y'],
+      });
       expect(fetched.status).toBe('validated');
       expect(fetched.validation).toMatchObject({ valid: true, workflowId: started.workflowId });
 
@@ -79,7 +90,10 @@ describe('validateModel: API → Temporal → worker → activity → DB', () =>
   });
 
   it('answers 404 without starting anything for an unknown model', async () => {
-    const res = await t.app.request('/api/v1/models/00000000-0000-4000-8000-000000000000/validate', { method: 'POST', headers: writer });
+    const res = await t.app.request('/api/v1/models/00000000-0000-4000-8000-000000000000/validate', {
+      method: 'POST',
+      headers: writer,
+    });
     expect(res.status).toBe(404);
   });
 
@@ -87,11 +101,24 @@ describe('validateModel: API → Temporal → worker → activity → DB', () =>
     // No worker yet: the first validation stays queued.
     const registered = await t.app.request(
       '/api/v1/models/register',
-      json({ name: uniqueName('m'), specialization: 'service-advisor', baseModel: 'tiny', version: '1', modelPath: 'good/model.onnx' }, writer),
+      json(
+        {
+          name: uniqueName('m'),
+          specialization: 'service-advisor',
+          baseModel: 'tiny',
+          version: '1',
+          modelPath: 'good/model.onnx',
+        },
+        writer,
+      ),
     );
     const { id } = (await registered.json()) as { id: string };
-    const first = (await (await t.app.request(`/api/v1/models/${id}/validate`, { method: 'POST', headers: writer })).json()) as { runId: string };
-    const second = (await (await t.app.request(`/api/v1/models/${id}/validate`, { method: 'POST', headers: writer })).json()) as { runId: string };
+    const first = (await (
+      await t.app.request(`/api/v1/models/${id}/validate`, { method: 'POST', headers: writer })
+    ).json()) as { runId: string };
+    const second = (await (
+      await t.app.request(`/api/v1/models/${id}/validate`, { method: 'POST', headers: writer })
+    ).json()) as { runId: string };
     expect(second.runId).toBe(first.runId);
     await withWorker(t.config, t.sequelize, () => t.temporal.workflow.getHandle(`validation-${id}`).result());
   });
@@ -106,7 +133,9 @@ describe('validateModel: API → Temporal → worker → activity → DB', () =>
       const { id } = (await registered.json()) as { id: string };
       const res = await down.app.request(`/api/v1/models/${id}/validate`, { method: 'POST', headers: writer });
       expect(res.status).toBe(503);
-      expect(await res.json()).toEqual({ error: { code: 'unavailable', message: 'Temporal is unavailable; try again shortly' } });
+      expect(await res.json()).toEqual({
+        error: { code: 'unavailable', message: 'Temporal is unavailable; try again shortly' },
+      });
       const health = (await (await down.app.request('/health/detailed')).json()) as { status: string };
       expect(health.status).toBe('degraded');
     } finally {

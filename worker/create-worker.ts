@@ -42,7 +42,13 @@ export interface CreateWorkersOptions {
  * activities) and `neuroweaver-training` (trainModel only, as many at once as there are GPU slots —
  * or NW_CPU_TRAINING_CONCURRENCY CPU jobs on a machine without GPUs).
  */
-export async function createWorkers({ connection, temporal, sequelize, config, workflowBundle }: CreateWorkersOptions): Promise<Worker[]> {
+export async function createWorkers({
+  connection,
+  temporal,
+  sequelize,
+  config,
+  workflowBundle,
+}: CreateWorkersOptions): Promise<Worker[]> {
   const { namespace, taskQueue, trainingTaskQueue } = config.temporal;
   const workers: Worker[] = [];
   if (config.workerQueues !== 'training') {

@@ -5,7 +5,11 @@ import type { GpuAllocator, GpuLease } from '../activities/training/train';
 export function detectGpuCount(configured: number | undefined): number {
   if (configured !== undefined) return configured;
   try {
-    const out = execFileSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 5_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('nvidia-smi', ['-L'], {
+      encoding: 'utf8',
+      timeout: 5_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return out.split('\n').filter((l) => l.startsWith('GPU ')).length;
   } catch {
     return 0;

@@ -25,12 +25,17 @@ async function main(): Promise<void> {
   await assertSchemaCurrent(sequelize);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace, interceptors: clientTracing() });
+  const temporal = new Client({
+    connection: clientConnection,
+    namespace: config.temporal.namespace,
+    interceptors: clientTracing(),
+  });
   const workers = await createWorkers({ connection, temporal, sequelize, config });
   console.log(
     `worker: polling ${workers.map((w) => `"${w.options.taskQueue}"`).join(' and ')} on ${config.temporal.address}; metrics on :${config.workerMetricsPort}/metrics`,
   );
-  if (config.relaycoreUrl && config.workerQueues !== 'training') void registerWithRelayCore(createRelayCoreActivities(activityDeps(sequelize, config)));
+  if (config.relaycoreUrl && config.workerQueues !== 'training')
+    void registerWithRelayCore(createRelayCoreActivities(activityDeps(sequelize, config)));
   // run() resolves after the Runtime's signal handlers (SIGINT/SIGTERM) have drained the workers.
   try {
     await Promise.all(workers.map((w) => w.run()));
@@ -50,7 +55,9 @@ async function registerWithRelayCore(relay: ReturnType<typeof createRelayCoreAct
       console.log(`worker: registered with RelayCore (${status})`);
       return;
     } catch (err) {
-      console.warn(`worker: RelayCore registration failed (${(err as Error).message}); retrying in ${delayMs / 1000} s`);
+      console.warn(
+        `worker: RelayCore registration failed (${(err as Error).message}); retrying in ${delayMs / 1000} s`,
+      );
       if ((err as { nonRetryable?: boolean }).nonRetryable) return;
       await new Promise((r) => setTimeout(r, delayMs).unref());
     }

@@ -18,7 +18,8 @@ export interface AlertDeliveryResult {
 const delivery = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: DELIVERY_RETRY });
 
 /** One alert change, by its alert's ID and status: a manual resolve answered at once, delivered for as long as an outage lasts. */
-export const alertDeliveryWorkflowId = (change: Pick<AlertChange, 'alertId' | 'status'>) => `alert-${change.alertId}-${change.status}`;
+export const alertDeliveryWorkflowId = (change: Pick<AlertChange, 'alertId' | 'status'>) =>
+  `alert-${change.alertId}-${change.status}`;
 
 /**
  * Delivers one alert change to the webhook — for changes made outside a watchdog (an operator's
@@ -28,7 +29,9 @@ export const alertDeliveryWorkflowId = (change: Pick<AlertChange, 'alertId' | 's
 export async function deliverAlertChange(change: AlertChange): Promise<AlertDeliveryResult> {
   try {
     const { skipped } = await delivery.deliverAlert(change);
-    return skipped ? { delivered: false, reason: 'no alert webhook is configured (ALERT_WEBHOOK_URL), or the alert is gone' } : { delivered: true, reason: null };
+    return skipped
+      ? { delivered: false, reason: 'no alert webhook is configured (ALERT_WEBHOOK_URL), or the alert is gone' }
+      : { delivered: true, reason: null };
   } catch (err) {
     if (isCancellation(err)) throw err;
     return { delivered: false, reason: undeliverableReason(err) };

@@ -25,7 +25,12 @@ export function canaryPolicy(t: AnalysisThresholds, c: CanaryConfidence): Eviden
     minLabelled: c.minLabelled,
     breachConfidence: c.breachConfidence,
     healthyConfidence: c.healthyConfidence,
-    thresholds: { errorRate: t.maxErrorRate, p95LatencyMs: t.maxP95LatencyMs, minAccuracy: t.minAccuracy, maxCostPer1kTokens: Infinity },
+    thresholds: {
+      errorRate: t.maxErrorRate,
+      p95LatencyMs: t.maxP95LatencyMs,
+      minAccuracy: t.minAccuracy,
+      maxCostPer1kTokens: Infinity,
+    },
   };
 }
 
@@ -40,7 +45,12 @@ export function canaryExtraProbes(evidence: EvidenceCounts, t: AnalysisThreshold
 }
 
 /** The step's analysis: what was measured, how much of it was live, and the verdict. */
-export function judgeCanaryStep(evidence: EvidenceCounts, live: { requests: number }, t: AnalysisThresholds, c: CanaryConfidence): StepAnalysis {
+export function judgeCanaryStep(
+  evidence: EvidenceCounts,
+  live: { requests: number },
+  t: AnalysisThresholds,
+  c: CanaryConfidence,
+): StepAnalysis {
   const verdict = judgeEvidence([evidence], canaryPolicy(t, c));
   const errorRate = evidence.requests ? evidence.errors / evidence.requests : 0;
   const probeAccuracy = evidence.labelled ? evidence.correct / evidence.labelled : 0;
@@ -59,8 +69,19 @@ export function judgeCanaryStep(evidence: EvidenceCounts, live: { requests: numb
   };
   const evidenceLine = `${live.requests} live requests and ${probed} probes (${evidence.labelled} labelled)`;
   if (evidence.requests < t.minRequests) {
-    return { ...base, insufficientData: true, passed: false, reason: `insufficient data: ${evidence.requests} requests < ${t.minRequests} (${evidenceLine}; the probes failed too)` };
+    return {
+      ...base,
+      insufficientData: true,
+      passed: false,
+      reason: `insufficient data: ${evidence.requests} requests < ${t.minRequests} (${evidenceLine}; the probes failed too)`,
+    };
   }
-  if (verdict.kind === 'breach') return { ...base, insufficientData: false, passed: false, reason: `${verdict.reason}; from ${evidenceLine}` };
-  return { ...base, insufficientData: false, passed: true, reason: `${verdict.kind === 'healthy' ? 'healthy' : 'no breach'}: ${verdict.reason}; from ${evidenceLine}` };
+  if (verdict.kind === 'breach')
+    return { ...base, insufficientData: false, passed: false, reason: `${verdict.reason}; from ${evidenceLine}` };
+  return {
+    ...base,
+    insufficientData: false,
+    passed: true,
+    reason: `${verdict.kind === 'healthy' ? 'healthy' : 'no breach'}: ${verdict.reason}; from ${evidenceLine}`,
+  };
 }

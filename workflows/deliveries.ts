@@ -9,7 +9,8 @@ import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio
 /** "undeliverable: 400 RelayCore PUT … answered 400: {…}" from an activity's failure. */
 export function undeliverableReason(err: unknown): string {
   const cause = err instanceof ActivityFailure ? err.cause : err;
-  const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { status?: number } | undefined) : undefined;
+  const details =
+    cause instanceof ApplicationFailure ? (cause.details?.[0] as { status?: number } | undefined) : undefined;
   const message = (cause as Error | undefined)?.message ?? String(err);
   return `undeliverable: ${details?.status ?? ''}${details?.status ? ' ' : ''}${message}`.slice(0, 2_000);
 }

@@ -15,7 +15,15 @@ import type { Activities } from '../activities';
 import { Deliveries } from './deliveries';
 import { FailureType, RELAYCORE_RETRY } from './failures';
 import { NwStage } from './search-attributes';
-import { rollbackSwitchKey, type Decision, type DeploymentStage, type DeploymentStatusView, type DeployModelInput, type DeployModelResult, type StepAnalysis } from './deployment-types';
+import {
+  rollbackSwitchKey,
+  type Decision,
+  type DeploymentStage,
+  type DeploymentStatusView,
+  type DeployModelInput,
+  type DeployModelResult,
+  type StepAnalysis,
+} from './deployment-types';
 
 export * from './deployment-types';
 
@@ -40,12 +48,20 @@ export const deploymentWorkflowId = (specialization: string) => `deployment-${sp
 const steps = proxyActivities<Activities>({
   // Database and routing changes: quick, retried until the database answers.
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: [FailureType.ModelNotFound, FailureType.ModelStagingFailed] },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: [FailureType.ModelNotFound, FailureType.ModelStagingFailed],
+  },
 });
 const staging = proxyActivities<Activities>({
   // Loads the artifact and runs the probe set; a model that cannot load fails without retries.
   startToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: [FailureType.ModelNotFound, FailureType.ModelStagingFailed] },
+  retry: {
+    initialInterval: '2 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [FailureType.ModelNotFound, FailureType.ModelStagingFailed],
+  },
 });
 
 const relay = proxyActivities<Activities>({
@@ -55,7 +71,13 @@ const relay = proxyActivities<Activities>({
 });
 
 export async function deployModel(input: DeployModelInput): Promise<DeployModelResult> {
-  const state: DeploymentStatusView = { stage: 'staging', step: null, weight: 0, decisions: [], awaitingApprovalUntil: null };
+  const state: DeploymentStatusView = {
+    stage: 'staging',
+    step: null,
+    weight: 0,
+    decisions: [],
+    awaitingApprovalUntil: null,
+  };
   let abortRequest: AbortRequest | undefined;
   let approval: ApprovalRequest | undefined;
   // Read through functions: handlers change these between awaits, which TypeScript cannot see.
@@ -77,7 +99,8 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
       if (answerOnceRecorded) {
         await condition(() => approvalSettled !== undefined);
         // An abort that won the race: the caller hears that the approval did not count.
-        if (approvalSettled !== 'recorded') throw ApplicationFailure.nonRetryable('the rollout ended before the approval was recorded');
+        if (approvalSettled !== 'recorded')
+          throw ApplicationFailure.nonRetryable('the rollout ended before the approval was recorded');
       }
       return { approved: true, by: request.by };
     },
@@ -85,7 +108,8 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
       validator: (request: ApprovalRequest) => {
         if (!request?.by) throw new Error('approve needs "by"');
         if (state.stage !== 'awaiting-approval') throw new Error(`nothing to approve: the rollout is ${state.stage}`);
-        if (input.fourEyes && request.by === input.requestedBy) throw new Error(`four-eyes: ${request.by} deployed this rollout, so someone else approves it`);
+        if (input.fourEyes && request.by === input.requestedBy)
+          throw new Error(`four-eyes: ${request.by} deployed this rollout, so someone else approves it`);
       },
     },
   );
@@ -127,7 +151,11 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     while (cause.cause) cause = cause.cause as typeof cause;
     return end('failed', cause.message ?? 'staging failed');
   }
-  await decide({ key: 'staged', kind: 'staged', message: `loaded and warmed up in ${staged.warmupMs} ms; probe accuracy ${staged.probeAccuracy.toFixed(3)} on ${staged.probeExamples} examples` });
+  await decide({
+    key: 'staged',
+    kind: 'staged',
+    message: `loaded and warmed up in ${staged.warmupMs} ms; probe accuracy ${staged.probeAccuracy.toFixed(3)} on ${staged.probeExamples} examples`,
+  });
 
   // Without a stable deployment there is nothing to split traffic with: one step at 100 %.
   const hasStable = (await steps.currentStable(specialization)) !== null;
@@ -146,16 +174,39 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
       const since = new Date().toISOString();
       await condition(() => abortRequest !== undefined, input.analysis.windowSeconds * 1000);
       if (abortRequest) break;
-      analysis = await steps.analyzeCanary({ deploymentId, since, thresholds: input.analysis, probeAccuracy: staged.probeAccuracy, specialization });
+      analysis = await steps.analyzeCanary({
+        deploymentId,
+        since,
+        thresholds: input.analysis,
+        probeAccuracy: staged.probeAccuracy,
+        specialization,
+      });
       if (!analysis.insufficientData) break;
     }
     if (abortRequest || !analysis) break;
-    await decide({ key: `step-${step}-analysis`, kind: 'step-analysis', step, weight, analysis, message: `${analysis.passed ? 'passed' : 'failed'}: ${analysis.reason}` });
+    await decide({
+      key: `step-${step}-analysis`,
+      kind: 'step-analysis',
+      step,
+      weight,
+      analysis,
+      message: `${analysis.passed ? 'passed' : 'failed'}: ${analysis.reason}`,
+    });
     deliveries.add(
       `step-${step}-performance`,
       relay.reportModelPerformance({
         modelId: input.modelId,
-        metrics: { specialization, deploymentId, step, weight, requests: analysis.requests, errorRate: analysis.errorRate, p95LatencyMs: analysis.p95LatencyMs, probeAccuracy: analysis.probeAccuracy, passed: analysis.passed },
+        metrics: {
+          specialization,
+          deploymentId,
+          step,
+          weight,
+          requests: analysis.requests,
+          errorRate: analysis.errorRate,
+          p95LatencyMs: analysis.p95LatencyMs,
+          probeAccuracy: analysis.probeAccuracy,
+          passed: analysis.passed,
+        },
         idempotencyKey: keyFor(`step-${step}-performance`),
       }),
     );
@@ -166,13 +217,21 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
   if (input.requireApproval) {
     enter('awaiting-approval');
     state.awaitingApprovalUntil = new Date(Date.now() + input.approvalTimeoutSeconds * 1000).toISOString();
-    const answered = await condition(() => approved() !== undefined || aborted() !== undefined, input.approvalTimeoutSeconds * 1000);
+    const answered = await condition(
+      () => approved() !== undefined || aborted() !== undefined,
+      input.approvalTimeoutSeconds * 1000,
+    );
     state.awaitingApprovalUntil = null;
     const abort = aborted();
     if (abort) return end('aborted', `aborted by ${abort.by}: ${abort.reason}`);
     if (!answered) {
-      await decide({ key: 'approval', kind: 'approval', message: `no approval within ${input.approvalTimeoutSeconds} s: policy ${input.onApprovalTimeout}` });
-      if (input.onApprovalTimeout === 'rollback') return end('rolled_back', `approval deadline passed (${input.approvalTimeoutSeconds} s)`);
+      await decide({
+        key: 'approval',
+        kind: 'approval',
+        message: `no approval within ${input.approvalTimeoutSeconds} s: policy ${input.onApprovalTimeout}`,
+      });
+      if (input.onApprovalTimeout === 'rollback')
+        return end('rolled_back', `approval deadline passed (${input.approvalTimeoutSeconds} s)`);
     } else {
       const { by, comment } = approved()!;
       await decide({ key: 'approval', kind: 'approval', message: `approved by ${by}${comment ? `: ${comment}` : ''}` });
@@ -188,15 +247,36 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
   await decide({ key: 'promoted', kind: 'promoted', message: reason });
   // Rollouts recorded before watching by default replay without this step.
   if (patched('watch-by-default')) {
-    const watched = await steps.watchSpecialization({ specialization, requested: input.watch !== false, by: input.requestedBy });
+    const watched = await steps.watchSpecialization({
+      specialization,
+      requested: input.watch !== false,
+      by: input.requestedBy,
+    });
     await decide({ key: 'watched', kind: 'watched', message: watched.reason });
   }
   // The promotion's deliveries in a scope of their own: a rollback cancels them, so that the
   // promotion's route cannot reach RelayCore after the rollback's.
   const promotionDeliveries = new CancellationScope();
   void promotionDeliveries.run(async () => {
-    deliveries.add('deployed', relay.notifyModelDeployed({ modelId: input.modelId, specialization, deploymentId, version: staged.version, idempotencyKey: keyFor('deployed') }));
-    deliveries.add('route', relay.updateRelayCoreRoute({ specialization, modelId: input.modelId, reason: `deployment ${deploymentId} promoted`, idempotencyKey: keyFor('route') }));
+    deliveries.add(
+      'deployed',
+      relay.notifyModelDeployed({
+        modelId: input.modelId,
+        specialization,
+        deploymentId,
+        version: staged.version,
+        idempotencyKey: keyFor('deployed'),
+      }),
+    );
+    deliveries.add(
+      'route',
+      relay.updateRelayCoreRoute({
+        specialization,
+        modelId: input.modelId,
+        reason: `deployment ${deploymentId} promoted`,
+        idempotencyKey: keyFor('route'),
+      }),
+    );
   });
   if (patched('rollback-after-promotion')) {
     // While this workflow still runs (its deliveries under way, perhaps for a long RelayCore outage)
@@ -211,18 +291,32 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     if (rollback) {
       promotionDeliveries.cancel();
       const why = `rolled back by ${rollback.by} after promotion: ${rollback.reason}`;
-      const { restoredDeploymentId, restoredModelId } = await steps.restoreBackup({ specialization, deploymentId, reason: why, requestedBy: rollback.by });
+      const { restoredDeploymentId, restoredModelId } = await steps.restoreBackup({
+        specialization,
+        deploymentId,
+        reason: why,
+        requestedBy: rollback.by,
+      });
       if (restoredModelId) {
         deliveries.add(
           'rollback route',
-          relay.updateRelayCoreRoute({ specialization, modelId: restoredModelId, reason: `rollback of deployment ${deploymentId}: ${rollback.reason}`, idempotencyKey: keyFor('rollback-route') }),
+          relay.updateRelayCoreRoute({
+            specialization,
+            modelId: restoredModelId,
+            reason: `rollback of deployment ${deploymentId}: ${rollback.reason}`,
+            idempotencyKey: keyFor('rollback-route'),
+          }),
           // The rollback's switch event says RelayCore refused it, as the watchdog's do.
           async (reason) => {
-            if (patched('rollback-refusal-recorded')) await steps.recordSwitchUndeliverable({ key: rollbackSwitchKey(deploymentId), reason });
+            if (patched('rollback-refusal-recorded'))
+              await steps.recordSwitchUndeliverable({ key: rollbackSwitchKey(deploymentId), reason });
           },
         );
       }
-      return end('rolled_back', `${why}; ${restoredDeploymentId ? `${restoredDeploymentId} serves again` : 'nothing serves the specialization now'}`);
+      return end(
+        'rolled_back',
+        `${why}; ${restoredDeploymentId ? `${restoredDeploymentId} serves again` : 'nothing serves the specialization now'}`,
+      );
     }
   }
   await deliveries.settled();

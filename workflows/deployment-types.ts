@@ -88,14 +88,34 @@ export interface Decision {
   /** Unique within the deployment: a retried write of the same decision is recognised. */
   key: string;
   at: string;
-  kind: 'gate' | 'staged' | 'step-started' | 'step-analysis' | 'approval' | 'promoted' | 'watched' | 'undeliverable' | 'rolled-back' | 'aborted' | 'failed';
+  kind:
+    | 'gate'
+    | 'staged'
+    | 'step-started'
+    | 'step-analysis'
+    | 'approval'
+    | 'promoted'
+    | 'watched'
+    | 'undeliverable'
+    | 'rolled-back'
+    | 'aborted'
+    | 'failed';
   step?: number;
   weight?: number;
   analysis?: StepAnalysis;
   message: string;
 }
 
-export type DeploymentStage = 'staging' | 'rolling-out' | 'awaiting-approval' | 'promoting' | 'promoted' | 'rolling-back' | 'rolled-back' | 'aborted' | 'failed';
+export type DeploymentStage =
+  | 'staging'
+  | 'rolling-out'
+  | 'awaiting-approval'
+  | 'promoting'
+  | 'promoted'
+  | 'rolling-back'
+  | 'rolled-back'
+  | 'aborted'
+  | 'failed';
 
 export interface DeploymentStatusView {
   stage: DeploymentStage;

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_ANALYSIS, DEFAULT_STEPS, type AnalysisThresholds, type GateChoice, type GateWeakening } from './deployment-types';
+import {
+  DEFAULT_ANALYSIS,
+  DEFAULT_STEPS,
+  type AnalysisThresholds,
+  type GateChoice,
+  type GateWeakening,
+} from './deployment-types';
 
 /**
  * The health gate a rollout may ask for (README: "Gate policy"). The thresholds file holds, per
@@ -25,7 +31,11 @@ export const AnalysisFields = z.strictObject({
   minAccuracy: z.number().min(0).max(1),
 });
 
-export const ApprovalTimeoutSeconds = z.number().int().min(1).max(7 * 24 * 3600);
+export const ApprovalTimeoutSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 24 * 3600);
 export const OnApprovalTimeout = z.enum(['rollback', 'promote']);
 
 /** A gate policy in the thresholds file: any field, over the one it inherits. */
@@ -101,7 +111,11 @@ const WEAKER_WHEN: Partial<Record<keyof AnalysisThresholds, 'higher' | 'lower'>>
  * not asked for, when a timeout would promote, or when the deployer may approve their own rollout;
  * and a model goes to a specialization other than the one it was registered for.
  */
-export function judgeGate(policy: Gate, request: GateRequest, placement?: { specialization: string; modelSpecialization: string | null }): { gate: Gate; weakened: GateWeakening[] } {
+export function judgeGate(
+  policy: Gate,
+  request: GateRequest,
+  placement?: { specialization: string; modelSpecialization: string | null },
+): { gate: Gate; weakened: GateWeakening[] } {
   const gate: Gate = {
     steps: request.steps ?? policy.steps,
     analysis: { ...policy.analysis, ...(request.analysis ?? {}) },
@@ -117,15 +131,22 @@ export function judgeGate(policy: Gate, request: GateRequest, placement?: { spec
   for (const [field, direction] of Object.entries(WEAKER_WHEN) as [keyof AnalysisThresholds, 'higher' | 'lower'][]) {
     const asked = gate.analysis[field];
     const allowed = policy.analysis[field];
-    if (direction === 'higher' ? asked > allowed : asked < allowed) weakened.push({ field: `analysis.${field}`, requested: asked, policy: allowed });
+    if (direction === 'higher' ? asked > allowed : asked < allowed)
+      weakened.push({ field: `analysis.${field}`, requested: asked, policy: allowed });
   }
-  if (policy.requireApproval && !gate.requireApproval) weakened.push({ field: 'requireApproval', requested: false, policy: true });
+  if (policy.requireApproval && !gate.requireApproval)
+    weakened.push({ field: 'requireApproval', requested: false, policy: true });
   if (gate.requireApproval) {
-    if (gate.onApprovalTimeout === 'promote' && policy.onApprovalTimeout === 'rollback') weakened.push({ field: 'onApprovalTimeout', requested: 'promote', policy: 'rollback' });
+    if (gate.onApprovalTimeout === 'promote' && policy.onApprovalTimeout === 'rollback')
+      weakened.push({ field: 'onApprovalTimeout', requested: 'promote', policy: 'rollback' });
     if (policy.fourEyes && !gate.fourEyes) weakened.push({ field: 'fourEyes', requested: false, policy: true });
   }
   if (placement?.modelSpecialization && placement.modelSpecialization !== placement.specialization) {
-    weakened.push({ field: 'specialization', requested: placement.specialization, policy: placement.modelSpecialization });
+    weakened.push({
+      field: 'specialization',
+      requested: placement.specialization,
+      policy: placement.modelSpecialization,
+    });
   }
   return { gate, weakened };
 }
@@ -134,6 +155,8 @@ export function judgeGate(policy: Gate, request: GateRequest, placement?: { spec
 export function gateDecisionMessage(choice: GateChoice, specialization: string): string {
   const policy = `the gate policy (thresholds v${choice.policyVersion}) for ${specialization}`;
   if (choice.weakened.length === 0) return `gate chosen by ${choice.chosenBy} (${choice.level}) within ${policy}`;
-  const what = choice.weakened.map((w) => `${w.field} ${JSON.stringify(w.requested)} (policy ${JSON.stringify(w.policy)})`).join('; ');
+  const what = choice.weakened
+    .map((w) => `${w.field} ${JSON.stringify(w.requested)} (policy ${JSON.stringify(w.policy)})`)
+    .join('; ');
   return `gate chosen by ${choice.chosenBy} (${choice.level}) weaker than ${policy}: ${what}`;
 }

@@ -18,15 +18,28 @@ export interface RollbackDeploymentResult {
   reason: string;
 }
 
-const steps = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
+const steps = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
 const relay = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: RELAYCORE_RETRY });
 
 /** Puts a promoted deployment's backup back as stable. Runs under `deployment-<specialization>`, so never beside a rollout. */
 export async function rollbackDeployment(input: RollbackDeploymentInput): Promise<RollbackDeploymentResult> {
   upsertSearchAttributes([{ key: NwStage, value: 'rolling-back' }]);
-  const { restoredDeploymentId, restoredModelId } = await steps.restoreBackup({ specialization: input.specialization, deploymentId: input.deploymentId, reason: `rolled back by ${input.requestedBy}: ${input.reason}`, requestedBy: input.requestedBy });
+  const { restoredDeploymentId, restoredModelId } = await steps.restoreBackup({
+    specialization: input.specialization,
+    deploymentId: input.deploymentId,
+    reason: `rolled back by ${input.requestedBy}: ${input.reason}`,
+    requestedBy: input.requestedBy,
+  });
   if (restoredModelId) {
-    const route = relay.updateRelayCoreRoute({ specialization: input.specialization, modelId: restoredModelId, reason: `rollback of deployment ${input.deploymentId}: ${input.reason}`, idempotencyKey: `${workflowInfo().workflowId}:${workflowInfo().runId}:route` });
+    const route = relay.updateRelayCoreRoute({
+      specialization: input.specialization,
+      modelId: restoredModelId,
+      reason: `rollback of deployment ${input.deploymentId}: ${input.reason}`,
+      idempotencyKey: `${workflowInfo().workflowId}:${workflowInfo().runId}:route`,
+    });
     if (patched('rollback-refusal-recorded')) {
       // A refusal (4xx) is recorded where the rollback is, and the rollback stands: routing here
       // already changed, and failing the workflow would only hide that RelayCore was not told.
@@ -35,7 +48,15 @@ export async function rollbackDeployment(input: RollbackDeploymentInput): Promis
       } catch (err) {
         if (isCancellation(err)) throw err;
         const reason = undeliverableReason(err);
-        await steps.recordDecision({ deploymentId: input.deploymentId, decision: { key: 'undeliverable-rollback-route', kind: 'undeliverable', at: new Date().toISOString(), message: `RelayCore rollback route: ${reason}` } });
+        await steps.recordDecision({
+          deploymentId: input.deploymentId,
+          decision: {
+            key: 'undeliverable-rollback-route',
+            kind: 'undeliverable',
+            at: new Date().toISOString(),
+            message: `RelayCore rollback route: ${reason}`,
+          },
+        });
         await steps.recordSwitchUndeliverable({ key: rollbackSwitchKey(input.deploymentId), reason });
       }
     } else {

@@ -40,7 +40,11 @@ export const trainingProgressSignal = defineSignal<[TrainingProgressUpdate]>(TRA
 const steps = proxyActivities<Activities>({
   // Database and file steps: short, retried until the database is back.
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: [FailureType.InvalidDataset] },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: [FailureType.InvalidDataset],
+  },
 });
 
 const evaluation = proxyActivities<Activities>({
@@ -58,7 +62,12 @@ function trainer(taskQueue: string) {
     heartbeatTimeout: '15 seconds',
     // Wait for the trainer to be stopped and its partial files removed before the job is cancelled.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: [FailureType.InvalidTrainingInput] },
+    retry: {
+      initialInterval: '2 seconds',
+      maximumInterval: '1 minute',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: [FailureType.InvalidTrainingInput],
+    },
   });
 }
 
@@ -99,13 +108,27 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     progress.resumedFromCheckpoint ||= trained.resumedFromCheckpoint;
 
     enter('evaluating');
-    const evaluated = await evaluation.evaluateTrainedModel({ modelPath: trained.modelPath, manifestPath: trained.manifestPath, datasetDir: dataset.datasetDir });
+    const evaluated = await evaluation.evaluateTrainedModel({
+      modelPath: trained.modelPath,
+      manifestPath: trained.manifestPath,
+      datasetDir: dataset.datasetDir,
+    });
 
     enter('registering');
     const registered = await steps.registerTrainedModel({ input, dataset, trained, evaluation: evaluated });
-    await steps.completeTrainingJob({ jobId: input.jobId, modelId: registered.modelId, modelPath: trained.modelPath, trained, evaluation: evaluated });
+    await steps.completeTrainingJob({
+      jobId: input.jobId,
+      modelId: registered.modelId,
+      modelPath: trained.modelPath,
+      trained,
+      evaluation: evaluated,
+    });
     enter('completed');
-    upsertMemo({ version: registered.version, modelId: registered.modelId, holdoutAccuracy: evaluated.holdoutAccuracy });
+    upsertMemo({
+      version: registered.version,
+      modelId: registered.modelId,
+      holdoutAccuracy: evaluated.holdoutAccuracy,
+    });
     const autoDeploy = input.autoDeploy ? await startRollout(input, registered.modelId) : undefined;
     if (autoDeploy?.started) upsertMemo({ deploymentId: autoDeploy.deploymentId });
     return {
@@ -122,13 +145,23 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {
         enter('cancelled');
-        await steps.finishTrainingJob({ jobId: input.jobId, status: 'cancelled', message: 'cancelled by request', outputDir: `${input.name}/${input.jobId}` });
+        await steps.finishTrainingJob({
+          jobId: input.jobId,
+          status: 'cancelled',
+          message: 'cancelled by request',
+          outputDir: `${input.name}/${input.jobId}`,
+        });
       });
       throw err;
     }
     const message = describeFailure(err);
     enter('failed');
-    await steps.finishTrainingJob({ jobId: input.jobId, status: 'failed', message, outputDir: `${input.name}/${input.jobId}` });
+    await steps.finishTrainingJob({
+      jobId: input.jobId,
+      status: 'failed',
+      message,
+      outputDir: `${input.name}/${input.jobId}`,
+    });
     throw ApplicationFailure.nonRetryable(message, FailureType.TrainingFailed);
   }
 }
@@ -141,15 +174,31 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
 async function startRollout(input: TrainingPipelineInput, modelId: string): Promise<AutoDeployOutcome> {
   const deploymentId = uuid4();
   const workflowId = deploymentWorkflowId(input.specialization);
-  const options = input.deploy ?? { steps: DEFAULT_STEPS, analysis: DEFAULT_ANALYSIS, requireApproval: false, approvalTimeoutSeconds: 3600, onApprovalTimeout: 'rollback' as const };
+  const options = input.deploy ?? {
+    steps: DEFAULT_STEPS,
+    analysis: DEFAULT_ANALYSIS,
+    requireApproval: false,
+    approvalTimeoutSeconds: 3600,
+    onApprovalTimeout: 'rollback' as const,
+  };
   try {
     await startChild(deployModel, {
-      ...deployModelStart({ deploymentId, modelId, specialization: input.specialization, requestedBy: input.requestedBy ?? `training:${input.jobId}`, ...options }, { name: input.name }),
+      ...deployModelStart(
+        {
+          deploymentId,
+          modelId,
+          specialization: input.specialization,
+          requestedBy: input.requestedBy ?? `training:${input.jobId}`,
+          ...options,
+        },
+        { name: input.name },
+      ),
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
     return { started: true, deploymentId, workflowId };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { started: false, reason: `a rollout of ${input.specialization} is already running (${workflowId})` };
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      return { started: false, reason: `a rollout of ${input.specialization} is already running (${workflowId})` };
     throw err;
   }
 }

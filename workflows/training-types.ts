@@ -28,7 +28,8 @@ export interface TrainingPipelineInput {
   trainingTaskQueue: string;
 }
 
-export type TrainingStage = 'queued' | 'validating-dataset' | 'training' | 'evaluating' | 'registering' | 'completed' | 'failed' | 'cancelled';
+export type TrainingStage =
+  'queued' | 'validating-dataset' | 'training' | 'evaluating' | 'registering' | 'completed' | 'failed' | 'cancelled';
 
 export interface TrainingProgressUpdate {
   epoch: number;
@@ -110,10 +111,21 @@ export interface RegisteredModel {
   version: string;
 }
 
-export type AutoDeployOptions = Pick<DeployModelInput, 'steps' | 'analysis' | 'requireApproval' | 'approvalTimeoutSeconds' | 'onApprovalTimeout' | 'watch' | 'fourEyes' | 'gate'>;
+export type AutoDeployOptions = Pick<
+  DeployModelInput,
+  | 'steps'
+  | 'analysis'
+  | 'requireApproval'
+  | 'approvalTimeoutSeconds'
+  | 'onApprovalTimeout'
+  | 'watch'
+  | 'fourEyes'
+  | 'gate'
+>;
 
 /** What autoDeploy did: the rollout started, or why none was. */
-export type AutoDeployOutcome = { started: true; deploymentId: string; workflowId: string } | { started: false; reason: string };
+export type AutoDeployOutcome =
+  { started: true; deploymentId: string; workflowId: string } | { started: false; reason: string };
 
 export interface TrainingPipelineResult {
   jobId: string;

@@ -53,7 +53,11 @@ export const deployModelStart = (input: DeployModelInput, model: { name: string;
     { key: NwSpecialization, value: input.specialization },
     { key: NwStage, value: 'staging' },
   ] as SearchAttributes,
-  memo: { deploymentId: input.deploymentId, modelId: input.modelId, ...(model.version === undefined ? {} : { version: model.version }) },
+  memo: {
+    deploymentId: input.deploymentId,
+    modelId: input.modelId,
+    ...(model.version === undefined ? {} : { version: model.version }),
+  },
 });
 
 /** A promoted deployment's rollback: under the rollout's ID, so neither runs beside the other. */
@@ -72,7 +76,10 @@ export const rollbackDeploymentStart = (input: RollbackDeploymentInput, modelId:
 export const deliverAlertChangeStart = (change: AlertChange, specialization: string | null) => ({
   workflowId: alertDeliveryWorkflowId(change),
   args: [change] as [AlertChange],
-  typedSearchAttributes: [{ key: NwKind, value: 'alert-delivery' }, ...(specialization ? [{ key: NwSpecialization, value: specialization }] : [])] as SearchAttributes,
+  typedSearchAttributes: [
+    { key: NwKind, value: 'alert-delivery' },
+    ...(specialization ? [{ key: NwSpecialization, value: specialization }] : []),
+  ] as SearchAttributes,
 });
 
 export const performanceWatchdogStart = (specialization: string) => ({

@@ -7,10 +7,22 @@ import type { DeploymentStore } from '../../db/stores/deployments';
 import type { ModelStore } from '../../db/stores/models';
 import type { RoutingStore } from '../../db/stores/routing';
 import { FailureType } from '../../workflows/failures';
-import type { AnalysisThresholds, Decision, DeployModelInput, StagedModel, StepAnalysis } from '../../workflows/deployment-types';
+import type {
+  AnalysisThresholds,
+  Decision,
+  DeployModelInput,
+  StagedModel,
+  StepAnalysis,
+} from '../../workflows/deployment-types';
 import { evaluateArtifact } from '../training/evaluate';
 import { insideStorage } from '../../storage/paths';
-import { CANARY_PROBE_ROUNDS, canaryExtraProbes, canaryProbesNeeded, judgeCanaryStep, type CanaryConfidence } from '../../workflows/canary-judgement';
+import {
+  CANARY_PROBE_ROUNDS,
+  canaryExtraProbes,
+  canaryProbesNeeded,
+  judgeCanaryStep,
+  type CanaryConfidence,
+} from '../../workflows/canary-judgement';
 import { addCounts, type EvidenceCounts } from '../../workflows/watchdog/evidence';
 import { policyFor } from '../../workflows/watchdog/policy';
 import type { ThresholdsStore } from '../../db/stores/thresholds';
@@ -33,9 +45,23 @@ export interface DeploymentDeps {
 
 const DEFAULT_PROBE_DATASET = 'automotive-queries';
 
-export function createDeploymentActivities({ deployments, models, routing, thresholds, probe, temporal, taskQueue, modelStoragePath, datasetsDir }: DeploymentDeps) {
+export function createDeploymentActivities({
+  deployments,
+  models,
+  routing,
+  thresholds,
+  probe,
+  temporal,
+  taskQueue,
+  modelStoragePath,
+  datasetsDir,
+}: DeploymentDeps) {
   /** Probes of the canary as counts; a probe that cannot be sent (API down) adds nothing, and the step decides on what it has. */
-  const probed = async (deploymentId: string, examples: number, slowerThanMs: number): Promise<EvidenceCounts | null> => {
+  const probed = async (
+    deploymentId: string,
+    examples: number,
+    slowerThanMs: number,
+  ): Promise<EvidenceCounts | null> => {
     let total: EvidenceCounts | null = null;
     for (let left = examples; left > 0; left -= MAX_PROBES_PER_CALL) {
       try {
@@ -56,9 +82,11 @@ export function createDeploymentActivities({ deployments, models, routing, thres
     },
 
     /** Appends a decision once: a retry of the same decision (same key) changes nothing. */
-    recordDecision: (p: { deploymentId: string; decision: Decision }): Promise<void> => deployments.recordDecision(p.deploymentId, p.decision),
+    recordDecision: (p: { deploymentId: string; decision: Decision }): Promise<void> =>
+      deployments.recordDecision(p.deploymentId, p.decision),
 
-    finishDeployment: (p: { deploymentId: string; status: DeploymentStatus; reason: string }): Promise<void> => deployments.finish(p.deploymentId, p.status, p.reason),
+    finishDeployment: (p: { deploymentId: string; status: DeploymentStatus; reason: string }): Promise<void> =>
+      deployments.finish(p.deploymentId, p.status, p.reason),
 
     /**
      * Loads the artifact exactly as serving will (onnxruntime-node), warms it up and runs the probe
@@ -67,21 +95,40 @@ export function createDeploymentActivities({ deployments, models, routing, thres
     async stageModel(p: { modelId: string }): Promise<StagedModel> {
       const model = await models.get(p.modelId);
       if (!model) throw ApplicationFailure.nonRetryable(`model ${p.modelId} does not exist`, FailureType.ModelNotFound);
-      if (!model.modelPath) throw ApplicationFailure.nonRetryable('the model has no artifact (model_path)', FailureType.ModelStagingFailed);
-      const manifestRelative = typeof model.config?.manifestPath === 'string' ? model.config.manifestPath : path.join(path.dirname(model.modelPath), 'manifest.json');
+      if (!model.modelPath)
+        throw ApplicationFailure.nonRetryable('the model has no artifact (model_path)', FailureType.ModelStagingFailed);
+      const manifestRelative =
+        typeof model.config?.manifestPath === 'string'
+          ? model.config.manifestPath
+          : path.join(path.dirname(model.modelPath), 'manifest.json');
       const dataset = typeof model.config?.dataset === 'string' ? model.config.dataset : DEFAULT_PROBE_DATASET;
       const started = Date.now();
       try {
-        const probe = await evaluateArtifact(insideStorage(modelStoragePath, model.modelPath), insideStorage(modelStoragePath, manifestRelative), path.join(datasetsDir, dataset));
-        return { modelId: model.id, modelName: model.name, version: model.version, probeAccuracy: probe.holdoutAccuracy, probeExamples: probe.examples, warmupMs: Date.now() - started };
+        const probe = await evaluateArtifact(
+          insideStorage(modelStoragePath, model.modelPath),
+          insideStorage(modelStoragePath, manifestRelative),
+          path.join(datasetsDir, dataset),
+        );
+        return {
+          modelId: model.id,
+          modelName: model.name,
+          version: model.version,
+          probeAccuracy: probe.holdoutAccuracy,
+          probeExamples: probe.examples,
+          warmupMs: Date.now() - started,
+        };
       } catch (err) {
-        throw ApplicationFailure.nonRetryable(`the model cannot be served: ${(err as Error).message}`, FailureType.ModelStagingFailed);
+        throw ApplicationFailure.nonRetryable(
+          `the model cannot be served: ${(err as Error).message}`,
+          FailureType.ModelStagingFailed,
+        );
       }
     },
 
     currentStable: (specialization: string): Promise<string | null> => routing.currentStable(specialization),
 
-    setCanaryWeight: (p: { specialization: string; deploymentId: string; weight: number }): Promise<void> => routing.setCanaryWeight(p),
+    setCanaryWeight: (p: { specialization: string; deploymentId: string; weight: number }): Promise<void> =>
+      routing.setCanaryWeight(p),
 
     /** Takes the canary out of traffic; the stable deployment is untouched. */
     removeCanary: (p: { specialization: string; deploymentId: string }): Promise<void> => routing.removeCanary(p),
@@ -92,9 +139,20 @@ export function createDeploymentActivities({ deployments, models, routing, thres
      * when live traffic is short (a specialization with no traffic yet still gets its first model).
      * Inconclusive but suspect evidence asks for more probes; only a conclusive breach fails the step.
      */
-    async analyzeCanary(p: { deploymentId: string; since: string; thresholds: AnalysisThresholds; probeAccuracy: number; specialization?: string }): Promise<StepAnalysis> {
+    async analyzeCanary(p: {
+      deploymentId: string;
+      since: string;
+      thresholds: AnalysisThresholds;
+      probeAccuracy: number;
+      specialization?: string;
+    }): Promise<StepAnalysis> {
       const policy = policyFor((await thresholds.current()).thresholds, p.specialization);
-      const confidence: CanaryConfidence = { breachConfidence: policy.breachConfidence, healthyConfidence: policy.healthyConfidence, minLabelled: policy.minLabelled, extraProbesPerRound: policy.extraProbes.perRound };
+      const confidence: CanaryConfidence = {
+        breachConfidence: policy.breachConfidence,
+        healthyConfidence: policy.healthyConfidence,
+        minLabelled: policy.minLabelled,
+        extraProbesPerRound: policy.extraProbes.perRound,
+      };
       const slowerThan = p.thresholds.maxP95LatencyMs;
       const window = await deployments.windowStats(p.deploymentId, p.since, slowerThan);
       const live: EvidenceCounts = { ...window, labelled: 0, correct: 0, costPer1kTokens: null };
@@ -118,16 +176,35 @@ export function createDeploymentActivities({ deployments, models, routing, thres
      * unless the deploy request or the thresholds file (`watch: false`) opt out. Idempotent: an
      * existing Schedule, paused or not, is left as it is.
      */
-    async watchSpecialization(p: { specialization: string; requested: boolean; by: string }): Promise<{ status: 'created' | 'exists' | 'opted-out'; reason: string }> {
-      if (!p.requested) return { status: 'opted-out', reason: 'the deploy request asked for no watchdog (watch: false)' };
+    async watchSpecialization(p: {
+      specialization: string;
+      requested: boolean;
+      by: string;
+    }): Promise<{ status: 'created' | 'exists' | 'opted-out'; reason: string }> {
+      if (!p.requested)
+        return { status: 'opted-out', reason: 'the deploy request asked for no watchdog (watch: false)' };
       const policy = policyFor((await thresholds.current()).thresholds, p.specialization);
-      if (!policy.watch) return { status: 'opted-out', reason: 'the thresholds file says watch: false for this specialization' };
+      if (!policy.watch)
+        return { status: 'opted-out', reason: 'the thresholds file says watch: false for this specialization' };
       if (!temporal) throw new Error('this worker has no Temporal client to schedule a watchdog with');
-      const status = await createWatchdogSchedule(temporal, { specialization: p.specialization, taskQueue, note: `created when ${p.by}'s rollout promoted a model` });
-      return { status, reason: status === 'created' ? `watchdog scheduled (watchdog-${p.specialization})` : `already watched (watchdog-${p.specialization})` };
+      const status = await createWatchdogSchedule(temporal, {
+        specialization: p.specialization,
+        taskQueue,
+        note: `created when ${p.by}'s rollout promoted a model`,
+      });
+      return {
+        status,
+        reason:
+          status === 'created'
+            ? `watchdog scheduled (watchdog-${p.specialization})`
+            : `already watched (watchdog-${p.specialization})`,
+      };
     },
 
     /** The new deployment becomes stable; the previous stable is remembered as the backup. Idempotent. */
-    promoteDeployment: (p: { specialization: string; deploymentId: string }): Promise<{ backupDeploymentId: string | null }> => routing.promote(p),
+    promoteDeployment: (p: {
+      specialization: string;
+      deploymentId: string;
+    }): Promise<{ backupDeploymentId: string | null }> => routing.promote(p),
   };
 }

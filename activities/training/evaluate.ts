@@ -16,7 +16,11 @@ interface ModelManifest {
 const BATCH = 256;
 
 /** Holdout accuracy, per-label accuracy and macro-F1 of the ONNX artifact, as onnxruntime serves it. */
-export async function evaluateArtifact(modelFile: string, manifestFile: string, datasetDir: string): Promise<Evaluation> {
+export async function evaluateArtifact(
+  modelFile: string,
+  manifestFile: string,
+  datasetDir: string,
+): Promise<Evaluation> {
   const manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8')) as ModelManifest;
   const dataset = await loadDataset(datasetDir, manifest.labelField);
   const labelIndex = dataset.labels.map((l) => manifest.labels.indexOf(l));
@@ -56,13 +60,27 @@ export async function evaluateArtifact(modelFile: string, manifestFile: string, 
     const recall = actual ? tp / actual : 0;
     f1Sum += precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
   });
-  return { holdoutAccuracy: correct / total, perLabelAccuracy, macroF1: f1Sum / C, examples: total, meanLatencyMs: runMs / Math.ceil(total / BATCH) };
+  return {
+    holdoutAccuracy: correct / total,
+    perLabelAccuracy,
+    macroF1: f1Sum / C,
+    examples: total,
+    meanLatencyMs: runMs / Math.ceil(total / BATCH),
+  };
 }
 
 export function createEvaluationActivities({ modelStoragePath }: { modelStoragePath: string }) {
   return {
-    async evaluateTrainedModel(p: { modelPath: string; manifestPath: string; datasetDir: string }): Promise<Evaluation> {
-      return evaluateArtifact(insideStorage(modelStoragePath, p.modelPath), insideStorage(modelStoragePath, p.manifestPath), p.datasetDir);
+    async evaluateTrainedModel(p: {
+      modelPath: string;
+      manifestPath: string;
+      datasetDir: string;
+    }): Promise<Evaluation> {
+      return evaluateArtifact(
+        insideStorage(modelStoragePath, p.modelPath),
+        insideStorage(modelStoragePath, p.manifestPath),
+        p.datasetDir,
+      );
     },
   };
 }

@@ -6,10 +6,17 @@ import { FailureType } from '../../workflows/failures';
 import type { Evaluation, TrainModelResult } from '../../workflows/training-types';
 import { checkpointDirFor, insideStorage } from '../../storage/paths';
 
-export function createTrainingJobActivities({ modelStoragePath, trainingJobs }: { modelStoragePath: string; trainingJobs: TrainingJobStore }) {
+export function createTrainingJobActivities({
+  modelStoragePath,
+  trainingJobs,
+}: {
+  modelStoragePath: string;
+  trainingJobs: TrainingJobStore;
+}) {
   const jobOrFail = async (jobId: string): Promise<TrainingJob> => {
     const job = await trainingJobs.byId(jobId);
-    if (!job) throw ApplicationFailure.nonRetryable(`training job ${jobId} does not exist`, FailureType.TrainingJobNotFound);
+    if (!job)
+      throw ApplicationFailure.nonRetryable(`training job ${jobId} does not exist`, FailureType.TrainingJobNotFound);
     return job;
   };
 
@@ -24,7 +31,13 @@ export function createTrainingJobActivities({ modelStoragePath, trainingJobs }: 
       }
     },
 
-    async completeTrainingJob(p: { jobId: string; modelId: string; modelPath: string; trained: TrainModelResult; evaluation: Evaluation }): Promise<void> {
+    async completeTrainingJob(p: {
+      jobId: string;
+      modelId: string;
+      modelPath: string;
+      trained: TrainModelResult;
+      evaluation: Evaluation;
+    }): Promise<void> {
       const job = await jobOrFail(p.jobId);
       job.status = 'completed';
       job.modelId = p.modelId;
@@ -35,7 +48,12 @@ export function createTrainingJobActivities({ modelStoragePath, trainingJobs }: 
         holdoutAccuracy: p.evaluation.holdoutAccuracy,
         macroF1: p.evaluation.macroF1,
         perLabelAccuracy: p.evaluation.perLabelAccuracy,
-        training: { device: p.trained.device, startedAt: p.trained.startedAt, finishedAt: p.trained.finishedAt, resumedFromCheckpoint: p.trained.resumedFromCheckpoint },
+        training: {
+          device: p.trained.device,
+          startedAt: p.trained.startedAt,
+          finishedAt: p.trained.finishedAt,
+          resumedFromCheckpoint: p.trained.resumedFromCheckpoint,
+        },
       };
       await job.save();
       // Checkpoints served their purpose once the model is registered.
@@ -43,7 +61,12 @@ export function createTrainingJobActivities({ modelStoragePath, trainingJobs }: 
     },
 
     /** Failed or cancelled: the row says why, and nothing half-made stays on disk. */
-    async finishTrainingJob(p: { jobId: string; status: 'failed' | 'cancelled'; message: string; outputDir: string }): Promise<void> {
+    async finishTrainingJob(p: {
+      jobId: string;
+      status: 'failed' | 'cancelled';
+      message: string;
+      outputDir: string;
+    }): Promise<void> {
       const job = await jobOrFail(p.jobId);
       if (job.status !== 'completed') {
         job.status = p.status;

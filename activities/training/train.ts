@@ -4,7 +4,14 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { EXIT_BAD_INPUT, type TrainerJob } from '../../trainers/protocol';
 import { FailureType } from '../../workflows/failures';
-import { initialProgress, TRAINING_PROGRESS_SIGNAL, type TrainerKind, type TrainingProgressUpdate, type TrainModelInput, type TrainModelResult } from '../../workflows/training-types';
+import {
+  initialProgress,
+  TRAINING_PROGRESS_SIGNAL,
+  type TrainerKind,
+  type TrainingProgressUpdate,
+  type TrainModelInput,
+  type TrainModelResult,
+} from '../../workflows/training-types';
 import type { TrainingJobStore } from '../../db/stores/training-jobs';
 import { checkpointDirFor, insideStorage } from '../../storage/paths';
 import { startTrainer } from './trainer-process';
@@ -44,13 +51,21 @@ const MAX_STDERR_CHARS = 16 * 1024;
 const SIGNAL_EVERY_MS = 2_000;
 const HEARTBEAT_EVERY_MS = 1_000;
 
-export function trainerCommand(trainer: TrainerKind, pythonPath: string, jobFile: string): { command: string; args: string[] } {
+export function trainerCommand(
+  trainer: TrainerKind,
+  pythonPath: string,
+  jobFile: string,
+): { command: string; args: string[] } {
   return trainer === 'builtin'
     ? { command: process.execPath, args: ['--import', 'tsx', path.join(ROOT, 'trainers/builtin/main.ts'), jobFile] }
     : { command: pythonPath, args: [path.join(ROOT, 'trainers/torch/train.py'), jobFile] };
 }
 
-const exists = (file: string) => fs.access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  fs.access(file).then(
+    () => true,
+    () => false,
+  );
 
 export function createTrainingActivities(deps: TrainingDeps) {
   return {
@@ -65,9 +80,18 @@ export function createTrainingActivities(deps: TrainingDeps) {
       const previous = ctx.info.heartbeatDetails as TrainHeartbeat | undefined;
       const outputDir = insideStorage(deps.modelStoragePath, input.outputDir);
       const checkpointDir = checkpointDirFor(deps.modelStoragePath, input.jobId);
-      const resumeFrom = previous?.lastCheckpoint && (await exists(previous.lastCheckpoint.path)) ? previous.lastCheckpoint : undefined;
+      const resumeFrom =
+        previous?.lastCheckpoint && (await exists(previous.lastCheckpoint.path)) ? previous.lastCheckpoint : undefined;
       await fs.mkdir(checkpointDir, { recursive: true });
-      const job: TrainerJob = { jobId: input.jobId, datasetDir: input.datasetDir, outputDir, checkpointDir, labelField: input.labelField, hyperparameters: input.hyperparameters, ...(resumeFrom ? { resumeFrom } : {}) };
+      const job: TrainerJob = {
+        jobId: input.jobId,
+        datasetDir: input.datasetDir,
+        outputDir,
+        checkpointDir,
+        labelField: input.labelField,
+        hyperparameters: input.hyperparameters,
+        ...(resumeFrom ? { resumeFrom } : {}),
+      };
       const jobFile = path.join(checkpointDir, `job-attempt-${ctx.info.attempt}.json`);
       await fs.writeFile(jobFile, JSON.stringify(job, null, 2));
 
@@ -99,7 +123,14 @@ export function createTrainingActivities(deps: TrainingDeps) {
         onLine: (line) => {
           switch (line.type) {
             case 'progress': {
-              Object.assign(progress, { epoch: line.epoch, totalEpochs: line.totalEpochs, step: line.step, totalSteps: line.totalSteps, loss: line.loss, samplesPerSec: line.samplesPerSec });
+              Object.assign(progress, {
+                epoch: line.epoch,
+                totalEpochs: line.totalEpochs,
+                step: line.step,
+                totalSteps: line.totalSteps,
+                loss: line.loss,
+                samplesPerSec: line.samplesPerSec,
+              });
               const stepsLeft = line.totalSteps - line.step;
               const stepsPerSec = line.samplesPerSec > 0 ? line.samplesPerSec / input.hyperparameters.batchSize : 0;
               progress.eta = stepsPerSec > 0 ? Math.round(stepsLeft / stepsPerSec) : null;
@@ -113,7 +144,9 @@ export function createTrainingActivities(deps: TrainingDeps) {
               signalProgress(true);
               break;
             case 'metrics':
-              metrics = Object.fromEntries(Object.entries(line).filter((e): e is [string, number] => typeof e[1] === 'number'));
+              metrics = Object.fromEntries(
+                Object.entries(line).filter((e): e is [string, number] => typeof e[1] === 'number'),
+              );
               break;
             case 'artifact':
               artifact = { path: line.path, manifestPath: line.manifestPath };
@@ -134,7 +167,9 @@ export function createTrainingActivities(deps: TrainingDeps) {
       const flushLogs = async () => {
         const text = pendingLogs;
         pendingLogs = '';
-        await deps.trainingJobs.appendLogs(input.jobId, text).catch((err: Error) => log.warn('could not store trainer logs', { error: err.message }));
+        await deps.trainingJobs
+          .appendLogs(input.jobId, text)
+          .catch((err: Error) => log.warn('could not store trainer logs', { error: err.message }));
       };
       const ticker = setInterval(() => {
         heartbeat();
@@ -156,7 +191,10 @@ export function createTrainingActivities(deps: TrainingDeps) {
         throw ctx.cancellationSignal.reason;
       }
       if (exit.code === EXIT_BAD_INPUT) {
-        throw ApplicationFailure.nonRetryable(lastError || 'the trainer rejected its input', FailureType.InvalidTrainingInput);
+        throw ApplicationFailure.nonRetryable(
+          lastError || 'the trainer rejected its input',
+          FailureType.InvalidTrainingInput,
+        );
       }
       if (exit.code !== 0 || !artifact) {
         const why = lastError || stderrTail.trim().split('\n').slice(-3).join(' | ') || 'no output';

@@ -16,7 +16,13 @@ export const ALERT_WEBHOOK_TIMEOUT_MS = 10_000;
 
 /** The webhook body for one alert in one status: Alertmanager's shape, so its receivers work unchanged. */
 export function alertWebhookPayload(alert: Alert, status: 'firing' | 'resolved', externalUrl: string) {
-  const labels = { alertname: alert.alertClass, specialization: alert.specialization, model_id: alert.modelId ?? '', severity: alert.severity, service: 'neuroweaver' };
+  const labels = {
+    alertname: alert.alertClass,
+    specialization: alert.specialization,
+    model_id: alert.modelId ?? '',
+    severity: alert.severity,
+    service: 'neuroweaver',
+  };
   return {
     version: '4',
     receiver: 'neuroweaver',
@@ -47,14 +53,24 @@ export function createAlertActivities({ alerts, alertWebhookUrl, externalUrl }: 
     raiseAlert: (p: RaiseAlertInput) => alerts.raise(p),
 
     /** Resolves the open alert of (specialization, model, class), if any; answers what it resolved (again on a retry). */
-    resolveAlerts: (p: { specialization: string; modelId: string | null; alertClass: AlertClass; reason: string; key: string }) => alerts.resolveOpen(p),
+    resolveAlerts: (p: {
+      specialization: string;
+      modelId: string | null;
+      alertClass: AlertClass;
+      reason: string;
+      key: string;
+    }) => alerts.resolveOpen(p),
 
     /**
      * POSTs the alert to ALERT_WEBHOOK_URL (Alertmanager webhook format). The Idempotency-Key is the
      * alert row (one per incident: a second incident of the same fingerprint is a new row), status
      * and count, so a receiver sees each change of each incident once however often it is retried.
      */
-    async deliverAlert(p: { alertId: string; status: 'firing' | 'resolved'; count: number }): Promise<{ status: number; skipped?: true }> {
+    async deliverAlert(p: {
+      alertId: string;
+      status: 'firing' | 'resolved';
+      count: number;
+    }): Promise<{ status: number; skipped?: true }> {
       const alert = await alerts.byId(p.alertId);
       if (!alert) return { status: 0, skipped: true };
       if (!alertWebhookUrl) return { status: 0, skipped: true };
@@ -65,13 +81,17 @@ export function createAlertActivities({ alerts, alertWebhookUrl, externalUrl }: 
           method: 'POST',
           url: alertWebhookUrl,
           body: alertWebhookPayload({ ...alert, count: p.count }, p.status, externalUrl),
-          headers: { 'idempotency-key': `${alert.id}:${p.status}:${p.count}`, 'x-neuroweaver-fingerprint': alert.fingerprint },
+          headers: {
+            'idempotency-key': `${alert.id}:${p.status}:${p.count}`,
+            'x-neuroweaver-fingerprint': alert.fingerprint,
+          },
           timeoutMs: ALERT_WEBHOOK_TIMEOUT_MS,
           rejectedType: FailureType.AlertWebhookRejected,
         }));
       } catch (err) {
         // Refused for good: the row says so before the workflow hears of it.
-        if (err instanceof ApplicationFailure && err.type === FailureType.AlertWebhookRejected) await alerts.markUndeliverable(p.alertId, `undeliverable: ${err.message}`.slice(0, 2_000));
+        if (err instanceof ApplicationFailure && err.type === FailureType.AlertWebhookRejected)
+          await alerts.markUndeliverable(p.alertId, `undeliverable: ${err.message}`.slice(0, 2_000));
         throw err;
       }
       await alerts.markDelivered(p.alertId, p.status);

@@ -31,7 +31,12 @@ export const MAX_PROBES_PER_CALL = 200;
  * The cost is measured: the dollars the window's answered requests (live and probes) were charged
  * per 1,000 of their tokens; null when nothing was answered.
  */
-export function combine(live: LiveWindow, probe: ProbeResult | null, minRequests: number, p95ThresholdMs: number): WindowStats {
+export function combine(
+  live: LiveWindow,
+  probe: ProbeResult | null,
+  minRequests: number,
+  p95ThresholdMs: number,
+): WindowStats {
   const probed = live.latencies.length >= minRequests ? null : probe;
   const latencies = [...live.latencies, ...(probed?.latenciesMs ?? [])].sort((a, b) => a - b);
   const labelled = probe?.labelled ?? 0;
@@ -82,7 +87,14 @@ export function createObserveActivities({ watchdog, thresholds: thresholdsStore,
      * the thresholds in force and the routing as it is now. The first window (no `from`) is one
      * interval long; a window never reaches back more than two intervals (after a pause).
      */
-    async observeWindow(p: { specialization: string; primaryDeploymentId: string | null; from: string | null; windowSeconds: number; probeExamples: number; previous?: WindowRecord }): Promise<ObservedWindow> {
+    async observeWindow(p: {
+      specialization: string;
+      primaryDeploymentId: string | null;
+      from: string | null;
+      windowSeconds: number;
+      probeExamples: number;
+      previous?: WindowRecord;
+    }): Promise<ObservedWindow> {
       // The window judged last, with the counts it was judged on: what the trace export replays.
       if (p.previous?.until) await watchdog.recordWindow(p.specialization, { ...p.previous, until: p.previous.until });
       const thresholds = await thresholdsStore.current();
@@ -90,19 +102,38 @@ export function createObserveActivities({ watchdog, thresholds: thresholdsStore,
       const routing = await watchdog.routingSnapshot(p.specialization);
       const until = new Date(Date.now() - WRITE_LAG_MS);
       const earliest = until.getTime() - 2 * p.windowSeconds * 1_000;
-      const from = new Date(Math.max(p.from ? Date.parse(p.from) : until.getTime() - p.windowSeconds * 1_000, earliest));
+      const from = new Date(
+        Math.max(p.from ? Date.parse(p.from) : until.getTime() - p.windowSeconds * 1_000, earliest),
+      );
       const base = { until: until.toISOString(), thresholdsVersion: thresholds.version, policy, routing };
       const deploymentId = p.primaryDeploymentId ?? routing.stableDeploymentId;
       if (!deploymentId) return { ...base, primary: null };
-      const [live, modelId] = await Promise.all([watchdog.liveWindow(deploymentId, from, until), watchdog.modelOf(deploymentId)]);
+      const [live, modelId] = await Promise.all([
+        watchdog.liveWindow(deploymentId, from, until),
+        watchdog.modelOf(deploymentId),
+      ]);
       if (!modelId) return { ...base, primary: null };
       // Short of live traffic, probes fill the window up to minRequests: a window is never a shrug.
-      const probed = await tryProbe(deploymentId, Math.min(MAX_PROBES_PER_CALL, Math.max(p.probeExamples, policy.minRequests - live.latencies.length)));
-      return { ...base, primary: { deploymentId, modelId, stats: combine(live, probed, policy.minRequests, policy.thresholds.p95LatencyMs) } };
+      const probed = await tryProbe(
+        deploymentId,
+        Math.min(MAX_PROBES_PER_CALL, Math.max(p.probeExamples, policy.minRequests - live.latencies.length)),
+      );
+      return {
+        ...base,
+        primary: {
+          deploymentId,
+          modelId,
+          stats: combine(live, probed, policy.minRequests, policy.thresholds.p95LatencyMs),
+        },
+      };
     },
 
     /** A round of extra probes of one deployment, asked for when the evidence is inconclusive but suspect. */
-    async probeDeployment(p: { deploymentId: string; examples: number; p95ThresholdMs: number }): Promise<WindowStats | null> {
+    async probeDeployment(p: {
+      deploymentId: string;
+      examples: number;
+      p95ThresholdMs: number;
+    }): Promise<WindowStats | null> {
       const probed = await tryProbe(p.deploymentId, Math.min(MAX_PROBES_PER_CALL, p.examples));
       return probed ? probeCounts(probed, p.p95ThresholdMs) : null;
     },
@@ -111,13 +142,27 @@ export function createObserveActivities({ watchdog, thresholds: thresholdsStore,
      * Deployments that could take over (promoted before, model not the tripped one), each probed
      * with `examples` requests. The routing's backup (the previous stable) is marked.
      */
-    async probeBackupCandidates(p: { specialization: string; excludeModelId: string; examples: number; p95ThresholdMs: number }): Promise<BackupCandidate[]> {
+    async probeBackupCandidates(p: {
+      specialization: string;
+      excludeModelId: string;
+      examples: number;
+      p95ThresholdMs: number;
+    }): Promise<BackupCandidate[]> {
       const routing = await watchdog.routingSnapshot(p.specialization);
-      const rows = await watchdog.backupCandidates(p.specialization, p.excludeModelId, routing.backupDeploymentId, MAX_CANDIDATES);
+      const rows = await watchdog.backupCandidates(
+        p.specialization,
+        p.excludeModelId,
+        routing.backupDeploymentId,
+        MAX_CANDIDATES,
+      );
       return Promise.all(
         rows.map(async (c) => {
           const probed = await tryProbe(c.deploymentId, p.examples);
-          return { ...c, previousStable: c.deploymentId === routing.backupDeploymentId, stats: combine(NO_LIVE_TRAFFIC, probed, Infinity, p.p95ThresholdMs) };
+          return {
+            ...c,
+            previousStable: c.deploymentId === routing.backupDeploymentId,
+            stats: combine(NO_LIVE_TRAFFIC, probed, Infinity, p.p95ThresholdMs),
+          };
         }),
       );
     },

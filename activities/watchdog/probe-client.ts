@@ -11,11 +11,30 @@ const TOKEN_TTL_SECONDS = 900;
  * with a short-lived token signed with the shared JWT secret, renewed before it expires: `read` plus
  * the `prober` role, so a leaked one can probe and read, never deploy, approve or switch anything.
  */
-export function createProbeClient({ apiUrl, jwtSecret, jwtParty, timeoutMs = 15_000 }: { apiUrl: string; jwtSecret: string; jwtParty?: TokenParty; timeoutMs?: number }) {
+export function createProbeClient({
+  apiUrl,
+  jwtSecret,
+  jwtParty,
+  timeoutMs = 15_000,
+}: {
+  apiUrl: string;
+  jwtSecret: string;
+  jwtParty?: TokenParty;
+  timeoutMs?: number;
+}) {
   let token: { value: string; renewAt: number } | undefined;
   const bearer = () => {
     if (!token || Date.now() >= token.renewAt) {
-      token = { value: signToken(jwtSecret, { sub: 'system:watchdog', level: 'read', ttlSeconds: TOKEN_TTL_SECONDS, roles: [{ name: PROBER_ROLE, system: SYSTEM, permissions: ['probe'] }], ...jwtParty }), renewAt: Date.now() + (TOKEN_TTL_SECONDS - 60) * 1_000 };
+      token = {
+        value: signToken(jwtSecret, {
+          sub: 'system:watchdog',
+          level: 'read',
+          ttlSeconds: TOKEN_TTL_SECONDS,
+          roles: [{ name: PROBER_ROLE, system: SYSTEM, permissions: ['probe'] }],
+          ...jwtParty,
+        }),
+        renewAt: Date.now() + (TOKEN_TTL_SECONDS - 60) * 1_000,
+      };
     }
     return `Bearer ${token.value}`;
   };
@@ -26,7 +45,10 @@ export function createProbeClient({ apiUrl, jwtSecret, jwtParty, timeoutMs = 15_
       body: JSON.stringify({ deploymentId, examples }),
       signal: AbortSignal.timeout(timeoutMs),
     });
-    if (!res.ok) throw new Error(`probe of deployment ${deploymentId}: the API answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
+    if (!res.ok)
+      throw new Error(
+        `probe of deployment ${deploymentId}: the API answered ${res.status}: ${(await res.text()).slice(0, 500)}`,
+      );
     return (await res.json()) as ProbeResult;
   };
 }

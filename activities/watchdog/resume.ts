@@ -10,7 +10,10 @@ import type { ResumePoint } from '../../workflows/watchdog/types';
  * the last switch — since its last breach while failed over, as the evaluation itself restarts it.
  * `windows` are newest first, already limited to after the last switch and to the evidence span.
  */
-export function resumePoint(records: { lastSwitchAt: Date | null; windows: RecordedWindow[] }, policy: WatchdogPolicy): ResumePoint {
+export function resumePoint(
+  records: { lastSwitchAt: Date | null; windows: RecordedWindow[] },
+  policy: WatchdogPolicy,
+): ResumePoint {
   const switchedCooldown = records.lastSwitchAt ? records.lastSwitchAt.getTime() / 1_000 + policy.cooldownSeconds : 0;
   const [newest] = records.windows;
   if (!newest?.state) return { cooldownUntil: switchedCooldown, last: null, evidence: [] };
@@ -27,7 +30,13 @@ export function resumePoint(records: { lastSwitchAt: Date | null; windows: Recor
   };
 }
 
-export function createResumeActivities({ watchdog, thresholds }: { watchdog: WatchdogStore; thresholds: ThresholdsStore }) {
+export function createResumeActivities({
+  watchdog,
+  thresholds,
+}: {
+  watchdog: WatchdogStore;
+  thresholds: ThresholdsStore;
+}) {
   return {
     /** What a watchdog started afresh takes over: only records from within the evidence span count. */
     async resumeWatchdog(p: { specialization: string }): Promise<ResumePoint> {

@@ -26,7 +26,10 @@ export function createSupervisorActivities({ temporal, taskQueue, alerts }: Supe
      * The Schedule's tick: the watchdog runs, or is started; a running one that stopped evaluating
      * raises "watchdog-stalled" (returned for delivery), and a stall alert resolves once it evaluates.
      */
-    async ensureWatchdogRunning(p: { specialization: string }): Promise<{ status: SupervisionStatus; alert?: { alertId: string; status: 'firing' | 'resolved'; count: number } }> {
+    async ensureWatchdogRunning(p: { specialization: string }): Promise<{
+      status: SupervisionStatus;
+      alert?: { alertId: string; status: 'firing' | 'resolved'; count: number };
+    }> {
       if (!temporal) throw new Error('this worker has no Temporal client for supervising watchdogs');
       const tickAt = Date.now();
       const handle = temporal.workflow.getHandle(watchdogWorkflowId(p.specialization));
@@ -65,8 +68,16 @@ export function createSupervisorActivities({ temporal, taskQueue, alerts }: Supe
       const withinGrace = ageSeconds <= Math.max(STALL_INTERVALS * interval, STALL_MIN_SECONDS);
       if (withinGrace && !lastEvaluatedAt) return { status: 'running' }; // starting: nothing to resolve until it evaluates
       if (withinGrace) {
-        const [resolved] = await alerts.resolveAlerts({ specialization: p.specialization, modelId: null, alertClass: 'watchdog-stalled', reason: 'the watchdog evaluates again', key });
-        return resolved ? { status: 'running', alert: { alertId: resolved.alertId, status: 'resolved', count: resolved.count } } : { status: 'running' };
+        const [resolved] = await alerts.resolveAlerts({
+          specialization: p.specialization,
+          modelId: null,
+          alertClass: 'watchdog-stalled',
+          reason: 'the watchdog evaluates again',
+          key,
+        });
+        return resolved
+          ? { status: 'running', alert: { alertId: resolved.alertId, status: 'resolved', count: resolved.count } }
+          : { status: 'running' };
       }
       const raised = await alerts.raiseAlert({
         alertClass: 'watchdog-stalled',
@@ -77,7 +88,10 @@ export function createSupervisorActivities({ temporal, taskQueue, alerts }: Supe
         details: { lastEvaluatedAt, evaluationIntervalSeconds: interval, primaryModelId: modelId },
         key,
       });
-      return { status: 'stalled', alert: raised.changed ? { alertId: raised.alertId, status: 'firing', count: raised.count } : undefined };
+      return {
+        status: 'stalled',
+        alert: raised.changed ? { alertId: raised.alertId, status: 'firing', count: raised.count } : undefined,
+      };
     },
   };
 }

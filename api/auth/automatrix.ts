@@ -6,7 +6,10 @@ import { ApiError } from '../errors';
  * bearer token must answer 200. Verdicts are cached briefly by token hash so a burst of requests
  * makes one call; AutoMatrix being down is a 503, never a silent pass.
  */
-export function createAutomatrixVerifier(baseUrl: string, { ttlMs = 30_000, timeoutMs = 3_000, maxEntries = 10_000 } = {}) {
+export function createAutomatrixVerifier(
+  baseUrl: string,
+  { ttlMs = 30_000, timeoutMs = 3_000, maxEntries = 10_000 } = {},
+) {
   const cache = new Map<string, { ok: boolean; until: number }>();
   const url = `${baseUrl.replace(/\/$/, '')}/verify`;
 
@@ -16,12 +19,19 @@ export function createAutomatrixVerifier(baseUrl: string, { ttlMs = 30_000, time
     if (hit && hit.until > Date.now()) return hit.ok;
     let response: Response;
     try {
-      response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(timeoutMs) });
+      response = await fetch(url, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch {
-      throw new ApiError(503, 'unavailable', 'AutoMatrix auth service is unavailable', undefined, { 'Retry-After': '5' });
+      throw new ApiError(503, 'unavailable', 'AutoMatrix auth service is unavailable', undefined, {
+        'Retry-After': '5',
+      });
     }
     if (response.status >= 500) {
-      throw new ApiError(503, 'unavailable', 'AutoMatrix auth service is unavailable', undefined, { 'Retry-After': '5' });
+      throw new ApiError(503, 'unavailable', 'AutoMatrix auth service is unavailable', undefined, {
+        'Retry-After': '5',
+      });
     }
     const ok = response.status === 200;
     if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);

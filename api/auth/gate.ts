@@ -24,13 +24,27 @@ export async function chooseGate(
   const current = await thresholds.current();
   const { gate, weakened } = judgeGate(gatePolicyFor(current.thresholds, placement.specialization), request, placement);
   if (weakened.length > 0 && !levelAtLeast(principal.level, 'admin')) {
-    throw new ApiError(403, 'forbidden', `the requested health gate is weaker than the gate policy for ${placement.specialization}: weakening it needs admin`, {
-      fields: weakened.map((w) => ({
-        field: w.field === 'specialization' ? 'body.specialization' : `${fieldPrefix}${w.field}`,
-        message: `${JSON.stringify(w.requested)} is weaker than the policy's ${JSON.stringify(w.policy)}`,
-      })),
-      policyVersion: current.version,
-    });
+    throw new ApiError(
+      403,
+      'forbidden',
+      `the requested health gate is weaker than the gate policy for ${placement.specialization}: weakening it needs admin`,
+      {
+        fields: weakened.map((w) => ({
+          field: w.field === 'specialization' ? 'body.specialization' : `${fieldPrefix}${w.field}`,
+          message: `${JSON.stringify(w.requested)} is weaker than the policy's ${JSON.stringify(w.policy)}`,
+        })),
+        policyVersion: current.version,
+      },
+    );
   }
-  return { gate, choice: { policyVersion: current.version, chosenBy: principal.sub, level: principal.level, weakened, at: new Date().toISOString() } };
+  return {
+    gate,
+    choice: {
+      policyVersion: current.version,
+      chosenBy: principal.sub,
+      level: principal.level,
+      weakened,
+      at: new Date().toISOString(),
+    },
+  };
 }

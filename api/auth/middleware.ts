@@ -23,7 +23,14 @@ const unauthorized = (message: string) =>
  * Who is calling: 401 for a missing, invalid, expired or revoked token; 403 for a token without a
  * neuroweaver entry. What the caller may do is each route's declared policy (auth/route-policy.ts).
  */
-export function authenticate({ secret, maxLifetimeSeconds, party, isRevoked, verifyWithAutomatrix, onFailure }: AuthOptions): MiddlewareHandler<AppEnv> {
+export function authenticate({
+  secret,
+  maxLifetimeSeconds,
+  party,
+  isRevoked,
+  verifyWithAutomatrix,
+  onFailure,
+}: AuthOptions): MiddlewareHandler<AppEnv> {
   return async function authenticateRequest(c, next) {
     try {
       const header = c.req.header('authorization');
@@ -46,7 +53,8 @@ export function authenticate({ secret, maxLifetimeSeconds, party, isRevoked, ver
       }
       c.set('principal', principal);
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) onFailure?.(err.status, err.message, c.req.method, c.req.path);
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403))
+        onFailure?.(err.status, err.message, c.req.method, c.req.path);
       throw err;
     }
     c.set('refused', (status, reason) => onFailure?.(status, reason, c.req.method, c.req.path));

@@ -42,7 +42,8 @@ function authorize(policy: RoutePolicy): MiddlewareHandler<AppEnv> {
   return async function authorizeRoute(c, next) {
     const principal = c.get('principal');
     try {
-      if (!levelAtLeast(principal.level, policy.access) && !(policy.role && principal.roles.includes(policy.role))) throw new ApiError(403, 'forbidden', needs);
+      if (!levelAtLeast(principal.level, policy.access) && !(policy.role && principal.roles.includes(policy.role)))
+        throw new ApiError(403, 'forbidden', needs);
       if (policy.scope === 'every') requireEverySpecialization(c);
     } catch (err) {
       c.get('refused')?.(403, (err as Error).message);
@@ -56,5 +57,7 @@ function authorize(policy: RoutePolicy): MiddlewareHandler<AppEnv> {
 
 /** A route's policy: spread into its createRoute config (it adds the route's first middleware). */
 export function policy(declared: RoutePolicy) {
-  return { [POLICY_EXTENSION]: declared, middleware: [authorize(declared)] } as { middleware: [MiddlewareHandler<AppEnv>] };
+  return { [POLICY_EXTENSION]: declared, middleware: [authorize(declared)] } as {
+    middleware: [MiddlewareHandler<AppEnv>];
+  };
 }

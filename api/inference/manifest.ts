@@ -7,7 +7,11 @@ export const ManifestSchema = z.object({
   featurizer: z.object({
     type: z.literal('hashed-ngrams'),
     hash: z.literal('fnv1a32'),
-    dim: z.number().int().positive().max(1 << 20),
+    dim: z
+      .number()
+      .int()
+      .positive()
+      .max(1 << 20),
     ngrams: z.array(z.number().int().positive()).min(1),
     lowercase: z.boolean(),
     tokenPattern: z.string().min(1),
@@ -38,7 +42,11 @@ export interface ArtifactFiles {
  * The absolute files of a registered model: `modelPath` and `config.manifestPath` are relative to
  * MODEL_STORAGE_PATH (the manifest defaults to manifest.json beside model.onnx); nothing outside it.
  */
-export function artifactFiles(storagePath: string, modelPath: string | null, manifestPath: string | null): ArtifactFiles {
+export function artifactFiles(
+  storagePath: string,
+  modelPath: string | null,
+  manifestPath: string | null,
+): ArtifactFiles {
   if (!modelPath) throw new Error('model has no modelPath');
   return {
     modelFile: insideStorage(storagePath, modelPath),

@@ -69,13 +69,17 @@ export class PerformanceMetricWriter {
       await this.flush();
     }
     clearTimeout(this.timer);
-    if (this.buffer.length) this.options.logger.error({ rows: this.buffer.length }, 'inference: performance metrics not written at shutdown');
+    if (this.buffer.length)
+      this.options.logger.error({ rows: this.buffer.length }, 'inference: performance metrics not written at shutdown');
     this.buffer = [];
   }
 
   private async writeAll(): Promise<void> {
     if (this.dropped) {
-      this.options.logger.warn({ rows: this.dropped }, 'inference: dropped performance metrics while the database was unavailable');
+      this.options.logger.warn(
+        { rows: this.dropped },
+        'inference: dropped performance metrics while the database was unavailable',
+      );
       this.dropped = 0;
     }
     while (this.buffer.length) {
@@ -84,7 +88,10 @@ export class PerformanceMetricWriter {
         await this.options.serving.insertMetrics(batch);
       } catch (err) {
         this.buffer.unshift(...batch);
-        this.options.logger.warn({ err: (err as Error).message, rows: this.buffer.length }, 'inference: writing performance metrics failed; will retry');
+        this.options.logger.warn(
+          { err: (err as Error).message, rows: this.buffer.length },
+          'inference: writing performance metrics failed; will retry',
+        );
         if (!this.timer) {
           this.timer = setTimeout(() => void this.flush(), this.flushIntervalMs * 4);
           this.timer.unref();

@@ -172,7 +172,10 @@ export class InferencePool {
       this.threads[index] = replacement;
       for (const [modelId, { files }] of this.models) {
         this.call(replacement, { type: 'load', modelId, ...files }).catch((err: Error) =>
-          this.options.logger.error({ modelId, err: err.message }, 'reloading a model in a new inference thread failed'),
+          this.options.logger.error(
+            { modelId, err: err.message },
+            'reloading a model in a new inference thread failed',
+          ),
         );
       }
     });

@@ -36,7 +36,9 @@ export class ProbeSets {
     const key = `${dataset}\u0000${labelField}`;
     let set = this.sets.get(key);
     if (!set) {
-      set = loadDataset(path.join(this.dirs.datasetsDir, path.basename(dataset)), labelField).then((d) => d.holdout.map((e) => ({ text: e.text, label: d.labels[e.label] })));
+      set = loadDataset(path.join(this.dirs.datasetsDir, path.basename(dataset)), labelField).then((d) =>
+        d.holdout.map((e) => ({ text: e.text, label: d.labels[e.label] })),
+      );
       set.catch(() => this.sets.delete(key));
       this.sets.set(key, set);
     }

@@ -41,12 +41,23 @@ export class InferenceRecorder {
   record(o: InferenceOutcome): void {
     this.windows.record(o.deploymentId, o.latencyMs, o.ok);
     if (++this.recorded % 1_000 === 0) this.windows.prune();
-    this.metrics.inferences.inc({ model_id: o.modelId, specialization: o.specialization, status: o.ok ? 'success' : 'error' });
+    this.metrics.inferences.inc({
+      model_id: o.modelId,
+      specialization: o.specialization,
+      status: o.ok ? 'success' : 'error',
+    });
     this.metrics.duration.observe({ model_id: o.modelId, specialization: o.specialization }, o.latencyMs / 1_000);
-    this.metrics.aiRequests.inc({ specialization: o.specialization, status: o.ok ? 'success' : 'error', track: o.track });
+    this.metrics.aiRequests.inc({
+      specialization: o.specialization,
+      status: o.ok ? 'success' : 'error',
+      track: o.track,
+    });
     this.metrics.aiModelSelection.inc({ specialization: o.specialization, model_id: o.modelId, track: o.track });
     if (o.usage) {
-      this.metrics.aiResponseTokens.observe({ specialization: o.specialization, track: o.track }, o.usage.inputTokens + o.usage.outputTokens);
+      this.metrics.aiResponseTokens.observe(
+        { specialization: o.specialization, track: o.track },
+        o.usage.inputTokens + o.usage.outputTokens,
+      );
       this.metrics.aiRequestCost.observe({ specialization: o.specialization, track: o.track }, o.usage.costDollars);
     }
     this.writer.push({

@@ -121,7 +121,11 @@ export class InferenceRouter {
       rows = await this.options.serving.routingTable();
     } catch (err) {
       // Keep serving the last routing we read; say so once per outage.
-      if (!this.pollFailing) this.options.logger.warn({ err: (err as Error).message }, 'inference: reading the routing table failed; serving the last routing');
+      if (!this.pollFailing)
+        this.options.logger.warn(
+          { err: (err as Error).message },
+          'inference: reading the routing table failed; serving the last routing',
+        );
       this.pollFailing = true;
       return;
     }
@@ -136,17 +140,26 @@ export class InferenceRouter {
       const route = routes.get(row.specialization) ?? { canaryWeight: row.canaryWeight };
       routes.set(row.specialization, route);
       if (!row.deploymentId || !row.modelId) continue;
-      route[row.track] = { specialization: row.specialization, deploymentId: row.deploymentId, track: row.track === 'backup' ? 'stable' : row.track, handle: this.handleFor(row) };
+      route[row.track] = {
+        specialization: row.specialization,
+        deploymentId: row.deploymentId,
+        track: row.track === 'backup' ? 'stable' : row.track,
+        handle: this.handleFor(row),
+      };
       routed.add(row.modelId);
     }
     this.routes = routes;
     const now = Date.now();
-    for (const [modelId, usedAt] of this.probed) if (routed.has(modelId) || now - usedAt > PROBE_IDLE_MS) this.probed.delete(modelId);
-    for (const [modelId, handle] of this.handles) if (!routed.has(modelId) && !this.probed.has(modelId)) handle.retire();
+    for (const [modelId, usedAt] of this.probed)
+      if (routed.has(modelId) || now - usedAt > PROBE_IDLE_MS) this.probed.delete(modelId);
+    for (const [modelId, handle] of this.handles)
+      if (!routed.has(modelId) && !this.probed.has(modelId)) handle.retire();
   }
 
   private isRouted(modelId: string): boolean {
-    for (const route of this.routes.values()) for (const target of [route.stable, route.canary, route.backup]) if (target?.handle.model.modelId === modelId) return true;
+    for (const route of this.routes.values())
+      for (const target of [route.stable, route.canary, route.backup])
+        if (target?.handle.model.modelId === modelId) return true;
     return false;
   }
 
@@ -164,9 +177,19 @@ export class InferenceRouter {
     } catch (err) {
       files = err as Error;
     }
-    const handle = new ModelHandle({ modelId, modelName: row.modelName, version: row.version, costPer1kTokens: priceOf(row.costPer1kTokens === null ? null : Number(row.costPer1kTokens)) }, files, this.options.pool, (h) => {
-      if (this.handles.get(modelId) === h) this.handles.delete(modelId);
-    });
+    const handle = new ModelHandle(
+      {
+        modelId,
+        modelName: row.modelName,
+        version: row.version,
+        costPer1kTokens: priceOf(row.costPer1kTokens === null ? null : Number(row.costPer1kTokens)),
+      },
+      files,
+      this.options.pool,
+      (h) => {
+        if (this.handles.get(modelId) === h) this.handles.delete(modelId);
+      },
+    );
     handle.ready.then(
       () => this.options.logger.info({ modelId }, 'inference: model loaded'),
       (err: Error) => this.options.logger.error({ modelId, err: err.message }, 'inference: model failed to load'),

@@ -36,11 +36,16 @@ export interface InferenceDeps {
 class ModelError extends Error {}
 
 const modelError = (target: Target, reason: string) =>
-  new ApiError(502, 'model_error', `model ${target.handle.model.modelName} ${target.handle.model.version} failed: ${reason}`, {
-    modelId: target.handle.model.modelId,
-    deploymentId: target.deploymentId,
-    track: target.track,
-  });
+  new ApiError(
+    502,
+    'model_error',
+    `model ${target.handle.model.modelName} ${target.handle.model.version} failed: ${reason}`,
+    {
+      modelId: target.handle.model.modelId,
+      deploymentId: target.deploymentId,
+      track: target.track,
+    },
+  );
 
 /**
  * Inference serving: the routing table picks a deployment, a pool thread runs its model, and every
@@ -57,9 +62,17 @@ export class InferenceService {
 
   constructor(private readonly deps: InferenceDeps) {
     this.pool = new InferencePool({ size: deps.config.inferenceThreads, logger: deps.logger });
-    this.router = new InferenceRouter({ serving: deps.serving, pool: this.pool, modelStoragePath: deps.config.modelStoragePath, logger: deps.logger });
+    this.router = new InferenceRouter({
+      serving: deps.serving,
+      pool: this.pool,
+      modelStoragePath: deps.config.modelStoragePath,
+      logger: deps.logger,
+    });
     this.recorder = new InferenceRecorder(deps);
-    this.probeSets = new ProbeSets({ modelStoragePath: deps.config.modelStoragePath, datasetsDir: deps.config.training.datasetsDir });
+    this.probeSets = new ProbeSets({
+      modelStoragePath: deps.config.modelStoragePath,
+      datasetsDir: deps.config.training.datasetsDir,
+    });
   }
 
   start(): Promise<void> {
@@ -94,7 +107,12 @@ export class InferenceService {
       const probeOne = async (example: (typeof examples)[number], i: number) => {
         try {
           const result = await this.run(target, example.text, `probe-${deploymentId.slice(0, 8)}-${Date.now()}-${i}`);
-          return { ok: true, latencyMs: result.latencyMs, correct: result.output.label === example.label, usage: result.usage };
+          return {
+            ok: true,
+            latencyMs: result.latencyMs,
+            correct: result.output.label === example.label,
+            usage: result.usage,
+          };
         } catch (err) {
           if (err instanceof ApiError && err.status === 503) throw err;
           return { ok: false, latencyMs: null, correct: false, usage: null };
@@ -104,7 +122,11 @@ export class InferenceService {
       // itself and measure its own queue, reading a healthy model as slow.
       const outcomes: Awaited<ReturnType<typeof probeOne>>[] = [];
       for (let i = 0; i < examples.length; i += this.deps.config.inferenceThreads) {
-        outcomes.push(...(await Promise.all(examples.slice(i, i + this.deps.config.inferenceThreads).map((e, j) => probeOne(e, i + j)))));
+        outcomes.push(
+          ...(await Promise.all(
+            examples.slice(i, i + this.deps.config.inferenceThreads).map((e, j) => probeOne(e, i + j)),
+          )),
+        );
       }
       const answered = outcomes.filter((o) => o.ok);
       const latencies = answered.map((o) => o.latencyMs!).sort((a, b) => a - b);
@@ -147,7 +169,17 @@ export class InferenceService {
       ok = true;
       const output = toOutput(labels, probabilities);
       usage = usageOf(input, output.label, featurizer, model.costPer1kTokens);
-      return { modelId: model.modelId, modelName: model.modelName, version: model.version, output, latencyMs, requestId, deploymentId, track, usage };
+      return {
+        modelId: model.modelId,
+        modelName: model.modelName,
+        version: model.version,
+        output,
+        latencyMs,
+        requestId,
+        deploymentId,
+        track,
+        usage,
+      };
     } catch (err) {
       if (err instanceof PoolBusy) {
         // Overload (or shutdown) is not the model's fault: answered 503, not held against the deployment.
@@ -155,13 +187,27 @@ export class InferenceService {
         throw new ApiError(503, 'unavailable', `${err.message}; try again shortly`, undefined, { 'Retry-After': '1' });
       }
       if (err instanceof ModelError) {
-        if (err.cause) this.deps.logger.warn({ modelId: model.modelId, err: (err.cause as Error).message }, 'inference: model not loaded');
+        if (err.cause)
+          this.deps.logger.warn(
+            { modelId: model.modelId, err: (err.cause as Error).message },
+            'inference: model not loaded',
+          );
         throw modelError(target, err.message);
       }
       this.deps.logger.warn({ modelId: model.modelId, err: (err as Error).message }, 'inference: model run failed');
       throw modelError(target, 'inference error');
     } finally {
-      if (recorded) this.recorder.record({ specialization, deploymentId, modelId: model.modelId, track, requestId, latencyMs: latencyMs ?? elapsed(), ok, usage });
+      if (recorded)
+        this.recorder.record({
+          specialization,
+          deploymentId,
+          modelId: model.modelId,
+          track,
+          requestId,
+          latencyMs: latencyMs ?? elapsed(),
+          ok,
+          usage,
+        });
     }
   }
 
@@ -188,10 +234,11 @@ export class InferenceService {
   /** 503 when the specialization is known (routing row or a registered model) but nothing serves it; 404 otherwise. */
   private async nothingServes(specialization: string): Promise<ApiError> {
     const known =
-      this.router.hasRoutingRow(specialization) ||
-      (await this.deps.serving.specializationKnown(specialization));
+      this.router.hasRoutingRow(specialization) || (await this.deps.serving.specializationKnown(specialization));
     if (!known) return new ApiError(404, 'not_found', `no model has specialization ${specialization}`);
-    return new ApiError(503, 'unavailable', `no deployment serves ${specialization}; try again shortly`, undefined, { 'Retry-After': '5' });
+    return new ApiError(503, 'unavailable', `no deployment serves ${specialization}; try again shortly`, undefined, {
+      'Retry-After': '5',
+    });
   }
 }
 

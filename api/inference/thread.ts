@@ -31,8 +31,10 @@ async function load(modelId: string, modelFile: string, manifestFile: string): P
   const session = await ort.InferenceSession.create(modelFile, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const loaded: Session = { session, manifest, features: new Float32Array(manifest.featurizer.dim) };
   try {
-    if (!session.inputNames.includes(manifest.input)) throw new Error(`model has no input "${manifest.input}" (has ${session.inputNames.join(', ')})`);
-    if (!session.outputNames.includes(manifest.output)) throw new Error(`model has no output "${manifest.output}" (has ${session.outputNames.join(', ')})`);
+    if (!session.inputNames.includes(manifest.input))
+      throw new Error(`model has no input "${manifest.input}" (has ${session.inputNames.join(', ')})`);
+    if (!session.outputNames.includes(manifest.output))
+      throw new Error(`model has no output "${manifest.output}" (has ${session.outputNames.join(', ')})`);
     await run(loaded, ''); // warm-up: the first run allocates; no request should pay for it
   } catch (err) {
     await session.release();
@@ -60,7 +62,11 @@ async function handle(msg: ThreadRequest): Promise<void> {
     switch (msg.type) {
       case 'load': {
         const loaded = await load(msg.modelId, msg.modelFile, msg.manifestFile);
-        return reply({ id: msg.id, ok: true, loaded: { labels: loaded.manifest.labels, featurizer: loaded.manifest.featurizer } });
+        return reply({
+          id: msg.id,
+          ok: true,
+          loaded: { labels: loaded.manifest.labels, featurizer: loaded.manifest.featurizer },
+        });
       }
       case 'unload': {
         const loaded = sessions.get(msg.modelId);

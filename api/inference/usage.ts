@@ -19,5 +19,10 @@ export const priceOf = (declared: number | null): number => declared ?? ANNOUNCE
 export function usageOf(input: string, label: string, tokenizer: FeaturizerSpec, costPer1kTokens: number): Usage {
   const inputTokens = tokenize(input, tokenizer).length;
   const outputTokens = tokenize(label, tokenizer).length;
-  return { inputTokens, outputTokens, costPer1kTokens, costDollars: ((inputTokens + outputTokens) / 1_000) * costPer1kTokens };
+  return {
+    inputTokens,
+    outputTokens,
+    costPer1kTokens,
+    costDollars: ((inputTokens + outputTokens) / 1_000) * costPer1kTokens,
+  };
 }

@@ -43,7 +43,8 @@ const prometheusRoute = createRoute({
   ...policy({ access: 'write', scope: 'every' }),
   tags,
   summary: "Alertmanager's webhook: platform alerts join the watchdog's in one alert list",
-  description: 'One row per Alertmanager fingerprint while firing (class "prometheus"); a resolved notification resolves it. Re-notifications refresh last_seen.',
+  description:
+    'One row per Alertmanager fingerprint while firing (class "prometheus"); a resolved notification resolves it. Re-notifications refresh last_seen.',
   security,
   request: { body: jsonBody(AlertmanagerWebhook) },
   responses: { 200: jsonResponse(z.object({ recorded: z.number().int() }), 'Recorded'), ...authErrors },
@@ -59,26 +60,37 @@ export function createAlertRoutes({ config, temporal, stores: { alerts } }: ApiD
   });
 
   // firing → acknowledged → resolved; acknowledging twice is harmless, anything else after resolved is a conflict.
-  app.openapi(transition('acknowledge', 'Acknowledge a firing alert (it stays open: repeats still count)'), async (c) => {
-    const { id } = c.req.valid('param');
-    if ((await find(c, id)).status === 'resolved') throw conflict('the alert is resolved');
-    await alerts.acknowledge(id, c.get('principal').sub);
-    return c.json(await find(c, id), 200);
-  });
+  app.openapi(
+    transition('acknowledge', 'Acknowledge a firing alert (it stays open: repeats still count)'),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      if ((await find(c, id)).status === 'resolved') throw conflict('the alert is resolved');
+      await alerts.acknowledge(id, c.get('principal').sub);
+      return c.json(await find(c, id), 200);
+    },
+  );
 
-  app.openapi(transition('resolve', 'Resolve an alert by hand (the watchdog resolves its own on recovery)', 'The resolution is delivered to the alert webhook like a watchdog\'s (workflow `alert-<id>-resolved`, retried through an outage); resolving twice is harmless.'), async (c) => {
-    const { id } = c.req.valid('param');
-    if ((await find(c, id)).status !== 'resolved') await alerts.resolveByHand(id, `resolved by ${c.get('principal').sub}`);
-    const resolved = await find(c, id);
-    // The receiver hears of it as of a watchdog's resolve, by a workflow of its own (retried through
-    // an outage). Until it was delivered, a repeat of this request joins that workflow, or starts it
-    // when Temporal was down the first time. Alertmanager's own alerts are resolved by Alertmanager.
-    if (resolved.deliveredStatus !== 'resolved' && resolved.alertClass !== 'prometheus') {
-      const change = { alertId: id, status: 'resolved' as const, count: resolved.count };
-      await startDeliverAlertChange(temporal, config.temporal.taskQueue, change, resolved.specialization);
-    }
-    return c.json(resolved, 200);
-  });
+  app.openapi(
+    transition(
+      'resolve',
+      'Resolve an alert by hand (the watchdog resolves its own on recovery)',
+      "The resolution is delivered to the alert webhook like a watchdog's (workflow `alert-<id>-resolved`, retried through an outage); resolving twice is harmless.",
+    ),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      if ((await find(c, id)).status !== 'resolved')
+        await alerts.resolveByHand(id, `resolved by ${c.get('principal').sub}`);
+      const resolved = await find(c, id);
+      // The receiver hears of it as of a watchdog's resolve, by a workflow of its own (retried through
+      // an outage). Until it was delivered, a repeat of this request joins that workflow, or starts it
+      // when Temporal was down the first time. Alertmanager's own alerts are resolved by Alertmanager.
+      if (resolved.deliveredStatus !== 'resolved' && resolved.alertClass !== 'prometheus') {
+        const change = { alertId: id, status: 'resolved' as const, count: resolved.count };
+        await startDeliverAlertChange(temporal, config.temporal.taskQueue, change, resolved.specialization);
+      }
+      return c.json(resolved, 200);
+    },
+  );
 
   app.openapi(prometheusRoute, async (c) => {
     const { alerts: notified } = c.req.valid('json');

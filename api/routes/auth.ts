@@ -8,15 +8,35 @@ import { authErrors, jsonBody, jsonResponse } from '../schemas/common';
 
 const RevokeRequest = z
   .strictObject({
-    sub: z.string().min(1).max(255).optional().openapi({ description: "Whose token; admins only. Defaults to the caller's own." }),
-    iat: z.number().int().positive().optional().openapi({ description: 'The token\'s iat; defaults to the calling token\'s.' }),
+    sub: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .openapi({ description: "Whose token; admins only. Defaults to the caller's own." }),
+    iat: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .openapi({ description: "The token's iat; defaults to the calling token's." }),
     reason: z.string().max(1_000).optional(),
-    every: z.boolean().optional().openapi({ description: 'Revoke every token of `sub` issued up to now (a leaked credential, someone who left); `iat` is then ignored. Admin for another subject\'s tokens.' }),
+    every: z.boolean().optional().openapi({
+      description:
+        "Revoke every token of `sub` issued up to now (a leaked credential, someone who left); `iat` is then ignored. Admin for another subject's tokens.",
+    }),
   })
   .openapi('RevokeRequest');
 
 const Revoked = z
-  .object({ sub: z.string(), iat: z.number().int().openapi({ description: 'The revoked token\'s iat; with `every`, the cut-off: every token issued at or before it' }), every: z.boolean(), revokedAt: z.string() })
+  .object({
+    sub: z.string(),
+    iat: z.number().int().openapi({
+      description: "The revoked token's iat; with `every`, the cut-off: every token issued at or before it",
+    }),
+    every: z.boolean(),
+    revokedAt: z.string(),
+  })
   .openapi('RevokedToken');
 
 const revokeRoute = createRoute({
@@ -26,7 +46,8 @@ const revokeRoute = createRoute({
   ...policy({ access: 'read', scope: 'none' }),
   tags: ['auth'],
   summary: 'Revoke a token by (sub, iat), or every token of a subject',
-  description: 'Without a body, revokes the calling token. `every: true` revokes every token of `sub` issued up to now. Revoking another subject\'s tokens needs admin.',
+  description:
+    "Without a body, revokes the calling token. `every: true` revokes every token of `sub` issued up to now. Revoking another subject's tokens needs admin.",
   security: [{ bearerAuth: [] }],
   request: { body: { ...jsonBody(RevokeRequest), required: false } },
   responses: { 200: jsonResponse(Revoked, 'Revoked (idempotent)'), ...authErrors },
@@ -39,12 +60,20 @@ export function createAuthRoutes(revocations: RevocationList) {
     const body = c.req.valid('json') ?? {};
     const sub = body.sub ?? principal.sub;
     if (body.every) {
-      if (sub !== principal.sub && !levelAtLeast(principal.level, 'admin')) throw new ApiError(403, 'forbidden', "revoking another subject's tokens needs admin access");
-      const { revokedAt, issuedUpTo } = await revocations.revokeEvery({ sub, revokedBy: principal.sub, reason: body.reason ?? null });
+      if (sub !== principal.sub && !levelAtLeast(principal.level, 'admin'))
+        throw new ApiError(403, 'forbidden', "revoking another subject's tokens needs admin access");
+      const { revokedAt, issuedUpTo } = await revocations.revokeEvery({
+        sub,
+        revokedBy: principal.sub,
+        reason: body.reason ?? null,
+      });
       return c.json({ sub, iat: issuedUpTo, every: true, revokedAt: revokedAt.toISOString() }, 200);
     }
     const iat = body.iat ?? (sub === principal.sub ? principal.iat : undefined);
-    if (iat === undefined) throw new ApiError(400, 'validation_error', 'iat is required when revoking another subject', { fields: [{ field: 'iat', message: 'required' }] });
+    if (iat === undefined)
+      throw new ApiError(400, 'validation_error', 'iat is required when revoking another subject', {
+        fields: [{ field: 'iat', message: 'required' }],
+      });
     if ((sub !== principal.sub || iat !== principal.iat) && !levelAtLeast(principal.level, 'admin')) {
       throw new ApiError(403, 'forbidden', 'revoking another token needs admin access');
     }

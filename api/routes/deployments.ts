@@ -12,15 +12,35 @@ import { chooseGate } from '../auth/gate';
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, conflict } from '../errors';
-import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError, UuidParam, withLinks } from '../schemas/common';
-import { AbortRequest, ApproveRequest, DeploymentList, DeploymentListQuery, DeploymentSchema, DeploymentStarted, DeployRequest } from '../schemas/deployments';
+import {
+  authErrors,
+  conflictError,
+  jsonBody,
+  jsonResponse,
+  notFoundError,
+  rateLimitedError,
+  UuidParam,
+  withLinks,
+} from '../schemas/common';
+import {
+  AbortRequest,
+  ApproveRequest,
+  DeploymentList,
+  DeploymentListQuery,
+  DeploymentSchema,
+  DeploymentStarted,
+  DeployRequest,
+} from '../schemas/deployments';
 import { deploymentSummary, deploymentView } from '../views';
 import { workflowUrl } from '../web-ui';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['deployments'];
 
-const optionalBody = <T extends Parameters<typeof jsonBody>[0]>(schema: T) => ({ ...jsonBody(schema), required: false });
+const optionalBody = <T extends Parameters<typeof jsonBody>[0]>(schema: T) => ({
+  ...jsonBody(schema),
+  required: false,
+});
 
 const deployRoute = createRoute({
   method: 'post',
@@ -32,7 +52,17 @@ const deployRoute = createRoute({
   description: 'One rollout per specialization: while one runs, this answers 409 with its workflow ID.',
   security,
   request: { params: UuidParam, body: jsonBody(DeployRequest) },
-  responses: { 202: withLinks(jsonResponse(DeploymentStarted, 'Rollout started'), ['getDeployment', 'approveDeployment', 'abortDeployment', 'rollbackDeployment'], { id: '$response.body#/deploymentId' }), ...authErrors, ...notFoundError, ...conflictError, ...rateLimitedError },
+  responses: {
+    202: withLinks(
+      jsonResponse(DeploymentStarted, 'Rollout started'),
+      ['getDeployment', 'approveDeployment', 'abortDeployment', 'rollbackDeployment'],
+      { id: '$response.body#/deploymentId' },
+    ),
+    ...authErrors,
+    ...notFoundError,
+    ...conflictError,
+    ...rateLimitedError,
+  },
 });
 const listRoute = createRoute({
   method: 'get',
@@ -76,7 +106,12 @@ const abortRoute = createRoute({
   summary: 'Abort a running rollout: the canary leaves traffic, the stable keeps serving',
   security,
   request: { params: UuidParam, body: optionalBody(AbortRequest) },
-  responses: { 202: jsonResponse(DeploymentStarted, 'Abort requested'), ...authErrors, ...notFoundError, ...conflictError },
+  responses: {
+    202: jsonResponse(DeploymentStarted, 'Abort requested'),
+    ...authErrors,
+    ...notFoundError,
+    ...conflictError,
+  },
 });
 const rollbackRoute = createRoute({
   method: 'post',
@@ -87,16 +122,29 @@ const rollbackRoute = createRoute({
   summary: 'Roll back: a running rollout is aborted; a promoted deployment hands traffic back to its backup',
   security,
   request: { params: UuidParam, body: optionalBody(AbortRequest) },
-  responses: { 202: jsonResponse(DeploymentStarted, 'Rollback started'), ...authErrors, ...notFoundError, ...conflictError, ...rateLimitedError },
+  responses: {
+    202: jsonResponse(DeploymentStarted, 'Rollback started'),
+    ...authErrors,
+    ...notFoundError,
+    ...conflictError,
+    ...rateLimitedError,
+  },
 });
 
 const RUNNING = new Set(['staging', 'rolling_out']);
 
-export function createDeploymentRoutes({ config, temporal, logger, stores }: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores'>) {
+export function createDeploymentRoutes({
+  config,
+  temporal,
+  logger,
+  stores,
+}: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores'>) {
   const app = new OpenAPIHono<AppEnv>();
-  const link = (workflowId: string, runId?: string) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId, runId);
+  const link = (workflowId: string, runId?: string) =>
+    workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId, runId);
 
-  const deploymentOr404 = async (c: Context<AppEnv>, id: string): Promise<Deployment> => inScopeOr404(c, await stores.deployments.byId(id), 'deployment');
+  const deploymentOr404 = async (c: Context<AppEnv>, id: string): Promise<Deployment> =>
+    inScopeOr404(c, await stores.deployments.byId(id), 'deployment');
 
   /** The handle of this deployment's own run (the workflow ID is reused by later rollouts). */
   async function runningHandle(deployment: Deployment) {
@@ -104,7 +152,8 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
     try {
       const description = await handle.describe();
       // Pinned to that run: a signal must not reach a later rollout under the same workflow ID.
-      if (description.status.name === 'RUNNING' && description.memo?.deploymentId === deployment.id) return temporal.workflow.getHandle(deployment.workflowId!, description.runId);
+      if (description.status.name === 'RUNNING' && description.memo?.deploymentId === deployment.id)
+        return temporal.workflow.getHandle(deployment.workflowId!, description.runId);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
@@ -113,13 +162,30 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
 
   app.openapi(deployRoute, async (c) => {
     const model = inScopeOr404(c, await stores.models.get(c.req.valid('param').id), 'model');
-    if (!model.modelPath) throw new ApiError(400, 'validation_error', 'the model has no artifact to deploy (modelPath)', { fields: [{ field: 'modelPath', message: 'required to deploy' }] });
+    if (!model.modelPath)
+      throw new ApiError(400, 'validation_error', 'the model has no artifact to deploy (modelPath)', {
+        fields: [{ field: 'modelPath', message: 'required to deploy' }],
+      });
     const { specialization, watch, ...asked } = c.req.valid('json');
     requireSpecialization(c, specialization);
-    const { gate, choice } = await chooseGate(c, stores.thresholds, asked, { specialization, modelSpecialization: model.specialization }, 'body.');
+    const { gate, choice } = await chooseGate(
+      c,
+      stores.thresholds,
+      asked,
+      { specialization, modelSpecialization: model.specialization },
+      'body.',
+    );
     const deploymentId = crypto.randomUUID();
     const workflowId = deploymentWorkflowId(specialization);
-    const input: DeployModelInput = { deploymentId, modelId: model.id, specialization, ...gate, watch, gate: choice, requestedBy: c.get('principal').sub };
+    const input: DeployModelInput = {
+      deploymentId,
+      modelId: model.id,
+      specialization,
+      ...gate,
+      watch,
+      gate: choice,
+      requestedBy: c.get('principal').sub,
+    };
     annotateSpan({ 'workflow.id': workflowId, 'model.id': model.id, 'ai.model': `${model.name}@${model.version}` });
     try {
       const handle = await startDeployModel(temporal, config.temporal.taskQueue, input, model);
@@ -128,13 +194,19 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
       return c.json({ deploymentId, workflowId, webUiUrl: link(workflowId, handle.firstExecutionRunId) }, 202);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        const running = await temporal.workflow.getHandle(workflowId).describe().catch(() => undefined);
-        throw conflict(`a rollout for ${specialization} is already running`, { workflowId, runId: running?.runId, deploymentId: running?.memo?.deploymentId });
+        const running = await temporal.workflow
+          .getHandle(workflowId)
+          .describe()
+          .catch(() => undefined);
+        throw conflict(`a rollout for ${specialization} is already running`, {
+          workflowId,
+          runId: running?.runId,
+          deploymentId: running?.memo?.deploymentId,
+        });
       }
       throw err;
     }
   });
-
 
   app.openapi(listRoute, async (c) => {
     const { skip, limit, ...filter } = c.req.valid('query');
@@ -147,9 +219,9 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
     let live = null;
     if (RUNNING.has(d.status) && d.workflowId) {
       live = await queryLive(temporal, d.workflowId, deploymentStatusQuery).catch((err: Error) => {
-          logger.debug({ err: err.message }, 'deployment status query failed');
-          return null;
-        });
+        logger.debug({ err: err.message }, 'deployment status query failed');
+        return null;
+      });
     }
     return c.json({ ...deploymentView(d, link), live: live as Record<string, unknown> | null }, 200);
   });
@@ -164,7 +236,9 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
     const handle = await runningHandle(d);
     if (!handle) throw conflict(`the deployment is ${d.status}: nothing to approve`);
     // A refusal by the workflow (not waiting for approval, four-eyes) is a 409 (api/errors.ts).
-    await updateWithin(temporal, handle.workflowId, () => handle.executeUpdate(approveUpdate, { args: [{ by, comment: c.req.valid('json')?.comment }] }));
+    await updateWithin(temporal, handle.workflowId, () =>
+      handle.executeUpdate(approveUpdate, { args: [{ by, comment: c.req.valid('json')?.comment }] }),
+    );
     return c.json({ deploymentId: d.id, workflowId: d.workflowId!, webUiUrl: link(d.workflowId!) }, 200);
   });
 
@@ -172,8 +246,12 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
     const d = await deploymentOr404(c, c.req.valid('param').id);
     const handle = await runningHandle(d);
     if (!handle) throw conflict(`the deployment is ${d.status}: nothing to abort`);
-    if (d.status === 'promoted') throw conflict('the deployment is promoted: roll it back instead (POST /deployments/{id}/rollback)');
-    await handle.signal(abortSignal, { by: c.get('principal').sub, reason: c.req.valid('json')?.reason ?? 'abort requested' });
+    if (d.status === 'promoted')
+      throw conflict('the deployment is promoted: roll it back instead (POST /deployments/{id}/rollback)');
+    await handle.signal(abortSignal, {
+      by: c.get('principal').sub,
+      reason: c.req.valid('json')?.reason ?? 'abort requested',
+    });
     return c.json({ deploymentId: d.id, workflowId: d.workflowId!, webUiUrl: link(d.workflowId!) }, 202);
   });
 
@@ -195,10 +273,23 @@ export function createDeploymentRoutes({ config, temporal, logger, stores }: Pic
     }
     if (d.status !== 'promoted') throw conflict(`the deployment is ${d.status}: nothing to roll back`);
     try {
-      const started = await startRollbackDeployment(temporal, config.temporal.taskQueue, { deploymentId: d.id, specialization: d.specialization, requestedBy: by, reason }, d.modelId);
-      return c.json({ deploymentId: d.id, workflowId: started.workflowId, webUiUrl: link(started.workflowId, started.firstExecutionRunId) }, 202);
+      const started = await startRollbackDeployment(
+        temporal,
+        config.temporal.taskQueue,
+        { deploymentId: d.id, specialization: d.specialization, requestedBy: by, reason },
+        d.modelId,
+      );
+      return c.json(
+        {
+          deploymentId: d.id,
+          workflowId: started.workflowId,
+          webUiUrl: link(started.workflowId, started.firstExecutionRunId),
+        },
+        202,
+      );
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`a rollout for ${d.specialization} is running; abort it first`);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw conflict(`a rollout for ${d.specialization} is running; abort it first`);
       throw err;
     }
   });

@@ -18,10 +18,17 @@ const createFaultRoute = createRoute({
   ...policy({ access: 'admin', scope: 'object' }),
   tags,
   summary: "Inject a fault into a model's inference (NW_ENABLE_FAULTS=1 only)",
-  description: 'Adds latency and/or fails a fraction of requests (502 model_error, recorded ok=false) until ttl runs out. Replaces the model\'s previous fault. In this API process only.',
+  description:
+    "Adds latency and/or fails a fraction of requests (502 model_error, recorded ok=false) until ttl runs out. Replaces the model's previous fault. In this API process only.",
   security,
   request: { body: jsonBody(FaultRequest) },
-  responses: { 201: withLinks(jsonResponse(FaultSchema, 'The fault, now active'), ['liftFault'], { modelId: '$response.body#/modelId' }), ...authErrors, ...notFoundError },
+  responses: {
+    201: withLinks(jsonResponse(FaultSchema, 'The fault, now active'), ['liftFault'], {
+      modelId: '$response.body#/modelId',
+    }),
+    ...authErrors,
+    ...notFoundError,
+  },
 });
 
 const listFaultsRoute = createRoute({

@@ -8,22 +8,40 @@ const VERSION = (require('../../package.json') as { version: string }).version;
 const CHECKS_TTL_MS = 1_000;
 
 /** `/health` is liveness (no auth, no I/O); `/health/detailed` checks every dependency (seed 003's shape). */
-export function createHealthRoutes({ checks, stats, startedAt }: { checks: HealthChecks; stats: RequestStats; startedAt: number }) {
+export function createHealthRoutes({
+  checks,
+  stats,
+  startedAt,
+}: {
+  checks: HealthChecks;
+  stats: RequestStats;
+  startedAt: number;
+}) {
   const app = new Hono();
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
   // Unauthenticated and doing I/O: one round of checks a second at most, however many callers
   // (concurrent ones share the round in flight), so the endpoint cannot be used to load the database.
-  let latest: { at: number; result: Promise<{ checkedAt: string; dependencies: Awaited<ReturnType<typeof checkAll>> }> } | undefined;
+  let latest:
+    | { at: number; result: Promise<{ checkedAt: string; dependencies: Awaited<ReturnType<typeof checkAll>> }> }
+    | undefined;
   const checkAll = async () => {
-    const [database, temporal, relaycore, modelStorage] = await Promise.all([checks.database(), checks.temporal(), checks.relaycore(), checks.modelStorage()]);
+    const [database, temporal, relaycore, modelStorage] = await Promise.all([
+      checks.database(),
+      checks.temporal(),
+      checks.relaycore(),
+      checks.modelStorage(),
+    ]);
     return { database, temporal, relaycore, modelStorage };
   };
   const checked = () => {
     if (!latest || Date.now() - latest.at >= CHECKS_TTL_MS) {
       const at = Date.now();
-      latest = { at, result: checkAll().then((dependencies) => ({ checkedAt: new Date(at).toISOString(), dependencies })) };
+      latest = {
+        at,
+        result: checkAll().then((dependencies) => ({ checkedAt: new Date(at).toISOString(), dependencies })),
+      };
     }
     return latest.result;
   };

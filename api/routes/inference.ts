@@ -5,7 +5,15 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { annotateSpan } from '../../config/tracing';
 import type { AppEnv } from '../deps';
 import type { InferenceService } from '../inference/service';
-import { authErrors, ErrorSchema, jsonBody, jsonResponse, notFoundError, rateLimitedError, tooLargeError } from '../schemas/common';
+import {
+  authErrors,
+  ErrorSchema,
+  jsonBody,
+  jsonResponse,
+  notFoundError,
+  rateLimitedError,
+  tooLargeError,
+} from '../schemas/common';
 import { InferenceRequest, InferenceResultSchema, RequestIdHeader, SpecializationParam } from '../schemas/inference';
 
 const errorResponse = (description: string) => jsonResponse(ErrorSchema, description);
@@ -29,7 +37,9 @@ const inferRoute = createRoute({
     ...tooLargeError,
     ...rateLimitedError,
     502: errorResponse('The model failed (model_error)'),
-    503: errorResponse('Nothing is deployed for the specialization, inference is at capacity, or a dependency is down (Retry-After)'),
+    503: errorResponse(
+      'Nothing is deployed for the specialization, inference is at capacity, or a dependency is down (Retry-After)',
+    ),
   },
 });
 
@@ -44,7 +54,13 @@ export function createInferenceRoutes(inference: InferenceService) {
     const result = await inference.infer(specialization, input, requestId);
     // Numbers about the request, never its text.
     const { usage } = result;
-    annotateSpan({ 'ai.model': `${result.modelName}@${result.version}`, 'model.id': result.modelId, 'ai.tokens': usage.inputTokens + usage.outputTokens, 'ai.cost': usage.costDollars, 'neuroweaver.track': result.track });
+    annotateSpan({
+      'ai.model': `${result.modelName}@${result.version}`,
+      'model.id': result.modelId,
+      'ai.tokens': usage.inputTokens + usage.outputTokens,
+      'ai.cost': usage.costDollars,
+      'neuroweaver.track': result.track,
+    });
     return c.json(result, 200);
   });
   return app;

@@ -13,7 +13,8 @@ const lineageRoute = createRoute({
   operationId: 'getModelLineage',
   ...policy({ access: 'read', scope: 'object' }),
   tags: ['models'],
-  summary: 'Where a model came from and what it did: training job → model version → deployments → switch events and alerts',
+  summary:
+    'Where a model came from and what it did: training job → model version → deployments → switch events and alerts',
   security: [{ bearerAuth: [] }],
   request: { params: UuidParam },
   responses: { 200: jsonResponse(ModelLineage, 'The lineage'), ...authErrors, ...notFoundError },
@@ -21,7 +22,8 @@ const lineageRoute = createRoute({
 
 export function createLineageRoutes({ config, stores }: Pick<ApiDeps, 'config' | 'stores'>) {
   const app = new OpenAPIHono<AppEnv>();
-  const link = (workflowId: string, runId?: string) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId, runId);
+  const link = (workflowId: string, runId?: string) =>
+    workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId, runId);
 
   app.openapi(lineageRoute, async (c) => {
     const modelId = c.req.valid('param').id;

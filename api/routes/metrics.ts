@@ -10,7 +10,13 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 /** Prometheus scrape endpoint; with METRICS_TOKEN set, only `Authorization: Bearer <token>` may read it. */
-export function createMetricsRoutes({ registry, metricsToken }: { registry: Registry; metricsToken: string | undefined }) {
+export function createMetricsRoutes({
+  registry,
+  metricsToken,
+}: {
+  registry: Registry;
+  metricsToken: string | undefined;
+}) {
   const app = new Hono();
   app.get('/metrics', async (c) => {
     if (metricsToken) {

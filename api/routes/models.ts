@@ -7,7 +7,18 @@ import { validationWorkflowId } from '../../workflows/validate-model';
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { conflict } from '../errors';
-import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError, tooLargeError, UuidParam, WorkflowStarted, withLinks } from '../schemas/common';
+import {
+  authErrors,
+  conflictError,
+  jsonBody,
+  jsonResponse,
+  notFoundError,
+  rateLimitedError,
+  tooLargeError,
+  UuidParam,
+  WorkflowStarted,
+  withLinks,
+} from '../schemas/common';
 import { ModelList, ModelListQuery, ModelRegistration, ModelSchema } from '../schemas/models';
 import { workflowUrl } from '../web-ui';
 
@@ -22,7 +33,16 @@ const registerRoute = createRoute({
   summary: 'Register a model version',
   security,
   request: { body: jsonBody(ModelRegistration) },
-  responses: { 201: withLinks(jsonResponse(ModelSchema, 'Registered'), ['getModel', 'getModelLineage', 'deployModel', 'validateModel'], { id: '$response.body#/id' }), ...authErrors, ...conflictError, ...tooLargeError },
+  responses: {
+    201: withLinks(
+      jsonResponse(ModelSchema, 'Registered'),
+      ['getModel', 'getModelLineage', 'deployModel', 'validateModel'],
+      { id: '$response.body#/id' },
+    ),
+    ...authErrors,
+    ...conflictError,
+    ...tooLargeError,
+  },
 });
 
 const listRoute = createRoute({
@@ -59,10 +79,19 @@ const validateRoute = createRoute({
   description: 'One validation per model at a time: while one runs, this answers with the running workflow.',
   security,
   request: { params: UuidParam },
-  responses: { 202: jsonResponse(WorkflowStarted, 'Validation started'), ...authErrors, ...notFoundError, ...rateLimitedError },
+  responses: {
+    202: jsonResponse(WorkflowStarted, 'Validation started'),
+    ...authErrors,
+    ...notFoundError,
+    ...rateLimitedError,
+  },
 });
 
-export function createModelRoutes({ config, temporal, stores: { models } }: Pick<ApiDeps, 'config' | 'temporal' | 'stores'>) {
+export function createModelRoutes({
+  config,
+  temporal,
+  stores: { models },
+}: Pick<ApiDeps, 'config' | 'temporal' | 'stores'>) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(registerRoute, async (c) => {

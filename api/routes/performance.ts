@@ -23,7 +23,16 @@ import { watchdogState } from './watchdogs';
 const security = [{ bearerAuth: [] }];
 const tags = ['performance'];
 
-const getThresholdsRoute = createRoute({ method: 'get', path: '/performance/thresholds', operationId: 'getThresholds', ...policy({ access: 'read', scope: 'list' }), tags, summary: 'The watchdog thresholds in force, with their version', security, responses: { 200: jsonResponse(ThresholdsVersionSchema, 'Thresholds'), ...authErrors } });
+const getThresholdsRoute = createRoute({
+  method: 'get',
+  path: '/performance/thresholds',
+  operationId: 'getThresholds',
+  ...policy({ access: 'read', scope: 'list' }),
+  tags,
+  summary: 'The watchdog thresholds in force, with their version',
+  security,
+  responses: { 200: jsonResponse(ThresholdsVersionSchema, 'Thresholds'), ...authErrors },
+});
 const putThresholdsRoute = createRoute({
   method: 'put',
   path: '/performance/thresholds',
@@ -41,7 +50,8 @@ const decisionsRoute = createRoute({
   operationId: 'getDecisions',
   ...policy({ access: 'read', scope: 'named' }),
   tags,
-  summary: "Switch events (newest first) and the watchdog's current view: every decision with its numbers and thresholds version",
+  summary:
+    "Switch events (newest first) and the watchdog's current view: every decision with its numbers and thresholds version",
   security,
   request: { params: SpecializationOnlyParam, query: LimitQuery },
   responses: { 200: jsonResponse(DecisionsSchema, 'Decisions'), ...authErrors },
@@ -52,7 +62,8 @@ const backtestRoute = createRoute({
   operationId: 'runBacktest',
   ...policy({ access: 'write', scope: 'named' }),
   tags,
-  summary: "Run the watchdog's evaluation over a recorded trace (same code as the workflow and `npm run watchdog:backtest`)",
+  summary:
+    "Run the watchdog's evaluation over a recorded trace (same code as the workflow and `npm run watchdog:backtest`)",
   security,
   request: { body: jsonBody(BacktestRequest) },
   responses: { 200: jsonResponse(BacktestResultSchema, 'What the watchdog would have decided'), ...authErrors },
@@ -64,17 +75,26 @@ const traceRoute = createRoute({
   ...policy({ access: 'read', scope: 'named' }),
   tags,
   summary: 'Export the recorded windows of a specialization as a backtest trace (JSON lines)',
-  description: 'One line per window: the windows of the primary as the watchdog judged them (requests, errors, slow, p95, labelled and correct probe counts, accuracy, cost), and any other deployment ("backup"; the primary too where no watchdog ran) from its recorded requests, with accuracy and cost null (live requests carry no labels).',
+  description:
+    'One line per window: the windows of the primary as the watchdog judged them (requests, errors, slow, p95, labelled and correct probe counts, accuracy, cost), and any other deployment ("backup"; the primary too where no watchdog ran) from its recorded requests, with accuracy and cost null (live requests carry no labels).',
   security,
   request: { params: SpecializationOnlyParam, query: TraceQuery },
-  responses: { 200: { description: 'application/x-ndjson, one TraceWindow per line', content: { 'application/x-ndjson': { schema: { type: 'string' as const } } } }, ...authErrors },
+  responses: {
+    200: {
+      description: 'application/x-ndjson, one TraceWindow per line',
+      content: { 'application/x-ndjson': { schema: { type: 'string' as const } } },
+    },
+    ...authErrors,
+  },
 });
 
 export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>();
   const invalid = (err: ThresholdsInvalid, prefix: string) => {
     const field = [prefix, err.path].filter(Boolean).join('.');
-    return new ApiError(400, 'validation_error', `invalid request: ${field}: ${err.problem}`, { fields: [{ field, message: err.problem }] });
+    return new ApiError(400, 'validation_error', `invalid request: ${field}: ${err.problem}`, {
+      fields: [{ field, message: err.problem }],
+    });
   };
 
   const withNotices = (v: ThresholdsVersion) => ({ ...v, notices: thresholdsNotices(v.thresholds) });
@@ -83,7 +103,10 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
     const current = await stores.thresholds.current();
     // A scoped token sees the defaults and its own specializations' sections, not the others'.
     const within = listScope(c);
-    const specializations = within && current.thresholds.specializations ? Object.fromEntries(Object.entries(current.thresholds.specializations).filter(([s]) => within.includes(s))) : current.thresholds.specializations;
+    const specializations =
+      within && current.thresholds.specializations
+        ? Object.fromEntries(Object.entries(current.thresholds.specializations).filter(([s]) => within.includes(s)))
+        : current.thresholds.specializations;
     return c.json(withNotices({ ...current, thresholds: { ...current.thresholds, specializations } }), 200);
   });
 
@@ -101,7 +124,10 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
   app.openapi(decisionsRoute, async (c) => {
     const { specialization } = c.req.valid('param');
     requireSpecialization(c, specialization);
-    const [events, watchdog] = await Promise.all([stores.switchEvents.list({ specialization }, c.req.valid('query').limit), watchdogState(temporal, watchdogWorkflowId(specialization))]);
+    const [events, watchdog] = await Promise.all([
+      stores.switchEvents.list({ specialization }, c.req.valid('query').limit),
+      watchdogState(temporal, watchdogWorkflowId(specialization)),
+    ]);
     return c.json({ specialization, switchEvents: events, watchdog }, 200);
   });
 
@@ -117,7 +143,14 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
       if (err instanceof ThresholdsInvalid) throw invalid(err, 'body.thresholds');
       throw err;
     }
-    return c.json({ ...backtest(thresholds, body.trace, body.specialization), thresholdsVersion: version, notices: thresholdsNotices(thresholds) }, 200);
+    return c.json(
+      {
+        ...backtest(thresholds, body.trace, body.specialization),
+        thresholdsVersion: version,
+        notices: thresholdsNotices(thresholds),
+      },
+      200,
+    );
   });
 
   app.openapi(traceRoute, async (c) => {
@@ -125,7 +158,11 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
     requireSpecialization(c, specialization);
     const { since, windowSeconds } = c.req.valid('query');
     const from = since ? new Date(since) : new Date(Date.now() - 3_600_000);
-    const [primary, rows, judged] = await Promise.all([stores.metrics.primaryDeployment(specialization), stores.metrics.windows(specialization, from, windowSeconds), stores.watchdog.recordedWindows(specialization, from)]);
+    const [primary, rows, judged] = await Promise.all([
+      stores.metrics.primaryDeployment(specialization),
+      stores.metrics.windows(specialization, from, windowSeconds),
+      stores.watchdog.recordedWindows(specialization, from),
+    ]);
     // The primary's windows as the watchdog judged them (counts of probes included); other
     // deployments, and the primary when no watchdog ran, from the recorded requests.
     const judgedDeployments = new Set(judged.map((w) => w.deploymentId));
@@ -142,7 +179,18 @@ export function createPerformanceRoutes({ stores, temporal }: ApiDeps) {
       }));
     const fromWatchdog = judged.map((w) => {
       const { requests, errors, slow, p95LatencyMs, labelled, correct, accuracy, costPer1kTokens } = w.stats;
-      return { t: Math.max(0, Math.round((new Date(w.until).getTime() - from.getTime()) / 1_000)), model: 'primary', requests, errors, slow, p95LatencyMs, labelled, correct, accuracy, costPer1kTokens };
+      return {
+        t: Math.max(0, Math.round((new Date(w.until).getTime() - from.getTime()) / 1_000)),
+        model: 'primary',
+        requests,
+        errors,
+        slow,
+        p95LatencyMs,
+        labelled,
+        correct,
+        accuracy,
+        costPer1kTokens,
+      };
     });
     const lines = [...fromWatchdog, ...fromMetrics].sort((a, b) => a.t - b.t).map((w) => JSON.stringify(w));
     c.header('content-type', 'application/x-ndjson');

@@ -13,7 +13,8 @@ const probeRoute = createRoute({
   ...policy({ access: 'admin', role: PROBER_ROLE, scope: 'every' }),
   tags: ['admin'],
   summary: "Run labelled probe examples through a deployment's model as serving runs it (the watchdog's probes)",
-  description: 'Needs admin, or a token with the `prober` role (what the worker uses: read access plus this route). Works for routed and unrouted deployments (a model not routed is loaded for probing and released after a minute without probes). Each probe is recorded with track "probe".',
+  description:
+    'Needs admin, or a token with the `prober` role (what the worker uses: read access plus this route). Works for routed and unrouted deployments (a model not routed is loaded for probing and released after a minute without probes). Each probe is recorded with track "probe".',
   security: [{ bearerAuth: [] }],
   request: { body: jsonBody(ProbeRequest) },
   responses: { 200: jsonResponse(ProbeResultSchema, 'What the probes measured'), ...authErrors, ...notFoundError },

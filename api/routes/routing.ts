@@ -17,10 +17,15 @@ const currentRoute = createRoute({
   operationId: 'getRouting',
   ...policy({ access: 'read', scope: 'named' }),
   tags,
-  summary: 'What serves the specialization now: stable, canary (with its weight), backup, and the deployment a failover left',
+  summary:
+    'What serves the specialization now: stable, canary (with its weight), backup, and the deployment a failover left',
   security,
   request: { params: SpecializationOnlyParam },
-  responses: { 200: jsonResponse(CurrentRoutingSchema, 'The routing row with the model behind each track'), ...authErrors, ...notFoundError },
+  responses: {
+    200: jsonResponse(CurrentRoutingSchema, 'The routing row with the model behind each track'),
+    ...authErrors,
+    ...notFoundError,
+  },
 });
 
 const historyRoute = createRoute({
@@ -39,7 +44,8 @@ const historyRoute = createRoute({
 
 export function createRoutingRoutes({ stores, config }: Pick<ApiDeps, 'stores' | 'config'>) {
   const app = new OpenAPIHono<AppEnv>();
-  const link = (workflowId: string | null) => (workflowId ? workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId) : null);
+  const link = (workflowId: string | null) =>
+    workflowId ? workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId) : null;
 
   app.openapi(currentRoute, async (c) => {
     const { specialization } = c.req.valid('param');
@@ -56,18 +62,27 @@ export function createRoutingRoutes({ stores, config }: Pick<ApiDeps, 'stores' |
     const changes = await stores.routingChanges.list(specialization, limit, before);
     if (!changes.length && !before) throw notFound(`no routing change has been recorded for ${specialization}`);
     // The newest change of a later page was ended by one on the page before it.
-    const newestEnd = before && changes.length ? await stores.routingChanges.endOf(specialization, changes[0].id) : null;
-    const items = changes.map(({ id, changedAt, stable, canary, backup, failoverFrom, cause, reason, deploymentId, workflowId, decisionKey }, i) => ({
-      id,
-      from: changedAt,
-      to: i > 0 ? changes[i - 1].changedAt : newestEnd,
-      stable,
-      canary,
-      backup,
-      failoverFrom,
-      change: { cause, reason, deploymentId, workflowId, decisionKey, webUiUrl: link(workflowId) },
-    }));
-    return c.json({ specialization, items, nextBefore: changes.length === limit ? changes[changes.length - 1].id : null }, 200);
+    const newestEnd =
+      before && changes.length ? await stores.routingChanges.endOf(specialization, changes[0].id) : null;
+    const items = changes.map(
+      (
+        { id, changedAt, stable, canary, backup, failoverFrom, cause, reason, deploymentId, workflowId, decisionKey },
+        i,
+      ) => ({
+        id,
+        from: changedAt,
+        to: i > 0 ? changes[i - 1].changedAt : newestEnd,
+        stable,
+        canary,
+        backup,
+        failoverFrom,
+        change: { cause, reason, deploymentId, workflowId, decisionKey, webUiUrl: link(workflowId) },
+      }),
+    );
+    return c.json(
+      { specialization, items, nextBefore: changes.length === limit ? changes[changes.length - 1].id : null },
+      200,
+    );
   });
 
   return app;

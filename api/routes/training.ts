@@ -14,8 +14,27 @@ import { chooseGate } from '../auth/gate';
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
-import { authErrors, conflictError, ErrorSchema, jsonBody, jsonResponse, notFoundError, rateLimitedError, tooLargeError, UuidParam, withLinks } from '../schemas/common';
-import { DatasetList, IdempotencyHeader, TrainingJobList, TrainingJobListQuery, TrainingJobRequest, TrainingJobSchema, TrainingJobStarted } from '../schemas/training';
+import {
+  authErrors,
+  conflictError,
+  ErrorSchema,
+  jsonBody,
+  jsonResponse,
+  notFoundError,
+  rateLimitedError,
+  tooLargeError,
+  UuidParam,
+  withLinks,
+} from '../schemas/common';
+import {
+  DatasetList,
+  IdempotencyHeader,
+  TrainingJobList,
+  TrainingJobListQuery,
+  TrainingJobRequest,
+  TrainingJobSchema,
+  TrainingJobStarted,
+} from '../schemas/training';
 import { trainingJobView } from '../views';
 import { workflowUrl } from '../web-ui';
 
@@ -32,7 +51,17 @@ const createJobRoute = createRoute({
   summary: 'Start a training job (trainingPipeline workflow)',
   security,
   request: { headers: IdempotencyHeader, body: jsonBody(TrainingJobRequest) },
-  responses: { 202: withLinks(jsonResponse(TrainingJobStarted, 'Started (or, for a known Idempotency-Key, the existing job)'), ['getTrainingJob', 'getTrainingJobLogs', 'cancelTrainingJob'], { id: '$response.body#/jobId' }), ...authErrors, ...tooLargeError, ...rateLimitedError, 422: jsonResponse(ErrorSchema, 'The Idempotency-Key was used for a different request (idempotency_key_reused)') },
+  responses: {
+    202: withLinks(
+      jsonResponse(TrainingJobStarted, 'Started (or, for a known Idempotency-Key, the existing job)'),
+      ['getTrainingJob', 'getTrainingJobLogs', 'cancelTrainingJob'],
+      { id: '$response.body#/jobId' },
+    ),
+    ...authErrors,
+    ...tooLargeError,
+    ...rateLimitedError,
+    422: jsonResponse(ErrorSchema, 'The Idempotency-Key was used for a different request (idempotency_key_reused)'),
+  },
 });
 const listJobsRoute = createRoute({
   method: 'get',
@@ -65,7 +94,11 @@ const logsRoute = createRoute({
   summary: "The job's trainer logs (most recent 64 KiB)",
   security,
   request: { params: UuidParam },
-  responses: { 200: jsonResponse(z.object({ jobId: z.uuid(), logs: z.string() }).openapi('TrainingJobLogs'), 'Logs'), ...authErrors, ...notFoundError },
+  responses: {
+    200: jsonResponse(z.object({ jobId: z.uuid(), logs: z.string() }).openapi('TrainingJobLogs'), 'Logs'),
+    ...authErrors,
+    ...notFoundError,
+  },
 });
 const cancelRoute = createRoute({
   method: 'post',
@@ -76,7 +109,12 @@ const cancelRoute = createRoute({
   summary: 'Cancel a job: the trainer is stopped (SIGTERM, then SIGKILL) and its partial files removed',
   security,
   request: { params: UuidParam },
-  responses: { 202: jsonResponse(TrainingJobStarted, 'Cancellation requested'), ...authErrors, ...notFoundError, ...conflictError },
+  responses: {
+    202: jsonResponse(TrainingJobStarted, 'Cancellation requested'),
+    ...authErrors,
+    ...notFoundError,
+    ...conflictError,
+  },
 });
 const datasetsRoute = createRoute({
   method: 'get',
@@ -89,7 +127,12 @@ const datasetsRoute = createRoute({
   responses: { 200: jsonResponse(DatasetList, 'Datasets'), ...authErrors },
 });
 
-export function createTrainingRoutes({ config, temporal, logger, stores: { trainingJobs, thresholds } }: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores'>) {
+export function createTrainingRoutes({
+  config,
+  temporal,
+  logger,
+  stores: { trainingJobs, thresholds },
+}: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores'>) {
   const app = new OpenAPIHono<AppEnv>();
   const link = (workflowId: string) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId);
 
@@ -120,15 +163,25 @@ export function createTrainingRoutes({ config, temporal, logger, stores: { train
     let deploy: TrainingPipelineInput['deploy'];
     if (body.autoDeploy) {
       const { watch, ...asked } = body.deploy ?? { watch: true };
-      const { gate, choice } = await chooseGate(c, thresholds, asked, { specialization: body.specialization, modelSpecialization: body.specialization }, 'body.deploy.');
+      const { gate, choice } = await chooseGate(
+        c,
+        thresholds,
+        asked,
+        { specialization: body.specialization, modelSpecialization: body.specialization },
+        'body.deploy.',
+      );
       deploy = { ...gate, watch, gate: choice };
     }
     if (!fs.existsSync(path.join(config.training.datasetsDir, body.dataset, 'dataset.json'))) {
-      throw badRequest(`unknown dataset "${body.dataset}"`, { fields: [{ field: 'body.dataset', message: 'no such dataset (see GET /api/v1/training/datasets)' }] });
+      throw badRequest(`unknown dataset "${body.dataset}"`, {
+        fields: [{ field: 'body.dataset', message: 'no such dataset (see GET /api/v1/training/datasets)' }],
+      });
     }
     let job = key ? await trainingJobs.byKey(sub, key) : null;
     if (job && !isDeepStrictEqual(job.trainingConfig, body)) {
-      throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request', { jobId: job.id });
+      throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request', {
+        jobId: job.id,
+      });
     }
     if (!job) {
       const id = crypto.randomUUID();
@@ -144,7 +197,13 @@ export function createTrainingRoutes({ config, temporal, logger, stores: { train
         trainer: body.trainer,
       });
     }
-    const input: TrainingPipelineInput = { jobId: job.id, ...body, deploy, requestedBy: sub, trainingTaskQueue: config.temporal.trainingTaskQueue };
+    const input: TrainingPipelineInput = {
+      jobId: job.id,
+      ...body,
+      deploy,
+      requestedBy: sub,
+      trainingTaskQueue: config.temporal.trainingTaskQueue,
+    };
     try {
       await startWorkflow(job, input);
     } catch (err) {
@@ -152,7 +211,10 @@ export function createTrainingRoutes({ config, temporal, logger, stores: { train
       if (!key) await trainingJobs.markFailed(job.id, 'the training workflow could not be started');
       throw err;
     }
-    return c.json({ jobId: job.id, workflowId: job.workflowId!, webUiUrl: link(job.workflowId!), status: job.status }, 202);
+    return c.json(
+      { jobId: job.id, workflowId: job.workflowId!, webUiUrl: link(job.workflowId!), status: job.status },
+      202,
+    );
   });
 
   app.openapi(listJobsRoute, async (c) => {
@@ -177,7 +239,10 @@ export function createTrainingRoutes({ config, temporal, logger, stores: { train
     const job = inScopeOr404(c, await trainingJobs.view(c.req.valid('param').id), 'training job');
     if (TERMINAL.has(job.status)) throw conflict(`training job is already ${job.status}`, { status: job.status });
     await temporal.workflow.getHandle(job.workflowId!).cancel();
-    return c.json({ jobId: job.id, workflowId: job.workflowId!, webUiUrl: link(job.workflowId!), status: 'cancelling' }, 202);
+    return c.json(
+      { jobId: job.id, workflowId: job.workflowId!, webUiUrl: link(job.workflowId!), status: 'cancelling' },
+      202,
+    );
   });
 
   app.openapi(datasetsRoute, async (c) => c.json({ items: await listDatasets(config.training.datasetsDir) }, 200));

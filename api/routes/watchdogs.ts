@@ -5,12 +5,34 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, conflict, notFound } from '../errors';
-import { authErrors, conflictError, jsonBody, jsonResponse, notFoundError, rateLimitedError, withLinks } from '../schemas/common';
-import { IncidentRequest, SpecializationOnlyParam, WatchdogCreateRequest, WatchdogList, WatchdogRollbackRequest, WatchdogSchema } from '../schemas/performance';
+import {
+  authErrors,
+  conflictError,
+  jsonBody,
+  jsonResponse,
+  notFoundError,
+  rateLimitedError,
+  withLinks,
+} from '../schemas/common';
+import {
+  IncidentRequest,
+  SpecializationOnlyParam,
+  WatchdogCreateRequest,
+  WatchdogList,
+  WatchdogRollbackRequest,
+  WatchdogSchema,
+} from '../schemas/performance';
 import { queryLive, updateWithin } from '../live-query';
 import { workflowUrl } from '../web-ui';
 import { createWatchdogSchedule } from '../../temporal/watchdog-schedule';
-import { pauseSignal, reportIncidentSignal, resumeSignal, rollbackUpdate, watchdogStateQuery, watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
+import {
+  pauseSignal,
+  reportIncidentSignal,
+  resumeSignal,
+  rollbackUpdate,
+  watchdogStateQuery,
+  watchdogWorkflowId,
+} from '../../workflows/watchdog/performance-watchdog';
 import { watchdogScheduleId } from '../../workflows/watchdog/supervise-watchdog';
 
 const security = [{ bearerAuth: [] }];
@@ -29,13 +51,82 @@ const createWatchdogRoute = createRoute({
   summary: 'Start watching a specialization (a Temporal Schedule that keeps watchdog-<specialization> running)',
   security,
   request: { body: jsonBody(WatchdogCreateRequest) },
-  responses: { 201: withLinks(jsonResponse(WatchdogSchema, 'Watchdog scheduled and started'), ['getWatchdog', 'pauseWatchdog', 'resumeWatchdog', 'deleteWatchdog', 'rollbackWatchdog', 'reportIncident', 'getRouting', 'getDecisions', 'getTrace', 'getSpecializationHistory'], { specialization: '$response.body#/specialization' }), ...authErrors, ...conflictError, ...rateLimitedError },
+  responses: {
+    201: withLinks(
+      jsonResponse(WatchdogSchema, 'Watchdog scheduled and started'),
+      [
+        'getWatchdog',
+        'pauseWatchdog',
+        'resumeWatchdog',
+        'deleteWatchdog',
+        'rollbackWatchdog',
+        'reportIncident',
+        'getRouting',
+        'getDecisions',
+        'getTrace',
+        'getSpecializationHistory',
+      ],
+      { specialization: '$response.body#/specialization' },
+    ),
+    ...authErrors,
+    ...conflictError,
+    ...rateLimitedError,
+  },
 });
-const listWatchdogsRoute = createRoute({ method: 'get', path: '/watchdogs', operationId: 'listWatchdogs', ...policy({ access: 'read', scope: 'list' }), tags, summary: 'Every watchdog with its state', security, responses: { 200: jsonResponse(WatchdogList, 'Watchdogs'), ...authErrors } });
-const getWatchdogRoute = createRoute({ method: 'get', path: '/watchdogs/{specialization}', operationId: 'getWatchdog', ...policy({ access: 'read', scope: 'named' }), tags, summary: 'One watchdog: streaks, serving and backup model, last decision with its numbers', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
-const pauseRoute = createRoute({ method: 'post', path: '/watchdogs/{specialization}/pause', operationId: 'pauseWatchdog', ...policy({ access: 'admin', scope: 'named' }), tags, summary: 'Pause the schedule and the evaluation (state is kept)', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
-const resumeRoute = createRoute({ method: 'post', path: '/watchdogs/{specialization}/resume', operationId: 'resumeWatchdog', ...policy({ access: 'admin', scope: 'named' }), tags, summary: 'Resume a paused watchdog', security, request: specParam, responses: { 200: accepted, ...authErrors, ...notFoundError } });
-const deleteRoute = createRoute({ method: 'delete', path: '/watchdogs/{specialization}', operationId: 'deleteWatchdog', ...policy({ access: 'admin', scope: 'named' }), tags, summary: 'Stop watching: deletes the schedule and cancels the watchdog (routing stays as it is)', security, request: specParam, responses: { 204: { description: 'Deleted' }, ...authErrors, ...notFoundError } });
+const listWatchdogsRoute = createRoute({
+  method: 'get',
+  path: '/watchdogs',
+  operationId: 'listWatchdogs',
+  ...policy({ access: 'read', scope: 'list' }),
+  tags,
+  summary: 'Every watchdog with its state',
+  security,
+  responses: { 200: jsonResponse(WatchdogList, 'Watchdogs'), ...authErrors },
+});
+const getWatchdogRoute = createRoute({
+  method: 'get',
+  path: '/watchdogs/{specialization}',
+  operationId: 'getWatchdog',
+  ...policy({ access: 'read', scope: 'named' }),
+  tags,
+  summary: 'One watchdog: streaks, serving and backup model, last decision with its numbers',
+  security,
+  request: specParam,
+  responses: { 200: accepted, ...authErrors, ...notFoundError },
+});
+const pauseRoute = createRoute({
+  method: 'post',
+  path: '/watchdogs/{specialization}/pause',
+  operationId: 'pauseWatchdog',
+  ...policy({ access: 'admin', scope: 'named' }),
+  tags,
+  summary: 'Pause the schedule and the evaluation (state is kept)',
+  security,
+  request: specParam,
+  responses: { 200: accepted, ...authErrors, ...notFoundError },
+});
+const resumeRoute = createRoute({
+  method: 'post',
+  path: '/watchdogs/{specialization}/resume',
+  operationId: 'resumeWatchdog',
+  ...policy({ access: 'admin', scope: 'named' }),
+  tags,
+  summary: 'Resume a paused watchdog',
+  security,
+  request: specParam,
+  responses: { 200: accepted, ...authErrors, ...notFoundError },
+});
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/watchdogs/{specialization}',
+  operationId: 'deleteWatchdog',
+  ...policy({ access: 'admin', scope: 'named' }),
+  tags,
+  summary: 'Stop watching: deletes the schedule and cancels the watchdog (routing stays as it is)',
+  security,
+  request: specParam,
+  responses: { 204: { description: 'Deleted' }, ...authErrors, ...notFoundError },
+});
 const rollbackRoute = createRoute({
   method: 'post',
   path: '/watchdogs/{specialization}/rollback',
@@ -53,8 +144,10 @@ const incidentRoute = createRoute({
   operationId: 'reportIncident',
   ...policy({ access: 'admin', role: REPORTER_ROLE, scope: 'named', limit: 'incidents' }),
   tags,
-  summary: "Report a burst of errors to the watchdog: evidence in the primary's next window, never a verdict on its own",
-  description: 'Needs admin or the `reporter` role; rate-limited per subject (NW_RATE_LIMIT_INCIDENTS_PER_MINUTE). Reported requests count at most as many as the window observed itself.',
+  summary:
+    "Report a burst of errors to the watchdog: evidence in the primary's next window, never a verdict on its own",
+  description:
+    'Needs admin or the `reporter` role; rate-limited per subject (NW_RATE_LIMIT_INCIDENTS_PER_MINUTE). Reported requests count at most as many as the window observed itself.',
   security,
   request: { ...specParam, body: jsonBody(IncidentRequest) },
   responses: { 202: accepted, ...authErrors, ...notFoundError, ...conflictError, ...rateLimitedError },
@@ -77,7 +170,15 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
     const { paused } = (await schedule(specialization)).state;
     const workflowId = watchdogWorkflowId(specialization);
     const state = await watchdogState(temporal, workflowId);
-    return { specialization, scheduleId: watchdogScheduleId(specialization), workflowId, paused, running: state !== null, webUiUrl: workflowUrl(uiUrl, namespace, workflowId), state };
+    return {
+      specialization,
+      scheduleId: watchdogScheduleId(specialization),
+      workflowId,
+      paused,
+      running: state !== null,
+      webUiUrl: workflowUrl(uiUrl, namespace, workflowId),
+      state,
+    };
   };
   const running = async (specialization: string) => {
     await schedule(specialization);
@@ -87,8 +188,13 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
   app.openapi(createWatchdogRoute, async (c) => {
     const { specialization } = c.req.valid('json');
     requireSpecialization(c, specialization);
-    const created = await createWatchdogSchedule(temporal, { specialization, taskQueue, note: `created by ${c.get('principal').sub}` });
-    if (created === 'exists') throw conflict(`a watchdog for ${specialization} exists`, { scheduleId: watchdogScheduleId(specialization) });
+    const created = await createWatchdogSchedule(temporal, {
+      specialization,
+      taskQueue,
+      note: `created by ${c.get('principal').sub}`,
+    });
+    if (created === 'exists')
+      throw conflict(`a watchdog for ${specialization} exists`, { scheduleId: watchdogScheduleId(specialization) });
     return c.json(await view(specialization), 201);
   });
 
@@ -128,7 +234,9 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
     const { specialization } = c.req.valid('param');
     requireSpecialization(c, specialization);
     const handle = await running(specialization);
-    await temporal.schedule.getHandle(watchdogScheduleId(specialization)).unpause(`resumed by ${c.get('principal').sub}`);
+    await temporal.schedule
+      .getHandle(watchdogScheduleId(specialization))
+      .unpause(`resumed by ${c.get('principal').sub}`);
     await handle.signal(resumeSignal).catch(ignoreNotFound);
     return c.json(await view(specialization), 200);
   });
@@ -148,7 +256,9 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
     const body = c.req.valid('json') ?? { reason: 'manual rollback' };
     const handle = await running(specialization);
     // Refused by the watchdog, or the watchdog not running: a 409 (api/errors.ts).
-    await updateWithin(temporal, handle.workflowId, () => handle.executeUpdate(rollbackUpdate, { args: [{ by: c.get('principal').sub, reason: body.reason }] }));
+    await updateWithin(temporal, handle.workflowId, () =>
+      handle.executeUpdate(rollbackUpdate, { args: [{ by: c.get('principal').sub, reason: body.reason }] }),
+    );
     return c.json(await view(specialization), 202);
   });
 
@@ -173,7 +283,8 @@ export async function watchdogState(temporal: Client, workflowId: string): Promi
     if (err instanceof WorkflowNotFoundError) return null;
     const e = err as { name?: string };
     // A query nobody answers (no worker yet): the watchdog exists but says nothing now.
-    if (e.name === 'QueryNotRegisteredError' || e.name === 'ServiceError' || (e as { code?: number }).code === 4) return null;
+    if (e.name === 'QueryNotRegisteredError' || e.name === 'ServiceError' || (e as { code?: number }).code === 4)
+      return null;
     throw err;
   }
 }

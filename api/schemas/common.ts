@@ -3,7 +3,8 @@ import { z } from '@hono/zod-openapi';
 /** Names, specializations and dataset names: lower-case, URL- and label-safe, never a path. */
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
-export const slug = (max: number) => z.string().min(1).max(max).regex(SLUG_PATTERN, 'must be lower-case letters, digits, ".", "_" or "-"');
+export const slug = (max: number) =>
+  z.string().min(1).max(max).regex(SLUG_PATTERN, 'must be lower-case letters, digits, ".", "_" or "-"');
 
 /** A whole number in a query string: "" and "1.5" are refused (a plain coerce would read "" as 0). */
 export const queryInt = z
@@ -14,12 +15,19 @@ export const queryInt = z
 
 /** `skip` and `limit` of every offset-paged list (answered with `total`, `skip` and `limit`). */
 export const PageQuery = z.object({
-  skip: queryInt.pipe(z.number().int().min(0)).default(0).openapi({ param: { name: 'skip', in: 'query' }, type: 'integer', minimum: 0, default: 0 }),
-  limit: queryInt.pipe(z.number().int().min(1).max(100)).default(20).openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', minimum: 1, maximum: 100, default: 20 }),
+  skip: queryInt
+    .pipe(z.number().int().min(0))
+    .default(0)
+    .openapi({ param: { name: 'skip', in: 'query' }, type: 'integer', minimum: 0, default: 0 }),
+  limit: queryInt
+    .pipe(z.number().int().min(1).max(100))
+    .default(20)
+    .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', minimum: 1, maximum: 100, default: 20 }),
 });
 
 /** A page of `item`s with where it starts and how many there are in all. */
-export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.number().int(), skip: z.number().int(), limit: z.number().int() });
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), total: z.number().int(), skip: z.number().int(), limit: z.number().int() });
 
 export const ErrorSchema = z
   .object({
@@ -32,7 +40,9 @@ export const ErrorSchema = z
   .openapi('Error');
 
 export const UuidParam = z.object({
-  id: z.uuid({ error: 'must be a UUID' }).openapi({ param: { name: 'id', in: 'path' }, example: '0b6b2c1e-2d55-4c38-9f35-0e2e7c1f0c11' }),
+  id: z
+    .uuid({ error: 'must be a UUID' })
+    .openapi({ param: { name: 'id', in: 'path' }, example: '0b6b2c1e-2d55-4c38-9f35-0e2e7c1f0c11' }),
 });
 
 export const WorkflowStarted = z
@@ -43,7 +53,10 @@ export const WorkflowStarted = z
   })
   .openapi('WorkflowStarted');
 
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+});
 
 /** The error statuses every authenticated route can answer. */
 export const authErrors = {
@@ -55,7 +68,9 @@ export const authErrors = {
 export const notFoundError = { 404: errorResponse('Not found') };
 export const conflictError = { 409: errorResponse('Conflict') };
 export const tooLargeError = { 413: errorResponse('Request body too large') };
-export const rateLimitedError = { 429: errorResponse('Over the per-subject limit of this kind of request (Retry-After)') };
+export const rateLimitedError = {
+  429: errorResponse('Over the per-subject limit of this kind of request (Retry-After)'),
+};
 
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
@@ -72,7 +87,11 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
  * parameters (runtime expressions such as `$response.body#/id`). Clients and schemathesis' stateful
  * phase (`npm run test:fuzz`) follow them from a created object to what acts on it.
  */
-export const withLinks = <R extends object>(response: R, operationIds: string[], parameters: Record<string, string>) => ({
+export const withLinks = <R extends object>(
+  response: R,
+  operationIds: string[],
+  parameters: Record<string, string>,
+) => ({
   ...response,
   links: Object.fromEntries(operationIds.map((operationId) => [operationId, { operationId, parameters }])),
 });

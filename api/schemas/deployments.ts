@@ -4,20 +4,38 @@ import { AnalysisFields, ApprovalTimeoutSeconds, CanarySteps, OnApprovalTimeout 
 import { DEPLOYMENT_STATUSES } from '../../db/models';
 import { pageOf, PageQuery, slug } from './common';
 
-const fromPolicy = "Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.";
+const fromPolicy =
+  "Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.";
 
 export const DeployRequest = z
   .strictObject({
     specialization: slug(100).openapi({ example: 'automotive-sales' }),
-    steps: CanarySteps.optional().openapi({ example: DEFAULT_STEPS, description: `Canary weights in percent. A canary that starts higher or has fewer steps than the policy's is weaker. ${fromPolicy}` }),
+    steps: CanarySteps.optional().openapi({
+      example: DEFAULT_STEPS,
+      description: `Canary weights in percent. A canary that starts higher or has fewer steps than the policy's is weaker. ${fromPolicy}`,
+    }),
     analysis: AnalysisFields.partial()
       .optional()
-      .openapi({ example: DEFAULT_ANALYSIS, description: `What each step must show; fields left out take the policy's. A higher maxErrorRate or maxP95LatencyMs, or a lower minAccuracy or minRequests, is weaker. ${fromPolicy}` }),
-    requireApproval: z.boolean().optional().openapi({ description: `Wait for an approval before promoting. ${fromPolicy}` }),
+      .openapi({
+        example: DEFAULT_ANALYSIS,
+        description: `What each step must show; fields left out take the policy's. A higher maxErrorRate or maxP95LatencyMs, or a lower minAccuracy or minRequests, is weaker. ${fromPolicy}`,
+      }),
+    requireApproval: z
+      .boolean()
+      .optional()
+      .openapi({ description: `Wait for an approval before promoting. ${fromPolicy}` }),
     approvalTimeoutSeconds: ApprovalTimeoutSeconds.optional().openapi({ description: fromPolicy }),
-    onApprovalTimeout: OnApprovalTimeout.optional().openapi({ description: `What happens when nobody approves in time; 'promote' is weaker than 'rollback'. ${fromPolicy}` }),
-    fourEyes: z.boolean().optional().openapi({ description: `The approver must be someone other than the deployer. ${fromPolicy}` }),
-    watch: z.boolean().default(true).openapi({ description: 'Once promoted, make sure a watchdog watches the specialization (unless the thresholds file says watch: false)' }),
+    onApprovalTimeout: OnApprovalTimeout.optional().openapi({
+      description: `What happens when nobody approves in time; 'promote' is weaker than 'rollback'. ${fromPolicy}`,
+    }),
+    fourEyes: z
+      .boolean()
+      .optional()
+      .openapi({ description: `The approver must be someone other than the deployer. ${fromPolicy}` }),
+    watch: z.boolean().default(true).openapi({
+      description:
+        'Once promoted, make sure a watchdog watches the specialization (unless the thresholds file says watch: false)',
+    }),
   })
   .openapi('DeployRequest');
 
@@ -39,7 +57,10 @@ export const DeploymentSchema = z
     deployedAt: z.string().nullable(),
     createdBy: z.string().nullable(),
     createdAt: z.string(),
-    live: z.record(z.string(), z.unknown()).nullable().openapi({ description: "The workflow's status query while the rollout runs" }),
+    live: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: "The workflow's status query while the rollout runs" }),
   })
   .openapi('Deployment');
 
@@ -47,9 +68,17 @@ export const ApproveRequest = z.strictObject({ comment: z.string().max(1000).opt
 export const AbortRequest = z.strictObject({ reason: z.string().min(1).max(1000).optional() }).openapi('AbortRequest');
 
 export const DeploymentListQuery = PageQuery.extend({
-  specialization: slug(100).optional().openapi({ param: { name: 'specialization', in: 'query' } }),
-  status: z.enum(DEPLOYMENT_STATUSES).optional().openapi({ param: { name: 'status', in: 'query' } }),
-  modelId: z.uuid().optional().openapi({ param: { name: 'modelId', in: 'query' } }),
+  specialization: slug(100)
+    .optional()
+    .openapi({ param: { name: 'specialization', in: 'query' } }),
+  status: z
+    .enum(DEPLOYMENT_STATUSES)
+    .optional()
+    .openapi({ param: { name: 'status', in: 'query' } }),
+  modelId: z
+    .uuid()
+    .optional()
+    .openapi({ param: { name: 'modelId', in: 'query' } }),
 });
 
 /** A deployment in a list: its decisions are on GET /deployments/{id}; the last one says where it stands. */

@@ -27,17 +27,27 @@ export const InferenceResultSchema = z
     version: z.string(),
     output: z.object({
       label: z.string().openapi({ example: 'automotive-sales' }),
-      scores: z.record(z.string(), z.number()).openapi({ example: { 'automotive-sales': 0.91, 'parts-specialist': 0.05, 'service-advisor': 0.04 } }),
+      scores: z
+        .record(z.string(), z.number())
+        .openapi({ example: { 'automotive-sales': 0.91, 'parts-specialist': 0.05, 'service-advisor': 0.04 } }),
     }),
     latencyMs: z.number().openapi({ description: 'Time spent serving the request, queueing included' }),
     requestId: z.string(),
     deploymentId: z.uuid(),
-    track: z.enum(['stable', 'canary', 'probe']).openapi({ description: 'stable or canary for live requests; probe for watchdog probes' }),
+    track: z
+      .enum(['stable', 'canary', 'probe'])
+      .openapi({ description: 'stable or canary for live requests; probe for watchdog probes' }),
     usage: z
       .object({
-        inputTokens: z.number().int().openapi({ description: "Tokens of the input, counted with the model's own tokenizer" }),
+        inputTokens: z
+          .number()
+          .int()
+          .openapi({ description: "Tokens of the input, counted with the model's own tokenizer" }),
         outputTokens: z.number().int().openapi({ description: 'Tokens of the answer (the label)' }),
-        costPer1kTokens: z.number().openapi({ description: "The model's price from its registry entry (config.costPer1kTokens), else the price announced to RelayCore" }),
+        costPer1kTokens: z.number().openapi({
+          description:
+            "The model's price from its registry entry (config.costPer1kTokens), else the price announced to RelayCore",
+        }),
         costDollars: z.number().openapi({ description: '(inputTokens + outputTokens) / 1000 × costPer1kTokens' }),
       })
       .openapi('Usage'),
@@ -47,11 +57,24 @@ export const InferenceResultSchema = z
 export const FaultRequest = z
   .strictObject({
     modelId: z.uuid(),
-    latencyMs: z.number().int().min(0).max(60_000).optional().openapi({ description: 'Added to every request of the model' }),
-    errorRate: z.number().min(0).max(1).optional().openapi({ description: 'Fraction of requests that fail with 502 model_error' }),
+    latencyMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .optional()
+      .openapi({ description: 'Added to every request of the model' }),
+    errorRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .openapi({ description: 'Fraction of requests that fail with 502 model_error' }),
     ttl: z.number().int().min(1).max(86_400).openapi({ description: 'Seconds until the fault is lifted' }),
   })
-  .refine((f) => f.latencyMs !== undefined || f.errorRate !== undefined, { message: 'give latencyMs, errorRate or both' })
+  .refine((f) => f.latencyMs !== undefined || f.errorRate !== undefined, {
+    message: 'give latencyMs, errorRate or both',
+  })
   .openapi('FaultRequest');
 
 export const FaultSchema = z

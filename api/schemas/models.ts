@@ -8,7 +8,10 @@ const modelPath = z
   .string()
   .min(1)
   .max(500)
-  .refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), 'must be a path relative to MODEL_STORAGE_PATH, without ".."');
+  .refine(
+    (p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'),
+    'must be a path relative to MODEL_STORAGE_PATH, without ".."',
+  );
 
 /** Strict: an undeclared field (status, id, createdBy…) is a 400, so nothing else reaches the table. */
 export const ModelRegistration = z
@@ -17,11 +20,19 @@ export const ModelRegistration = z
     description: z.string().max(10_000).optional(),
     specialization: slug(100).openapi({ example: 'automotive-sales' }),
     baseModel: z.string().min(1).max(100).openapi({ example: 'builtin-bow' }),
-    version: z.string().min(1).max(50).regex(/^[\w.+-]+$/, 'must be letters, digits, ".", "_", "+" or "-"').openapi({ example: '1.0.0' }),
+    version: z
+      .string()
+      .min(1)
+      .max(50)
+      .regex(/^[\w.+-]+$/, 'must be letters, digits, ".", "_", "+" or "-"')
+      .openapi({ example: '1.0.0' }),
     modelPath: modelPath.optional().openapi({ example: 'sales-intent/1.0.0/model.onnx' }),
     config: z
       .looseObject({
-        costPer1kTokens: z.number().min(0).max(1_000).optional().openapi({ description: 'Dollars per 1,000 tokens its requests are charged (default: the price announced to RelayCore, 0.002)' }),
+        costPer1kTokens: z.number().min(0).max(1_000).optional().openapi({
+          description:
+            'Dollars per 1,000 tokens its requests are charged (default: the price announced to RelayCore, 0.002)',
+        }),
       })
       .optional(),
     performanceMetrics: jsonObject.optional(),
@@ -50,8 +61,15 @@ export const ModelSchema = z
   .openapi('Model');
 
 export const ModelListQuery = PageQuery.extend({
-  specialization: slug(100).optional().openapi({ param: { name: 'specialization', in: 'query' } }),
-  status: z.string().min(1).max(50).optional().openapi({ param: { name: 'status', in: 'query' } }),
+  specialization: slug(100)
+    .optional()
+    .openapi({ param: { name: 'specialization', in: 'query' } }),
+  status: z
+    .string()
+    .min(1)
+    .max(50)
+    .optional()
+    .openapi({ param: { name: 'status', in: 'query' } }),
 });
 
 export const ModelList = pageOf(ModelSchema).openapi('ModelList');

@@ -13,22 +13,34 @@ export const TraceWindowSchema = z
     model: z.enum(['primary', 'backup']),
     requests: z.number().int().min(0),
     errors: z.number().int().min(0),
-    slow: z.number().int().min(0).nullable().default(null).openapi({ description: 'Requests slower than the p95 threshold; without it the window is judged on p95LatencyMs alone' }),
+    slow: z.number().int().min(0).nullable().default(null).openapi({
+      description: 'Requests slower than the p95 threshold; without it the window is judged on p95LatencyMs alone',
+    }),
     p95LatencyMs: z.number().min(0).nullable().default(null),
-    labelled: z.number().int().min(0).optional().openapi({ description: 'Labelled probes answered; a window with accuracy alone counts as 5 (what the watchdog sent per window)' }),
+    labelled: z.number().int().min(0).optional().openapi({
+      description:
+        'Labelled probes answered; a window with accuracy alone counts as 5 (what the watchdog sent per window)',
+    }),
     correct: z.number().int().min(0).optional(),
     accuracy: z.number().min(0).max(1).nullable().default(null),
     costPer1kTokens: z.number().min(0).nullable().default(null),
   })
   .refine((w) => w.errors <= w.requests, { message: 'errors cannot exceed requests', path: ['errors'] })
   .refine((w) => w.slow === null || w.slow <= w.requests, { message: 'slow cannot exceed requests', path: ['slow'] })
-  .refine((w) => (w.labelled === undefined) === (w.correct === undefined), { message: 'labelled and correct come together', path: ['correct'] })
-  .refine((w) => w.correct === undefined || w.labelled === undefined || w.correct <= w.labelled, { message: 'correct cannot exceed labelled', path: ['correct'] })
+  .refine((w) => (w.labelled === undefined) === (w.correct === undefined), {
+    message: 'labelled and correct come together',
+    path: ['correct'],
+  })
+  .refine((w) => w.correct === undefined || w.labelled === undefined || w.correct <= w.labelled, {
+    message: 'correct cannot exceed labelled',
+    path: ['correct'],
+  })
   .openapi('TraceWindow');
 
-const thresholdsDocument = z
-  .record(z.string(), z.unknown())
-  .openapi({ description: 'The performance_thresholds.yml document as JSON: {defaults: {...}, specializations: {name: {...}}}; durations as "5s" or seconds' });
+const thresholdsDocument = z.record(z.string(), z.unknown()).openapi({
+  description:
+    'The performance_thresholds.yml document as JSON: {defaults: {...}, specializations: {name: {...}}}; durations as "5s" or seconds',
+});
 
 export const BacktestRequest = z
   .strictObject({
@@ -44,7 +56,9 @@ export const BacktestResultSchema = z
     recoveries: z.number().int(),
     decisions: z.array(z.object({ t: z.number(), action: z.enum(['switch', 'rollback']), reason: z.string() })),
     thresholdsVersion: z.number().int().nullable(),
-    notices: z.array(z.string()).openapi({ description: 'Knobs in the thresholds that no longer apply, each with what decides instead' }),
+    notices: z
+      .array(z.string())
+      .openapi({ description: 'Knobs in the thresholds that no longer apply, each with what decides instead' }),
   })
   .openapi('BacktestResult');
 
@@ -57,7 +71,9 @@ export const ThresholdsVersionSchema = z
     source: z.enum(['file', 'api']),
     createdBy: z.string(),
     createdAt: z.string(),
-    notices: z.array(z.string()).openapi({ description: 'Knobs in the thresholds that no longer apply, each with what decides instead' }),
+    notices: z
+      .array(z.string())
+      .openapi({ description: 'Knobs in the thresholds that no longer apply, each with what decides instead' }),
   })
   .openapi('ThresholdsVersion');
 
@@ -73,7 +89,10 @@ export const SwitchEventSchema = z
     thresholdsVersion: z.number().int().nullable(),
     workflowId: z.string(),
     idempotencyKey: z.string(),
-    undeliverable: z.string().nullable().openapi({ description: 'Why RelayCore was not told of the switch ("undeliverable: 400 …"), or null' }),
+    undeliverable: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Why RelayCore was not told of the switch ("undeliverable: 400 …"), or null' }),
     createdAt: z.string(),
   })
   .openapi('SwitchEvent');
@@ -82,20 +101,46 @@ export const DecisionsSchema = z
   .object({
     specialization: z.string(),
     switchEvents: z.array(SwitchEventSchema),
-    watchdog: z.record(z.string(), z.unknown()).nullable().openapi({ description: "The running watchdog's state (its `state` query): streaks, recent windows, last decision; null when none runs" }),
+    watchdog: z.record(z.string(), z.unknown()).nullable().openapi({
+      description:
+        "The running watchdog's state (its `state` query): streaks, recent windows, last decision; null when none runs",
+    }),
   })
   .openapi('Decisions');
 
 export const LimitQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(50)
+    .openapi({ param: { name: 'limit', in: 'query' } }),
 });
 
 export const AlertListQuery = z.object({
-  status: z.enum(['firing', 'acknowledged', 'resolved', 'open']).optional().openapi({ param: { name: 'status', in: 'query' }, description: 'open = firing or acknowledged' }),
-  specialization: slug(100).optional().openapi({ param: { name: 'specialization', in: 'query' } }),
-  alertClass: z.enum(ALERT_CLASSES).optional().openapi({ param: { name: 'alertClass', in: 'query' } }),
-  modelId: z.uuid().optional().openapi({ param: { name: 'modelId', in: 'query' } }),
-  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
+  status: z
+    .enum(['firing', 'acknowledged', 'resolved', 'open'])
+    .optional()
+    .openapi({ param: { name: 'status', in: 'query' }, description: 'open = firing or acknowledged' }),
+  specialization: slug(100)
+    .optional()
+    .openapi({ param: { name: 'specialization', in: 'query' } }),
+  alertClass: z
+    .enum(ALERT_CLASSES)
+    .optional()
+    .openapi({ param: { name: 'alertClass', in: 'query' } }),
+  modelId: z
+    .uuid()
+    .optional()
+    .openapi({ param: { name: 'modelId', in: 'query' } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(50)
+    .openapi({ param: { name: 'limit', in: 'query' } }),
 });
 
 export const AlertSchema = z
@@ -153,7 +198,10 @@ export const WatchdogSchema = z
     paused: z.boolean(),
     running: z.boolean(),
     webUiUrl: z.url(),
-    state: z.record(z.string(), z.unknown()).nullable().openapi({ description: 'The `state` query of the running watchdog' }),
+    state: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: 'The `state` query of the running watchdog' }),
   })
   .openapi('Watchdog');
 
@@ -168,7 +216,9 @@ export const IncidentRequest = z
   .refine((i) => i.errors <= i.requests, { message: 'errors cannot exceed requests', path: ['errors'] })
   .openapi('IncidentRequest');
 
-export const WatchdogRollbackRequest = z.strictObject({ reason: z.string().min(1).max(500).default('manual rollback') }).openapi('WatchdogRollbackRequest');
+export const WatchdogRollbackRequest = z
+  .strictObject({ reason: z.string().min(1).max(500).default('manual rollback') })
+  .openapi('WatchdogRollbackRequest');
 
 export const ProbeRequest = z
   .strictObject({
@@ -193,6 +243,15 @@ export const ProbeResultSchema = z
   .openapi('ProbeResult');
 
 export const TraceQuery = z.object({
-  since: z.iso.datetime({ offset: true }).optional().openapi({ param: { name: 'since', in: 'query' }, description: 'Default: one hour ago' }),
-  windowSeconds: z.coerce.number().int().min(1).max(3600).default(5).openapi({ param: { name: 'windowSeconds', in: 'query' } }),
+  since: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ param: { name: 'since', in: 'query' }, description: 'Default: one hour ago' }),
+  windowSeconds: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(5)
+    .openapi({ param: { name: 'windowSeconds', in: 'query' } }),
 });

@@ -6,7 +6,10 @@ export const HistoryQuery = LimitQuery.extend({
     .string()
     .regex(/^\d{1,18}$/, 'must be a change id (from a previous page)')
     .optional()
-    .openapi({ param: { name: 'before', in: 'query' }, description: 'Page on: only changes older than this id (the last id of the previous page)' }),
+    .openapi({
+      param: { name: 'before', in: 'query' },
+      description: 'Page on: only changes older than this id (the last id of the previous page)',
+    }),
 });
 
 const Served = z
@@ -17,7 +20,9 @@ const Tracks = {
   stable: Served.nullable(),
   canary: Served.extend({ weight: z.number().int() }).nullable(),
   backup: Served.nullable(),
-  failoverFrom: Served.nullable().openapi({ description: 'While the watchdog has failed over: the deployment it failed away from' }),
+  failoverFrom: Served.nullable().openapi({
+    description: 'While the watchdog has failed over: the deployment it failed away from',
+  }),
 };
 
 export const CurrentRoutingSchema = z
@@ -31,11 +36,24 @@ export const HistoryPeriodSchema = z
     to: z.string().nullable().openapi({ description: 'When the next change ended it; null while it serves' }),
     ...Tracks,
     change: z.object({
-      cause: z.enum(['canary-step', 'canary-removed', 'promotion', 'rollback', 'watchdog-switch', 'watchdog-switch-back']),
+      cause: z.enum([
+        'canary-step',
+        'canary-removed',
+        'promotion',
+        'rollback',
+        'watchdog-switch',
+        'watchdog-switch-back',
+      ]),
       reason: z.string(),
-      deploymentId: z.uuid().nullable().openapi({ description: 'The deployment whose rollout or rollback made the change' }),
+      deploymentId: z
+        .uuid()
+        .nullable()
+        .openapi({ description: 'The deployment whose rollout or rollback made the change' }),
       workflowId: z.string().nullable(),
-      decisionKey: z.string().nullable().openapi({ description: "The watchdog decision's key (its model_switch_events row)" }),
+      decisionKey: z
+        .string()
+        .nullable()
+        .openapi({ description: "The watchdog decision's key (its model_switch_events row)" }),
       webUiUrl: z.string().nullable(),
     }),
   })

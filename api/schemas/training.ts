@@ -5,15 +5,27 @@ import { HyperparametersSchema } from '../../ml/hyperparameters';
 
 export const TrainingJobRequest = z
   .strictObject({
-    name: slug(200).openapi({ example: 'sales-router', description: 'Model name; each completed job registers its next version.' }),
+    name: slug(200).openapi({
+      example: 'sales-router',
+      description: 'Model name; each completed job registers its next version.',
+    }),
     specialization: slug(100).openapi({ example: 'automotive-sales' }),
-    baseModel: z.string().min(1).max(100).default('hashed-ngrams-softmax').openapi({ example: 'hashed-ngrams-softmax' }),
+    baseModel: z
+      .string()
+      .min(1)
+      .max(100)
+      .default('hashed-ngrams-softmax')
+      .openapi({ example: 'hashed-ngrams-softmax' }),
     dataset: slug(100).default('automotive-queries').openapi({ description: 'A dataset from GET /training/datasets' }),
     trainer: z.enum(['builtin', 'torch'], { error: 'must be "builtin" or "torch"' }).default('builtin'),
     hyperparameters: HyperparametersSchema.default(HyperparametersSchema.parse({})),
     resources: z.strictObject({ gpus: z.number().int().min(0).max(1, 'at most one GPU per job') }).default({ gpus: 0 }),
-    autoDeploy: z.boolean().default(false).openapi({ description: 'Roll the model out behind the health gate once it is registered (deployModel; see `deploy`)' }),
-    deploy: DeployRequest.omit({ specialization: true }).optional().openapi({ description: 'Rollout options for autoDeploy (the deploy route\'s, without specialization)' }),
+    autoDeploy: z.boolean().default(false).openapi({
+      description: 'Roll the model out behind the health gate once it is registered (deployModel; see `deploy`)',
+    }),
+    deploy: DeployRequest.omit({ specialization: true })
+      .optional()
+      .openapi({ description: "Rollout options for autoDeploy (the deploy route's, without specialization)" }),
   })
   .openapi('TrainingJobRequest');
 
@@ -59,10 +71,20 @@ export const TrainingJobStarted = z
   .openapi('TrainingJobStarted');
 
 export const TrainingJobListQuery = PageQuery.extend({
-  status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']).optional().openapi({ param: { name: 'status', in: 'query' } }),
-  specialization: slug(100).optional().openapi({ param: { name: 'specialization', in: 'query' } }),
-  trainer: z.enum(['builtin', 'torch']).optional().openapi({ param: { name: 'trainer', in: 'query' } }),
-  name: slug(200).optional().openapi({ param: { name: 'name', in: 'query' } }),
+  status: z
+    .enum(['pending', 'running', 'completed', 'failed', 'cancelled'])
+    .optional()
+    .openapi({ param: { name: 'status', in: 'query' } }),
+  specialization: slug(100)
+    .optional()
+    .openapi({ param: { name: 'specialization', in: 'query' } }),
+  trainer: z
+    .enum(['builtin', 'torch'])
+    .optional()
+    .openapi({ param: { name: 'trainer', in: 'query' } }),
+  name: slug(200)
+    .optional()
+    .openapi({ param: { name: 'name', in: 'query' } }),
 });
 
 export const TrainingJobList = pageOf(TrainingJobSchema).openapi('TrainingJobList');
@@ -70,11 +92,24 @@ export const TrainingJobList = pageOf(TrainingJobSchema).openapi('TrainingJobLis
 export const DatasetList = z
   .object({
     items: z.array(
-      z.object({ name: z.string(), description: z.string().nullable(), version: z.string().nullable(), labels: z.record(z.string(), z.array(z.string())) }),
+      z.object({
+        name: z.string(),
+        description: z.string().nullable(),
+        version: z.string().nullable(),
+        labels: z.record(z.string(), z.array(z.string())),
+      }),
     ),
   })
   .openapi('DatasetList');
 
 export const IdempotencyHeader = z.object({
-  'idempotency-key': z.string().min(1).max(255).optional().openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'Same key (per caller) → the same job, never a second one.' }),
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      param: { name: 'idempotency-key', in: 'header' },
+      description: 'Same key (per caller) → the same job, never a second one.',
+    }),
 });

@@ -26,14 +26,24 @@ export interface Alert {
 
 /** One alert per (specialization, model, class) while it is open: repeats update it. */
 export const alertFingerprint = (specialization: string, modelId: string | null, alertClass: AlertClass) =>
-  createHash('sha256').update(`${specialization}\u0000${modelId ?? '-'}\u0000${alertClass}`).digest('hex').slice(0, 32);
+  createHash('sha256')
+    .update(`${specialization}\u0000${modelId ?? '-'}\u0000${alertClass}`)
+    .digest('hex')
+    .slice(0, 32);
 
 export const ALERT_COLUMNS = `id, fingerprint, specialization, model_id AS "modelId", alert_class AS "alertClass", severity, status, summary, details, count,
   first_seen AS "firstSeen", last_seen AS "lastSeen", acknowledged_at AS "acknowledgedAt", acknowledged_by AS "acknowledgedBy",
   resolved_at AS "resolvedAt", delivered_status AS "deliveredStatus", delivered_at AS "deliveredAt"`;
 
 const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
-export const toAlert = (r: Alert): Alert => ({ ...r, firstSeen: iso(r.firstSeen)!, lastSeen: iso(r.lastSeen)!, acknowledgedAt: iso(r.acknowledgedAt), resolvedAt: iso(r.resolvedAt), deliveredAt: iso(r.deliveredAt) });
+export const toAlert = (r: Alert): Alert => ({
+  ...r,
+  firstSeen: iso(r.firstSeen)!,
+  lastSeen: iso(r.lastSeen)!,
+  acknowledgedAt: iso(r.acknowledgedAt),
+  resolvedAt: iso(r.resolvedAt),
+  deliveredAt: iso(r.deliveredAt),
+});
 
 export interface RaiseAlertInput {
   alertClass: AlertClass;
@@ -71,7 +81,10 @@ export interface PrometheusAlert {
 /** `performance_alerts`: every SQL statement about alerts, for the watchdog's activities and the API. */
 export function createAlertStore(sequelize: Sequelize) {
   const byId = async (id: string): Promise<Alert | undefined> => {
-    const [row] = await sequelize.query<Alert>(`SELECT ${ALERT_COLUMNS} FROM performance_alerts WHERE id = $1`, { bind: [id], type: QueryTypes.SELECT });
+    const [row] = await sequelize.query<Alert>(`SELECT ${ALERT_COLUMNS} FROM performance_alerts WHERE id = $1`, {
+      bind: [id],
+      type: QueryTypes.SELECT,
+    });
     return row ? toAlert(row) : undefined;
   };
 
@@ -119,16 +132,33 @@ export function createAlertStore(sequelize: Sequelize) {
       const fingerprint = `am:${a.fingerprint}`;
       const specialization = a.labels.specialization ?? a.labels.job ?? 'platform';
       const severity = a.labels.severity === 'critical' ? 'critical' : 'warning';
-      const details = JSON.stringify({ labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, endsAt: a.endsAt, generatorURL: a.generatorURL });
+      const details = JSON.stringify({
+        labels: a.labels,
+        annotations: a.annotations,
+        startsAt: a.startsAt,
+        endsAt: a.endsAt,
+        generatorURL: a.generatorURL,
+      });
       if (a.status === 'firing') {
         await sequelize.query(
           `INSERT INTO performance_alerts (fingerprint, specialization, alert_class, severity, summary, details)
            VALUES ($1, $2, 'prometheus', $3, $4, CAST($5 AS jsonb))
            ON CONFLICT (fingerprint) WHERE status <> 'resolved' DO UPDATE SET last_seen = NOW(), severity = EXCLUDED.severity, summary = EXCLUDED.summary, details = EXCLUDED.details`,
-          { bind: [fingerprint, specialization.slice(0, 100), severity, a.annotations.summary ?? a.labels.alertname ?? 'alert', details] },
+          {
+            bind: [
+              fingerprint,
+              specialization.slice(0, 100),
+              severity,
+              a.annotations.summary ?? a.labels.alertname ?? 'alert',
+              details,
+            ],
+          },
         );
       } else {
-        await sequelize.query(`UPDATE performance_alerts SET status = 'resolved', resolved_at = NOW(), details = CAST($2 AS jsonb) WHERE fingerprint = $1 AND status <> 'resolved'`, { bind: [fingerprint, details] });
+        await sequelize.query(
+          `UPDATE performance_alerts SET status = 'resolved', resolved_at = NOW(), details = CAST($2 AS jsonb) WHERE fingerprint = $1 AND status <> 'resolved'`,
+          { bind: [fingerprint, details] },
+        );
       }
     },
 
@@ -137,7 +167,9 @@ export function createAlertStore(sequelize: Sequelize) {
      * says whether this key raised or counted it (true again on a retry of the same key, so the
      * delivery it calls for is never lost; the delivery itself is idempotent).
      */
-    async raise(p: RaiseAlertInput): Promise<{ alertId: string; fingerprint: string; count: number; changed: boolean }> {
+    async raise(
+      p: RaiseAlertInput,
+    ): Promise<{ alertId: string; fingerprint: string; count: number; changed: boolean }> {
       const fingerprint = alertFingerprint(p.specialization, p.modelId, p.alertClass);
       const details = JSON.stringify({ ...p.details, lastKey: p.key });
       await sequelize.query(
@@ -157,7 +189,13 @@ export function createAlertStore(sequelize: Sequelize) {
     },
 
     /** Resolves the open alert of (specialization, model, class), if any; answers what it resolved (again on a retry). */
-    async resolveOpen(p: { specialization: string; modelId: string | null; alertClass: AlertClass; reason: string; key: string }): Promise<{ alertId: string; count: number }[]> {
+    async resolveOpen(p: {
+      specialization: string;
+      modelId: string | null;
+      alertClass: AlertClass;
+      reason: string;
+      key: string;
+    }): Promise<{ alertId: string; count: number }[]> {
       const fingerprint = alertFingerprint(p.specialization, p.modelId, p.alertClass);
       await sequelize.query(
         `UPDATE performance_alerts SET status = 'resolved', resolved_at = NOW(),
@@ -173,7 +211,9 @@ export function createAlertStore(sequelize: Sequelize) {
     },
 
     async markDelivered(id: string, status: 'firing' | 'resolved'): Promise<void> {
-      await sequelize.query('UPDATE performance_alerts SET delivered_status = $2, delivered_at = NOW() WHERE id = $1', { bind: [id, status] });
+      await sequelize.query('UPDATE performance_alerts SET delivered_status = $2, delivered_at = NOW() WHERE id = $1', {
+        bind: [id, status],
+      });
     },
 
     /** The webhook refused the alert (4xx): said on the row, with the receiver's answer in details.undeliverable. */

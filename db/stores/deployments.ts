@@ -17,7 +17,15 @@ export function createDeploymentStore(sequelize: Sequelize) {
       if (specialization !== undefined) where.specialization = specialization;
       if (filter.status) where.status = filter.status;
       if (filter.modelId) where.modelId = filter.modelId;
-      const { rows, count } = await Deployments.findAndCountAll({ where, offset: skip, limit, order: [['createdAt', 'DESC'], ['id', 'ASC']] });
+      const { rows, count } = await Deployments.findAndCountAll({
+        where,
+        offset: skip,
+        limit,
+        order: [
+          ['createdAt', 'DESC'],
+          ['id', 'ASC'],
+        ],
+      });
       return { items: rows, total: count };
     },
 
@@ -36,7 +44,11 @@ export function createDeploymentStore(sequelize: Sequelize) {
 
     /** Requests, errors and p95 latency a deployment served since `since`, from the inference rows. */
     /** Live canary traffic since `since` (probes excluded: they are counted where they are sent), with the requests slower than `slowerThanMs`. */
-    async windowStats(deploymentId: string, since: string, slowerThanMs: number): Promise<{ requests: number; errors: number; slow: number; p95LatencyMs: number | null }> {
+    async windowStats(
+      deploymentId: string,
+      since: string,
+      slowerThanMs: number,
+    ): Promise<{ requests: number; errors: number; slow: number; p95LatencyMs: number | null }> {
       const [row] = await sequelize.query<{ requests: number; errors: number; slow: number; p95: number | null }>(
         `SELECT count(*)::int AS requests,
                 count(*) FILTER (WHERE (metadata->>'ok')::boolean IS NOT TRUE)::int AS errors,
@@ -47,7 +59,12 @@ export function createDeploymentStore(sequelize: Sequelize) {
             AND metadata->>'track' IS DISTINCT FROM 'probe'`,
         { bind: [deploymentId, since, slowerThanMs], type: QueryTypes.SELECT },
       );
-      return { requests: row.requests, errors: row.errors, slow: row.slow, p95LatencyMs: row.p95 === null ? null : Number(row.p95) };
+      return {
+        requests: row.requests,
+        errors: row.errors,
+        slow: row.slow,
+        p95LatencyMs: row.p95 === null ? null : Number(row.p95),
+      };
     },
 
     /**
@@ -65,7 +82,16 @@ export function createDeploymentStore(sequelize: Sequelize) {
         ...(input.fourEyes === undefined ? {} : { fourEyes: input.fourEyes }),
         ...(input.gate ? { gate: input.gate } : {}),
       };
-      const opening: Decision[] = input.gate ? [{ key: 'gate', kind: 'gate', at: input.gate.at, message: gateDecisionMessage(input.gate, input.specialization) }] : [];
+      const opening: Decision[] = input.gate
+        ? [
+            {
+              key: 'gate',
+              kind: 'gate',
+              at: input.gate.at,
+              message: gateDecisionMessage(input.gate, input.specialization),
+            },
+          ]
+        : [];
       await sequelize.query(
         `INSERT INTO deployments (id, model_id, name, status, specialization, workflow_id, deployment_config, endpoint_url, created_by, replicas, decisions, created_at, updated_at)
          VALUES ($1, $2, $3, 'staging', $4, $5, CAST($6 AS jsonb), $7, $8, 1, CAST($9 AS jsonb), NOW(), NOW())

@@ -22,10 +22,14 @@ export interface ModelView {
 }
 
 /** What a caller registers: the view's own fields, less what the registry assigns. */
-export type NewModel = Omit<ModelView, 'id' | 'status' | 'validation' | 'createdBy' | 'createdAt' | 'updatedAt'> & { createdBy: string };
+export type NewModel = Omit<ModelView, 'id' | 'status' | 'validation' | 'createdBy' | 'createdAt' | 'updatedAt'> & {
+  createdBy: string;
+};
 
 /** A trained model to register under the next integer version of its name. */
-export type TrainedModel = Omit<NewModel, 'version' | 'createdBy'> & { config: Record<string, unknown> & { trainingJobId: string } };
+export type TrainedModel = Omit<NewModel, 'version' | 'createdBy'> & {
+  config: Record<string, unknown> & { trainingJobId: string };
+};
 
 /** Integer versions for trained models: the next after the highest integer version of that name. */
 function nextVersion(versions: string[]): string {
@@ -43,7 +47,12 @@ const COLUMNS = `id, name, description, specialization, base_model AS "baseModel
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 type Row = Omit<ModelView, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
-const toView = (r: Row): ModelView => ({ ...r, validation: r.validation ?? null, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() });
+const toView = (r: Row): ModelView => ({
+  ...r,
+  validation: r.validation ?? null,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
 
 /**
  * `models`, the registry, as the API reads and writes it: plain rows (no model instances to build),
@@ -61,15 +70,23 @@ export function createModelStore(sequelize: Sequelize) {
     async registerTrained(model: TrainedModel): Promise<{ modelId: string; version: string }> {
       const jobId = model.config.trainingJobId;
       return sequelize.transaction(async (transaction) => {
-        await sequelize.query('SELECT pg_advisory_xact_lock(hashtext($1))', { bind: [`models:${model.name}`], transaction });
+        await sequelize.query('SELECT pg_advisory_xact_lock(hashtext($1))', {
+          bind: [`models:${model.name}`],
+          transaction,
+        });
         const existing = await ModelRecord.findOne({ where: { config: { trainingJobId: jobId } }, transaction });
         if (existing) return { modelId: existing.id, version: existing.version };
-        const siblings = await ModelRecord.findAll({ where: { name: model.name, version: { [Op.regexp]: '^[0-9]+$' } }, attributes: ['version'], transaction });
+        const siblings = await ModelRecord.findAll({
+          where: { name: model.name, version: { [Op.regexp]: '^[0-9]+$' } },
+          attributes: ['version'],
+          transaction,
+        });
         const created = await ModelRecord.create(
           {
             ...model,
             version: nextVersion(siblings.map((m) => m.version)),
-            createdBy: (await TrainingJob.findByPk(jobId, { transaction, attributes: ['createdBy'] }))?.createdBy ?? null,
+            createdBy:
+              (await TrainingJob.findByPk(jobId, { transaction, attributes: ['createdBy'] }))?.createdBy ?? null,
           },
           { transaction },
         );
@@ -78,7 +95,19 @@ export function createModelStore(sequelize: Sequelize) {
     },
 
     /** A page of models, newest first; `within` narrows it to those specializations (a scoped token's). */
-    async list({ skip, limit, specialization, status, within }: { skip: number; limit: number; specialization?: string; status?: string; within?: string[] }): Promise<{ items: ModelView[]; total: number }> {
+    async list({
+      skip,
+      limit,
+      specialization,
+      status,
+      within,
+    }: {
+      skip: number;
+      limit: number;
+      specialization?: string;
+      status?: string;
+      within?: string[];
+    }): Promise<{ items: ModelView[]; total: number }> {
       const where: string[] = [];
       const bind: unknown[] = [];
       const wanted = specializationCondition(specialization, within);
@@ -94,7 +123,9 @@ export function createModelStore(sequelize: Sequelize) {
         { bind: [...bind, limit, skip], type: QueryTypes.SELECT },
       );
       const total = Number(rows[0]?.total ?? 0);
-      const items = rows.filter((r) => r.id !== null && r.id !== undefined).map(({ total: _total, ...r }) => toView(r as Row));
+      const items = rows
+        .filter((r) => r.id !== null && r.id !== undefined)
+        .map(({ total: _total, ...r }) => toView(r as Row));
       return { items, total };
     },
 
@@ -106,7 +137,10 @@ export function createModelStore(sequelize: Sequelize) {
     },
 
     async get(id: string): Promise<ModelView | undefined> {
-      const [row] = await sequelize.query<Row>(`SELECT ${COLUMNS} FROM models WHERE id = $1`, { bind: [id], type: QueryTypes.SELECT });
+      const [row] = await sequelize.query<Row>(`SELECT ${COLUMNS} FROM models WHERE id = $1`, {
+        bind: [id],
+        type: QueryTypes.SELECT,
+      });
       return row ? toView(row) : undefined;
     },
 
@@ -134,7 +168,8 @@ export function createModelStore(sequelize: Sequelize) {
         );
         return toView(row);
       } catch (err) {
-        if (err instanceof UniqueConstraintError) throw new ModelVersionExists(`model ${model.name} version ${model.version} already exists`);
+        if (err instanceof UniqueConstraintError)
+          throw new ModelVersionExists(`model ${model.name} version ${model.version} already exists`);
         throw err;
       }
     },

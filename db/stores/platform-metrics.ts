@@ -79,8 +79,10 @@ export const DB_METRICS: DbMetric[] = [
 export function createPlatformMetricsStore(sequelize: Sequelize) {
   return {
     definitions: DB_METRICS,
-    read: (metric: DbMetric): Promise<Record<string, unknown>[]> => sequelize.query<Record<string, unknown>>(metric.sql, { type: QueryTypes.SELECT }),
-    connectionsInUse: (): number => (sequelize.connectionManager as unknown as { pool?: { using?: number } }).pool?.using ?? 0,
+    read: (metric: DbMetric): Promise<Record<string, unknown>[]> =>
+      sequelize.query<Record<string, unknown>>(metric.sql, { type: QueryTypes.SELECT }),
+    connectionsInUse: (): number =>
+      (sequelize.connectionManager as unknown as { pool?: { using?: number } }).pool?.using ?? 0,
     /** One round trip: what /health/detailed reports as the database's health. */
     ping: async (): Promise<void> => {
       await sequelize.query('SELECT 1');

@@ -2,7 +2,8 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Routing } from '../models';
 
 /** Why routing changed: a rollout's step or end, a rollback, the watchdog. */
-export type RoutingCause = 'canary-step' | 'canary-removed' | 'promotion' | 'rollback' | 'watchdog-switch' | 'watchdog-switch-back';
+export type RoutingCause =
+  'canary-step' | 'canary-removed' | 'promotion' | 'rollback' | 'watchdog-switch' | 'watchdog-switch-back';
 
 export interface RoutingChangeOrigin {
   cause: RoutingCause;
@@ -39,19 +40,41 @@ export interface RoutingChange {
 
 const TRACKS = ['stable', 'canary', 'backup', 'failover_from'] as const;
 /** Each track's deployment and model, for a row `c` with the routing table's columns. */
-const TRACK_JOINS = TRACKS.map((t) => `LEFT JOIN deployments ${t}_d ON ${t}_d.id = c.${t}_deployment_id LEFT JOIN models ${t}_m ON ${t}_m.id = ${t}_d.model_id`).join('\n');
-const TRACK_COLUMNS = TRACKS.map((t) => `${t}_d.id AS "${t}Id", ${t}_m.id AS "${t}ModelId", ${t}_m.name AS "${t}Name", ${t}_m.version AS "${t}Version"`).join(', ');
+const TRACK_JOINS = TRACKS.map(
+  (t) =>
+    `LEFT JOIN deployments ${t}_d ON ${t}_d.id = c.${t}_deployment_id LEFT JOIN models ${t}_m ON ${t}_m.id = ${t}_d.model_id`,
+).join('\n');
+const TRACK_COLUMNS = TRACKS.map(
+  (t) =>
+    `${t}_d.id AS "${t}Id", ${t}_m.id AS "${t}ModelId", ${t}_m.name AS "${t}Name", ${t}_m.version AS "${t}Version"`,
+).join(', ');
 
 type Row = Record<string, string | number | Date | null>;
 const served = (r: Row, t: string): ServedDeployment | null =>
-  r[`${t}Id`] ? { deploymentId: r[`${t}Id`] as string, modelId: r[`${t}ModelId`] as string, modelName: r[`${t}Name`] as string, version: r[`${t}Version`] as string } : null;
+  r[`${t}Id`]
+    ? {
+        deploymentId: r[`${t}Id`] as string,
+        modelId: r[`${t}ModelId`] as string,
+        modelName: r[`${t}Name`] as string,
+        version: r[`${t}Version`] as string,
+      }
+    : null;
 const tracksOf = (r: Row) => {
   const canary = served(r, 'canary');
-  return { stable: served(r, 'stable'), canary: canary && { ...canary, weight: Number(r.canaryWeight) }, backup: served(r, 'backup'), failoverFrom: served(r, 'failover_from') };
+  return {
+    stable: served(r, 'stable'),
+    canary: canary && { ...canary, weight: Number(r.canaryWeight) },
+    backup: served(r, 'backup'),
+    failoverFrom: served(r, 'failover_from'),
+  };
 };
 
 /** What serves a specialization now. */
-export type CurrentRouting = Pick<RoutingChange, 'stable' | 'canary' | 'backup' | 'failoverFrom'> & { specialization: string; updatedAt: string; updatedBy: string | null };
+export type CurrentRouting = Pick<RoutingChange, 'stable' | 'canary' | 'backup' | 'failoverFrom'> & {
+  specialization: string;
+  updatedAt: string;
+  updatedBy: string | null;
+};
 
 /** `routing_changes`: each routing row a change left, and why (written by the routing store). */
 export function createRoutingChangeStore(sequelize: Sequelize) {
@@ -121,7 +144,12 @@ export function createRoutingChangeStore(sequelize: Sequelize) {
         { bind: [specialization], type: QueryTypes.SELECT },
       );
       if (!r) return undefined;
-      return { specialization, ...tracksOf(r), updatedAt: new Date(r.updatedAt as Date).toISOString(), updatedBy: (r.updatedBy as string | null) ?? null };
+      return {
+        specialization,
+        ...tracksOf(r),
+        updatedAt: new Date(r.updatedAt as Date).toISOString(),
+        updatedBy: (r.updatedBy as string | null) ?? null,
+      };
     },
   };
 }

@@ -11,11 +11,22 @@ import type { SwitchEventStore } from './switch-events';
  * promotion and rollback, the watchdog's switches — each as one transaction with the rows that
  * change with it (deployment statuses, the model's status, the switch event).
  */
-export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEventStore, changes: RoutingChangeStore, deployments: Pick<DeploymentStore, 'recordDecision'>) {
+export function createRoutingStore(
+  sequelize: Sequelize,
+  switchEvents: SwitchEventStore,
+  changes: RoutingChangeStore,
+  deployments: Pick<DeploymentStore, 'recordDecision'>,
+) {
   const { Deployment, ModelRecord, Routing } = modelsOf(sequelize);
 
   /** A rollback that changed what serves is a switch event like the watchdog's (once per deployment). */
-  async function recordRollbackSwitch(rolledBack: DeploymentRow, restored: DeploymentRow | null, reason: string, by: string, transaction: Transaction) {
+  async function recordRollbackSwitch(
+    rolledBack: DeploymentRow,
+    restored: DeploymentRow | null,
+    reason: string,
+    by: string,
+    transaction: Transaction,
+  ) {
     const key = rollbackSwitchKey(rolledBack.id);
     if (await switchEvents.recorded(key, transaction)) return;
     await switchEvents.record(
@@ -46,10 +57,27 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
     /** The canary takes `weight` % of traffic; its deployment is rolling out. */
     async setCanaryWeight(p: { specialization: string; deploymentId: string; weight: number }): Promise<void> {
       await sequelize.transaction(async (transaction) => {
-        const [routing] = await Routing.findOrCreate({ where: { specialization: p.specialization }, defaults: { specialization: p.specialization, stableDeploymentId: null, canaryDeploymentId: null, backupDeploymentId: null, updatedBy: null }, transaction });
-        await routing.update({ canaryDeploymentId: p.deploymentId, canaryWeight: p.weight, updatedBy: `deployment:${p.deploymentId}` }, { transaction });
+        const [routing] = await Routing.findOrCreate({
+          where: { specialization: p.specialization },
+          defaults: {
+            specialization: p.specialization,
+            stableDeploymentId: null,
+            canaryDeploymentId: null,
+            backupDeploymentId: null,
+            updatedBy: null,
+          },
+          transaction,
+        });
+        await routing.update(
+          { canaryDeploymentId: p.deploymentId, canaryWeight: p.weight, updatedBy: `deployment:${p.deploymentId}` },
+          { transaction },
+        );
         await Deployment.update({ status: 'rolling_out' }, { where: { id: p.deploymentId }, transaction });
-        await changes.record(routing, { cause: 'canary-step', reason: `canary at ${p.weight}%`, deploymentId: p.deploymentId }, transaction);
+        await changes.record(
+          routing,
+          { cause: 'canary-step', reason: `canary at ${p.weight}%`, deploymentId: p.deploymentId },
+          transaction,
+        );
       });
     },
 
@@ -58,35 +86,84 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
       await sequelize.transaction(async (transaction) => {
         const routing = await Routing.findByPk(p.specialization, { transaction, lock: transaction.LOCK.UPDATE });
         if (routing?.canaryDeploymentId !== p.deploymentId) return;
-        await routing.update({ canaryDeploymentId: null, canaryWeight: 0, updatedBy: `deployment:${p.deploymentId}` }, { transaction });
-        await changes.record(routing, { cause: 'canary-removed', reason: 'the rollout ended without promotion', deploymentId: p.deploymentId }, transaction);
+        await routing.update(
+          { canaryDeploymentId: null, canaryWeight: 0, updatedBy: `deployment:${p.deploymentId}` },
+          { transaction },
+        );
+        await changes.record(
+          routing,
+          { cause: 'canary-removed', reason: 'the rollout ended without promotion', deploymentId: p.deploymentId },
+          transaction,
+        );
       });
     },
 
     /** A promoted deployment steps down: its backup serves again (idempotent). */
-    async restoreBackup(p: { specialization: string; deploymentId: string; reason: string; requestedBy?: string }): Promise<{ restoredDeploymentId: string | null; restoredModelId: string | null }> {
+    async restoreBackup(p: {
+      specialization: string;
+      deploymentId: string;
+      reason: string;
+      requestedBy?: string;
+    }): Promise<{ restoredDeploymentId: string | null; restoredModelId: string | null }> {
       return sequelize.transaction(async (transaction) => {
         const routing = await Routing.findByPk(p.specialization, { transaction, lock: transaction.LOCK.UPDATE });
         const servingChanges = routing?.stableDeploymentId === p.deploymentId;
         if (servingChanges) {
-          await routing.update({ stableDeploymentId: routing.backupDeploymentId, backupDeploymentId: null, canaryDeploymentId: null, canaryWeight: 0, failoverFromDeploymentId: null, updatedBy: `rollback:${p.deploymentId}` }, { transaction });
-          if (routing.stableDeploymentId) await Deployment.update({ status: 'promoted' }, { where: { id: routing.stableDeploymentId }, transaction });
-          await changes.record(routing, { cause: 'rollback', reason: p.reason, deploymentId: p.deploymentId }, transaction);
+          await routing.update(
+            {
+              stableDeploymentId: routing.backupDeploymentId,
+              backupDeploymentId: null,
+              canaryDeploymentId: null,
+              canaryWeight: 0,
+              failoverFromDeploymentId: null,
+              updatedBy: `rollback:${p.deploymentId}`,
+            },
+            { transaction },
+          );
+          if (routing.stableDeploymentId)
+            await Deployment.update({ status: 'promoted' }, { where: { id: routing.stableDeploymentId }, transaction });
+          await changes.record(
+            routing,
+            { cause: 'rollback', reason: p.reason, deploymentId: p.deploymentId },
+            transaction,
+          );
         } else if (routing && routing.failoverFromDeploymentId === p.deploymentId) {
           // Rolled back while the watchdog has failed away from it: the backup already serves and
           // stays; the failover is over, so nothing may switch the rolled-back model back.
-          await routing.update({ backupDeploymentId: null, failoverFromDeploymentId: null, updatedBy: `rollback:${p.deploymentId}` }, { transaction });
-          if (routing.stableDeploymentId) await Deployment.update({ status: 'promoted' }, { where: { id: routing.stableDeploymentId }, transaction });
-          await changes.record(routing, { cause: 'rollback', reason: `${p.reason} (during a failover away from it: the failover ends)`, deploymentId: p.deploymentId }, transaction);
+          await routing.update(
+            { backupDeploymentId: null, failoverFromDeploymentId: null, updatedBy: `rollback:${p.deploymentId}` },
+            { transaction },
+          );
+          if (routing.stableDeploymentId)
+            await Deployment.update({ status: 'promoted' }, { where: { id: routing.stableDeploymentId }, transaction });
+          await changes.record(
+            routing,
+            {
+              cause: 'rollback',
+              reason: `${p.reason} (during a failover away from it: the failover ends)`,
+              deploymentId: p.deploymentId,
+            },
+            transaction,
+          );
         }
-        await Deployment.update({ status: 'rolled_back', reason: p.reason }, { where: { id: p.deploymentId }, transaction });
-        const restored = routing?.stableDeploymentId ? await Deployment.findByPk(routing.stableDeploymentId, { transaction }) : null;
+        await Deployment.update(
+          { status: 'rolled_back', reason: p.reason },
+          { where: { id: p.deploymentId }, transaction },
+        );
+        const restored = routing?.stableDeploymentId
+          ? await Deployment.findByPk(routing.stableDeploymentId, { transaction })
+          : null;
         const rolledBack = servingChanges ? await Deployment.findByPk(p.deploymentId, { transaction }) : null;
-        if (rolledBack) await recordRollbackSwitch(rolledBack, restored, p.reason, p.requestedBy ?? 'unknown', transaction);
+        if (rolledBack)
+          await recordRollbackSwitch(rolledBack, restored, p.reason, p.requestedBy ?? 'unknown', transaction);
         // The decision on the deployment, in the same transaction (a rollout that rolls itself back
         // records the same key, so it stays one decision).
         const outcome = restored ? `${restored.id} serves` : 'nothing serves the specialization now';
-        await deployments.recordDecision(p.deploymentId, { key: 'rolled_back', kind: 'rolled-back', at: new Date().toISOString(), message: `${p.reason}; ${outcome}` }, transaction);
+        await deployments.recordDecision(
+          p.deploymentId,
+          { key: 'rolled_back', kind: 'rolled-back', at: new Date().toISOString(), message: `${p.reason}; ${outcome}` },
+          transaction,
+        );
         return { restoredDeploymentId: restored?.id ?? null, restoredModelId: restored?.modelId ?? null };
       });
     },
@@ -98,9 +175,28 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
         if (routing?.stableDeploymentId === p.deploymentId) return { backupDeploymentId: routing.backupDeploymentId };
         const previous = routing?.stableDeploymentId ?? null;
         // A promotion ends any watchdog failover: the new model is the primary from now on.
-        const values = { stableDeploymentId: p.deploymentId, canaryDeploymentId: null, canaryWeight: 0, backupDeploymentId: previous, failoverFromDeploymentId: null, updatedBy: `deployment:${p.deploymentId}` };
-        const row = routing ? await routing.update(values, { transaction }) : await Routing.create({ specialization: p.specialization, ...values }, { transaction });
-        await changes.record(row, { cause: 'promotion', reason: previous ? `promoted; ${previous} kept as backup` : 'promoted (the first model of the specialization)', deploymentId: p.deploymentId }, transaction);
+        const values = {
+          stableDeploymentId: p.deploymentId,
+          canaryDeploymentId: null,
+          canaryWeight: 0,
+          backupDeploymentId: previous,
+          failoverFromDeploymentId: null,
+          updatedBy: `deployment:${p.deploymentId}`,
+        };
+        const row = routing
+          ? await routing.update(values, { transaction })
+          : await Routing.create({ specialization: p.specialization, ...values }, { transaction });
+        await changes.record(
+          row,
+          {
+            cause: 'promotion',
+            reason: previous
+              ? `promoted; ${previous} kept as backup`
+              : 'promoted (the first model of the specialization)',
+            deploymentId: p.deploymentId,
+          },
+          transaction,
+        );
         const deployment = (await Deployment.findByPk(p.deploymentId, { transaction }))!;
         await deployment.update({ status: 'promoted', deployedAt: new Date(), reason: null }, { transaction });
         await ModelRecord.update({ status: 'deployed' }, { where: { id: deployment.modelId }, transaction });
@@ -119,21 +215,46 @@ export function createRoutingStore(sequelize: Sequelize, switchEvents: SwitchEve
         const routing = await Routing.findByPk(decision.specialization, { transaction, lock: transaction.LOCK.UPDATE });
         if (await switchEvents.recorded(decision.key, transaction)) return { applied: false };
         if (!routing || routing.stableDeploymentId !== decision.fromDeploymentId) {
-          return { applied: false, conflict: `routing of ${decision.specialization} no longer serves ${decision.fromDeploymentId}` };
+          return {
+            applied: false,
+            conflict: `routing of ${decision.specialization} no longer serves ${decision.fromDeploymentId}`,
+          };
         }
         // A switch back goes only to the deployment the failover came from, and only while it is one
         // (a rollback of that deployment during the failover ended it).
         if (decision.action === 'rollback' && routing.failoverFromDeploymentId !== decision.toDeploymentId) {
-          return { applied: false, conflict: `${decision.toDeploymentId} is no longer the deployment ${decision.specialization} failed over from` };
+          return {
+            applied: false,
+            conflict: `${decision.toDeploymentId} is no longer the deployment ${decision.specialization} failed over from`,
+          };
         }
         await routing.update(
           decision.action === 'switch'
-            ? { stableDeploymentId: decision.toDeploymentId, backupDeploymentId: decision.fromDeploymentId, failoverFromDeploymentId: decision.fromDeploymentId, updatedBy: `watchdog:${decision.key}` }
-            : { stableDeploymentId: decision.toDeploymentId, backupDeploymentId: decision.fromDeploymentId, failoverFromDeploymentId: null, updatedBy: `watchdog:${decision.key}` },
+            ? {
+                stableDeploymentId: decision.toDeploymentId,
+                backupDeploymentId: decision.fromDeploymentId,
+                failoverFromDeploymentId: decision.fromDeploymentId,
+                updatedBy: `watchdog:${decision.key}`,
+              }
+            : {
+                stableDeploymentId: decision.toDeploymentId,
+                backupDeploymentId: decision.fromDeploymentId,
+                failoverFromDeploymentId: null,
+                updatedBy: `watchdog:${decision.key}`,
+              },
           { transaction },
         );
         await switchEvents.record(decision, transaction);
-        await changes.record(routing, { cause: decision.action === 'switch' ? 'watchdog-switch' : 'watchdog-switch-back', reason: `${decision.reason} (by ${decision.by})`, workflowId: decision.workflowId, decisionKey: decision.key }, transaction);
+        await changes.record(
+          routing,
+          {
+            cause: decision.action === 'switch' ? 'watchdog-switch' : 'watchdog-switch-back',
+            reason: `${decision.reason} (by ${decision.by})`,
+            workflowId: decision.workflowId,
+            decisionKey: decision.key,
+          },
+          transaction,
+        );
         return { applied: true };
       });
     },

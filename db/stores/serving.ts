@@ -14,7 +14,12 @@ export interface ModelRow {
 export type RoutedTrack = 'stable' | 'canary' | 'backup';
 
 /** One row per (routing row, track): the deployment and model behind each of stable, canary and backup. */
-export type RoutingRow = { specialization: string; canaryWeight: number; track: RoutedTrack; deploymentId: string | null } & (ModelRow | { [K in keyof ModelRow]: null });
+export type RoutingRow = {
+  specialization: string;
+  canaryWeight: number;
+  track: RoutedTrack;
+  deploymentId: string | null;
+} & (ModelRow | { [K in keyof ModelRow]: null });
 
 /** One observation of a served request, written in batches (api/inference/metric-writer.ts). */
 export interface MetricRow {
@@ -42,7 +47,9 @@ export function createServingStore(sequelize: Sequelize) {
     /** The whole routing table in one query: serving polls it. */
     routingTable: (): Promise<RoutingRow[]> => sequelize.query<RoutingRow>(ROUTING_TABLE, { type: QueryTypes.SELECT }),
 
-    async deploymentModel(deploymentId: string): Promise<(ModelRow & { specialization: string; dataset: string | null }) | undefined> {
+    async deploymentModel(
+      deploymentId: string,
+    ): Promise<(ModelRow & { specialization: string; dataset: string | null }) | undefined> {
       const [row] = await sequelize.query<ModelRow & { specialization: string; dataset: string | null }>(
         `SELECT d.specialization, m.id AS "modelId", m.name AS "modelName", m.version, m.model_path AS "modelPath",
                 m.config->>'manifestPath' AS "manifestPath", m.config->>'dataset' AS dataset,
@@ -55,7 +62,14 @@ export function createServingStore(sequelize: Sequelize) {
 
     /** Whether any model was ever registered for the specialization (404 vs 503 when nothing serves it). */
     async specializationKnown(specialization: string): Promise<boolean> {
-      return (await sequelize.query('SELECT 1 FROM models WHERE specialization = $1 LIMIT 1', { bind: [specialization], type: QueryTypes.SELECT })).length > 0;
+      return (
+        (
+          await sequelize.query('SELECT 1 FROM models WHERE specialization = $1 LIMIT 1', {
+            bind: [specialization],
+            type: QueryTypes.SELECT,
+          })
+        ).length > 0
+      );
     },
 
     /** One multi-row INSERT per batch. */
@@ -66,7 +80,10 @@ export function createServingStore(sequelize: Sequelize) {
         const n = bind.length;
         return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
       });
-      await sequelize.query(`INSERT INTO performance_metrics (model_id, deployment_id, metric_type, metric_value, timestamp, metadata) VALUES ${values.join(', ')}`, { bind });
+      await sequelize.query(
+        `INSERT INTO performance_metrics (model_id, deployment_id, metric_type, metric_value, timestamp, metadata) VALUES ${values.join(', ')}`,
+        { bind },
+      );
     },
   };
 }

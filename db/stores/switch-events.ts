@@ -45,11 +45,18 @@ export function createSwitchEventStore(sequelize: Sequelize) {
 
     /** RelayCore refused to hear of the switch: its row says so (the first refusal is kept). */
     async markUndeliverable(key: string, reason: string): Promise<void> {
-      await sequelize.query('UPDATE model_switch_events SET undeliverable = COALESCE(undeliverable, $2) WHERE idempotency_key = $1', { bind: [key, reason] });
+      await sequelize.query(
+        'UPDATE model_switch_events SET undeliverable = COALESCE(undeliverable, $2) WHERE idempotency_key = $1',
+        { bind: [key, reason] },
+      );
     },
 
     async recorded(key: string, transaction: Transaction): Promise<boolean> {
-      const [done] = await sequelize.query('SELECT 1 FROM model_switch_events WHERE idempotency_key = $1', { bind: [key], type: QueryTypes.SELECT, transaction });
+      const [done] = await sequelize.query('SELECT 1 FROM model_switch_events WHERE idempotency_key = $1', {
+        bind: [key],
+        type: QueryTypes.SELECT,
+        transaction,
+      });
       return done !== undefined;
     },
 
@@ -64,7 +71,13 @@ export function createSwitchEventStore(sequelize: Sequelize) {
             decision.toModelId,
             decision.action,
             decision.reason,
-            JSON.stringify({ ...decision.stats, by: decision.by, fromDeploymentId: decision.fromDeploymentId, toDeploymentId: decision.toDeploymentId, decidedAt: decision.at }),
+            JSON.stringify({
+              ...decision.stats,
+              by: decision.by,
+              fromDeploymentId: decision.fromDeploymentId,
+              toDeploymentId: decision.toDeploymentId,
+              decidedAt: decision.at,
+            }),
             decision.thresholdsVersion,
             decision.workflowId,
             decision.key,

@@ -45,7 +45,13 @@ interface Row {
 }
 
 const SELECT = `SELECT version, content, source, created_by AS "createdBy", created_at AS "createdAt" FROM watchdog_thresholds`;
-const toVersion = (r: Row): ThresholdsVersion => ({ version: r.version, thresholds: r.content, source: r.source, createdBy: r.createdBy, createdAt: new Date(r.createdAt).toISOString() });
+const toVersion = (r: Row): ThresholdsVersion => ({
+  version: r.version,
+  thresholds: r.content,
+  source: r.source,
+  createdBy: r.createdBy,
+  createdAt: new Date(r.createdAt).toISOString(),
+});
 // Serialises imports and API writes, so two processes never record the same change twice.
 const LOCK = `SELECT pg_advisory_xact_lock(7412001)`;
 
@@ -70,7 +76,10 @@ export function createThresholdsStore(sequelize: Sequelize, file: string) {
     }
     if (text !== undefined) {
       const sha = sha256(text);
-      const [known] = await sequelize.query(`SELECT 1 FROM watchdog_thresholds WHERE content_sha256 = $1 LIMIT 1`, { bind: [sha], type: QueryTypes.SELECT });
+      const [known] = await sequelize.query(`SELECT 1 FROM watchdog_thresholds WHERE content_sha256 = $1 LIMIT 1`, {
+        bind: [sha],
+        type: QueryTypes.SELECT,
+      });
       if (!known) {
         let thresholds: ThresholdsFile | undefined;
         let invalid: ThresholdsInvalid | undefined;
@@ -104,7 +113,10 @@ export function createThresholdsStore(sequelize: Sequelize, file: string) {
   }
 
   async function history(limit: number): Promise<ThresholdsVersion[]> {
-    const rows = await sequelize.query<Row>(`${SELECT} ORDER BY version DESC LIMIT $1`, { bind: [limit], type: QueryTypes.SELECT });
+    const rows = await sequelize.query<Row>(`${SELECT} ORDER BY version DESC LIMIT $1`, {
+      bind: [limit],
+      type: QueryTypes.SELECT,
+    });
     return rows.map(toVersion);
   }
 
@@ -113,11 +125,20 @@ export function createThresholdsStore(sequelize: Sequelize, file: string) {
     return row ? toVersion(row) : undefined;
   }
 
-  async function insertVersion(thresholds: ThresholdsFile, source: 'file' | 'api', sha: string, by: string): Promise<ThresholdsVersion> {
+  async function insertVersion(
+    thresholds: ThresholdsFile,
+    source: 'file' | 'api',
+    sha: string,
+    by: string,
+  ): Promise<ThresholdsVersion> {
     return sequelize.transaction(async (transaction) => {
       await sequelize.query(LOCK, { transaction });
       if (source === 'file') {
-        const [again] = await sequelize.query<Row>(`${SELECT} WHERE content_sha256 = $1`, { bind: [sha], type: QueryTypes.SELECT, transaction });
+        const [again] = await sequelize.query<Row>(`${SELECT} WHERE content_sha256 = $1`, {
+          bind: [sha],
+          type: QueryTypes.SELECT,
+          transaction,
+        });
         if (again) return toVersion(again);
       }
       const [row] = await sequelize.query<Row>(

@@ -32,12 +32,14 @@ const WITHOUT_LOGS = { exclude: ['logs'] };
 /** `training_jobs`: what the API and the training workflow's activities record about a job. */
 export function createTrainingJobStore(sequelize: Sequelize) {
   const { TrainingJob: Jobs } = modelsOf(sequelize);
-  const byKey = (createdBy: string, idempotencyKey: string) => Jobs.findOne({ where: { createdBy, idempotencyKey }, attributes: WITHOUT_LOGS });
+  const byKey = (createdBy: string, idempotencyKey: string) =>
+    Jobs.findOne({ where: { createdBy, idempotencyKey }, attributes: WITHOUT_LOGS });
   return {
     byId: (jobId: string): Promise<TrainingJob | null> => Jobs.findByPk(jobId),
     view: (jobId: string): Promise<TrainingJob | null> => Jobs.findByPk(jobId, { attributes: WITHOUT_LOGS }),
     /** The job that trained and registered a model (none for a model registered by hand). */
-    producerOf: (modelId: string): Promise<TrainingJob | null> => Jobs.findOne({ where: { modelId }, attributes: WITHOUT_LOGS }),
+    producerOf: (modelId: string): Promise<TrainingJob | null> =>
+      Jobs.findOne({ where: { modelId }, attributes: WITHOUT_LOGS }),
     byKey,
 
     async logs(jobId: string): Promise<{ id: string; logs: string } | null> {
@@ -79,20 +81,36 @@ export function createTrainingJobStore(sequelize: Sequelize) {
       await Jobs.update({ status: 'failed', errorMessage }, { where: { id: jobId } });
     },
 
-    async list(filter: TrainingJobFilter, skip: number, limit: number): Promise<{ items: TrainingJob[]; total: number }> {
+    async list(
+      filter: TrainingJobFilter,
+      skip: number,
+      limit: number,
+    ): Promise<{ items: TrainingJob[]; total: number }> {
       const where: WhereOptions<TrainingJob> = {};
       if (filter.status) where.status = filter.status as TrainingJob['status'];
       const specialization = specializationCondition(filter.specialization, filter.within);
       if (specialization !== undefined) where.specialization = specialization;
       if (filter.trainer) where.trainer = filter.trainer;
       if (filter.name) where.name = filter.name;
-      const { rows, count } = await Jobs.findAndCountAll({ where, offset: skip, limit, order: [['createdAt', 'DESC'], ['id', 'ASC']], attributes: WITHOUT_LOGS });
+      const { rows, count } = await Jobs.findAndCountAll({
+        where,
+        offset: skip,
+        limit,
+        order: [
+          ['createdAt', 'DESC'],
+          ['id', 'ASC'],
+        ],
+        attributes: WITHOUT_LOGS,
+      });
       return { items: rows, total: count };
     },
 
     async appendLogs(jobId: string, text: string): Promise<void> {
       if (!text) return;
-      await sequelize.query("UPDATE training_jobs SET logs = right(coalesce(logs, '') || $1, $2), updated_at = NOW() WHERE id = $3", { bind: [text, MAX_LOG_CHARS, jobId] });
+      await sequelize.query(
+        "UPDATE training_jobs SET logs = right(coalesce(logs, '') || $1, $2), updated_at = NOW() WHERE id = $3",
+        { bind: [text, MAX_LOG_CHARS, jobId] },
+      );
     },
   };
 }

@@ -14,7 +14,13 @@ const ROUTING = `
     LEFT JOIN deployments f ON f.id = r.failover_from_deployment_id
    WHERE r.specialization = $1`;
 
-const NO_ROUTING: RoutingSnapshot = { stableDeploymentId: null, stableModelId: null, backupDeploymentId: null, failoverFromDeploymentId: null, failoverFromModelId: null };
+const NO_ROUTING: RoutingSnapshot = {
+  stableDeploymentId: null,
+  stableModelId: null,
+  backupDeploymentId: null,
+  failoverFromDeploymentId: null,
+  failoverFromModelId: null,
+};
 
 /** What the watchdog reads: routing, a deployment's live window, its model and price, backup candidates. */
 /** One judged window as recorded. */
@@ -43,13 +49,29 @@ export function createWatchdogStore(sequelize: Sequelize) {
       await sequelize.query(
         `INSERT INTO watchdog_windows (specialization, window_end, deployment_id, role, stats, verdict, state)
          VALUES ($1, $2, $3, $4, CAST($5 AS jsonb), $6, CAST($7 AS jsonb)) ON CONFLICT (specialization, window_end) DO NOTHING`,
-        { bind: [specialization, w.until, w.deploymentId, w.role, JSON.stringify(w.stats), w.verdict.kind, w.state ? JSON.stringify(w.state) : null] },
+        {
+          bind: [
+            specialization,
+            w.until,
+            w.deploymentId,
+            w.role,
+            JSON.stringify(w.stats),
+            w.verdict.kind,
+            w.state ? JSON.stringify(w.state) : null,
+          ],
+        },
       );
-      await sequelize.query(`DELETE FROM watchdog_windows WHERE specialization = $1 AND window_end < NOW() - make_interval(days => $2)`, { bind: [specialization, WINDOW_RETENTION_DAYS] });
+      await sequelize.query(
+        `DELETE FROM watchdog_windows WHERE specialization = $1 AND window_end < NOW() - make_interval(days => $2)`,
+        { bind: [specialization, WINDOW_RETENTION_DAYS] },
+      );
     },
 
     /** The judged windows of a specialization since `from`, oldest first. */
-    async recordedWindows(specialization: string, from: Date): Promise<{ until: Date; deploymentId: string; stats: WindowStats }[]> {
+    async recordedWindows(
+      specialization: string,
+      from: Date,
+    ): Promise<{ until: Date; deploymentId: string; stats: WindowStats }[]> {
       return sequelize.query<{ until: Date; deploymentId: string; stats: WindowStats }>(
         `SELECT window_end AS "until", deployment_id AS "deploymentId", stats FROM watchdog_windows
           WHERE specialization = $1 AND window_end >= $2 ORDER BY window_end LIMIT 100000`,
@@ -61,8 +83,14 @@ export function createWatchdogStore(sequelize: Sequelize) {
      * What a recreated watchdog resumes from: when the specialization last switched, and the windows
      * judged since then and since `since`, newest first.
      */
-    async resumeRecords(specialization: string, since: Date): Promise<{ lastSwitchAt: Date | null; windows: RecordedWindow[] }> {
-      const [last] = await sequelize.query<{ at: Date | null }>('SELECT max(created_at) AS at FROM model_switch_events WHERE specialization = $1', { bind: [specialization], type: QueryTypes.SELECT });
+    async resumeRecords(
+      specialization: string,
+      since: Date,
+    ): Promise<{ lastSwitchAt: Date | null; windows: RecordedWindow[] }> {
+      const [last] = await sequelize.query<{ at: Date | null }>(
+        'SELECT max(created_at) AS at FROM model_switch_events WHERE specialization = $1',
+        { bind: [specialization], type: QueryTypes.SELECT },
+      );
       const lastSwitchAt = last?.at ? new Date(last.at) : null;
       const from = lastSwitchAt && lastSwitchAt > since ? lastSwitchAt : since;
       const windows = await sequelize.query<RecordedWindow>(
@@ -74,7 +102,10 @@ export function createWatchdogStore(sequelize: Sequelize) {
     },
 
     async routingSnapshot(specialization: string): Promise<RoutingSnapshot> {
-      return (await sequelize.query<RoutingSnapshot>(ROUTING, { bind: [specialization], type: QueryTypes.SELECT }))[0] ?? NO_ROUTING;
+      return (
+        (await sequelize.query<RoutingSnapshot>(ROUTING, { bind: [specialization], type: QueryTypes.SELECT }))[0] ??
+        NO_ROUTING
+      );
     },
 
     /** Latencies and errors of a deployment's live requests (probes excluded) in [from, until). */
@@ -83,7 +114,12 @@ export function createWatchdogStore(sequelize: Sequelize) {
      * the answered ones were charged (metadata.tokens/costDollars, written by serving).
      */
     async liveWindow(deploymentId: string, from: Date, until: Date): Promise<LiveWindow> {
-      const [row] = await sequelize.query<{ latencies: number[] | null; errors: number; tokens: number | null; costDollars: number | null }>(
+      const [row] = await sequelize.query<{
+        latencies: number[] | null;
+        errors: number;
+        tokens: number | null;
+        costDollars: number | null;
+      }>(
         `SELECT array_agg(metric_value::float8) AS latencies,
                 count(*) FILTER (WHERE (metadata->>'ok')::boolean IS NOT TRUE)::int AS errors,
                 sum((metadata->>'tokens')::float8) AS tokens,
@@ -93,11 +129,19 @@ export function createWatchdogStore(sequelize: Sequelize) {
             AND metadata->>'track' IS DISTINCT FROM 'probe'`,
         { bind: [deploymentId, from.toISOString(), until.toISOString()], type: QueryTypes.SELECT },
       );
-      return { latencies: (row?.latencies ?? []).map(Number), errors: row?.errors ?? 0, tokens: Number(row?.tokens ?? 0), costDollars: Number(row?.costDollars ?? 0) };
+      return {
+        latencies: (row?.latencies ?? []).map(Number),
+        errors: row?.errors ?? 0,
+        tokens: Number(row?.tokens ?? 0),
+        costDollars: Number(row?.costDollars ?? 0),
+      };
     },
 
     async modelOf(deploymentId: string): Promise<string | null> {
-      const [row] = await sequelize.query<{ modelId: string }>('SELECT model_id AS "modelId" FROM deployments WHERE id = $1', { bind: [deploymentId], type: QueryTypes.SELECT });
+      const [row] = await sequelize.query<{ modelId: string }>(
+        'SELECT model_id AS "modelId" FROM deployments WHERE id = $1',
+        { bind: [deploymentId], type: QueryTypes.SELECT },
+      );
       return row?.modelId ?? null;
     },
 
@@ -105,14 +149,22 @@ export function createWatchdogStore(sequelize: Sequelize) {
      * Deployments that could take over (promoted before, model not the tripped one), newest first,
      * one per model, the routing's backup (the previous stable) first.
      */
-    async backupCandidates(specialization: string, excludeModelId: string, backupDeploymentId: string | null, limit: number): Promise<{ deploymentId: string; modelId: string }[]> {
+    async backupCandidates(
+      specialization: string,
+      excludeModelId: string,
+      backupDeploymentId: string | null,
+      limit: number,
+    ): Promise<{ deploymentId: string; modelId: string }[]> {
       return sequelize.query<{ deploymentId: string; modelId: string }>(
         `SELECT id AS "deploymentId", model_id AS "modelId" FROM (
            SELECT DISTINCT ON (model_id) id, model_id, updated_at FROM deployments
             WHERE specialization = $1 AND status IN ('promoted', 'superseded') AND model_id <> $2
             ORDER BY model_id, (id = $3) DESC, updated_at DESC
          ) latest ORDER BY (id = $3) DESC, updated_at DESC LIMIT $4`,
-        { bind: [specialization, excludeModelId, backupDeploymentId ?? '00000000-0000-0000-0000-000000000000', limit], type: QueryTypes.SELECT },
+        {
+          bind: [specialization, excludeModelId, backupDeploymentId ?? '00000000-0000-0000-0000-000000000000', limit],
+          type: QueryTypes.SELECT,
+        },
       );
     },
   };

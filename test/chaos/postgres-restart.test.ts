@@ -45,17 +45,37 @@ describe('chaos: PostgreSQL stopped and restarted', () => {
   it('answers 503 while it is down and loses nothing', async () => {
     worker = await startWorkerProcess(t.config);
     const name = uniqueName('chaos-pg');
-    const job = await startJob(t, writer, { name, specialization: 'parts-specialist', hyperparameters: { epochs: 150, batchSize: 1 } });
-    await eventually(() => getJob(t, writer, job.jobId), (j) => j.status === 'running', 60_000);
+    const job = await startJob(t, writer, {
+      name,
+      specialization: 'parts-specialist',
+      hyperparameters: { epochs: 150, batchSize: 1 },
+    });
+    await eventually(
+      () => getJob(t, writer, job.jobId),
+      (j) => j.status === 'running',
+      60_000,
+    );
 
     await pg.stop();
-    const down = await eventually(async () => t.app.request('/api/v1/models', { headers: writer }), (r) => r.status === 503, 20_000);
+    const down = await eventually(
+      async () => t.app.request('/api/v1/models', { headers: writer }),
+      (r) => r.status === 503,
+      20_000,
+    );
     expect(down.headers.get('retry-after')).toBeTruthy();
     await new Promise((r) => setTimeout(r, 5_000));
 
     pg = await startEmbeddedPostgresProcess(dataDir, port);
-    await eventually(async () => (await t.app.request('/api/v1/models', { headers: writer })).status, (s) => s === 200, 60_000);
-    const done = await eventually(() => getJob(t, writer, job.jobId), (j) => ['completed', 'failed', 'cancelled'].includes(j.status), 180_000);
+    await eventually(
+      async () => (await t.app.request('/api/v1/models', { headers: writer })).status,
+      (s) => s === 200,
+      60_000,
+    );
+    const done = await eventually(
+      () => getJob(t, writer, job.jobId),
+      (j) => ['completed', 'failed', 'cancelled'].includes(j.status),
+      180_000,
+    );
     expect(done.status).toBe('completed');
     await t.temporal.workflow.getHandle(job.workflowId).result();
     expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name } })).toBe(1);

@@ -42,30 +42,58 @@ describe('chaos: Temporal server killed and restarted on its SQLite file', () =>
   it('loses no job and registers each version once', async () => {
     worker = await startWorkerProcess(t.config);
     const name = uniqueName('chaos-temporal');
-    const job = await startJob(t, writer, { name, specialization: 'service-advisor', hyperparameters: { epochs: 150, batchSize: 1 } });
-    await eventually(() => getJob(t, writer, job.jobId), (j) => j.status === 'running', 60_000);
+    const job = await startJob(t, writer, {
+      name,
+      specialization: 'service-advisor',
+      hyperparameters: { epochs: 150, batchSize: 1 },
+    });
+    await eventually(
+      () => getJob(t, writer, job.jobId),
+      (j) => j.status === 'running',
+      60_000,
+    );
 
     process.kill(server.pid, 'SIGKILL');
-    await eventually(async () => ((await (await t.app.request('/health/detailed')).json()) as { dependencies: { temporal: { status: string } } }).dependencies.temporal.status, (s) => s === 'unhealthy', 20_000);
+    await eventually(
+      async () =>
+        ((await (await t.app.request('/health/detailed')).json()) as { dependencies: { temporal: { status: string } } })
+          .dependencies.temporal.status,
+      (s) => s === 'unhealthy',
+      20_000,
+    );
     expect((await getJob(t, writer, job.jobId)).status).toBe('running'); // reads come from the database
     const retryKey = uniqueName('key');
     const second = { name: `${name}-b`, specialization: 'service-advisor', hyperparameters: { epochs: 2 } };
-    const refused = await t.app.request('/api/v1/training/jobs', json(second, { ...writer, 'idempotency-key': retryKey }));
+    const refused = await t.app.request(
+      '/api/v1/training/jobs',
+      json(second, { ...writer, 'idempotency-key': retryKey }),
+    );
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBeTruthy();
 
     await server.stop(); // reap the killed child
     server = await start();
-    const retried = await eventually(async () => t.app.request('/api/v1/training/jobs', json(second, { ...writer, 'idempotency-key': retryKey })), (r) => r.status === 202, 60_000);
+    const retried = await eventually(
+      async () => t.app.request('/api/v1/training/jobs', json(second, { ...writer, 'idempotency-key': retryKey })),
+      (r) => r.status === 202,
+      60_000,
+    );
     const secondJob = (await retried.json()) as { jobId: string; workflowId: string };
 
-    const done = await eventually(() => getJob(t, writer, job.jobId), (j) => ['completed', 'failed', 'cancelled'].includes(j.status), 180_000);
+    const done = await eventually(
+      () => getJob(t, writer, job.jobId),
+      (j) => ['completed', 'failed', 'cancelled'].includes(j.status),
+      180_000,
+    );
     expect(done.status).toBe('completed');
     await t.temporal.workflow.getHandle(secondJob.workflowId).result();
     expect((await getJob(t, writer, secondJob.jobId)).status).toBe('completed');
     expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name } })).toBe(1);
     expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name: `${name}-b` } })).toBe(1);
-    const jobsOfSecond = await t.sequelize.query('SELECT 1 FROM training_jobs WHERE name = $1', { bind: [`${name}-b`], type: QueryTypes.SELECT });
+    const jobsOfSecond = await t.sequelize.query('SELECT 1 FROM training_jobs WHERE name = $1', {
+      bind: [`${name}-b`],
+      type: QueryTypes.SELECT,
+    });
     expect(jobsOfSecond).toHaveLength(1);
   });
 });

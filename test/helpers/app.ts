@@ -13,7 +13,18 @@ export async function createTestApp(overrides: Record<string, string> = {}) {
   const sequelize = openDatabase(config, { poolMax: 4 });
   const { connection, client: temporal } = createTemporalClient(config);
   const stores = createStores(sequelize, config);
-  const { app, metrics, close: closeApp } = createApp({ config, jwtSecret: TEST_JWT_SECRET, sequelize, stores, temporal, logger: createLogger('test', 'silent') });
+  const {
+    app,
+    metrics,
+    close: closeApp,
+  } = createApp({
+    config,
+    jwtSecret: TEST_JWT_SECRET,
+    sequelize,
+    stores,
+    temporal,
+    logger: createLogger('test', 'silent'),
+  });
   return {
     app,
     metrics,

@@ -31,18 +31,35 @@ export interface ConcurrencyOptions {
  * is looked for afterwards. A server that mixes connections' protocol messages shows up as wrong
  * reads, lost writes or phantom rows.
  */
-export async function checkConcurrentConnections({ url, pools, connectionsPerPool, operationsPerClient }: ConcurrencyOptions): Promise<ConcurrencyReport> {
+export async function checkConcurrentConnections({
+  url,
+  pools,
+  connectionsPerPool,
+  operationsPerClient,
+}: ConcurrencyOptions): Promise<ConcurrencyReport> {
   const table = `concurrency_${randomBytes(4).toString('hex')}`;
   const admin = createDatabase({ url, poolMax: 1 });
   await admin.query(`CREATE TABLE ${table} (key text PRIMARY KEY, value text NOT NULL, client int NOT NULL)`);
   const instances = Array.from({ length: pools }, () => createDatabase({ url, poolMax: connectionsPerPool }));
-  const report: ConcurrencyReport = { reads: 0, writes: 0, transactions: 0, wrongReads: 0, lostWrites: 0, phantomWrites: 0, errors: [] };
+  const report: ConcurrencyReport = {
+    reads: 0,
+    writes: 0,
+    transactions: 0,
+    wrongReads: 0,
+    lostWrites: 0,
+    phantomWrites: 0,
+    errors: [],
+  };
   const acknowledged = new Map<string, string>();
   const rolledBack = new Set<string>();
   try {
-    const clients = instances.flatMap((db, p) => Array.from({ length: connectionsPerPool }, (_, c) => runClient(db, p * connectionsPerPool + c)));
+    const clients = instances.flatMap((db, p) =>
+      Array.from({ length: connectionsPerPool }, (_, c) => runClient(db, p * connectionsPerPool + c)),
+    );
     await Promise.all(clients);
-    const rows = await admin.query<{ key: string; value: string }>(`SELECT key, value FROM ${table}`, { type: QueryTypes.SELECT });
+    const rows = await admin.query<{ key: string; value: string }>(`SELECT key, value FROM ${table}`, {
+      type: QueryTypes.SELECT,
+    });
     const stored = new Map(rows.map((r) => [r.key, r.value]));
     for (const [key, value] of acknowledged) if (stored.get(key) !== value) report.lostWrites++;
     for (const key of rolledBack) if (stored.has(key)) report.phantomWrites++;
@@ -61,10 +78,15 @@ export async function checkConcurrentConnections({ url, pools, connectionsPerPoo
         switch (i % 3) {
           case 0: {
             // Autocommit write, then a parameterized read of exactly that row.
-            await db.query(`INSERT INTO ${table} (key, value, client) VALUES ($1, $2, $3)`, { bind: [key, value, client] });
+            await db.query(`INSERT INTO ${table} (key, value, client) VALUES ($1, $2, $3)`, {
+              bind: [key, value, client],
+            });
             acknowledged.set(key, value);
             report.writes++;
-            const [row] = await db.query<{ key: string; value: string }>(`SELECT key, value FROM ${table} WHERE key = $1`, { bind: [key], type: QueryTypes.SELECT });
+            const [row] = await db.query<{ key: string; value: string }>(
+              `SELECT key, value FROM ${table} WHERE key = $1`,
+              { bind: [key], type: QueryTypes.SELECT },
+            );
             report.reads++;
             if (row?.key !== key || row.value !== value) report.wrongReads++;
             break;
@@ -72,8 +94,14 @@ export async function checkConcurrentConnections({ url, pools, connectionsPerPoo
           case 1: {
             // A transaction of two rows that commits.
             await db.transaction(async (transaction) => {
-              await db.query(`INSERT INTO ${table} (key, value, client) VALUES ($1, $2, $3)`, { bind: [key, value, client], transaction });
-              await db.query(`INSERT INTO ${table} (key, value, client) VALUES ($1, $2, $3)`, { bind: [`${key}b`, value, client], transaction });
+              await db.query(`INSERT INTO ${table} (key, value, client) VALUES ($1, $2, $3)`, {
+                bind: [key, value, client],
+                transaction,
+              });
+              await db.query(`INSERT INTO ${table} (key, value, client) VALUES ($1, $2, $3)`, {
+                bind: [`${key}b`, value, client],
+                transaction,
+              });
             });
             acknowledged.set(key, value);
             acknowledged.set(`${key}b`, value);
@@ -84,7 +112,10 @@ export async function checkConcurrentConnections({ url, pools, connectionsPerPoo
             // A transaction that rolls back: its row must never be seen.
             await db
               .transaction(async (transaction) => {
-                await db.query(`INSERT INTO ${table} (key, value, client) VALUES ($1, $2, $3)`, { bind: [key, value, client], transaction });
+                await db.query(`INSERT INTO ${table} (key, value, client) VALUES ($1, $2, $3)`, {
+                  bind: [key, value, client],
+                  transaction,
+                });
                 throw new RollBack();
               })
               .catch((err) => {
@@ -93,7 +124,10 @@ export async function checkConcurrentConnections({ url, pools, connectionsPerPoo
             rolledBack.add(key);
             report.transactions++;
             // And a read by a value only this client knows.
-            const rows = await db.query<{ client: number }>(`SELECT client FROM ${table} WHERE client = $1 AND key LIKE $2`, { bind: [client, `${client}-%`], type: QueryTypes.SELECT });
+            const rows = await db.query<{ client: number }>(
+              `SELECT client FROM ${table} WHERE client = $1 AND key LIKE $2`,
+              { bind: [client, `${client}-%`], type: QueryTypes.SELECT },
+            );
             report.reads++;
             if (rows.some((r) => r.client !== client)) report.wrongReads++;
           }

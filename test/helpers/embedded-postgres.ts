@@ -14,7 +14,11 @@ export async function startEmbeddedPostgresProcess(dataDir: string, port?: numbe
   port ??= await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, NW_DATA_DIR: dataDir, NW_EMBEDDED_PG_PORT: String(port) };
   delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db/embedded-main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db/embedded-main.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const url = await new Promise<string>((resolve, reject) => {
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -16,9 +16,13 @@ const run = promisify(execFile);
 export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (process.env.NW_RECORD_HISTORIES !== '1') return;
   const { temporalCli, temporalAddress } = testServices();
-  const { stdout } = await run(temporalCli, ['workflow', 'show', '--workflow-id', handle.workflowId, '--output', 'json', '--address', temporalAddress], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    temporalCli,
+    ['workflow', 'show', '--workflow-id', handle.workflowId, '--output', 'json', '--address', temporalAddress],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   fs.mkdirSync(HISTORIES_DIR, { recursive: true });
   fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), `${JSON.stringify(JSON.parse(stdout), null, 1)}\n`);
 }

@@ -24,7 +24,11 @@ export const KEYWORDS: Record<string, string[]> = {
  * A real softmax classifier as the trainers write it (trainers/CONTRACT.md): model.onnx over the
  * shared hashed-ngram features, and its manifest (at `manifestPath`, default manifest.json beside it).
  */
-export function writeClassifier(storagePath: string, dir: string, manifestPath = path.join(dir, 'manifest.json')): { modelPath: string; manifestPath: string } {
+export function writeClassifier(
+  storagePath: string,
+  dir: string,
+  manifestPath = path.join(dir, 'manifest.json'),
+): { modelPath: string; manifestPath: string } {
   const dim = DEFAULT_FEATURIZER.dim;
   const weights = new Float32Array(dim * LABELS.length);
   LABELS.forEach((label, l) => {
@@ -34,9 +38,20 @@ export function writeClassifier(storagePath: string, dir: string, manifestPath =
   fs.mkdirSync(path.join(storagePath, dir), { recursive: true });
   fs.writeFileSync(
     path.join(storagePath, modelPath),
-    classifierToOnnx({ inputDim: dim, numLabels: LABELS.length, weights, bias: new Float32Array(LABELS.length) }, 'neuroweaver-tests'),
+    classifierToOnnx(
+      { inputDim: dim, numLabels: LABELS.length, weights, bias: new Float32Array(LABELS.length) },
+      'neuroweaver-tests',
+    ),
   );
-  const manifest = { format: 'onnx', trainer: 'test', featurizer: DEFAULT_FEATURIZER, labelField: 'specialization', labels: LABELS, input: 'features', output: 'probabilities' };
+  const manifest = {
+    format: 'onnx',
+    trainer: 'test',
+    featurizer: DEFAULT_FEATURIZER,
+    labelField: 'specialization',
+    labels: LABELS,
+    input: 'features',
+    output: 'probabilities',
+  };
   fs.mkdirSync(path.dirname(path.join(storagePath, manifestPath)), { recursive: true });
   fs.writeFileSync(path.join(storagePath, manifestPath), JSON.stringify(manifest));
   return { modelPath, manifestPath };
@@ -47,7 +62,14 @@ export async function createInferenceTestApp(overrides: Record<string, string> =
   const config = testConfig(overrides);
   const sequelize = openDatabase(config, { poolMax: 4 });
   const { connection, client: temporal } = createTemporalClient(config);
-  const deps: ApiDeps = { config, jwtSecret: TEST_JWT_SECRET, sequelize, stores: createStores(sequelize, config), temporal, logger: createLogger('test', 'silent') };
+  const deps: ApiDeps = {
+    config,
+    jwtSecret: TEST_JWT_SECRET,
+    sequelize,
+    stores: createStores(sequelize, config),
+    temporal,
+    logger: createLogger('test', 'silent'),
+  };
   const created = createApp(deps);
   return {
     ...created,
@@ -85,7 +107,10 @@ export async function deployModel(
     baseModel: 'test-bow',
     version,
     modelPath: artifact.modelPath,
-    config: artifact.manifestPath || Object.keys(config).length ? { ...config, ...(artifact.manifestPath && { manifestPath: artifact.manifestPath }) } : null,
+    config:
+      artifact.manifestPath || Object.keys(config).length
+        ? { ...config, ...(artifact.manifestPath && { manifestPath: artifact.manifestPath }) }
+        : null,
     performanceMetrics: null,
     deploymentConfig: null,
     createdBy: 'inference-test',
@@ -108,7 +133,11 @@ export async function deployModel(
   return { modelId: model.id, deploymentId: deployment.id, name };
 }
 
-export async function setRouting(t: InferenceTestApp, specialization: string, r: { stable?: Served | null; canary?: Served | null; canaryWeight?: number }): Promise<void> {
+export async function setRouting(
+  t: InferenceTestApp,
+  specialization: string,
+  r: { stable?: Served | null; canary?: Served | null; canaryWeight?: number },
+): Promise<void> {
   await modelsOf(t.deps.sequelize).Routing.upsert({
     specialization,
     stableDeploymentId: r.stable?.deploymentId ?? null,

@@ -15,9 +15,20 @@ let trained: string | undefined;
 function trainedArtifactDir(): string {
   if (trained) return trained;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-model-'));
-  const job = { jobId: 'fixture', datasetDir: path.join(REPO_DATASETS, 'automotive-queries'), outputDir: path.join(dir, 'out'), checkpointDir: path.join(dir, 'ckpt'), labelField: 'specialization', hyperparameters: { epochs: 15 } };
+  const job = {
+    jobId: 'fixture',
+    datasetDir: path.join(REPO_DATASETS, 'automotive-queries'),
+    outputDir: path.join(dir, 'out'),
+    checkpointDir: path.join(dir, 'ckpt'),
+    labelField: 'specialization',
+    hyperparameters: { epochs: 15 },
+  };
   fs.writeFileSync(path.join(dir, 'job.json'), JSON.stringify(job));
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'trainers/builtin/main.ts'), path.join(dir, 'job.json')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'trainers/builtin/main.ts'), path.join(dir, 'job.json')],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   trained = path.join(dir, 'out');
   return trained;
 }
@@ -37,7 +48,8 @@ export async function registerServableModel(
     fs.writeFileSync(path.join(dir, 'model.onnx'), 'not an onnx model');
     fs.copyFileSync(path.join(trainedArtifactDir(), 'manifest.json'), path.join(dir, 'manifest.json'));
   } else {
-    for (const f of ['model.onnx', 'manifest.json']) fs.copyFileSync(path.join(trainedArtifactDir(), f), path.join(dir, f));
+    for (const f of ['model.onnx', 'manifest.json'])
+      fs.copyFileSync(path.join(trainedArtifactDir(), f), path.join(dir, f));
   }
   return modelsOf(sequelize).ModelRecord.create({
     name,

@@ -15,7 +15,12 @@ export interface Running {
 /** `npm start` as a user runs it (embedded Temporal and PostgreSQL), on private ports and data dir. */
 export async function start(env: NodeJS.ProcessEnv): Promise<Running> {
   // Its own process group, as a shell gives a foreground job: Ctrl-C goes to the whole group.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/start.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/start.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const output: string[] = [];
   readline.createInterface({ input: child.stderr! }).on('line', (l) => output.push(l));
   const lines = readline.createInterface({ input: child.stdout! });
@@ -30,7 +35,8 @@ export async function start(env: NodeJS.ProcessEnv): Promise<Running> {
       }
       if (line.includes('Dev admin token')) tokenNext = true;
       const processes = line.match(/^\s+Processes:\s+(.*)$/);
-      if (processes) pids = Object.fromEntries(processes[1].split(' ').map((p) => [p.split('=')[0], Number(p.split('=')[1])]));
+      if (processes)
+        pids = Object.fromEntries(processes[1].split(' ').map((p) => [p.split('=')[0], Number(p.split('=')[1])]));
     });
     child.once('exit', (code) => reject(new Error(`npm start exited early (${code}):\n${output.join('\n')}`)));
   });
@@ -53,11 +59,37 @@ export const alive = (pid: number) => {
   }
 };
 
-
 /** The environment of `npm start` on private ports and data dir, as on a fresh machine (no DATABASE_URL, no secrets). */
 export async function privateStartEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
-  const [api, temporalPort, uiPort, pgPort, metricsPort, relaycorePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', NW_DATA_DIR: dataDir, PORT: String(api), NW_TEMPORAL_PORT: String(temporalPort), NW_TEMPORAL_UI_PORT: String(uiPort), NW_EMBEDDED_PG_PORT: String(pgPort), NW_WORKER_METRICS_PORT: String(metricsPort), RELAYCORE_EMULATOR_PORT: String(relaycorePort), TEMPORAL_CLI_PATH: process.env.NW_TEST_TEMPORAL_CLI, LOG_LEVEL: 'warn' };
-  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'JWT_SECRET', 'TEMPORAL_UI_URL', 'METRICS_TOKEN', 'RELAYCORE_URL']) delete env[name];
+  const [api, temporalPort, uiPort, pgPort, metricsPort, relaycorePort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'development',
+    NW_DATA_DIR: dataDir,
+    PORT: String(api),
+    NW_TEMPORAL_PORT: String(temporalPort),
+    NW_TEMPORAL_UI_PORT: String(uiPort),
+    NW_EMBEDDED_PG_PORT: String(pgPort),
+    NW_WORKER_METRICS_PORT: String(metricsPort),
+    RELAYCORE_EMULATOR_PORT: String(relaycorePort),
+    TEMPORAL_CLI_PATH: process.env.NW_TEST_TEMPORAL_CLI,
+    LOG_LEVEL: 'warn',
+  };
+  for (const name of [
+    'DATABASE_URL',
+    'TEMPORAL_ADDRESS',
+    'JWT_SECRET',
+    'TEMPORAL_UI_URL',
+    'METRICS_TOKEN',
+    'RELAYCORE_URL',
+  ])
+    delete env[name];
   return env;
 }

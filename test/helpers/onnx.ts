@@ -14,7 +14,12 @@ export function writeTinyOnnxModel(file: string, width = 3): void {
         }),
       }),
     });
-  const one = onnx.TensorProto.create({ name: 'one', dataType: onnx.TensorProto.DataType.FLOAT, dims: [1], floatData: [1] });
+  const one = onnx.TensorProto.create({
+    name: 'one',
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    dims: [1],
+    floatData: [1],
+  });
   const model = onnx.ModelProto.create({
     irVersion: 7,
     opsetImport: [{ domain: '', version: 13 }],

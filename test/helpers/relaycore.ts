@@ -4,7 +4,12 @@ import readline from 'node:readline';
 import type { EmulatorMode, RecordedCall } from '../../relaycore/emulator';
 import { freePort } from './ports';
 
-export { startRelayCoreEmulator, type RelayCoreEmulator, type RecordedCall, type EmulatorMode } from '../../relaycore/emulator';
+export {
+  startRelayCoreEmulator,
+  type RelayCoreEmulator,
+  type RecordedCall,
+  type EmulatorMode,
+} from '../../relaycore/emulator';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -19,9 +24,14 @@ export interface RelayCoreEmulatorProcess {
 /** `npm run relaycore:emulator` as its own process on a free port: for worker and API processes. */
 export async function startRelayCoreEmulatorProcess(port?: number | string): Promise<RelayCoreEmulatorProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, RELAYCORE_EMULATOR_PORT: String(port ?? (await freePort())) };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'relaycore/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'relaycore/main.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) readline.createInterface({ input: stream }).on('line', (l) => output.push(l));
+  for (const stream of [child.stdout!, child.stderr!])
+    readline.createInterface({ input: stream }).on('line', (l) => output.push(l));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
@@ -57,7 +67,11 @@ export async function emulatorCalls(url: string): Promise<RecordedCall[]> {
 
 /** Sets the fault mode of an emulator in another process. */
 export async function setEmulatorMode(url: string, mode: EmulatorMode): Promise<void> {
-  const res = await fetch(`${url}/__emulator/mode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode }) });
+  const res = await fetch(`${url}/__emulator/mode`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mode }),
+  });
   if (!res.ok) throw new Error(`emulator mode ${mode}: ${res.status} ${await res.text()}`);
 }
 
@@ -67,4 +81,5 @@ export async function resetEmulator(url: string): Promise<void> {
 }
 
 /** Deliveries that changed something: accepted, first of their Idempotency-Key. */
-export const uniqueDeliveries = (calls: RecordedCall[]) => calls.filter((c) => !c.duplicate && c.status !== null && c.status >= 200 && c.status < 300);
+export const uniqueDeliveries = (calls: RecordedCall[]) =>
+  calls.filter((c) => !c.duplicate && c.status !== null && c.status >= 200 && c.status < 300);

@@ -22,7 +22,12 @@ const texts = fs
  * Bounded: it stops by itself after `maxRequests` or `maxDurationMs`, whichever comes first (an
  * injected fault answers in well under a millisecond, so a count alone runs out mid-test).
  */
-export function startTraffic(t: TestApp, specialization: string, headers: Record<string, string>, { concurrency = 2, maxRequests = 500_000, maxDurationMs = 600_000, pauseMs = 2 } = {}) {
+export function startTraffic(
+  t: TestApp,
+  specialization: string,
+  headers: Record<string, string>,
+  { concurrency = 2, maxRequests = 500_000, maxDurationMs = 600_000, pauseMs = 2 } = {},
+) {
   const report: TrafficReport = { total: 0, byStatus: {}, byDeployment: {}, failures: [] };
   let stopped = false;
   const deadline = Date.now() + maxDurationMs;
@@ -33,10 +38,15 @@ export function startTraffic(t: TestApp, specialization: string, headers: Record
         headers: { ...headers, 'content-type': 'application/json' },
         body: JSON.stringify({ input: texts[i % texts.length] }),
       });
-      const body = (await res.json()) as { deploymentId?: string; track?: string; error?: { details?: { track?: string } } };
+      const body = (await res.json()) as {
+        deploymentId?: string;
+        track?: string;
+        error?: { details?: { track?: string } };
+      };
       report.total += 1;
       report.byStatus[res.status] = (report.byStatus[res.status] ?? 0) + 1;
-      if (res.ok && body.deploymentId) report.byDeployment[body.deploymentId] = (report.byDeployment[body.deploymentId] ?? 0) + 1;
+      if (res.ok && body.deploymentId)
+        report.byDeployment[body.deploymentId] = (report.byDeployment[body.deploymentId] ?? 0) + 1;
       if (!res.ok) report.failures.push({ status: res.status, track: body.error?.details?.track ?? null });
       // app.request() is in-process: an answer that needs no I/O (an injected fault, auth from memory)
       // costs only CPU, and an unpaced loop of them would take the whole event loop from the worker

@@ -12,8 +12,18 @@ export function makeDatasetsDir(): string {
   fs.symlinkSync(path.join(REPO_DATASETS, 'automotive-queries'), path.join(dir, 'automotive-queries'));
   const broken = path.join(dir, 'broken');
   fs.mkdirSync(broken);
-  fs.writeFileSync(path.join(broken, 'dataset.json'), JSON.stringify({ name: 'broken', labels: { specialization: ['a', 'b'] }, files: { train: 'train.jsonl', holdout: 'holdout.jsonl' } }));
-  fs.writeFileSync(path.join(broken, 'train.jsonl'), '{"text":"x","specialization":"a"}\n{"text":"y","specialization":"b"}\n{not json\n');
+  fs.writeFileSync(
+    path.join(broken, 'dataset.json'),
+    JSON.stringify({
+      name: 'broken',
+      labels: { specialization: ['a', 'b'] },
+      files: { train: 'train.jsonl', holdout: 'holdout.jsonl' },
+    }),
+  );
+  fs.writeFileSync(
+    path.join(broken, 'train.jsonl'),
+    '{"text":"x","specialization":"a"}\n{"text":"y","specialization":"b"}\n{not json\n',
+  );
   fs.writeFileSync(path.join(broken, 'holdout.jsonl'), '{"text":"z","specialization":"a"}\n');
   return dir;
 }
@@ -34,7 +44,10 @@ export async function startJob(t: TestApp, headers: Record<string, string>, body
 export interface JobView {
   status: string;
   modelId: string | null;
-  metrics: Record<string, unknown> & { holdoutAccuracy?: number; training?: { startedAt: string; finishedAt: string; resumedFromCheckpoint: boolean; device: string } };
+  metrics: Record<string, unknown> & {
+    holdoutAccuracy?: number;
+    training?: { startedAt: string; finishedAt: string; resumedFromCheckpoint: boolean; device: string };
+  };
   errorMessage: string | null;
   progress: { stage: string; epoch: number; lastCheckpointEpoch: number | null; resumedFromCheckpoint: boolean } | null;
 }
@@ -44,11 +57,16 @@ export async function getJob(t: TestApp, headers: Record<string, string>, jobId:
 }
 
 /** Polls until `check` passes (or fails after `timeoutMs`). */
-export async function eventually<T>(probe: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await probe();
   while (!check(value)) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 200));
     value = await probe();
   }

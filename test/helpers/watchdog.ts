@@ -12,7 +12,16 @@ export interface ReceivedAlert {
   /** What the receiver answered: 200, or 503 / 400 in the modes that emulate an outage or a refusal. */
   status: number;
   idempotencyKey: string | undefined;
-  body: { status: string; groupKey: string; alerts: { status: string; fingerprint: string; labels: Record<string, string>; annotations: Record<string, string> }[] };
+  body: {
+    status: string;
+    groupKey: string;
+    alerts: {
+      status: string;
+      fingerprint: string;
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+    }[];
+  };
 }
 
 /**
@@ -27,8 +36,15 @@ export async function startAlertReceiver() {
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
     req.on('end', () => {
       const status = mode === 'down' ? 503 : mode === 'reject' ? 400 : 200;
-      received.push({ at: Date.now(), status, idempotencyKey: req.headers['idempotency-key'] as string | undefined, body: JSON.parse(raw) as ReceivedAlert['body'] });
-      res.writeHead(status, { 'content-type': 'application/json' }).end(status === 200 ? '{"ok":true}' : '{"error":"receiver in test mode"}');
+      received.push({
+        at: Date.now(),
+        status,
+        idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+        body: JSON.parse(raw) as ReceivedAlert['body'],
+      });
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(status === 200 ? '{"ok":true}' : '{"error":"receiver in test mode"}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -44,7 +60,9 @@ export async function startAlertReceiver() {
   };
 }
 
-const SHIPPED = parseYaml(fs.readFileSync(path.resolve(__dirname, '..', '..', 'performance_thresholds.yml'), 'utf8')) as { defaults: Record<string, unknown> & { thresholds: Record<string, number> } };
+const SHIPPED = parseYaml(
+  fs.readFileSync(path.resolve(__dirname, '..', '..', 'performance_thresholds.yml'), 'utf8'),
+) as { defaults: Record<string, unknown> & { thresholds: Record<string, number> } };
 
 /**
  * The shipped thresholds file with test-speed clocks: 1 s windows, a 3 s cooldown, 3 healthy
@@ -52,7 +70,10 @@ const SHIPPED = parseYaml(fs.readFileSync(path.resolve(__dirname, '..', '..', 'p
  * only latency is generous, because a busy CI machine stalls requests for reasons that are not the
  * model's (the latency statistics at the shipped 250 ms are covered by the seeded simulations).
  */
-export function writeThresholds(defaults: Record<string, unknown>, specializations: Record<string, unknown> = {}): string {
+export function writeThresholds(
+  defaults: Record<string, unknown>,
+  specializations: Record<string, unknown> = {},
+): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nw-thresholds-')), 'performance_thresholds.yml');
   fs.writeFileSync(
     file,

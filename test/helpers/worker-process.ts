@@ -14,7 +14,10 @@ export interface WorkerProcess {
 }
 
 /** `npm run worker` as its own process, configured like `config`: for crash tests (SIGKILL). */
-export async function startWorkerProcess(config: Config, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  config: Config,
+  extraEnv: Record<string, string> = {},
+): Promise<WorkerProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'test',
@@ -30,9 +33,14 @@ export async function startWorkerProcess(config: Config, extraEnv: Record<string
     LOG_LEVEL: 'warn',
     ...extraEnv,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker/main.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) readline.createInterface({ input: stream }).on('line', (l) => output.push(l));
+  for (const stream of [child.stdout!, child.stderr!])
+    readline.createInterface({ input: stream }).on('line', (l) => output.push(l));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {

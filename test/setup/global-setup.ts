@@ -25,7 +25,11 @@ export default async function globalSetup(): Promise<void> {
   const [temporal, database, bundle] = await Promise.all([
     startTestDevServer(cli.path, path.join(workDir, 'temporal.log')),
     createTestDatabase(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: quietLogger }),
+    bundleWorkflowCode({
+      workflowsPath: require.resolve('../../workflows'),
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+      logger: quietLogger,
+    }),
   ]);
   globalThis.__NW_TEST__ = { temporal, database, workDir };
 

@@ -56,7 +56,8 @@ function resolveHyperparameters(raw: unknown): ResolvedHyperparameters {
     const issue = parsed.error.issues[0];
     throw new BadInput(`hyperparameters.${issue.path.join('.') || '?'}: ${issue.message}`);
   }
-  if (parsed.data.hiddenUnits > 0) throw new BadInput('hyperparameters.hiddenUnits: the builtin trainer is linear (use 0, or the torch trainer)');
+  if (parsed.data.hiddenUnits > 0)
+    throw new BadInput('hyperparameters.hiddenUnits: the builtin trainer is linear (use 0, or the torch trainer)');
   return parsed.data;
 }
 
@@ -67,14 +68,23 @@ async function train(job: TrainerJob): Promise<void> {
   const toExample = (e: { text: string; label: number }) => ({ x: toSparse(featurize(e.text, spec)), label: e.label });
   const train = dataset.train.map(toExample);
   const holdout = dataset.holdout.map(toExample);
-  emit({ type: 'log', level: 'info', message: `builtin trainer: ${train.length} train / ${holdout.length} holdout examples, ${dataset.labels.length} labels` });
+  emit({
+    type: 'log',
+    level: 'info',
+    message: `builtin trainer: ${train.length} train / ${holdout.length} holdout examples, ${dataset.labels.length} labels`,
+  });
 
   let model = new SoftmaxRegression(spec.dim, dataset.labels.length);
   const rng = new SeededRandom(hp.seed);
   let firstEpoch = 1;
   if (job.resumeFrom) {
     const checkpoint = JSON.parse(await fs.readFile(job.resumeFrom.path, 'utf8')) as Checkpoint;
-    model = new SoftmaxRegression(spec.dim, dataset.labels.length, fromBase64(checkpoint.weights), fromBase64(checkpoint.bias));
+    model = new SoftmaxRegression(
+      spec.dim,
+      dataset.labels.length,
+      fromBase64(checkpoint.weights),
+      fromBase64(checkpoint.bias),
+    );
     rng.state = checkpoint.rngState;
     firstEpoch = checkpoint.epoch + 1;
     emit({ type: 'log', level: 'info', message: `resumed from epoch ${checkpoint.epoch} (${job.resumeFrom.path})` });
@@ -92,30 +102,56 @@ async function train(job: TrainerJob): Promise<void> {
     for (let step = 0; step < stepsPerEpoch; step++) {
       if (stopRequested) throw new Error(`stopped: ${stopRequested}`);
       const batch: { x: SparseVector; label: number }[] = [];
-      for (let i = step * hp.batchSize; i < Math.min(train.length, (step + 1) * hp.batchSize); i++) batch.push(train[order[i]]);
+      for (let i = step * hp.batchSize; i < Math.min(train.length, (step + 1) * hp.batchSize); i++)
+        batch.push(train[order[i]]);
       epochLoss += model.trainBatch(batch, hp.learningRate, hp.l2) * batch.length;
       seen += batch.length;
       const now = performance.now();
       if (now - lastProgress >= 200 || step === stepsPerEpoch - 1) {
         lastProgress = now;
         const samplesPerSec = seen / Math.max((now - epochStart) / 1000, 1e-6);
-        emit({ type: 'progress', epoch, totalEpochs: hp.epochs, step: (epoch - 1) * stepsPerEpoch + step + 1, totalSteps: hp.epochs * stepsPerEpoch, loss: epochLoss / seen, samplesPerSec: Math.round(samplesPerSec) });
+        emit({
+          type: 'progress',
+          epoch,
+          totalEpochs: hp.epochs,
+          step: (epoch - 1) * stepsPerEpoch + step + 1,
+          totalSteps: hp.epochs * stepsPerEpoch,
+          loss: epochLoss / seen,
+          samplesPerSec: Math.round(samplesPerSec),
+        });
       }
       // Let signals and stdin EOF be delivered between batches.
       if (step % 32 === 31) await new Promise((r) => setImmediate(r));
     }
     loss = epochLoss / seen;
     const checkpointPath = path.join(job.checkpointDir, `epoch-${epoch}.ckpt`);
-    const checkpoint: Checkpoint = { epoch, rngState: rng.state, weights: toBase64(model.weights), bias: toBase64(model.bias) };
+    const checkpoint: Checkpoint = {
+      epoch,
+      rngState: rng.state,
+      weights: toBase64(model.weights),
+      bias: toBase64(model.bias),
+    };
     await writeAtomically(checkpointPath, JSON.stringify(checkpoint));
     emit({ type: 'checkpoint', path: checkpointPath, epoch });
   }
 
-  emit({ type: 'metrics', trainAccuracy: model.accuracy(train), holdoutAccuracy: model.accuracy(holdout), loss, holdoutLoss: model.meanLoss(holdout) });
+  emit({
+    type: 'metrics',
+    trainAccuracy: model.accuracy(train),
+    holdoutAccuracy: model.accuracy(holdout),
+    loss,
+    holdoutLoss: model.meanLoss(holdout),
+  });
   if (stopRequested) throw new Error(`stopped: ${stopRequested}`);
   const modelPath = path.join(job.outputDir, 'model.onnx');
   const manifestPath = path.join(job.outputDir, 'manifest.json');
-  await writeAtomically(modelPath, classifierToOnnx({ inputDim: spec.dim, numLabels: dataset.labels.length, weights: model.weights, bias: model.bias }, 'neuroweaver-builtin'));
+  await writeAtomically(
+    modelPath,
+    classifierToOnnx(
+      { inputDim: spec.dim, numLabels: dataset.labels.length, weights: model.weights, bias: model.bias },
+      'neuroweaver-builtin',
+    ),
+  );
   const manifest = {
     format: 'onnx',
     trainer: 'builtin',

@@ -30,7 +30,16 @@ export function windowOf(w: TraceWindow): WindowStats {
   const counted = w.labelled !== undefined && w.correct !== undefined;
   const labelled = counted ? w.labelled! : w.accuracy === null ? 0 : LEGACY_LABELS_PER_WINDOW;
   const correct = counted ? w.correct! : w.accuracy === null ? 0 : Math.round(w.accuracy * LEGACY_LABELS_PER_WINDOW);
-  return { requests: w.requests, errors: w.errors, slow: w.slow, p95LatencyMs: w.p95LatencyMs, labelled, correct, accuracy: labelled ? correct / labelled : w.accuracy, costPer1kTokens: w.costPer1kTokens };
+  return {
+    requests: w.requests,
+    errors: w.errors,
+    slow: w.slow,
+    p95LatencyMs: w.p95LatencyMs,
+    labelled,
+    correct,
+    accuracy: labelled ? correct / labelled : w.accuracy,
+    costPer1kTokens: w.costPer1kTokens,
+  };
 }
 
 /**
@@ -47,5 +56,9 @@ export function backtest(thresholds: ThresholdsFile, trace: TraceWindow[], speci
     state = result.state;
     if (result.decision) decisions.push(result.decision);
   }
-  return { trips: decisions.filter((d) => d.action === 'switch').length, recoveries: decisions.filter((d) => d.action === 'rollback').length, decisions };
+  return {
+    trips: decisions.filter((d) => d.action === 'switch').length,
+    recoveries: decisions.filter((d) => d.action === 'rollback').length,
+    decisions,
+  };
 }

@@ -3,7 +3,15 @@
  * workflow, the backtest CLI, the simulator and the unit tests all run this same code. The
  * statistics are in evidence.ts; this is the switching around them.
  */
-import { addCounts, extraProbesWanted, judgeEvidence, type EvidenceCounts, type EvidencePolicy, type EvidenceThresholds, type MetricVerdict } from './evidence';
+import {
+  addCounts,
+  extraProbesWanted,
+  judgeEvidence,
+  type EvidenceCounts,
+  type EvidencePolicy,
+  type EvidenceThresholds,
+  type MetricVerdict,
+} from './evidence';
 
 export type Thresholds = EvidenceThresholds;
 
@@ -38,7 +46,11 @@ export interface WindowStats extends EvidenceCounts {
   accuracy: number | null;
 }
 
-export type Verdict = { kind: 'no-data' | 'inconclusive' | 'breach' | 'healthy'; reason: string; metrics?: MetricVerdict[] };
+export type Verdict = {
+  kind: 'no-data' | 'inconclusive' | 'breach' | 'healthy';
+  reason: string;
+  metrics?: MetricVerdict[];
+};
 
 export interface WatchdogState {
   serving: 'primary' | 'backup';
@@ -50,7 +62,13 @@ export interface WatchdogState {
   evidence?: WindowStats[];
 }
 
-export const initialState = (): WatchdogState => ({ serving: 'primary', breachStreak: 0, healthyStreak: 0, cooldownUntil: 0, evidence: [] });
+export const initialState = (): WatchdogState => ({
+  serving: 'primary',
+  breachStreak: 0,
+  healthyStreak: 0,
+  cooldownUntil: 0,
+  evidence: [],
+});
 
 export interface Decision {
   t: number;
@@ -65,7 +83,8 @@ export function countVerdict(state: WatchdogState, kind: Verdict['kind']): Watch
   return { ...state };
 }
 
-export const spanWindows = (policy: WatchdogPolicy) => Math.max(1, Math.round(policy.evidenceSpanSeconds / policy.evaluationIntervalSeconds));
+export const spanWindows = (policy: WatchdogPolicy) =>
+  Math.max(1, Math.round(policy.evidenceSpanSeconds / policy.evaluationIntervalSeconds));
 
 export const evidencePolicy = (policy: WatchdogPolicy): EvidencePolicy => ({
   spanWindows: spanWindows(policy),
@@ -88,7 +107,12 @@ export function judge(windows: WindowStats[], policy: WatchdogPolicy): Verdict {
  * starts afresh at each switch, and while failed over at each breach: what counts is how the
  * primary does since.
  */
-export function step(state: WatchdogState, primary: WindowStats, t: number, policy: WatchdogPolicy): { state: WatchdogState; verdict: Verdict; decision?: Decision } {
+export function step(
+  state: WatchdogState,
+  primary: WindowStats,
+  t: number,
+  policy: WatchdogPolicy,
+): { state: WatchdogState; verdict: Verdict; decision?: Decision } {
   const evidence = [...(state.evidence ?? []), primary].slice(-spanWindows(policy));
   const verdict = judge(evidence, policy);
   const next: WatchdogState = { ...countVerdict(state, verdict.kind), evidence };
@@ -97,12 +121,30 @@ export function step(state: WatchdogState, primary: WindowStats, t: number, poli
   // did since it last breached, not diluted by (or waiting out) the failure that tripped it.
   if (state.serving === 'backup' && verdict.kind === 'breach') next.evidence = [];
   const cool = t >= state.cooldownUntil;
-  const switched = (serving: WatchdogState['serving']): WatchdogState => ({ serving, breachStreak: 0, healthyStreak: 0, cooldownUntil: t + policy.cooldownSeconds, evidence: [] });
+  const switched = (serving: WatchdogState['serving']): WatchdogState => ({
+    serving,
+    breachStreak: 0,
+    healthyStreak: 0,
+    cooldownUntil: t + policy.cooldownSeconds,
+    evidence: [],
+  });
   if (state.serving === 'primary' && verdict.kind === 'breach' && cool) {
-    return { state: switched('backup'), verdict, decision: { t, action: 'switch', reason: `breach: ${verdict.reason}` } };
+    return {
+      state: switched('backup'),
+      verdict,
+      decision: { t, action: 'switch', reason: `breach: ${verdict.reason}` },
+    };
   }
   if (state.serving === 'backup' && policy.autoRollback && next.healthyStreak >= policy.healthyToRecover && cool) {
-    return { state: switched('primary'), verdict, decision: { t, action: 'rollback', reason: `primary healthy in ${next.healthyStreak} evaluations in a row (${verdict.reason})` } };
+    return {
+      state: switched('primary'),
+      verdict,
+      decision: {
+        t,
+        action: 'rollback',
+        reason: `primary healthy in ${next.healthyStreak} evaluations in a row (${verdict.reason})`,
+      },
+    };
   }
   return { state: next, verdict };
 }
@@ -115,16 +157,28 @@ export interface ProbeSpend {
 
 /** Probes the budget still allows at `t`: perMinute less what was spent in the minute before. */
 export function probeBudgetLeft(spent: ProbeSpend[], t: number, policy: WatchdogPolicy): number {
-  return Math.max(0, policy.extraProbes.perMinute - spent.filter((s) => s.t > t - 60).reduce((sum, s) => sum + s.probes, 0));
+  return Math.max(
+    0,
+    policy.extraProbes.perMinute - spent.filter((s) => s.t > t - 60).reduce((sum, s) => sum + s.probes, 0),
+  );
 }
 
 /**
  * Extra probes to send before stepping on `window` (0: none): only while the primary serves, only
  * when its evidence with this window is inconclusive and some metric looks past its threshold.
  */
-export function extraProbesFor(state: WatchdogState, window: WindowStats, t: number, policy: WatchdogPolicy, spent: ProbeSpend[]): number {
+export function extraProbesFor(
+  state: WatchdogState,
+  window: WindowStats,
+  t: number,
+  policy: WatchdogPolicy,
+  spent: ProbeSpend[],
+): number {
   if (state.serving !== 'primary') return 0;
-  const verdict = judgeEvidence([...(state.evidence ?? []), window].slice(-spanWindows(policy)), evidencePolicy(policy));
+  const verdict = judgeEvidence(
+    [...(state.evidence ?? []), window].slice(-spanWindows(policy)),
+    evidencePolicy(policy),
+  );
   return extraProbesWanted(verdict, probeBudgetLeft(spent, t, policy), policy.extraProbes.perRound);
 }
 

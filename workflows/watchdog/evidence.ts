@@ -76,16 +76,26 @@ export function percentile95(sorted: number[]): number | null {
 /** The share of a normal distribution below z: Acklam's inverse, good to 1e-9 over (0, 1). */
 export function zFor(confidence: number): number {
   const p = confidence;
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+  ];
   const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const lowTail = (q: number) => (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  const lowTail = (q: number) =>
+    (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+    ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   if (p < 0.02425) return lowTail(sqrt(-2 * log(p)));
   if (p > 1 - 0.02425) return -lowTail(sqrt(-2 * log(1 - p)));
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }
 
 /** Wilson score interval of k successes in n at one-sided z: well behaved at 0, n and small n. */
@@ -142,7 +152,15 @@ function judgeProportion(windows: EvidenceCounts[], m: Proportion, policy: Evide
     newest ??= { bad, total, windows: used };
     const { low } = wilson(bad, total, zBreach);
     if (low > m.limit) {
-      return { metric: m.metric, kind: 'breach', estimate: bad / total, samples: total, windows: used, suspect: false, reason: `${describe(m.metric, bad / total, total, policy)} over ${used} window${used > 1 ? 's' : ''} (${policy.breachConfidence * 100}% sure)` };
+      return {
+        metric: m.metric,
+        kind: 'breach',
+        estimate: bad / total,
+        samples: total,
+        windows: used,
+        suspect: false,
+        reason: `${describe(m.metric, bad / total, total, policy)} over ${used} window${used > 1 ? 's' : ''} (${policy.breachConfidence * 100}% sure)`,
+      };
     }
     if (bad / total > m.limit) suspect = true;
     longest = { bad, total, windows: used };
@@ -150,13 +168,38 @@ function judgeProportion(windows: EvidenceCounts[], m: Proportion, policy: Evide
   if (!longest) {
     // Not enough samples yet: suspicious when what little there is points past the threshold.
     if (!total) return null;
-    return { metric: m.metric, kind: 'inconclusive', estimate: bad / total, samples: total, windows: used, suspect: suspect || bad / total > m.limit, reason: `${describe(m.metric, bad / total, total, policy)}: too few to judge (< ${m.minSamples})` };
+    return {
+      metric: m.metric,
+      kind: 'inconclusive',
+      estimate: bad / total,
+      samples: total,
+      windows: used,
+      suspect: suspect || bad / total > m.limit,
+      reason: `${describe(m.metric, bad / total, total, policy)}: too few to judge (< ${m.minSamples})`,
+    };
   }
   const { high } = wilson(longest.bad, longest.total, zHealthy);
   const share = longest.bad / longest.total;
   // Healthy only when nothing recent points the other way: a suspect newest window asks for more evidence first.
-  if (high <= m.limit && !suspect) return { metric: m.metric, kind: 'healthy', estimate: share, samples: longest.total, windows: longest.windows, suspect: false, reason: `${describe(m.metric, share, longest.total, policy)} over ${longest.windows} window${longest.windows > 1 ? 's' : ''}` };
-  return { metric: m.metric, kind: 'inconclusive', estimate: newest!.bad / newest!.total, samples: newest!.total, windows: newest!.windows, suspect, reason: `${describe(m.metric, share, longest.total, policy)}: not yet conclusive` };
+  if (high <= m.limit && !suspect)
+    return {
+      metric: m.metric,
+      kind: 'healthy',
+      estimate: share,
+      samples: longest.total,
+      windows: longest.windows,
+      suspect: false,
+      reason: `${describe(m.metric, share, longest.total, policy)} over ${longest.windows} window${longest.windows > 1 ? 's' : ''}`,
+    };
+  return {
+    metric: m.metric,
+    kind: 'inconclusive',
+    estimate: newest!.bad / newest!.total,
+    samples: newest!.total,
+    windows: newest!.windows,
+    suspect,
+    reason: `${describe(m.metric, share, longest.total, policy)}: not yet conclusive`,
+  };
 }
 
 /** A p95 from an old trace (no count of slow requests): judged per window, only with enough requests. */
@@ -164,9 +207,26 @@ function judgeP95Only(windows: EvidenceCounts[], policy: EvidencePolicy): Metric
   const last = windows.at(-1);
   if (!last || last.slow !== null || last.p95LatencyMs === null) return null;
   const limit = policy.thresholds.p95LatencyMs;
-  if (last.requests < policy.minRequests) return { metric: 'p95', kind: 'inconclusive', estimate: last.p95LatencyMs, samples: last.requests, windows: 1, suspect: last.p95LatencyMs > limit, reason: `p95 ${last.p95LatencyMs} ms from ${last.requests} requests: too few to judge` };
+  if (last.requests < policy.minRequests)
+    return {
+      metric: 'p95',
+      kind: 'inconclusive',
+      estimate: last.p95LatencyMs,
+      samples: last.requests,
+      windows: 1,
+      suspect: last.p95LatencyMs > limit,
+      reason: `p95 ${last.p95LatencyMs} ms from ${last.requests} requests: too few to judge`,
+    };
   const over = last.p95LatencyMs > limit;
-  return { metric: 'p95', kind: over ? 'breach' : 'healthy', estimate: last.p95LatencyMs, samples: last.requests, windows: 1, suspect: false, reason: `p95 ${last.p95LatencyMs} ms ${over ? '>' : '≤'} ${limit} ms` };
+  return {
+    metric: 'p95',
+    kind: over ? 'breach' : 'healthy',
+    estimate: last.p95LatencyMs,
+    samples: last.requests,
+    windows: 1,
+    suspect: false,
+    reason: `p95 ${last.p95LatencyMs} ms ${over ? '>' : '≤'} ${limit} ms`,
+  };
 }
 
 function judgeCost(windows: EvidenceCounts[], policy: EvidencePolicy): MetricVerdict | null {
@@ -174,7 +234,15 @@ function judgeCost(windows: EvidenceCounts[], policy: EvidencePolicy): MetricVer
   if (!last || last.costPer1kTokens === null) return null;
   const limit = policy.thresholds.maxCostPer1kTokens;
   const over = last.costPer1kTokens > limit;
-  return { metric: 'cost', kind: over ? 'breach' : 'healthy', estimate: last.costPer1kTokens, samples: 1, windows: 1, suspect: false, reason: `cost ${last.costPer1kTokens}/1k tokens ${over ? '>' : '≤'} ${limit}` };
+  return {
+    metric: 'cost',
+    kind: over ? 'breach' : 'healthy',
+    estimate: last.costPer1kTokens,
+    samples: 1,
+    windows: 1,
+    suspect: false,
+    reason: `cost ${last.costPer1kTokens}/1k tokens ${over ? '>' : '≤'} ${limit}`,
+  };
 }
 
 /**
@@ -191,11 +259,16 @@ export function judgeEvidence(windows: EvidenceCounts[], policy: EvidencePolicy)
     // As a share of wrong answers; the epsilon keeps 4 of 5 right at 0.80 from reading as past 0.80.
     { metric: 'accuracy', limit: 1 - t.minAccuracy + 1e-9, minSamples: policy.minLabelled },
   ];
-  const metrics = [...proportions.map((m) => judgeProportion(windows, m, policy)), judgeP95Only(windows, policy), judgeCost(windows, policy)].filter((m): m is MetricVerdict => m !== null);
+  const metrics = [
+    ...proportions.map((m) => judgeProportion(windows, m, policy)),
+    judgeP95Only(windows, policy),
+    judgeCost(windows, policy),
+  ].filter((m): m is MetricVerdict => m !== null);
   const breaches = metrics.filter((m) => m.kind === 'breach');
   if (breaches.length) return { kind: 'breach', reason: breaches.map((m) => m.reason).join('; '), metrics };
   const open = metrics.filter((m) => m.kind === 'inconclusive');
-  if (!open.length && metrics.some((m) => m.metric === 'errorRate')) return { kind: 'healthy', reason: metrics.map((m) => m.reason).join('; '), metrics };
+  if (!open.length && metrics.some((m) => m.metric === 'errorRate'))
+    return { kind: 'healthy', reason: metrics.map((m) => m.reason).join('; '), metrics };
   return { kind: 'inconclusive', reason: open.length ? open.map((m) => m.reason).join('; ') : 'no evidence', metrics };
 }
 
@@ -205,7 +278,12 @@ export function addCounts(a: EvidenceCounts, b: EvidenceCounts): EvidenceCounts 
     requests: a.requests + b.requests,
     errors: a.errors + b.errors,
     slow: a.slow === null || b.slow === null ? (a.slow ?? b.slow) : a.slow + b.slow,
-    p95LatencyMs: a.p95LatencyMs === null ? b.p95LatencyMs : b.p95LatencyMs === null ? a.p95LatencyMs : max(a.p95LatencyMs, b.p95LatencyMs),
+    p95LatencyMs:
+      a.p95LatencyMs === null
+        ? b.p95LatencyMs
+        : b.p95LatencyMs === null
+          ? a.p95LatencyMs
+          : max(a.p95LatencyMs, b.p95LatencyMs),
     labelled: a.labelled + b.labelled,
     correct: a.correct + b.correct,
     costPer1kTokens: a.costPer1kTokens ?? b.costPer1kTokens,

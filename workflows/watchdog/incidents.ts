@@ -14,9 +14,16 @@ export function withIncidentsCounted(stats: WindowStats, incidents: IncidentRepo
  * recovered primary from returning.
  */
 export function withIncidentEvidence(stats: WindowStats, incidents: IncidentReport[]): WindowStats {
-  const reported = incidents.reduce((sum, i) => ({ requests: sum.requests + i.requests, errors: sum.errors + i.errors }), { requests: 0, errors: 0 });
+  const reported = incidents.reduce(
+    (sum, i) => ({ requests: sum.requests + i.requests, errors: sum.errors + i.errors }),
+    { requests: 0, errors: 0 },
+  );
   if (reported.requests === 0) return stats;
-  const scale = Math.min(1, stats.requests / reported.requests, reported.errors > 0 ? stats.errors / reported.errors : 1);
+  const scale = Math.min(
+    1,
+    stats.requests / reported.requests,
+    reported.errors > 0 ? stats.errors / reported.errors : 1,
+  );
   const requests = Math.floor(reported.requests * scale);
   const errors = Math.min(requests, Math.floor(reported.errors * scale));
   return { ...stats, requests: stats.requests + requests, errors: stats.errors + errors };

@@ -17,11 +17,30 @@ import type { Activities } from '../../activities';
 import { Deliveries } from '../deliveries';
 import { DELIVERY_RETRY } from '../failures';
 import { NwStage } from '../search-attributes';
-import { extraProbesFor, initialState, MAX_PROBE_ROUNDS_PER_WINDOW, spanWindows, step, withProbes, type WatchdogPolicy, type WindowStats } from './evaluate';
+import {
+  extraProbesFor,
+  initialState,
+  MAX_PROBE_ROUNDS_PER_WINDOW,
+  spanWindows,
+  step,
+  withProbes,
+  type WatchdogPolicy,
+  type WindowStats,
+} from './evaluate';
 import { withIncidentEvidence, withIncidentsCounted } from './incidents';
 import { stepPoint } from './point-estimate';
 import { chooseBackup } from './ranking';
-import type { IncidentReport, ObservedWindow, PendingDelivery, ResumePoint, SwitchDecision, WatchdogInput, WatchdogRunState, WatchdogStateView, WindowRecord } from './types';
+import type {
+  IncidentReport,
+  ObservedWindow,
+  PendingDelivery,
+  ResumePoint,
+  SwitchDecision,
+  WatchdogInput,
+  WatchdogRunState,
+  WatchdogStateView,
+  WindowRecord,
+} from './types';
 
 export * from './types';
 
@@ -82,7 +101,6 @@ function freshState(specialization: string): WatchdogRunState {
   };
 }
 
-
 /**
  * Watches one specialization's serving model for as long as it runs: every evaluation interval it
  * observes the primary's window (live traffic and probes), judges it with hysteresis and cooldown
@@ -138,7 +156,9 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
   // Deliveries (webhook, RelayCore) run beside the evaluation: an outage must not stall it, and a
   // refusal is recorded (the alert row says so; the state lists it), never left unhandled.
   const deliveries = new Deliveries(async (what, reason) => {
-    s.undeliverable = [...(s.undeliverable ?? []), { what, reason, at: new Date().toISOString() }].slice(-RECENT_WINDOWS);
+    s.undeliverable = [...(s.undeliverable ?? []), { what, reason, at: new Date().toISOString() }].slice(
+      -RECENT_WINDOWS,
+    );
   });
   const recordRefusedSwitch = async (key: string, reason: string) => {
     if (!patched('switch-refusal-recorded')) return;
@@ -167,18 +187,51 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
   carriedDeliveries.forEach(deliver);
   const nextKey = () => `${info.workflowId}:${info.firstExecutionRunId}:${++s.sequence}`;
 
-  const raise = async (alertClass: 'performance-degraded' | 'no-healthy-backup', modelId: string, severity: 'warning' | 'critical', summary: string, details: Record<string, unknown>) => {
-    const alert = await db.raiseAlert({ alertClass, specialization, modelId, severity, summary, details, key: nextKey() });
-    if (alert.changed) deliver({ what: `alert ${alert.alertId} firing`, kind: 'alert', alert: { alertId: alert.alertId, status: 'firing', count: alert.count } });
+  const raise = async (
+    alertClass: 'performance-degraded' | 'no-healthy-backup',
+    modelId: string,
+    severity: 'warning' | 'critical',
+    summary: string,
+    details: Record<string, unknown>,
+  ) => {
+    const alert = await db.raiseAlert({
+      alertClass,
+      specialization,
+      modelId,
+      severity,
+      summary,
+      details,
+      key: nextKey(),
+    });
+    if (alert.changed)
+      deliver({
+        what: `alert ${alert.alertId} firing`,
+        kind: 'alert',
+        alert: { alertId: alert.alertId, status: 'firing', count: alert.count },
+      });
   };
-  const resolve = async (alertClass: 'performance-degraded' | 'no-healthy-backup', modelId: string | null, reason: string) => {
+  const resolve = async (
+    alertClass: 'performance-degraded' | 'no-healthy-backup',
+    modelId: string | null,
+    reason: string,
+  ) => {
     for (const alert of await db.resolveAlerts({ specialization, modelId, alertClass, reason, key: nextKey() })) {
-      deliver({ what: `alert ${alert.alertId} resolved`, kind: 'alert', alert: { alertId: alert.alertId, status: 'resolved', count: alert.count } });
+      deliver({
+        what: `alert ${alert.alertId} resolved`,
+        kind: 'alert',
+        alert: { alertId: alert.alertId, status: 'resolved', count: alert.count },
+      });
     }
   };
 
   /** One routing change: the switch event and the routing row in one transaction, then RelayCore. */
-  const switchTo = async (action: SwitchDecision['action'], to: { deploymentId: string; modelId: string }, reason: string, stats: WindowStats, by: string) => {
+  const switchTo = async (
+    action: SwitchDecision['action'],
+    to: { deploymentId: string; modelId: string },
+    reason: string,
+    stats: WindowStats,
+    by: string,
+  ) => {
     const decision: SwitchDecision = {
       key: nextKey(),
       action,
@@ -198,7 +251,16 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
     // Routing moved on under us (a promotion): nothing switched; the next window follows it.
     if (conflict) return undefined;
     s.lastDecision = decision;
-    deliver({ what: `RelayCore route of ${decision.key}`, kind: 'relaycore-route', route: { specialization, modelId: to.modelId, reason: `watchdog ${action}: ${reason}`, idempotencyKey: decision.key } });
+    deliver({
+      what: `RelayCore route of ${decision.key}`,
+      kind: 'relaycore-route',
+      route: {
+        specialization,
+        modelId: to.modelId,
+        reason: `watchdog ${action}: ${reason}`,
+        idempotencyKey: decision.key,
+      },
+    });
     return decision;
   };
 
@@ -207,16 +269,32 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
     const trippedModelId = s.primaryModelId!;
     let candidates: Awaited<ReturnType<Activities['probeBackupCandidates']>> = [];
     try {
-      candidates = await observe.probeBackupCandidates({ specialization, excludeModelId: trippedModelId, examples: policy.minRequests, p95ThresholdMs: policy.thresholds.p95LatencyMs });
+      candidates = await observe.probeBackupCandidates({
+        specialization,
+        excludeModelId: trippedModelId,
+        examples: policy.minRequests,
+        p95ThresholdMs: policy.thresholds.p95LatencyMs,
+      });
     } catch (err) {
       if (isCancellation(err)) throw err;
     }
     const choice = chooseBackup(candidates, policy, trippedModelId, judgement);
     if (!choice) {
       // Nothing healthy to switch to: keep serving, say so once, look again after the cooldown.
-      s.evaluation = { serving: 'primary', breachStreak: 0, healthyStreak: 0, cooldownUntil: t + policy.cooldownSeconds };
+      s.evaluation = {
+        serving: 'primary',
+        breachStreak: 0,
+        healthyStreak: 0,
+        cooldownUntil: t + policy.cooldownSeconds,
+      };
       s.noBackupSince ??= new Date().toISOString();
-      await raise('no-healthy-backup', trippedModelId, 'critical', `${specialization}: the primary is degraded and no healthy backup exists`, { reason, stats, candidates: candidates.length });
+      await raise(
+        'no-healthy-backup',
+        trippedModelId,
+        'critical',
+        `${specialization}: the primary is degraded and no healthy backup exists`,
+        { reason, stats, candidates: candidates.length },
+      );
       return false;
     }
     const decision = await switchTo('switch', choice, reason, stats, 'watchdog');
@@ -227,19 +305,34 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
       s.noBackupSince = null;
       await resolve('no-healthy-backup', trippedModelId, 'a healthy backup took over');
     }
-    await raise('performance-degraded', trippedModelId, 'warning', `${specialization}: switched to a backup: ${reason}`, {
-      decisionKey: decision.key,
-      fromDeploymentId: decision.fromDeploymentId,
-      toDeploymentId: decision.toDeploymentId,
-      toModelId: decision.toModelId,
-      stats,
-      thresholdsVersion: decision.thresholdsVersion,
-    });
+    await raise(
+      'performance-degraded',
+      trippedModelId,
+      'warning',
+      `${specialization}: switched to a backup: ${reason}`,
+      {
+        decisionKey: decision.key,
+        fromDeploymentId: decision.fromDeploymentId,
+        toDeploymentId: decision.toDeploymentId,
+        toModelId: decision.toModelId,
+        stats,
+        thresholdsVersion: decision.thresholdsVersion,
+      },
+    );
     return true;
   };
 
   const switchBack = async (reason: string, stats: WindowStats, by: string): Promise<boolean> => {
-    if (!(await switchTo('rollback', { deploymentId: s.primaryDeploymentId!, modelId: s.primaryModelId! }, reason, stats, by))) return false;
+    if (
+      !(await switchTo(
+        'rollback',
+        { deploymentId: s.primaryDeploymentId!, modelId: s.primaryModelId! },
+        reason,
+        stats,
+        by,
+      ))
+    )
+      return false;
     s.backupDeploymentId = null;
     s.backupModelId = null;
     await resolve('performance-degraded', s.primaryModelId, reason);
@@ -250,7 +343,12 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
    * Inconclusive but suspect evidence: rounds of labelled probes through the serving path, each
    * judged before the next, within the per-minute budget. A probe that fails leaves the window as it is.
    */
-  const withExtraProbes = async (deploymentId: string, window: WindowStats, t: number, policy: WatchdogPolicy): Promise<WindowStats> => {
+  const withExtraProbes = async (
+    deploymentId: string,
+    window: WindowStats,
+    t: number,
+    policy: WatchdogPolicy,
+  ): Promise<WindowStats> => {
     s.probeSpend = s.probeSpend.filter((spend) => spend.t > t - 60);
     const started = Date.now();
     for (let round = 0; round < MAX_PROBE_ROUNDS_PER_WINDOW; round++) {
@@ -262,7 +360,11 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
       s.probeSpend.push({ t, probes: wanted });
       let probed: WindowStats | null = null;
       try {
-        probed = await observe.probeDeployment({ deploymentId, examples: wanted, p95ThresholdMs: policy.thresholds.p95LatencyMs });
+        probed = await observe.probeDeployment({
+          deploymentId,
+          examples: wanted,
+          p95ThresholdMs: policy.thresholds.p95LatencyMs,
+        });
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
       }
@@ -276,7 +378,8 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
   const reconcile = async (observed: ObservedWindow): Promise<boolean> => {
     const r = observed.routing;
     if (serving() === 'backup') {
-      if (r.failoverFromDeploymentId === s.primaryDeploymentId && r.stableDeploymentId === s.backupDeploymentId) return true;
+      if (r.failoverFromDeploymentId === s.primaryDeploymentId && r.stableDeploymentId === s.backupDeploymentId)
+        return true;
       // Someone changed routing under the failover (a promotion): the failover is over.
       await resolve('performance-degraded', s.primaryModelId, 'routing changed by someone else during the failover');
       s.evaluation = { ...initialState(), cooldownUntil: s.evaluation.cooldownUntil };
@@ -318,23 +421,45 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
     s.evaluation.cooldownUntil = Math.max(s.evaluation.cooldownUntil, r.cooldownUntil);
     const last = r.last;
     if (!last || last.deploymentId !== s.primaryDeploymentId || last.state.serving !== serving()) return;
-    s.evaluation = { ...s.evaluation, breachStreak: last.state.breachStreak, healthyStreak: last.state.healthyStreak, evidence: r.evidence.slice(-spanWindows(policy)) };
+    s.evaluation = {
+      ...s.evaluation,
+      breachStreak: last.state.breachStreak,
+      healthyStreak: last.state.healthyStreak,
+      evidence: r.evidence.slice(-spanWindows(policy)),
+    };
   };
 
   try {
-    for (let windows = 0; windows < (input.maxWindowsPerRun ?? DEFAULT_MAX_WINDOWS_PER_RUN) && !workflowInfo().continueAsNewSuggested; windows++) {
+    for (
+      let windows = 0;
+      windows < (input.maxWindowsPerRun ?? DEFAULT_MAX_WINDOWS_PER_RUN) && !workflowInfo().continueAsNewSuggested;
+      windows++
+    ) {
       showStage();
       await condition(() => !s.paused);
       showStage();
-      await condition(() => (!incidentsAsEvidence && s.pendingIncidents.length > 0) || wanted() !== undefined || s.paused, s.evaluationIntervalSeconds * 1000);
+      await condition(
+        () => (!incidentsAsEvidence && s.pendingIncidents.length > 0) || wanted() !== undefined || s.paused,
+        s.evaluationIntervalSeconds * 1000,
+      );
       if (s.paused) continue;
 
       const manual = wanted();
       if (manual) {
         rollbackRequest = undefined;
         if (serving() === 'backup') {
-          const noWindow: WindowStats = { requests: 0, errors: 0, slow: null, p95LatencyMs: null, labelled: 0, correct: 0, accuracy: null, costPer1kTokens: null };
-          if (await switchBack(`manual rollback by ${manual.by}: ${manual.reason}`, noWindow, manual.by)) s.evaluation = { ...initialState(), cooldownUntil: Date.now() / 1000 + s.cooldownSeconds };
+          const noWindow: WindowStats = {
+            requests: 0,
+            errors: 0,
+            slow: null,
+            p95LatencyMs: null,
+            labelled: 0,
+            correct: 0,
+            accuracy: null,
+            costPer1kTokens: null,
+          };
+          if (await switchBack(`manual rollback by ${manual.by}: ${manual.reason}`, noWindow, manual.by))
+            s.evaluation = { ...initialState(), cooldownUntil: Date.now() / 1000 + s.cooldownSeconds };
         }
         continue;
       }
@@ -366,14 +491,30 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
       resume = undefined;
       if (!followed || !observed.primary) continue;
 
-      let stats = (incidentsAsEvidence ? withIncidentEvidence : withIncidentsCounted)(observed.primary.stats, incidents);
+      let stats = (incidentsAsEvidence ? withIncidentEvidence : withIncidentsCounted)(
+        observed.primary.stats,
+        incidents,
+      );
       const t = Date.now() / 1000;
-      if (judgement === 'evidence') stats = await withExtraProbes(observed.primary.deploymentId, stats, t, observed.policy);
-      const result = judgement === 'evidence' ? step(s.evaluation, stats, t, observed.policy) : stepPoint(s.evaluation, stats, t, observed.policy);
-      const record: WindowRecord = { at: s.lastEvaluatedAt, until: observed.until, deploymentId: observed.primary.deploymentId, role: serving() === 'primary' ? ('primary-serving' as const) : ('primary-probed' as const), stats, verdict: result.verdict };
+      if (judgement === 'evidence')
+        stats = await withExtraProbes(observed.primary.deploymentId, stats, t, observed.policy);
+      const result =
+        judgement === 'evidence'
+          ? step(s.evaluation, stats, t, observed.policy)
+          : stepPoint(s.evaluation, stats, t, observed.policy);
+      const record: WindowRecord = {
+        at: s.lastEvaluatedAt,
+        until: observed.until,
+        deploymentId: observed.primary.deploymentId,
+        role: serving() === 'primary' ? ('primary-serving' as const) : ('primary-probed' as const),
+        stats,
+        verdict: result.verdict,
+      };
       s.recentWindows = [...s.recentWindows, record].slice(-RECENT_WINDOWS);
       s.unrecorded = record;
-      const reason = incidents.length ? `${result.decision?.reason ?? result.verdict.reason}; incidents: ${incidents.map((i) => `${i.reason} (${i.by})`).join(', ')}` : result.decision?.reason ?? '';
+      const reason = incidents.length
+        ? `${result.decision?.reason ?? result.verdict.reason}; incidents: ${incidents.map((i) => `${i.reason} (${i.by})`).join(', ')}`
+        : (result.decision?.reason ?? '');
 
       if (result.decision?.action === 'switch') {
         if (await failOver(reason, stats, observed.policy, t)) s.evaluation = result.state;
@@ -398,5 +539,9 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
   // Deliveries never hold evaluation up (an outage must not stop failover): those under way are
   // carried over and start again in the next run. Runs from before waited for them here.
   if (!patched('deliveries-carry-over')) await deliveries.settled();
-  await continueAsNew<typeof performanceWatchdog>({ specialization, carried: s, maxWindowsPerRun: input.maxWindowsPerRun });
+  await continueAsNew<typeof performanceWatchdog>({
+    specialization,
+    carried: s,
+    maxWindowsPerRun: input.maxWindowsPerRun,
+  });
 }

@@ -5,7 +5,9 @@ import { gatePolicy, GatePolicyOverrides, type Gate } from '../gate-policy';
 /** "5s", "2m", "1h" → seconds. */
 const duration = z
   .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?[smh]$/, 'must look like 5s, 2m or 1h')])
-  .transform((v) => (typeof v === 'number' ? v : Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[v.slice(-1) as 's' | 'm' | 'h']));
+  .transform((v) =>
+    typeof v === 'number' ? v : Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[v.slice(-1) as 's' | 'm' | 'h'],
+  );
 
 const thresholds = z.strictObject({
   p95LatencyMs: z.number().positive(),
@@ -100,7 +102,8 @@ export function policyFor(file: ThresholdsFile, specialization?: string): Watchd
 }
 
 /** The gate policy of a specialization: the weakest rollout a `write` caller may ask for. */
-export const gatePolicyFor = (file: ThresholdsFile, specialization: string): Gate => gatePolicy(file.defaults.gate, file.specializations[specialization]?.gate);
+export const gatePolicyFor = (file: ThresholdsFile, specialization: string): Gate =>
+  gatePolicy(file.defaults.gate, file.specializations[specialization]?.gate);
 
 /** Knobs in a file that no longer do anything, each with what decides instead. */
 export function thresholdsNotices(file: ThresholdsFile): string[] {
@@ -110,5 +113,8 @@ export function thresholdsNotices(file: ThresholdsFile): string[] {
       .filter(([, o]) => o.breachesToTrip !== undefined)
       .map(([name]) => `specializations.${name}.breachesToTrip`),
   ];
-  return places.map((p) => `${p} no longer applies: a switch needs one conclusive breach (confidence.breach over the evidence span), not a streak of windows; remove it`);
+  return places.map(
+    (p) =>
+      `${p} no longer applies: a switch needs one conclusive breach (confidence.breach over the evidence span), not a streak of windows; remove it`,
+  );
 }

@@ -22,13 +22,24 @@ const orNull = (v: number | null, missing: number) => (v === null ? missing : v)
  * (a round is too small to prove accuracy healthy at minLabelled; it can show it is not bad).
  * Histories from before judgement by evidence replay with the point-estimate judge.
  */
-function fitness(stats: WindowStats, policy: WatchdogPolicy, judgement: 'evidence' | 'point-estimate'): Verdict & { fit: boolean } {
+function fitness(
+  stats: WindowStats,
+  policy: WatchdogPolicy,
+  judgement: 'evidence' | 'point-estimate',
+): Verdict & { fit: boolean } {
   if (judgement === 'point-estimate') {
     const verdict = judgePoint(stats, policy);
     return { ...verdict, fit: verdict.kind === 'healthy' };
   }
   const verdict = judge([stats], policy);
-  return { ...verdict, fit: verdict.kind !== 'breach' && verdict.kind !== 'no-data' && !verdict.metrics?.some((m) => m.suspect) && stats.requests > 0 };
+  return {
+    ...verdict,
+    fit:
+      verdict.kind !== 'breach' &&
+      verdict.kind !== 'no-data' &&
+      !verdict.metrics?.some((m) => m.suspect) &&
+      stats.requests > 0,
+  };
 }
 
 /**
@@ -36,7 +47,12 @@ function fitness(stats: WindowStats, policy: WatchdogPolicy, judgement: 'evidenc
  * stable first among those, then higher accuracy, lower p95, lower cost. The tripped model is never
  * a candidate. Unknown accuracy ranks below any measured one; unknown latency or cost above.
  */
-export function rankBackups(candidates: BackupCandidate[], policy: WatchdogPolicy, trippedModelId: string, judgement: 'evidence' | 'point-estimate' = 'evidence'): RankedCandidate[] {
+export function rankBackups(
+  candidates: BackupCandidate[],
+  policy: WatchdogPolicy,
+  trippedModelId: string,
+  judgement: 'evidence' | 'point-estimate' = 'evidence',
+): RankedCandidate[] {
   return candidates
     .filter((c) => c.modelId !== trippedModelId)
     .map((c) => {
@@ -54,7 +70,12 @@ export function rankBackups(candidates: BackupCandidate[], policy: WatchdogPolic
 }
 
 /** The backup to switch to: the best healthy candidate, or none. */
-export function chooseBackup(candidates: BackupCandidate[], policy: WatchdogPolicy, trippedModelId: string, judgement: 'evidence' | 'point-estimate' = 'evidence'): RankedCandidate | undefined {
+export function chooseBackup(
+  candidates: BackupCandidate[],
+  policy: WatchdogPolicy,
+  trippedModelId: string,
+  judgement: 'evidence' | 'point-estimate' = 'evidence',
+): RankedCandidate | undefined {
   const best = rankBackups(candidates, policy, trippedModelId, judgement)[0];
   return best?.healthy ? best : undefined;
 }

@@ -4,10 +4,28 @@
  * minimum, failover and recovery. Days of 5 s windows run in seconds, so false switches per month
  * and detection delays are measured, not guessed. Pure: same seed, same result.
  */
-import { extraProbesFor, initialState, MAX_PROBE_ROUNDS_PER_WINDOW, step, withProbes, type Decision, type ProbeSpend, type Verdict, type WatchdogPolicy, type WatchdogState, type WindowStats } from './evaluate';
+import {
+  extraProbesFor,
+  initialState,
+  MAX_PROBE_ROUNDS_PER_WINDOW,
+  step,
+  withProbes,
+  type Decision,
+  type ProbeSpend,
+  type Verdict,
+  type WatchdogPolicy,
+  type WatchdogState,
+  type WindowStats,
+} from './evaluate';
 import { percentile95 } from './evidence';
 import { stepPoint } from './point-estimate';
-import { CANARY_PROBE_ROUNDS, canaryExtraProbes, canaryProbesNeeded, judgeCanaryStep, type CanaryConfidence } from '../canary-judgement';
+import {
+  CANARY_PROBE_ROUNDS,
+  canaryExtraProbes,
+  canaryProbesNeeded,
+  judgeCanaryStep,
+  type CanaryConfidence,
+} from '../canary-judgement';
 import type { AnalysisThresholds, StepAnalysis } from '../deployment-types';
 
 // Bound once: hot loops inside a vm context (Jest) pay for every global lookup.
@@ -102,7 +120,13 @@ class Draw {
 }
 
 /** `requests` requests of a regime, `labelled` of them probes with a known answer. */
-function drawRequests(draw: Draw, regime: Regime, requests: number, labelled: number, thresholdMs: number): WindowStats {
+function drawRequests(
+  draw: Draw,
+  regime: Regime,
+  requests: number,
+  labelled: number,
+  thresholdMs: number,
+): WindowStats {
   const latencies: number[] = [];
   let errors = 0;
   let slow = 0;
@@ -118,7 +142,16 @@ function drawRequests(draw: Draw, regime: Regime, requests: number, labelled: nu
     if (i < labelled) answeredLabels++;
   }
   const correct = draw.binomial(answeredLabels, regime.accuracy);
-  return { requests, errors, slow, p95LatencyMs: percentile95(latencies.sort((a, b) => a - b)), labelled: answeredLabels, correct, accuracy: answeredLabels ? correct / answeredLabels : null, costPer1kTokens: null };
+  return {
+    requests,
+    errors,
+    slow,
+    p95LatencyMs: percentile95(latencies.sort((a, b) => a - b)),
+    labelled: answeredLabels,
+    correct,
+    accuracy: answeredLabels ? correct / answeredLabels : null,
+    costPer1kTokens: null,
+  };
 }
 
 /**
@@ -126,7 +159,13 @@ function drawRequests(draw: Draw, regime: Regime, requests: number, labelled: nu
  * `servingProbes` labelled probes, probes topping the traffic up to minRequests when live traffic
  * is short; while failed over, minRequests probes.
  */
-function observeWindow(draw: Draw, regime: Regime, state: WatchdogState, policy: WatchdogPolicy, servingProbes: number): WindowStats {
+function observeWindow(
+  draw: Draw,
+  regime: Regime,
+  state: WatchdogState,
+  policy: WatchdogPolicy,
+  servingProbes: number,
+): WindowStats {
   const threshold = policy.thresholds.p95LatencyMs;
   if (state.serving === 'backup') return drawRequests(draw, regime, policy.minRequests, policy.minRequests, threshold);
   const live = draw.poisson(regime.liveRequests);
@@ -196,15 +235,26 @@ export interface RolloutOptions {
  * topped up with labelled probes and extra rounds as the analysis activity does, judged by the same
  * `judgeCanaryStep`. Ends at the first failed step.
  */
-export function simulateRollout(regime: Regime, options: RolloutOptions): { outcome: 'promoted' | 'rolled_back'; steps: StepAnalysis[] } {
+export function simulateRollout(
+  regime: Regime,
+  options: RolloutOptions,
+): { outcome: 'promoted' | 'rolled_back'; steps: StepAnalysis[] } {
   const draw = new Draw(seededRandom(options.seed));
   const { analysis, confidence } = options;
   const slowerThan = analysis.maxP95LatencyMs;
   const steps: StepAnalysis[] = [];
   for (const weight of options.steps) {
-    const live = drawRequests(draw, regime, draw.poisson((options.liveRequestsPerSecond * analysis.windowSeconds * weight) / 100), 0, slowerThan);
+    const live = drawRequests(
+      draw,
+      regime,
+      draw.poisson((options.liveRequestsPerSecond * analysis.windowSeconds * weight) / 100),
+      0,
+      slowerThan,
+    );
     const needed = canaryProbesNeeded(live, analysis, confidence);
-    let evidence: WindowStats = needed ? withProbes(live, drawRequests(draw, regime, needed, needed, slowerThan)) : live;
+    let evidence: WindowStats = needed
+      ? withProbes(live, drawRequests(draw, regime, needed, needed, slowerThan))
+      : live;
     for (let round = 0; round < CANARY_PROBE_ROUNDS; round++) {
       const wanted = canaryExtraProbes(evidence, analysis, confidence);
       if (!wanted) break;

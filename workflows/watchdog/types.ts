@@ -84,7 +84,11 @@ export interface ResumePoint {
 /** A webhook or RelayCore delivery the watchdog started and has not seen end: carried across continue-as-new. */
 export type PendingDelivery =
   | { what: string; kind: 'alert'; alert: { alertId: string; status: 'firing' | 'resolved'; count: number } }
-  | { what: string; kind: 'relaycore-route'; route: { specialization: string; modelId: string; reason: string; idempotencyKey: string } };
+  | {
+      what: string;
+      kind: 'relaycore-route';
+      route: { specialization: string; modelId: string; reason: string; idempotencyKey: string };
+    };
 
 /** Everything the watchdog carries between windows and across continue-as-new. */
 export interface WatchdogRunState {
