@@ -11,8 +11,11 @@ import { freePort } from '../helpers/ports';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 declare global {
-  var __NW_TEST__: { temporal: DevServer; database: TestDatabase; workDir: string } | undefined;
+  var __NW_TEST__: { temporal?: DevServer; database: TestDatabase; workDir: string } | undefined;
 }
+
+/** Where the fast tier (`npm run test:unit`) points Temporal: nothing listens, so a test that needs it fails at once. */
+const NO_TEMPORAL = '127.0.0.1:1';
 
 /**
  * Once per `jest` run: one real Temporal dev server (from the resolved CLI binary), one real
@@ -21,6 +24,7 @@ declare global {
  */
 export default async function globalSetup(): Promise<void> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-test-'));
+  if (process.env.NW_TEST_TIER === 'unit') return unitTierSetup(workDir);
   const cli = await resolveTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH });
   const [temporal, database, bundle] = await Promise.all([
     startTestDevServer(cli.path, path.join(workDir, 'temporal.log')),
@@ -44,6 +48,23 @@ export default async function globalSetup(): Promise<void> {
     NW_TEST_TEMPORAL_CLI: cli.path,
     NW_TEST_DATABASE_URL: database.url,
     NW_TEST_WORKFLOW_BUNDLE: bundlePath,
+    NW_TEST_WORK_DIR: workDir,
+  });
+}
+
+/** The fast tier: the real PostgreSQL, migrated; no Temporal server and no workflow bundle. */
+async function unitTierSetup(workDir: string): Promise<void> {
+  const database = await createTestDatabase();
+  globalThis.__NW_TEST__ = { database, workDir };
+  const sequelize = createDatabase({ url: database.url, poolMax: 2 });
+  await createMigrator(sequelize).up();
+  await sequelize.close();
+  // Named so a test that needs them says so when it fails.
+  Object.assign(process.env, {
+    NW_TEST_TEMPORAL_ADDRESS: NO_TEMPORAL,
+    NW_TEST_TEMPORAL_CLI: 'no-temporal-cli-in-the-unit-tier',
+    NW_TEST_DATABASE_URL: database.url,
+    NW_TEST_WORKFLOW_BUNDLE: path.join(workDir, 'no-workflow-bundle-in-the-unit-tier.js'),
     NW_TEST_WORK_DIR: workDir,
   });
 }

@@ -1,0 +1,25 @@
+/**
+ * `npm run test:unit`: the fast tier — pure functions and the API through app.request against the
+ * real PostgreSQL, no Temporal server (its address answers nothing). `npm test` runs these too.
+ */
+process.env.NW_TEST_TIER = 'unit';
+const base = require('./jest.config');
+
+module.exports = {
+  ...base,
+  testMatch: [
+    'units',
+    'watchdog-units',
+    'watchdog-evaluate',
+    'canary-judgement',
+    'gate-policy-judge',
+    'workflow-starts',
+    'temporal-errors',
+    'config',
+    'auth',
+    'object-authorization',
+    'registry',
+    'metric-writer',
+    'migrations',
+  ].map((name) => `<rootDir>/test/${name}.test.ts`),
+};
