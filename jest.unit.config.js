@@ -15,6 +15,7 @@ module.exports = {
     'gate-policy-judge',
     'workflow-starts',
     'temporal-errors',
+    'code-shape',
     'config',
     'auth',
     'object-authorization',

@@ -1,10 +1,9 @@
 import { queryLive } from '../live-query';
-import { policy } from '../auth/route-policy';
 import { annotateSpan } from '../../config/tracing';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { listDatasets } from '../../ml/dataset-catalog';
 import type { TrainingJob } from '../../db/models';
 import { startTrainingPipeline } from '../../temporal/starters';
@@ -14,118 +13,18 @@ import { chooseGate } from '../auth/gate';
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
-import {
-  authErrors,
-  conflictError,
-  ErrorSchema,
-  jsonBody,
-  jsonResponse,
-  notFoundError,
-  rateLimitedError,
-  tooLargeError,
-  UuidParam,
-  withLinks,
-} from '../schemas/common';
-import {
-  DatasetList,
-  IdempotencyHeader,
-  TrainingJobList,
-  TrainingJobListQuery,
-  TrainingJobRequest,
-  TrainingJobSchema,
-  TrainingJobStarted,
-} from '../schemas/training';
 import { trainingJobView } from '../views';
 import { workflowUrl } from '../web-ui';
+import {
+  createJobRoute,
+  listJobsRoute,
+  getJobRoute,
+  logsRoute,
+  cancelRoute,
+  datasetsRoute,
+} from '../operations/training';
 
-const security = [{ bearerAuth: [] }];
-const tags = ['training'];
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
-
-const createJobRoute = createRoute({
-  method: 'post',
-  path: '/training/jobs',
-  operationId: 'createTrainingJob',
-  ...policy({ access: 'write', scope: 'named', limit: 'workflow-starts' }),
-  tags,
-  summary: 'Start a training job (trainingPipeline workflow)',
-  security,
-  request: { headers: IdempotencyHeader, body: jsonBody(TrainingJobRequest) },
-  responses: {
-    202: withLinks(
-      jsonResponse(TrainingJobStarted, 'Started (or, for a known Idempotency-Key, the existing job)'),
-      ['getTrainingJob', 'getTrainingJobLogs', 'cancelTrainingJob'],
-      { id: '$response.body#/jobId' },
-    ),
-    ...authErrors,
-    ...tooLargeError,
-    ...rateLimitedError,
-    422: jsonResponse(ErrorSchema, 'The Idempotency-Key was used for a different request (idempotency_key_reused)'),
-  },
-});
-const listJobsRoute = createRoute({
-  method: 'get',
-  path: '/training/jobs',
-  operationId: 'listTrainingJobs',
-  ...policy({ access: 'read', scope: 'list' }),
-  tags,
-  summary: 'List training jobs',
-  security,
-  request: { query: TrainingJobListQuery },
-  responses: { 200: jsonResponse(TrainingJobList, 'A page of jobs'), ...authErrors },
-});
-const getJobRoute = createRoute({
-  method: 'get',
-  path: '/training/jobs/{id}',
-  operationId: 'getTrainingJob',
-  ...policy({ access: 'read', scope: 'object' }),
-  tags,
-  summary: 'A training job, with live progress while it runs',
-  security,
-  request: { params: UuidParam },
-  responses: { 200: jsonResponse(TrainingJobSchema, 'The job'), ...authErrors, ...notFoundError },
-});
-const logsRoute = createRoute({
-  method: 'get',
-  path: '/training/jobs/{id}/logs',
-  operationId: 'getTrainingJobLogs',
-  ...policy({ access: 'read', scope: 'object' }),
-  tags,
-  summary: "The job's trainer logs (most recent 64 KiB)",
-  security,
-  request: { params: UuidParam },
-  responses: {
-    200: jsonResponse(z.object({ jobId: z.uuid(), logs: z.string() }).openapi('TrainingJobLogs'), 'Logs'),
-    ...authErrors,
-    ...notFoundError,
-  },
-});
-const cancelRoute = createRoute({
-  method: 'post',
-  path: '/training/jobs/{id}/cancel',
-  operationId: 'cancelTrainingJob',
-  ...policy({ access: 'write', scope: 'object' }),
-  tags,
-  summary: 'Cancel a job: the trainer is stopped (SIGTERM, then SIGKILL) and its partial files removed',
-  security,
-  request: { params: UuidParam },
-  responses: {
-    202: jsonResponse(TrainingJobStarted, 'Cancellation requested'),
-    ...authErrors,
-    ...notFoundError,
-    ...conflictError,
-  },
-});
-const datasetsRoute = createRoute({
-  method: 'get',
-  path: '/training/datasets',
-  operationId: 'listDatasets',
-  ...policy({ access: 'read', scope: 'none' }),
-  tags,
-  summary: 'Datasets jobs can train on',
-  security,
-  responses: { 200: jsonResponse(DatasetList, 'Datasets'), ...authErrors },
-});
 
 export function createTrainingRoutes({
   config,

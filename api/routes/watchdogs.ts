@@ -1,189 +1,35 @@
-import { mayAccess, REPORTER_ROLE } from '../../auth/token';
-import { policy } from '../auth/route-policy';
+import { mayAccess } from '../../auth/token';
 import { requireSpecialization } from '../auth/scope';
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ApiDeps, AppEnv } from '../deps';
-import { ApiError, conflict, notFound } from '../errors';
-import {
-  authErrors,
-  conflictError,
-  jsonBody,
-  jsonResponse,
-  notFoundError,
-  rateLimitedError,
-  withLinks,
-} from '../schemas/common';
-import {
-  IncidentRequest,
-  SpecializationOnlyParam,
-  WatchdogCreateRequest,
-  WatchdogList,
-  WatchdogRollbackRequest,
-  WatchdogSchema,
-} from '../schemas/performance';
-import { queryLive, updateWithin } from '../live-query';
-import { workflowUrl } from '../web-ui';
+import { ApiError, conflict } from '../errors';
+import { createWatchdogService } from '../services/watchdogs';
+import { updateWithin } from '../live-query';
 import { createWatchdogSchedule } from '../../temporal/watchdog-schedule';
 import {
   pauseSignal,
   reportIncidentSignal,
   resumeSignal,
   rollbackUpdate,
-  watchdogStateQuery,
-  watchdogWorkflowId,
 } from '../../workflows/watchdog/performance-watchdog';
 import { watchdogScheduleId } from '../../workflows/watchdog/supervise-watchdog';
-
-const security = [{ bearerAuth: [] }];
-const tags = ['watchdogs'];
-/** How often a watchdog's Schedule checks that it runs and evaluates. */
-
-const specParam = { params: SpecializationOnlyParam };
-const accepted = jsonResponse(WatchdogSchema, 'The watchdog');
-
-const createWatchdogRoute = createRoute({
-  method: 'post',
-  path: '/watchdogs',
-  operationId: 'createWatchdog',
-  ...policy({ access: 'admin', scope: 'named', limit: 'workflow-starts' }),
-  tags,
-  summary: 'Start watching a specialization (a Temporal Schedule that keeps watchdog-<specialization> running)',
-  security,
-  request: { body: jsonBody(WatchdogCreateRequest) },
-  responses: {
-    201: withLinks(
-      jsonResponse(WatchdogSchema, 'Watchdog scheduled and started'),
-      [
-        'getWatchdog',
-        'pauseWatchdog',
-        'resumeWatchdog',
-        'deleteWatchdog',
-        'rollbackWatchdog',
-        'reportIncident',
-        'getRouting',
-        'getDecisions',
-        'getTrace',
-        'getSpecializationHistory',
-      ],
-      { specialization: '$response.body#/specialization' },
-    ),
-    ...authErrors,
-    ...conflictError,
-    ...rateLimitedError,
-  },
-});
-const listWatchdogsRoute = createRoute({
-  method: 'get',
-  path: '/watchdogs',
-  operationId: 'listWatchdogs',
-  ...policy({ access: 'read', scope: 'list' }),
-  tags,
-  summary: 'Every watchdog with its state',
-  security,
-  responses: { 200: jsonResponse(WatchdogList, 'Watchdogs'), ...authErrors },
-});
-const getWatchdogRoute = createRoute({
-  method: 'get',
-  path: '/watchdogs/{specialization}',
-  operationId: 'getWatchdog',
-  ...policy({ access: 'read', scope: 'named' }),
-  tags,
-  summary: 'One watchdog: streaks, serving and backup model, last decision with its numbers',
-  security,
-  request: specParam,
-  responses: { 200: accepted, ...authErrors, ...notFoundError },
-});
-const pauseRoute = createRoute({
-  method: 'post',
-  path: '/watchdogs/{specialization}/pause',
-  operationId: 'pauseWatchdog',
-  ...policy({ access: 'admin', scope: 'named' }),
-  tags,
-  summary: 'Pause the schedule and the evaluation (state is kept)',
-  security,
-  request: specParam,
-  responses: { 200: accepted, ...authErrors, ...notFoundError },
-});
-const resumeRoute = createRoute({
-  method: 'post',
-  path: '/watchdogs/{specialization}/resume',
-  operationId: 'resumeWatchdog',
-  ...policy({ access: 'admin', scope: 'named' }),
-  tags,
-  summary: 'Resume a paused watchdog',
-  security,
-  request: specParam,
-  responses: { 200: accepted, ...authErrors, ...notFoundError },
-});
-const deleteRoute = createRoute({
-  method: 'delete',
-  path: '/watchdogs/{specialization}',
-  operationId: 'deleteWatchdog',
-  ...policy({ access: 'admin', scope: 'named' }),
-  tags,
-  summary: 'Stop watching: deletes the schedule and cancels the watchdog (routing stays as it is)',
-  security,
-  request: specParam,
-  responses: { 204: { description: 'Deleted' }, ...authErrors, ...notFoundError },
-});
-const rollbackRoute = createRoute({
-  method: 'post',
-  path: '/watchdogs/{specialization}/rollback',
-  operationId: 'rollbackWatchdog',
-  ...policy({ access: 'admin', scope: 'named' }),
-  tags,
-  summary: 'Switch back to the primary now (for autoRollback: false, or an operator who knows better)',
-  security,
-  request: { ...specParam, body: { ...jsonBody(WatchdogRollbackRequest), required: false } },
-  responses: { 202: accepted, ...authErrors, ...notFoundError, ...conflictError },
-});
-const incidentRoute = createRoute({
-  method: 'post',
-  path: '/watchdogs/{specialization}/incidents',
-  operationId: 'reportIncident',
-  ...policy({ access: 'admin', role: REPORTER_ROLE, scope: 'named', limit: 'incidents' }),
-  tags,
-  summary:
-    "Report a burst of errors to the watchdog: evidence in the primary's next window, never a verdict on its own",
-  description:
-    'Needs admin or the `reporter` role; rate-limited per subject (NW_RATE_LIMIT_INCIDENTS_PER_MINUTE). Reported requests count at most as many as the window observed itself.',
-  security,
-  request: { ...specParam, body: jsonBody(IncidentRequest) },
-  responses: { 202: accepted, ...authErrors, ...notFoundError, ...conflictError, ...rateLimitedError },
-});
+import {
+  createWatchdogRoute,
+  listWatchdogsRoute,
+  getWatchdogRoute,
+  pauseRoute,
+  resumeRoute,
+  deleteRoute,
+  rollbackRoute,
+  incidentRoute,
+} from '../operations/watchdogs';
 
 export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>();
-  const { namespace, taskQueue, uiUrl } = config.temporal;
+  const { taskQueue } = config.temporal;
 
-  /** The schedule's description; 404 when the specialization has no watchdog. */
-  const schedule = async (specialization: string) => {
-    try {
-      return await temporal.schedule.getHandle(watchdogScheduleId(specialization)).describe();
-    } catch (err) {
-      if (err instanceof ScheduleNotFoundError) throw notFound(`watchdog for ${specialization}`);
-      throw err;
-    }
-  };
-  const view = async (specialization: string) => {
-    const { paused } = (await schedule(specialization)).state;
-    const workflowId = watchdogWorkflowId(specialization);
-    const state = await watchdogState(temporal, workflowId);
-    return {
-      specialization,
-      scheduleId: watchdogScheduleId(specialization),
-      workflowId,
-      paused,
-      running: state !== null,
-      webUiUrl: workflowUrl(uiUrl, namespace, workflowId),
-      state,
-    };
-  };
-  const running = async (specialization: string) => {
-    await schedule(specialization);
-    return temporal.workflow.getHandle(watchdogWorkflowId(specialization));
-  };
+  const { view, running } = createWatchdogService(temporal, config.temporal);
 
   app.openapi(createWatchdogRoute, async (c) => {
     const { specialization } = c.req.valid('json');
@@ -271,22 +117,6 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
   });
 
   return app;
-}
-
-/** The running watchdog's `state`, or null when it does not run (or does not answer). */
-export async function watchdogState(temporal: Client, workflowId: string): Promise<Record<string, unknown> | null> {
-  try {
-    const handle = temporal.workflow.getHandle(workflowId);
-    if ((await handle.describe()).status.name !== 'RUNNING') return null;
-    return (await queryLive(temporal, workflowId, watchdogStateQuery)) as unknown as Record<string, unknown>;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return null;
-    const e = err as { name?: string };
-    // A query nobody answers (no worker yet): the watchdog exists but says nothing now.
-    if (e.name === 'QueryNotRegisteredError' || e.name === 'ServiceError' || (e as { code?: number }).code === 4)
-      return null;
-    throw err;
-  }
 }
 
 function ignoreNotFound(err: unknown): void {
