@@ -1,6 +1,7 @@
 /**
  * `npm run test:unit`: the fast tier — pure functions and the API through app.request against the
- * real PostgreSQL, no Temporal server (its address answers nothing). `npm test` runs these too.
+ * real PostgreSQL, no Temporal server (its address answers nothing). `npm test` runs these too, and
+ * the long seeded simulations (watchdog-evaluate: days of windows) that this tier leaves out.
  */
 process.env.NW_TEST_TIER = 'unit';
 const base = require('./jest.config');
@@ -10,7 +11,6 @@ module.exports = {
   testMatch: [
     'units',
     'watchdog-units',
-    'watchdog-evaluate',
     'canary-judgement',
     'gate-policy-judge',
     'workflow-starts',

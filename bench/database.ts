@@ -9,7 +9,7 @@ import { createTemporalClient } from '../api/temporal-client';
 import { createLogger } from '../config/logger';
 import { createDatabase } from '../db/connection';
 import { createMigrator } from '../migrations/umzug';
-import { createServerDatabase, createTestDatabase } from '../test/setup/test-database';
+import { createServerDatabase, createTestDatabase } from '../support/throwaway-database';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { load, summarize, type Summary } from './stats';
 import { createStores } from '../db/stores';

@@ -8,8 +8,8 @@ import { openDatabase } from '../db/connection';
 import { createMigrator } from '../migrations/umzug';
 import { resolveTemporalCli } from '../temporal/cli-path';
 import { startDevServer } from '../temporal/dev-server';
-import { freePort } from '../test/helpers/ports';
-import { createTestDatabase } from '../test/setup/test-database';
+import { freePort } from '../support/ports';
+import { createTestDatabase } from '../support/throwaway-database';
 
 export const BENCH_SECRET = 'bench-secret-0123456789abcdef0123456789';
 

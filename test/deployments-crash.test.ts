@@ -2,7 +2,7 @@ import { modelsOf } from '../db/models';
 import type { Decision, DeployModelResult } from '../workflows/deploy-model';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
-import { registerServableModel } from './helpers/models';
+import { registerServableModel } from '../support/servable-model';
 import { bearer, tokenFor } from './helpers/tokens';
 import { startTraffic } from './helpers/traffic';
 import { eventually } from './helpers/training';

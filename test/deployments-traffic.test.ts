@@ -3,7 +3,7 @@ import type { DeployModelResult } from '../workflows/deploy-model';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
 import { recordHistory } from './helpers/histories';
-import { registerServableModel } from './helpers/models';
+import { registerServableModel } from '../support/servable-model';
 import { startRelayCoreEmulator, type RelayCoreEmulator } from './helpers/relaycore';
 import { bearer, tokenFor } from './helpers/tokens';
 import { startTraffic } from './helpers/traffic';

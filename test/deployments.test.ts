@@ -3,10 +3,10 @@ import type { DeployModelResult } from '../workflows/deploy-model';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
 import { recordHistory } from './helpers/histories';
-import { registerServableModel } from './helpers/models';
+import { registerServableModel } from '../support/servable-model';
 import { bearer, tokenFor } from './helpers/tokens';
 import { withWorker } from './helpers/worker';
-import { freePort } from './helpers/ports';
+import { freePort } from '../support/ports';
 import { serveApp } from './helpers/watchdog';
 
 interface Started {

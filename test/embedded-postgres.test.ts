@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { startEmbeddedPostgresProcess } from './helpers/embedded-postgres';
+import { startEmbeddedPostgresProcess } from '../support/embedded-postgres-process';
 
 const ROOT = path.resolve(__dirname, '..');
 const run = promisify(execFile);

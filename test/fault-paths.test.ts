@@ -4,8 +4,8 @@ import { performanceWatchdog, watchdogStateQuery } from '../workflows/watchdog/p
 import { createIsolatedDatabase, createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
 import { recordHistory } from './helpers/histories';
-import { registerServableModel } from './helpers/models';
-import { freePort } from './helpers/ports';
+import { registerServableModel } from '../support/servable-model';
+import { freePort } from '../support/ports';
 import { startRelayCoreEmulator, type RelayCoreEmulator } from './helpers/relaycore';
 import { bearer, tokenFor } from './helpers/tokens';
 import { startTraffic } from './helpers/traffic';

@@ -5,8 +5,8 @@ import type { Sequelize } from 'sequelize';
 import { createDatabase } from '../db/connection';
 import { modelsOf } from '../db/models';
 import { assertSchemaCurrent, createMigrator, SchemaBehindError } from '../migrations/umzug';
-import { startEmbeddedPostgresProcess } from './helpers/embedded-postgres';
-import { createServerDatabase } from './setup/test-database';
+import { startEmbeddedPostgresProcess } from '../support/embedded-postgres-process';
+import { createServerDatabase } from '../support/throwaway-database';
 
 const TABLES = [
   'deployments',

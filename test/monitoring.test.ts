@@ -7,7 +7,7 @@ import which from 'which';
 import { spawn } from 'node:child_process';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { createTestApp, json, type TestApp } from './helpers/app';
-import { freePort } from './helpers/ports';
+import { freePort } from '../support/ports';
 import { bearer, tokenFor } from './helpers/tokens';
 import { eventually } from './helpers/training';
 import { serveApp } from './helpers/watchdog';

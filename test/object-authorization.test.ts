@@ -4,7 +4,7 @@ import { modelsOf } from '../db/models';
 import { createStores } from '../db/stores';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { TEST_JWT_SECRET, uniqueName } from './helpers/env';
-import { registerServableModel } from './helpers/models';
+import { registerServableModel } from '../support/servable-model';
 import { bearer } from './helpers/tokens';
 
 /**

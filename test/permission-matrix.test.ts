@@ -7,7 +7,7 @@ import { createStores } from '../db/stores';
 import { POLICY_EXTENSION, type RoutePolicy } from '../api/auth/route-policy';
 import { createIsolatedDatabase, createTestApp, type TestApp } from './helpers/app';
 import { TEST_JWT_SECRET, uniqueName } from './helpers/env';
-import { registerServableModel } from './helpers/models';
+import { registerServableModel } from '../support/servable-model';
 import { party, rawToken } from './helpers/tokens';
 
 /**

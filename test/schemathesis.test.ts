@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import which from 'which';
 import { createIsolatedDatabase, createTestApp, type TestApp } from './helpers/app';
-import { freePort } from './helpers/ports';
+import { freePort } from '../support/ports';
 import { tokenFor } from './helpers/tokens';
 import { serveApp } from './helpers/watchdog';
 

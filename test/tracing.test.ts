@@ -2,7 +2,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@o
 import { startTracing, stopTracing } from '../config/tracing';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
-import { registerServableModel } from './helpers/models';
+import { registerServableModel } from '../support/servable-model';
 import { startRelayCoreEmulator, type RelayCoreEmulator } from './helpers/relaycore';
 import { bearer, tokenFor } from './helpers/tokens';
 import { startTraffic } from './helpers/traffic';

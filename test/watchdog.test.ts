@@ -1,10 +1,10 @@
 import { QueryTypes } from 'sequelize';
 import { modelsOf } from '../db/models';
-import { freePort } from './helpers/ports';
+import { freePort } from '../support/ports';
 import { createIsolatedDatabase, createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
 import { recordHistory } from './helpers/histories';
-import { registerServableModel } from './helpers/models';
+import { registerServableModel } from '../support/servable-model';
 import { startRelayCoreEmulator, uniqueDeliveries, type RelayCoreEmulator } from './helpers/relaycore';
 import { bearer, tokenFor } from './helpers/tokens';
 import { startTraffic } from './helpers/traffic';

@@ -6,7 +6,7 @@ import { modelsOf } from '../../db/models';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
 import { createTestApp, json, type TestApp } from '../helpers/app';
 import { testServices, uniqueName } from '../helpers/env';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../../support/ports';
 import { bearer, tokenFor } from '../helpers/tokens';
 import { eventually, getJob, makeDatasetsDir, startJob } from '../helpers/training';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';

@@ -3,7 +3,7 @@ import { createTemporalClient } from '../../api/temporal-client';
 import { createLogger } from '../../config/logger';
 import { createDatabase, openDatabase } from '../../db/connection';
 import { createMigrator } from '../../migrations/umzug';
-import { createServerDatabase } from '../setup/test-database';
+import { createServerDatabase } from '../../support/throwaway-database';
 import { TEST_JWT_SECRET, testConfig } from './env';
 import { createStores } from '../../db/stores';
 

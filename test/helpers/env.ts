@@ -1,8 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseConfig, type Config } from '../../config/env';
+import { uniqueName } from '../../support/names';
+
+export { uniqueName };
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 
@@ -20,8 +22,6 @@ export const testServices = () => ({
   workflowBundlePath: required('NW_TEST_WORKFLOW_BUNDLE'),
   workDir: required('NW_TEST_WORK_DIR'),
 });
-
-export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 
 /** A full config pointed at the test services, with its own task queue and data dir. */
 export function testConfig(overrides: Record<string, string> = {}): Config {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { freePort } from './ports';
+import { freePort } from '../../support/ports';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { EmulatorMode, RecordedCall } from '../../relaycore/emulator';
-import { freePort } from './ports';
+import { freePort } from '../../support/ports';
 
 export {
   startRelayCoreEmulator,

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Config } from '../../config/env';
-import { freePort } from './ports';
+import { freePort } from '../../support/ports';
 import { resolveDatabaseUrl } from '../../db/connection';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -7,8 +7,8 @@ import { createDatabase } from '../../db/connection';
 import { createMigrator } from '../../migrations/umzug';
 import { resolveTemporalCli } from '../../temporal/cli-path';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
-import { freePort } from '../helpers/ports';
-import { createTestDatabase, type TestDatabase } from './test-database';
+import { freePort } from '../../support/ports';
+import { createTestDatabase, type TestDatabase } from '../../support/throwaway-database';
 
 declare global {
   var __NW_TEST__: { temporal?: DevServer; database: TestDatabase; workDir: string } | undefined;

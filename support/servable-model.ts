@@ -3,12 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Sequelize } from 'sequelize';
-import type { Config } from '../../config/env';
-import { modelsOf, type ModelRecord } from '../../db/models';
-import { uniqueName } from './env';
-import { REPO_DATASETS } from './training';
+import type { Config } from '../config/env';
+import { modelsOf, type ModelRecord } from '../db/models';
+import { uniqueName } from './names';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..');
 let trained: string | undefined;
 
 /** A real classifier trained once per test file by the builtin trainer on the shipped dataset. */
@@ -17,7 +16,7 @@ function trainedArtifactDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-model-'));
   const job = {
     jobId: 'fixture',
-    datasetDir: path.join(REPO_DATASETS, 'automotive-queries'),
+    datasetDir: path.join(ROOT, 'datasets', 'automotive-queries'),
     outputDir: path.join(dir, 'out'),
     checkpointDir: path.join(dir, 'ckpt'),
     labelField: 'specialization',

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { startEmbeddedPostgresProcess } from '../helpers/embedded-postgres';
+import { startEmbeddedPostgresProcess } from './embedded-postgres-process';
 
 export interface TestDatabase {
   url: string;

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { EmbeddedPostgres } from '../../db/embedded';
+import type { EmbeddedPostgres } from '../db/embedded';
 import { freePort } from './ports';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..');
 
 /**
  * The embedded PostgreSQL exactly as `npm run db` runs it, in its own process (the package is an ES
