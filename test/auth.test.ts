@@ -175,7 +175,11 @@ describe('authentication and authorization (unified JWT)', () => {
       await elsewhere.stop();
       await sequelize.close();
     }
-    // A subject may sign itself out everywhere.
+    // A subject may sign itself out everywhere, but not with a read token (a leaked one would lock
+    // its owner's stronger tokens out); a read token revokes itself.
+    const readSelf = tokenFor('read', `read-self-${now()}`);
+    expect((await every(readSelf, { every: true })).status).toBe(403);
+    expect((await every(readSelf, {})).status).toBe(200);
     const self = tokenFor('write', `self-${now()}`);
     expect((await every(self, { every: true })).status).toBe(200);
     expect((await status(self)).status).toBe(401);

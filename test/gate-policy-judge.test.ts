@@ -101,19 +101,28 @@ describe('the gate policy, judged', () => {
     expect(judgeGate(policy, { steps: [1, 2, 100] }).weakened).toEqual([]);
   });
 
-  it('judges the approval settings only when approval is asked for', () => {
-    const lenient: Gate = { ...policy, requireApproval: false };
-    expect(judgeGate(lenient, { onApprovalTimeout: 'promote', fourEyes: false }).weakened).toEqual([]);
+  it('judges the approval settings against a policy that requires approval, and only then', () => {
+    // The policy here requires approval with rollback on timeout, four-eyes and an hour.
     expect(
-      judgeGate(lenient, { requireApproval: true, onApprovalTimeout: 'promote', fourEyes: false }).weakened.map(
+      judgeGate(policy, { onApprovalTimeout: 'promote', approvalTimeoutSeconds: 60, fourEyes: false }).weakened.map(
         (w) => w.field,
       ),
-    ).toEqual(['onApprovalTimeout', 'fourEyes']);
+    ).toEqual(['onApprovalTimeout', 'approvalTimeoutSeconds', 'fourEyes']);
+    // A shorter deadline that rolls back is not weaker: nothing promotes without an approval.
+    expect(judgeGate(policy, { approvalTimeoutSeconds: 60 }).weakened).toEqual([]);
+    const promoting: Gate = { ...policy, onApprovalTimeout: 'promote' };
+    expect(judgeGate(promoting, { approvalTimeoutSeconds: 1 }).weakened).toEqual([
+      { field: 'approvalTimeoutSeconds', requested: 1, policy: 3600 },
+    ]);
+    // Approval a policy does not require is stronger than none, however it is set up.
+    const lenient: Gate = { ...policy, requireApproval: false };
     expect(
-      judgeGate(
-        { ...lenient, onApprovalTimeout: 'promote', fourEyes: false },
-        { requireApproval: true, onApprovalTimeout: 'promote', fourEyes: false },
-      ).weakened,
+      judgeGate(lenient, {
+        requireApproval: true,
+        onApprovalTimeout: 'promote',
+        approvalTimeoutSeconds: 1,
+        fourEyes: false,
+      }).weakened,
     ).toEqual([]);
   });
 });

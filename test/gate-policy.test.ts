@@ -99,7 +99,7 @@ describe('the gate policy through the API (worker, dev server, the API serving p
           name,
           specialization: uniqueName('gate-train'),
           autoDeploy: true,
-          deploy: { steps: [100], onApprovalTimeout: 'promote', requireApproval: true },
+          deploy: { steps: [100], analysis: { minRequests: 3 } },
         },
         deployer,
       ),
@@ -108,7 +108,7 @@ describe('the gate policy through the API (worker, dev server, the API serving p
     const body = (await res.json()) as { error: { details: { fields: { field: string }[] } } };
     expect(body.error.details.fields.map((f) => f.field)).toEqual([
       'body.deploy.steps',
-      'body.deploy.onApprovalTimeout',
+      'body.deploy.analysis.minRequests',
     ]);
     expect(await modelsOf(t.sequelize).TrainingJob.count({ where: { name } })).toBe(0);
   });

@@ -107,8 +107,9 @@ const WEAKER_WHEN: Partial<Record<keyof AnalysisThresholds, 'higher' | 'lower'>>
 /**
  * The gate a request gets under a policy, and every way it is weaker than the policy. A canary is
  * weaker when it starts at a larger weight or has fewer steps; the analysis when it tolerates more
- * errors or latency, less accuracy or fewer requests; approval when it is required by policy and
- * not asked for, when a timeout would promote, or when the deployer may approve their own rollout;
+ * errors or latency, less accuracy or fewer requests; approval the policy requires when it is not
+ * asked for, when a timeout would promote (or promote sooner), or when the deployer may approve
+ * their own rollout;
  * and a model goes to a specialization other than the one it was registered for.
  */
 export function judgeGate(
@@ -136,9 +137,18 @@ export function judgeGate(
   }
   if (policy.requireApproval && !gate.requireApproval)
     weakened.push({ field: 'requireApproval', requested: false, policy: true });
-  if (gate.requireApproval) {
+  // Approval a policy does not require is stronger than none, however it is set up; where the
+  // policy requires it, its timeout, what the timeout does and four-eyes are judged against it.
+  if (policy.requireApproval && gate.requireApproval) {
     if (gate.onApprovalTimeout === 'promote' && policy.onApprovalTimeout === 'rollback')
       weakened.push({ field: 'onApprovalTimeout', requested: 'promote', policy: 'rollback' });
+    // A deadline that promotes comes sooner: less time for anyone to look.
+    if (gate.onApprovalTimeout === 'promote' && gate.approvalTimeoutSeconds < policy.approvalTimeoutSeconds)
+      weakened.push({
+        field: 'approvalTimeoutSeconds',
+        requested: gate.approvalTimeoutSeconds,
+        policy: policy.approvalTimeoutSeconds,
+      });
     if (policy.fourEyes && !gate.fourEyes) weakened.push({ field: 'fourEyes', requested: false, policy: true });
   }
   if (placement?.modelSpecialization && placement.modelSpecialization !== placement.specialization) {

@@ -62,6 +62,9 @@ export function createAuthRoutes(revocations: RevocationList) {
     if (body.every) {
       if (sub !== principal.sub && !levelAtLeast(principal.level, 'admin'))
         throw new ApiError(403, 'forbidden', "revoking another subject's tokens needs admin access");
+      // A leaked read token revokes itself, never its owner's other (stronger) tokens.
+      if (!levelAtLeast(principal.level, 'write'))
+        throw new ApiError(403, 'forbidden', 'revoking every token of a subject needs write access');
       const { revokedAt, issuedUpTo } = await revocations.revokeEvery({
         sub,
         revokedBy: principal.sub,
