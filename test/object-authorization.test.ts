@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { signToken, type AccessLevel } from '../auth/token';
 import { modelsOf } from '../db/models';
-import { createStores } from '../db/stores';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { TEST_JWT_SECRET, uniqueName } from './helpers/env';
 import { registerServableModel } from '../support/servable-model';
+import { objectsOf } from './helpers/foreign-objects';
 import { bearer } from './helpers/tokens';
 
 /**
@@ -27,56 +26,12 @@ describe("object-level authorization by the token's resources", () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    theirModel = await registerServableModel(t, theirs);
+    const objects = await objectsOf(t, theirs);
+    theirModel = { id: objects.modelId };
     ourModel = await registerServableModel(t, ours);
-    const { Deployment, Routing } = modelsOf(t.sequelize);
-    const deployment = await Deployment.create({
-      modelId: theirModel.id,
-      name: 'theirs',
-      specialization: theirs,
-      status: 'promoted',
-      endpointUrl: null,
-      deploymentConfig: null,
-      healthCheckUrl: null,
-      deployedAt: new Date(),
-      createdBy: 'operator',
-      resourceLimits: null,
-      autoScaleConfig: null,
-      workflowId: null,
-      reason: null,
-    });
-    theirDeployment = deployment.id;
-    await Routing.create({
-      specialization: theirs,
-      stableDeploymentId: theirDeployment,
-      canaryDeploymentId: null,
-      backupDeploymentId: null,
-      updatedBy: 'test',
-    });
-    const stores = createStores(t.sequelize, t.config);
-    theirJob = randomUUID();
-    await stores.trainingJobs.create({
-      id: theirJob,
-      name: 'theirs',
-      trainingConfig: {},
-      dataset: 'automotive-queries',
-      createdBy: 'operator',
-      idempotencyKey: null,
-      workflowId: `training-${theirJob}`,
-      specialization: theirs,
-      trainer: 'builtin',
-    });
-    theirAlert = (
-      await stores.alerts.raise({
-        alertClass: 'performance-degraded',
-        specialization: theirs,
-        modelId: theirModel.id,
-        severity: 'warning',
-        summary: 'theirs',
-        details: {},
-        key: uniqueName('k'),
-      })
-    ).alertId;
+    theirDeployment = objects.deploymentId;
+    theirJob = objects.jobId;
+    theirAlert = objects.alertId;
   });
   afterAll(() => t.close());
 

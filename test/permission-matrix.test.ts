@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { sample } from 'openapi-sampler';
 import type { JSONSchema7 } from 'json-schema';
 import { signToken, type AccessLevel } from '../auth/token';
-import { modelsOf } from '../db/models';
-import { createStores } from '../db/stores';
 import { POLICY_EXTENSION, type RoutePolicy } from '../api/auth/route-policy';
+import { objectsOf } from './helpers/foreign-objects';
 import { createIsolatedDatabase, createTestApp, type TestApp } from './helpers/app';
 import { TEST_JWT_SECRET, uniqueName } from './helpers/env';
-import { registerServableModel } from '../support/servable-model';
 import { party, rawToken } from './helpers/tokens';
 
 /**
@@ -46,46 +44,13 @@ describe('the permission matrix, generated from /openapi.json', () => {
     t = await createTestApp({ DATABASE_URL: database.url, NW_ENABLE_FAULTS: '1' });
     document = (await (await t.app.request('/openapi.json')).json()) as typeof document;
     // Objects of another specialization, for the caller whose token names only `ours`.
-    const model = await registerServableModel(t, theirs);
-    const { Deployment } = modelsOf(t.sequelize);
-    const deployment = await Deployment.create({
-      modelId: model.id,
-      name: 'theirs',
-      specialization: theirs,
-      status: 'promoted',
-      endpointUrl: null,
-      deploymentConfig: null,
-      healthCheckUrl: null,
-      deployedAt: new Date(),
-      createdBy: 'operator',
-      resourceLimits: null,
-      autoScaleConfig: null,
-      workflowId: null,
-      reason: null,
+    const objects = await objectsOf(t, theirs);
+    Object.assign(fixtures, {
+      models: objects.modelId,
+      deployments: objects.deploymentId,
+      training: objects.jobId,
+      alerts: objects.alertId,
     });
-    const stores = createStores(t.sequelize, t.config);
-    const job = randomUUID();
-    await stores.trainingJobs.create({
-      id: job,
-      name: 'theirs',
-      trainingConfig: {},
-      dataset: 'automotive-queries',
-      createdBy: 'operator',
-      idempotencyKey: null,
-      workflowId: `training-${job}`,
-      specialization: theirs,
-      trainer: 'builtin',
-    });
-    const alert = await stores.alerts.raise({
-      alertClass: 'performance-degraded',
-      specialization: theirs,
-      modelId: model.id,
-      severity: 'warning',
-      summary: 'theirs',
-      details: {},
-      key: uniqueName('k'),
-    });
-    Object.assign(fixtures, { models: model.id, deployments: deployment.id, training: job, alerts: alert.alertId });
   });
   afterAll(async () => {
     await t.close();

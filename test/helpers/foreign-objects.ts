@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { modelsOf } from '../../db/models';
+import { createStores } from '../../db/stores';
+import { uniqueName } from '../../support/names';
+import { registerServableModel } from '../../support/servable-model';
+import type { TestApp } from './app';
+
+/**
+ * One of each object a specialization owns — a model, its promoted deployment (routed as stable),
+ * a training job and an open alert — for tests of what a token scoped elsewhere may see and do.
+ */
+export async function objectsOf(t: TestApp, specialization: string) {
+  const model = await registerServableModel(t, specialization);
+  const { Deployment, Routing } = modelsOf(t.sequelize);
+  const deployment = await Deployment.create({
+    modelId: model.id,
+    name: specialization,
+    specialization,
+    status: 'promoted',
+    endpointUrl: null,
+    deploymentConfig: null,
+    healthCheckUrl: null,
+    deployedAt: new Date(),
+    createdBy: 'operator',
+    resourceLimits: null,
+    autoScaleConfig: null,
+    workflowId: null,
+    reason: null,
+  });
+  await Routing.create({
+    specialization,
+    stableDeploymentId: deployment.id,
+    canaryDeploymentId: null,
+    backupDeploymentId: null,
+    updatedBy: 'test',
+  });
+  const stores = createStores(t.sequelize, t.config);
+  const jobId = randomUUID();
+  await stores.trainingJobs.create({
+    id: jobId,
+    name: specialization,
+    trainingConfig: {},
+    dataset: 'automotive-queries',
+    createdBy: 'operator',
+    idempotencyKey: null,
+    workflowId: `training-${jobId}`,
+    specialization,
+    trainer: 'builtin',
+  });
+  const { alertId } = await stores.alerts.raise({
+    alertClass: 'performance-degraded',
+    specialization,
+    modelId: model.id,
+    severity: 'warning',
+    summary: specialization,
+    details: {},
+    key: uniqueName('k'),
+  });
+  return { modelId: model.id, deploymentId: deployment.id, jobId, alertId };
+}
