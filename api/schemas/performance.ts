@@ -118,7 +118,7 @@ export const LimitQuery = z.object({
     .openapi({ param: { name: 'limit', in: 'query' } }),
 });
 
-export const AlertListQuery = z.object({
+export const AlertListQuery = LimitQuery.extend({
   status: z
     .enum(['firing', 'acknowledged', 'resolved', 'open'])
     .optional()
@@ -134,13 +134,6 @@ export const AlertListQuery = z.object({
     .uuid()
     .optional()
     .openapi({ param: { name: 'modelId', in: 'query' } }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(500)
-    .default(50)
-    .openapi({ param: { name: 'limit', in: 'query' } }),
 });
 
 export const AlertSchema = z
