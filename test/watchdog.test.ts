@@ -737,6 +737,14 @@ describe('performanceWatchdog with live traffic through the API', () => {
 
     // An Update needs a worker to accept it: the API answers 503 within its deadline instead of hanging.
     expect((await t.app.request('/api/v1/watchdogs', json({ specialization }, admin))).status).toBe(201);
+    const schedule = t.temporal.schedule.getHandle(`watchdog-${specialization}`);
+    // The Schedule's first tick, triggered at once, waits for a worker this test has not started yet.
+    const [pendingTick] = (
+      await eventually(
+        () => schedule.describe(),
+        (d) => d.info.runningActions.length > 0,
+      )
+    ).info.runningActions;
     const refused = await t.app.request(
       `/api/v1/watchdogs/${specialization}/rollback`,
       json({ reason: 'nobody answers' }, admin),
@@ -746,20 +754,39 @@ describe('performanceWatchdog with live traffic through the API', () => {
     expect(
       (await t.app.request(`/api/v1/watchdogs/${specialization}`, { method: 'DELETE', headers: admin })).status,
     ).toBe(204);
+    // Deleting the watchdog stopped that tick too: no worker that comes later brings the watchdog back.
+    const pending = t.temporal.workflow.getHandle(pendingTick.workflow.workflowId);
+    expect((await pending.describe()).status.name).toBe('TERMINATED');
     await hung.terminate('test: replace the hung run');
     await withWorker(t.config, t.sequelize, async () => {
-      // The Schedule's action (superviseWatchdog) starts it, and a later tick delivers the stall's resolution.
       const tick = (id: string) =>
         t.temporal.workflow.execute(superviseWatchdog, {
           workflowId: `${id}-${specialization}`,
           taskQueue: t.config.temporal.taskQueue,
           args: [{ specialization }],
         });
-      expect(await tick('supervise-start')).toBe('started');
+      // A tick that outlives its Schedule starts nothing.
+      expect(await tick('supervise-orphan')).toBe('unscheduled');
+      expect((await t.temporal.workflow.getHandle(`watchdog-${specialization}`).describe()).status.name).toBe(
+        'TERMINATED',
+      );
+
+      // Watched again: the Schedule's first tick starts it. Later ticks run by hand, so the Schedule pauses.
+      expect((await t.app.request('/api/v1/watchdogs', json({ specialization }, admin))).status).toBe(201);
+      const [first] = (
+        await eventually(
+          () => schedule.describe(),
+          (d) => d.info.recentActions.length > 0,
+        )
+      ).info.recentActions;
+      await schedule.pause('test: the next ticks run by hand');
+      const firstTick = t.temporal.workflow.getHandle(first.action.workflow.workflowId);
+      expect(await firstTick.result()).toBe('started');
       await eventually(
         () => get<{ watchdog: WatchdogStateView | null }>(`/api/v1/performance/${specialization}/decisions`),
         (d) => d.watchdog?.lastEvaluatedAt != null,
       );
+      // The next tick finds it evaluating and delivers the stall's resolution.
       expect(await tick('supervise-resolve')).toBe('running');
       expect(await alerts(specialization, true)).toMatchObject([
         { alert_class: 'watchdog-stalled', status: 'resolved' },
@@ -776,15 +803,14 @@ describe('performanceWatchdog with live traffic through the API', () => {
             ),
         (r) => r.length === 1,
       );
-      await recordHistory(
-        t.temporal.workflow.getHandle(`supervise-start-${specialization}`),
-        'supervise-watchdog-started',
-      );
+      await recordHistory(firstTick, 'supervise-watchdog-started');
       await recordHistory(
         t.temporal.workflow.getHandle(`supervise-resolve-${specialization}`),
         'supervise-watchdog-resolved',
       );
-      await t.temporal.workflow.getHandle(`watchdog-${specialization}`).cancel();
+      expect(
+        (await t.app.request(`/api/v1/watchdogs/${specialization}`, { method: 'DELETE', headers: admin })).status,
+      ).toBe(204);
     });
   });
 

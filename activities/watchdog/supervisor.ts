@@ -1,6 +1,12 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  ScheduleNotFoundError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import { startPerformanceWatchdog } from '../../temporal/starters';
 import { watchdogStateQuery, watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
+import { watchdogScheduleId } from '../../workflows/watchdog/supervise-watchdog';
 import type { createAlertActivities } from './alerts';
 
 export interface SupervisorDeps {
@@ -18,7 +24,7 @@ const STALL_MIN_SECONDS = 30;
  */
 const QUERY_DEADLINE_MS = 5_000;
 
-export type SupervisionStatus = 'started' | 'running' | 'paused' | 'stalled';
+export type SupervisionStatus = 'started' | 'running' | 'paused' | 'stalled' | 'unscheduled';
 
 export function createSupervisorActivities({ temporal, taskQueue, alerts }: SupervisorDeps) {
   return {
@@ -43,6 +49,9 @@ export function createSupervisorActivities({ temporal, taskQueue, alerts }: Supe
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
       if (!running) {
+        // A tick that outlived its Schedule (the watchdog was deleted while the tick waited for a
+        // worker) must not bring back what an operator stopped.
+        if (!(await scheduled(temporal, p.specialization))) return { status: 'unscheduled' };
         try {
           await startPerformanceWatchdog(temporal, taskQueue, p.specialization);
         } catch (err) {
@@ -94,4 +103,14 @@ export function createSupervisorActivities({ temporal, taskQueue, alerts }: Supe
       };
     },
   };
+}
+
+async function scheduled(temporal: Client, specialization: string): Promise<boolean> {
+  try {
+    await temporal.schedule.getHandle(watchdogScheduleId(specialization)).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return false;
+    throw err;
+  }
 }

@@ -1,10 +1,9 @@
 import { mayAccess } from '../../auth/token';
 import { requireSpecialization } from '../auth/scope';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, conflict } from '../errors';
-import { createWatchdogService } from '../services/watchdogs';
+import { createWatchdogService, ignoreNotFound } from '../services/watchdogs';
 import { updateWithin } from '../live-query';
 import { createWatchdogSchedule } from '../../temporal/watchdog-schedule';
 import {
@@ -29,7 +28,7 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>();
   const { taskQueue } = config.temporal;
 
-  const { view, running } = createWatchdogService(temporal, config.temporal);
+  const { view, running, remove } = createWatchdogService(temporal, config.temporal);
 
   app.openapi(createWatchdogRoute, async (c) => {
     const { specialization } = c.req.valid('json');
@@ -90,9 +89,7 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
   app.openapi(deleteRoute, async (c) => {
     const { specialization } = c.req.valid('param');
     requireSpecialization(c, specialization);
-    const handle = await running(specialization);
-    await temporal.schedule.getHandle(watchdogScheduleId(specialization)).delete();
-    await handle.cancel().catch(ignoreNotFound);
+    await remove(specialization);
     return c.body(null, 204);
   });
 
@@ -117,8 +114,4 @@ export function createWatchdogRoutes({ temporal, config }: ApiDeps) {
   });
 
   return app;
-}
-
-function ignoreNotFound(err: unknown): void {
-  if (!(err instanceof WorkflowNotFoundError)) throw err;
 }

@@ -41,8 +41,22 @@ export function createWatchdogService(
     await schedule(specialization);
     return temporal.workflow.getHandle(watchdogWorkflowId(specialization));
   };
+  /**
+   * Stop watching: the Schedule goes first, then its tick in flight (one still waiting for a worker
+   * would otherwise start the watchdog again after this answered), then the watchdog itself.
+   */
+  const remove = async (specialization: string) => {
+    const { info } = await schedule(specialization);
+    await temporal.schedule.getHandle(watchdogScheduleId(specialization)).delete();
+    for (const { workflow } of info.runningActions)
+      await temporal.workflow
+        .getHandle(workflow.workflowId, undefined, { firstExecutionRunId: workflow.firstExecutionRunId })
+        .terminate('its watchdog was deleted')
+        .catch(ignoreNotFound);
+    await temporal.workflow.getHandle(watchdogWorkflowId(specialization)).cancel().catch(ignoreNotFound);
+  };
 
-  return { schedule, view, running };
+  return { schedule, view, running, remove };
 }
 
 /** The running watchdog's `state`, or null when it does not run (or does not answer). */
@@ -59,4 +73,9 @@ export async function watchdogState(temporal: Client, workflowId: string): Promi
       return null;
     throw err;
   }
+}
+
+/** Gone already (finished, or never there) is what stopping it wanted. */
+export function ignoreNotFound(err: unknown): void {
+  if (!(err instanceof WorkflowNotFoundError)) throw err;
 }
