@@ -11,6 +11,7 @@ module.exports = {
   testMatch: [
     'units',
     'watchdog-units',
+    'watchdog-reconcile',
     'canary-judgement',
     'gate-policy-judge',
     'workflow-starts',

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { policyFor, ThresholdsFileSchema } from '../workflows/watchdog/policy';
+import { policyFor, ThresholdsFileSchema } from '../config/performance-thresholds';
 import { HEALTHY, simulate, type Regime } from '../workflows/watchdog/simulator';
 
 export interface JudgementRow {

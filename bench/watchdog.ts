@@ -8,7 +8,7 @@ import { freePort } from '../support/ports';
 import { startAlertReceiver } from '../support/alert-receiver';
 import { writeThresholds } from '../support/thresholds-file';
 import { startPerformanceWatchdog } from '../temporal/starters';
-import { watchdogStateQuery } from '../workflows/watchdog/performance-watchdog';
+import { watchdogStateQuery } from '../workflows/watchdog/messages';
 import { createWorkers } from '../worker/create-worker';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { summarize, type Summary } from './stats';

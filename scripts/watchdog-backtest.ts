@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { TraceWindowSchema } from '../api/schemas/performance';
 import { backtest } from '../workflows/watchdog/backtest';
-import { thresholdsNotices, ThresholdsFileSchema } from '../workflows/watchdog/policy';
+import { thresholdsNotices, ThresholdsFileSchema } from '../config/performance-thresholds';
 
 /**
  * `npm run -s watchdog:backtest -- --thresholds FILE --trace FILE [--specialization NAME]`: runs the

@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { NwKind, NwSpecialization } from '../workflows/search-attributes';
-import { watchdogWorkflowId } from '../workflows/watchdog/performance-watchdog';
+import { watchdogWorkflowId } from '../workflows/watchdog/messages';
 import { watchdogScheduleId } from '../workflows/watchdog/supervise-watchdog';
 
 /** How often the Schedule's supervisor makes sure the watchdog runs and evaluates. */

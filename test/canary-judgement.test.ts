@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { judgeCanaryStep, type CanaryConfidence } from '../workflows/canary-judgement';
 import { DEFAULT_ANALYSIS, DEFAULT_STEPS } from '../workflows/deployment-types';
-import { policyFor, ThresholdsFileSchema } from '../workflows/watchdog/policy';
+import { policyFor, ThresholdsFileSchema } from '../config/performance-thresholds';
 import { HEALTHY, simulateRollout, type Regime } from '../workflows/watchdog/simulator';
 
 const policy = policyFor(

@@ -1,6 +1,6 @@
 import { parseThresholds, ThresholdsInvalid } from '../db/stores/thresholds';
 import { BUILT_IN_GATE, judgeGate, type Gate } from '../workflows/gate-policy';
-import { gatePolicyFor } from '../workflows/watchdog/policy';
+import { gatePolicyFor } from '../config/performance-thresholds';
 
 /**
  * Issue #15 (2): the health gate is the server's. A `write` caller may ask for a stricter gate than

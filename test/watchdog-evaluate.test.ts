@@ -13,7 +13,7 @@ import {
   type WindowStats,
 } from '../workflows/watchdog/evaluate';
 import { wilson, zFor } from '../workflows/watchdog/evidence';
-import { policyFor, thresholdsNotices, ThresholdsFileSchema } from '../workflows/watchdog/policy';
+import { policyFor, thresholdsNotices, ThresholdsFileSchema } from '../config/performance-thresholds';
 import { HEALTHY, simulate, type Regime } from '../workflows/watchdog/simulator';
 import { withIncidentEvidence, withIncidentsCounted } from '../workflows/watchdog/incidents';
 import type { IncidentReport } from '../workflows/watchdog/types';

@@ -9,7 +9,7 @@ import type { RecordedWindow } from '../db/stores/watchdog';
 import { backtest, windowOf, type TraceWindow } from '../workflows/watchdog/backtest';
 import { judgePoint } from '../workflows/watchdog/point-estimate';
 import type { WindowStats } from '../workflows/watchdog/evaluate';
-import { policyFor, ThresholdsFileSchema } from '../workflows/watchdog/policy';
+import { policyFor, ThresholdsFileSchema } from '../config/performance-thresholds';
 import { chooseBackup, rankBackups, type BackupCandidate } from '../workflows/watchdog/ranking';
 
 const file = ThresholdsFileSchema.parse(

@@ -7,7 +7,7 @@ import type { RollbackDeploymentInput } from './rollback-deployment';
 import { NwKind, NwModelId, NwModelName, NwSpecialization, NwStage } from './search-attributes';
 import { trainingWorkflowId, type TrainingPipelineInput } from './training-types';
 import { validationWorkflowId } from './validate-model';
-import { watchdogWorkflowId } from './watchdog/performance-watchdog';
+import { watchdogWorkflowId } from './watchdog/messages';
 
 /**
  * What each workflow is started with — its ID, arguments, search attributes (what the Web UI finds

@@ -24,7 +24,7 @@ import {
   type CanaryConfidence,
 } from '../../workflows/canary-judgement';
 import { addCounts, type EvidenceCounts } from '../../workflows/watchdog/evidence';
-import { policyFor } from '../../workflows/watchdog/policy';
+import { policyFor } from '../../config/performance-thresholds';
 import type { ThresholdsStore } from '../../db/stores/thresholds';
 import { MAX_PROBES_PER_CALL, probeCounts } from '../watchdog/observe';
 import type { ProbeClient } from '../watchdog/probe-client';

@@ -1,7 +1,7 @@
 import { log } from '@temporalio/activity';
 import type { WindowStats } from '../../workflows/watchdog/evaluate';
 import { percentile95 } from '../../workflows/watchdog/evidence';
-import { policyFor } from '../../workflows/watchdog/policy';
+import { policyFor } from '../../config/performance-thresholds';
 import type { BackupCandidate } from '../../workflows/watchdog/ranking';
 import type { ObservedWindow, WindowRecord } from '../../workflows/watchdog/types';
 import type { ProbeClient, ProbeResult } from './probe-client';

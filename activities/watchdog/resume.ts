@@ -1,6 +1,6 @@
 import type { RecordedWindow, WatchdogStore } from '../../db/stores/watchdog';
 import type { ThresholdsStore } from '../../db/stores/thresholds';
-import { policyFor } from '../../workflows/watchdog/policy';
+import { policyFor } from '../../config/performance-thresholds';
 import type { WatchdogPolicy } from '../../workflows/watchdog/evaluate';
 import type { ResumePoint } from '../../workflows/watchdog/types';
 

@@ -5,7 +5,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { startPerformanceWatchdog } from '../../temporal/starters';
-import { watchdogStateQuery, watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
+import { watchdogStateQuery, watchdogWorkflowId } from '../../workflows/watchdog/messages';
 import { watchdogScheduleId } from '../../workflows/watchdog/supervise-watchdog';
 import type { createAlertActivities } from './alerts';
 

@@ -3,7 +3,7 @@ import { levelAtLeast } from '../../auth/token';
 import type { ThresholdsStore } from '../../db/stores/thresholds';
 import type { GateChoice } from '../../workflows/deployment-types';
 import { judgeGate, type Gate, type GateRequest } from '../../workflows/gate-policy';
-import { gatePolicyFor } from '../../workflows/watchdog/policy';
+import { gatePolicyFor } from '../../config/performance-thresholds';
 import type { AppEnv } from '../deps';
 import { ApiError } from '../errors';
 

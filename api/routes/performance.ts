@@ -1,9 +1,9 @@
 import { listScope, requireSpecialization } from '../auth/scope';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { parseThresholds, ThresholdsInvalid, type ThresholdsVersion } from '../../db/stores/thresholds';
-import { thresholdsNotices } from '../../workflows/watchdog/policy';
+import { thresholdsNotices } from '../../config/performance-thresholds';
 import { backtest } from '../../workflows/watchdog/backtest';
-import { watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
+import { watchdogWorkflowId } from '../../workflows/watchdog/messages';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError } from '../errors';
 import { watchdogState } from '../services/watchdogs';

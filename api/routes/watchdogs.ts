@@ -6,12 +6,7 @@ import { ApiError, conflict } from '../errors';
 import { createWatchdogService, ignoreNotFound } from '../services/watchdogs';
 import { updateWithin } from '../live-query';
 import { createWatchdogSchedule } from '../../temporal/watchdog-schedule';
-import {
-  pauseSignal,
-  reportIncidentSignal,
-  resumeSignal,
-  rollbackUpdate,
-} from '../../workflows/watchdog/performance-watchdog';
+import { pauseSignal, reportIncidentSignal, resumeSignal, rollbackUpdate } from '../../workflows/watchdog/messages';
 import { watchdogScheduleId } from '../../workflows/watchdog/supervise-watchdog';
 import {
   createWatchdogRoute,

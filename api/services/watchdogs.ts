@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Config } from '../../config/env';
-import { watchdogStateQuery, watchdogWorkflowId } from '../../workflows/watchdog/performance-watchdog';
+import { watchdogStateQuery, watchdogWorkflowId } from '../../workflows/watchdog/messages';
 import { watchdogScheduleId } from '../../workflows/watchdog/supervise-watchdog';
 import { notFound } from '../errors';
 import { queryLive } from '../live-query';

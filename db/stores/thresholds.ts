@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { z } from 'zod';
-import { ThresholdsFileSchema, type ThresholdsFile } from '../../workflows/watchdog/policy';
+import { ThresholdsFileSchema, type ThresholdsFile } from '../../config/performance-thresholds';
 
 /** One version of the thresholds: every watchdog decision names the version it used. */
 export interface ThresholdsVersion {

@@ -1,5 +1,5 @@
 import { initialState, step, type Decision, type WindowStats } from './evaluate';
-import { policyFor, type ThresholdsFile } from './policy';
+import { policyFor, type ThresholdsFile } from '../../config/performance-thresholds';
 
 /** One recorded window of a trace (JSON lines for the CLI, an array for the API). */
 export interface TraceWindow {

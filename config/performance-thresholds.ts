@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { WatchdogPolicy } from './evaluate';
-import { gatePolicy, GatePolicyOverrides, type Gate } from '../gate-policy';
+import type { WatchdogPolicy } from '../workflows/watchdog/evaluate';
+import { gatePolicy, GatePolicyOverrides, type Gate } from '../workflows/gate-policy';
 
 /** "5s", "2m", "1h" → seconds. */
 const duration = z

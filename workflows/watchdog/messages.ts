@@ -1,0 +1,54 @@
+/** How callers talk to a running watchdog (its ID, its state query, its signals and its update), and how it listens. */
+import { defineQuery, defineSignal, defineUpdate, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { IncidentReport, WatchdogRunState, WatchdogStateView } from './types';
+
+export const watchdogWorkflowId = (specialization: string) => `watchdog-${specialization}`;
+
+export const watchdogStateQuery = defineQuery<WatchdogStateView>('state');
+/** A burst of errors seen outside the recorded traffic: counted into the primary's next window, evaluated at once. */
+export const reportIncidentSignal = defineSignal<[IncidentReport]>('reportIncident');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+/** Switches back to the primary now (cooldown and streaks aside); refused unless failed over. */
+export const rollbackUpdate = defineUpdate<{ accepted: true }, [RollbackRequest]>('rollback');
+
+export interface RollbackRequest {
+  by: string;
+  reason: string;
+}
+
+/**
+ * Answers the query and takes the signals and the update into the run state; a rollback request
+ * waits in the returned inbox for the loop. Refused at once (not queued) unless failed over.
+ */
+export function listen(s: WatchdogRunState) {
+  const info = workflowInfo();
+  let rollback: RollbackRequest | undefined;
+  const serving = () => s.evaluation.serving;
+  setHandler(watchdogStateQuery, () => ({ ...s, workflowId: info.workflowId, runId: info.runId, serving: serving() }));
+  setHandler(reportIncidentSignal, (incident) => void s.pendingIncidents.push(incident));
+  setHandler(pauseSignal, () => void (s.paused = true));
+  setHandler(resumeSignal, () => void (s.paused = false));
+  setHandler(
+    rollbackUpdate,
+    (request) => {
+      rollback = request;
+      return { accepted: true };
+    },
+    {
+      validator: (request) => {
+        if (!request?.by) throw new Error('rollback needs "by"');
+        if (serving() !== 'backup') throw new Error('the primary is serving: there is nothing to roll back');
+      },
+    },
+  );
+  return {
+    rollbackWanted: () => rollback !== undefined,
+    /** The rollback asked for, once. */
+    takeRollback(): RollbackRequest | undefined {
+      const taken = rollback;
+      rollback = undefined;
+      return taken;
+    },
+  };
+}
