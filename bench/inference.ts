@@ -13,6 +13,7 @@ import { openDatabase } from '../db/connection';
 import { modelsOf } from '../db/models';
 import { featurize } from '../ml/features';
 import { createMigrator } from '../migrations/umzug';
+import { deploymentRow, routeTo } from '../support/deployment-rows';
 import { registerServableModel } from '../support/servable-model';
 import { createTestDatabase } from '../support/throwaway-database';
 import { BENCH_SECRET, UNLIMITED } from './stack';
@@ -77,31 +78,9 @@ export async function benchInference({ rounds = 3, requests = 400, concurrency =
       await registerServableModel({ config, sequelize }, spec),
     ];
     const deployments = await Promise.all(
-      [a, b].map((m) =>
-        modelsOf(sequelize).Deployment.create({
-          modelId: m.id,
-          name: m.name,
-          specialization: spec,
-          status: 'promoted',
-          endpointUrl: null,
-          deploymentConfig: null,
-          healthCheckUrl: null,
-          deployedAt: new Date(),
-          createdBy: 'bench',
-          resourceLimits: null,
-          autoScaleConfig: null,
-          workflowId: null,
-          reason: null,
-        }),
-      ),
+      [a, b].map((m) => deploymentRow(sequelize, spec, m, { status: 'promoted', by: 'bench' })),
     );
-    await modelsOf(sequelize).Routing.create({
-      specialization: spec,
-      stableDeploymentId: deployments[0].id,
-      canaryDeploymentId: null,
-      backupDeploymentId: null,
-      updatedBy: 'bench',
-    });
+    await routeTo(sequelize, spec, { stable: deployments[0], by: 'bench' });
     const infer = async (i: number) => {
       const res = await fetch(`${base}/api/v1/inference/${spec}`, {
         method: 'POST',
@@ -135,14 +114,14 @@ export async function benchInference({ rounds = 3, requests = 400, concurrency =
       // Routing change → first answer from the other deployment (the poll interval bounds it).
       const target = deployments[(round + 1) % 2];
       const changed = performance.now();
-      await modelsOf(sequelize).Routing.update({ stableDeploymentId: target.id }, { where: { specialization: spec } });
+      await modelsOf(sequelize).Routing.update({ stableDeploymentId: target }, { where: { specialization: spec } });
       for (;;) {
         const res = await fetch(`${base}/api/v1/inference/${spec}`, {
           method: 'POST',
           headers,
           body: JSON.stringify({ input: 'oil change price' }),
         });
-        if (((await res.json()) as { deploymentId: string }).deploymentId === target.id) break;
+        if (((await res.json()) as { deploymentId: string }).deploymentId === target) break;
       }
       switches.push(performance.now() - changed);
     }

@@ -3,6 +3,7 @@ import { createApp } from '../api/app';
 import { signToken } from '../auth/token';
 import { createLogger } from '../config/logger';
 import { modelsOf } from '../db/models';
+import { deploymentRow, routeTo } from '../support/deployment-rows';
 import { registerServableModel } from '../support/servable-model';
 import { freePort } from '../support/ports';
 import { startAlertReceiver } from '../support/alert-receiver';
@@ -72,30 +73,10 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
       ];
       const [backupDeployment, primaryDeployment] = await Promise.all(
         [backup, primary].map((m, i) =>
-          modelsOf(sequelize).Deployment.create({
-            modelId: m.id,
-            name: m.name,
-            specialization: spec,
-            status: i ? 'promoted' : 'superseded',
-            endpointUrl: null,
-            deploymentConfig: null,
-            healthCheckUrl: null,
-            deployedAt: new Date(),
-            createdBy: 'bench',
-            resourceLimits: null,
-            autoScaleConfig: null,
-            workflowId: null,
-            reason: null,
-          }),
+          deploymentRow(sequelize, spec, m, { status: i ? 'promoted' : 'superseded', by: 'bench' }),
         ),
       );
-      await modelsOf(sequelize).Routing.create({
-        specialization: spec,
-        stableDeploymentId: primaryDeployment.id,
-        canaryDeploymentId: null,
-        backupDeploymentId: backupDeployment.id,
-        updatedBy: 'bench',
-      });
+      await routeTo(sequelize, spec, { stable: primaryDeployment, backup: backupDeployment, by: 'bench' });
 
       // Steady traffic; remember when the backup first answers.
       let stopped = false;
@@ -108,7 +89,7 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
             body: JSON.stringify({ input: 'I need brake pads for a 2019 Civic' }),
           });
           const body = (await res.json()) as { deploymentId?: string };
-          if (res.ok && body.deploymentId === backupDeployment.id && !firstBackupAnswer) firstBackupAnswer = Date.now();
+          if (res.ok && body.deploymentId === backupDeployment && !firstBackupAnswer) firstBackupAnswer = Date.now();
           await new Promise((r) => setTimeout(r, 5));
         }
       };
@@ -126,7 +107,7 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
       });
       let routedAt = 0;
       while (!routedAt) {
-        if ((await modelsOf(sequelize).Routing.findByPk(spec))?.stableDeploymentId === backupDeployment.id)
+        if ((await modelsOf(sequelize).Routing.findByPk(spec))?.stableDeploymentId === backupDeployment)
           routedAt = Date.now();
         else await new Promise((r) => setTimeout(r, 10));
       }

@@ -45,7 +45,7 @@ export const approveUpdate = defineUpdate<{ approved: true; by: string }, [Appro
 /** One rollout per specialization: the business key is the workflow ID. */
 export const deploymentWorkflowId = (specialization: string) => `deployment-${specialization}`;
 
-const steps = proxyActivities<Activities>({
+const rollout = proxyActivities<Activities>({
   // Database and routing changes: quick, retried until the database answers.
   startToCloseTimeout: '1 minute',
   retry: {
@@ -129,20 +129,20 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
   const decide = async (decision: Omit<Decision, 'at'>) => {
     const full: Decision = { ...decision, at: new Date().toISOString() };
     state.decisions.push(full);
-    await steps.recordDecision({ deploymentId, decision: full });
+    await rollout.recordDecision({ deploymentId, decision: full });
   };
   const end = async (outcome: DeployModelResult['outcome'], reason: string): Promise<DeployModelResult> => {
     approvalSettled ??= 'rollout-ended';
-    await steps.removeCanary({ specialization, deploymentId });
+    await rollout.removeCanary({ specialization, deploymentId });
     state.weight = 0;
     enter(outcome === 'rolled_back' ? 'rolled-back' : outcome);
     await decide({ key: outcome, kind: outcome === 'rolled_back' ? 'rolled-back' : outcome, message: reason });
-    await steps.finishDeployment({ deploymentId, status: outcome, reason });
+    await rollout.finishDeployment({ deploymentId, status: outcome, reason });
     await deliveries.settled();
     return { deploymentId, outcome, reason, decisions: state.decisions };
   };
 
-  await steps.createDeployment({ input, workflowId: workflowInfo().workflowId });
+  await rollout.createDeployment({ input, workflowId: workflowInfo().workflowId });
   let staged;
   try {
     staged = await staging.stageModel({ modelId: input.modelId });
@@ -158,13 +158,13 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
   });
 
   // Without a stable deployment there is nothing to split traffic with: one step at 100 %.
-  const hasStable = (await steps.currentStable(specialization)) !== null;
+  const hasStable = (await rollout.currentStable(specialization)) !== null;
   const weights = hasStable ? input.steps : [100];
   enter('rolling-out');
   for (const [index, weight] of weights.entries()) {
     if (abortRequest) break;
     const step = index + 1;
-    await steps.setCanaryWeight({ specialization, deploymentId, weight });
+    await rollout.setCanaryWeight({ specialization, deploymentId, weight });
     state.step = step;
     state.weight = weight;
     await decide({ key: `step-${step}-started`, kind: 'step-started', step, weight, message: `canary at ${weight}%` });
@@ -174,7 +174,7 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
       const since = new Date().toISOString();
       await condition(() => abortRequest !== undefined, input.analysis.windowSeconds * 1000);
       if (abortRequest) break;
-      analysis = await steps.analyzeCanary({
+      analysis = await rollout.analyzeCanary({
         deploymentId,
         since,
         thresholds: input.analysis,
@@ -240,14 +240,14 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
   }
 
   enter('promoting');
-  const { backupDeploymentId } = await steps.promoteDeployment({ specialization, deploymentId });
+  const { backupDeploymentId } = await rollout.promoteDeployment({ specialization, deploymentId });
   state.weight = 100;
   enter('promoted');
   const reason = `promoted ${staged.modelName} v${staged.version}${backupDeploymentId ? `; previous stable ${backupDeploymentId} kept as backup` : ''}`;
   await decide({ key: 'promoted', kind: 'promoted', message: reason });
   // Rollouts recorded before watching by default replay without this step.
   if (patched('watch-by-default')) {
-    const watched = await steps.watchSpecialization({
+    const watched = await rollout.watchSpecialization({
       specialization,
       requested: input.watch !== false,
       by: input.requestedBy,
@@ -291,7 +291,7 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
     if (rollback) {
       promotionDeliveries.cancel();
       const why = `rolled back by ${rollback.by} after promotion: ${rollback.reason}`;
-      const { restoredDeploymentId, restoredModelId } = await steps.restoreBackup({
+      const { restoredDeploymentId, restoredModelId } = await rollout.restoreBackup({
         specialization,
         deploymentId,
         reason: why,
@@ -309,7 +309,7 @@ export async function deployModel(input: DeployModelInput): Promise<DeployModelR
           // The rollback's switch event says RelayCore refused it, as the watchdog's do.
           async (reason) => {
             if (patched('rollback-refusal-recorded'))
-              await steps.recordSwitchUndeliverable({ key: rollbackSwitchKey(deploymentId), reason });
+              await rollout.recordSwitchUndeliverable({ key: rollbackSwitchKey(deploymentId), reason });
           },
         );
       }

@@ -5,7 +5,7 @@ import { PerformanceMetricWriter } from './metric-writer';
 import { createInferenceMetrics } from './metrics';
 import type { Track } from './router';
 import type { Usage } from './usage';
-import { RollingWindows, type WindowStats } from './windows';
+import { RollingWindows, type ServingWindowStats } from './windows';
 
 export interface InferenceOutcome {
   specialization: string;
@@ -76,7 +76,7 @@ export class InferenceRecorder {
     });
   }
 
-  getWindowStats(deploymentId: string, windowSeconds: number): WindowStats {
+  getWindowStats(deploymentId: string, windowSeconds: number): ServingWindowStats {
     return this.windows.getWindowStats(deploymentId, windowSeconds);
   }
 

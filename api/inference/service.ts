@@ -10,7 +10,7 @@ import { InferenceRecorder } from './recorder';
 import { ProbeSets, type ProbeResult } from './probe-sets';
 import { InferenceRouter, type Target, type Track } from './router';
 import { usageOf, type Usage } from './usage';
-import type { WindowStats } from './windows';
+import type { ServingWindowStats } from './windows';
 
 export interface InferenceResult {
   modelId: string;
@@ -212,7 +212,7 @@ export class InferenceService {
   }
 
   /** Requests, errors and latency percentiles of one deployment over the last `windowSeconds`, in this process. */
-  getWindowStats(deploymentId: string, windowSeconds: number): WindowStats {
+  getWindowStats(deploymentId: string, windowSeconds: number): ServingWindowStats {
     return this.recorder.getWindowStats(deploymentId, windowSeconds);
   }
 

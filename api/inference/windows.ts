@@ -1,5 +1,5 @@
 /** What a deployment served in the last `windowSeconds` (in this API process). */
-export interface WindowStats {
+export interface ServingWindowStats {
   deploymentId: string;
   windowSeconds: number;
   requests: number;
@@ -49,7 +49,7 @@ export class RollingWindows {
     if (list[0].at < this.now() - this.horizonSeconds * 1_100) this.trim(deploymentId, list);
   }
 
-  getWindowStats(deploymentId: string, windowSeconds: number): WindowStats {
+  getWindowStats(deploymentId: string, windowSeconds: number): ServingWindowStats {
     const seconds = Math.min(windowSeconds, this.horizonSeconds);
     const list = this.samples.get(deploymentId) ?? [];
     const since = this.now() - seconds * 1_000;

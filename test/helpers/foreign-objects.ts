@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { modelsOf } from '../../db/models';
+import { deploymentRow, routeTo } from '../../support/deployment-rows';
 import { createStores } from '../../db/stores';
 import { uniqueName } from '../../support/names';
 import { registerServableModel } from '../../support/servable-model';
@@ -11,29 +11,8 @@ import type { TestApp } from './app';
  */
 export async function objectsOf(t: TestApp, specialization: string) {
   const model = await registerServableModel(t, specialization);
-  const { Deployment, Routing } = modelsOf(t.sequelize);
-  const deployment = await Deployment.create({
-    modelId: model.id,
-    name: specialization,
-    specialization,
-    status: 'promoted',
-    endpointUrl: null,
-    deploymentConfig: null,
-    healthCheckUrl: null,
-    deployedAt: new Date(),
-    createdBy: 'operator',
-    resourceLimits: null,
-    autoScaleConfig: null,
-    workflowId: null,
-    reason: null,
-  });
-  await Routing.create({
-    specialization,
-    stableDeploymentId: deployment.id,
-    canaryDeploymentId: null,
-    backupDeploymentId: null,
-    updatedBy: 'test',
-  });
+  const deploymentId = await deploymentRow(t.sequelize, specialization, model, { status: 'promoted', by: 'operator' });
+  await routeTo(t.sequelize, specialization, { stable: deploymentId, by: 'test' });
   const stores = createStores(t.sequelize, t.config);
   const jobId = randomUUID();
   await stores.trainingJobs.create({
@@ -56,5 +35,5 @@ export async function objectsOf(t: TestApp, specialization: string) {
     details: {},
     key: uniqueName('k'),
   });
-  return { modelId: model.id, deploymentId: deployment.id, jobId, alertId };
+  return { modelId: model.id, deploymentId, jobId, alertId };
 }

@@ -1,4 +1,4 @@
-import { initialState, step, type Decision, type WindowStats } from './evaluate';
+import { initialState, step, type StepDecision, type WindowStats } from './evaluate';
 import { policyFor, type ThresholdsFile } from '../../config/performance-thresholds';
 
 /** One recorded window of a trace (JSON lines for the CLI, an array for the API). */
@@ -19,7 +19,7 @@ export interface TraceWindow {
 export interface BacktestResult {
   trips: number;
   recoveries: number;
-  decisions: Decision[];
+  decisions: StepDecision[];
 }
 
 /** Labelled probes an old trace's accuracy stands for: what the watchdog sent per window then. */
@@ -50,7 +50,7 @@ export function windowOf(w: TraceWindow): WindowStats {
 export function backtest(thresholds: ThresholdsFile, trace: TraceWindow[], specialization?: string): BacktestResult {
   const policy = policyFor(thresholds, specialization);
   let state = initialState();
-  const decisions: Decision[] = [];
+  const decisions: StepDecision[] = [];
   for (const w of [...trace].sort((a, b) => a.t - b.t).filter((x) => x.model === 'primary')) {
     const result = step(state, windowOf(w), w.t, policy);
     state = result.state;

@@ -70,7 +70,8 @@ export const initialState = (): WatchdogState => ({
   evidence: [],
 });
 
-export interface Decision {
+/** What `step()` decides; the workflow records what it did about it as a `SwitchDecision` (types.ts). */
+export interface StepDecision {
   t: number;
   action: 'switch' | 'rollback';
   reason: string;
@@ -112,7 +113,7 @@ export function step(
   primary: WindowStats,
   t: number,
   policy: WatchdogPolicy,
-): { state: WatchdogState; verdict: Verdict; decision?: Decision } {
+): { state: WatchdogState; verdict: Verdict; decision?: StepDecision } {
   const evidence = [...(state.evidence ?? []), primary].slice(-spanWindows(policy));
   const verdict = judge(evidence, policy);
   const next: WatchdogState = { ...countVerdict(state, verdict.kind), evidence };

@@ -6,7 +6,7 @@
  */
 import {
   countVerdict,
-  type Decision,
+  type StepDecision,
   type Verdict,
   type WatchdogPolicy,
   type WatchdogState,
@@ -43,7 +43,7 @@ export function stepPoint(
   primary: WindowStats,
   t: number,
   policy: WatchdogPolicy,
-): { state: WatchdogState; verdict: Verdict; decision?: Decision } {
+): { state: WatchdogState; verdict: Verdict; decision?: StepDecision } {
   const verdict = judgePoint(primary, policy);
   const next = countVerdict(state, verdict.kind);
   const cool = t >= state.cooldownUntil;

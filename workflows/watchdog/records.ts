@@ -3,7 +3,7 @@
  * it records, the state after a switch, and the record of each judged window. The workflow does
  * the switching (failover.ts); what it writes down is decided here.
  */
-import type { Decision, Verdict, WatchdogState, WindowStats } from './evaluate';
+import type { StepDecision, Verdict, WatchdogState, WindowStats } from './evaluate';
 import type { IncidentReport, SwitchDecision, WatchdogRunState, WindowRecord } from './types';
 
 /** A manual rollback decides on no window: its switch event says so with zeros. */
@@ -71,7 +71,7 @@ export const noBackupEvaluation = (t: number, cooldownSeconds: number): Watchdog
 
 /** The decision's reason, or the verdict's, with the incidents counted into the window named after it. */
 export function windowReason(
-  decision: Decision | undefined,
+  decision: StepDecision | undefined,
   verdict: Verdict,
   incidents: readonly IncidentReport[],
 ): string {

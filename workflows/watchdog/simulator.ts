@@ -10,7 +10,7 @@ import {
   MAX_PROBE_ROUNDS_PER_WINDOW,
   step,
   withProbes,
-  type Decision,
+  type StepDecision,
   type ProbeSpend,
   type Verdict,
   type WatchdogPolicy,
@@ -72,7 +72,7 @@ export interface SimulationResult {
   /** Seconds from the onset to the first switch after it; null when it never switched. */
   detectionSeconds: number | null;
   probesSent: number;
-  decisions: Decision[];
+  decisions: StepDecision[];
 }
 
 export const HEALTHY: Regime = { liveRequests: 40, errorRate: 0.01, accuracy: 0.867, p95Ms: 60 };
@@ -186,7 +186,7 @@ export function simulate(scenario: Scenario, options: SimulationOptions): Simula
   const onset = scenario.after ? (scenario.onsetSeconds ?? 0) : Infinity;
   let state = initialState();
   const spent: ProbeSpend[] = [];
-  const decisions: Decision[] = [];
+  const decisions: StepDecision[] = [];
   let probesSent = 0;
   let windows = 0;
   for (let t = interval; t <= scenario.seconds; t += interval, windows++) {
