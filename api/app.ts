@@ -1,8 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { createAutomatrixVerifier } from './auth/automatrix';
+import { createConsoleRoutes } from './console';
 import { RevocationList } from '../db/revocations';
 import { authenticate } from './auth/middleware';
 import type { ApiDeps, AppEnv } from './deps';
@@ -170,7 +170,8 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
         'Model registry, training, deployments, inference and watchdogs. Every workflow is visible in the Temporal Web UI.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  // The console at `/` and the docs at `/docs`, from our own bundle: same origin, same token, no CDN.
+  app.route('/', createConsoleRoutes());
 
   return {
     app,

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { modelsOf } from '../db/models';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
-import { eventually, getJob, makeDatasetsDir, startJob } from './helpers/training';
+import { eventually, getJob, makeDatasetsDir, startJob, type JobView } from './helpers/training';
 import { recordHistory } from './helpers/histories';
 import { bearer, tokenFor } from './helpers/tokens';
 import { withWorker } from './helpers/worker';
@@ -87,6 +87,11 @@ describe('training pipeline (builtin trainer) through the API', () => {
       const [ja, jb] = await Promise.all([getJob(t, writer, a.jobId), getJob(t, writer, b.jobId)]);
       expect(ja.metrics.holdoutAccuracy).toBe(jb.metrics.holdoutAccuracy);
       expect(ja.metrics.loss).toBe(jb.metrics.loss);
+      // The loss at the end of each epoch stays with the job once it completed (the console's chart).
+      const curve = (job: JobView) => job.metrics.training!.epochs;
+      expect(curve(ja).map((e) => e.epoch)).toEqual([1, 2]);
+      expect(curve(ja)[1].loss).toBeLessThan(curve(ja)[0].loss);
+      expect(curve(ja)).toEqual(curve(jb));
     });
   });
 

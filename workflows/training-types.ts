@@ -42,6 +42,13 @@ export interface TrainingProgressUpdate {
   eta: number | null;
   resumedFromCheckpoint: boolean;
   lastCheckpointEpoch: number | null;
+  /** The loss at the end of each epoch so far, oldest first (absent in runs from before it was kept). */
+  epochs?: EpochLoss[];
+}
+
+export interface EpochLoss {
+  epoch: number;
+  loss: number | null;
 }
 
 export interface TrainingProgress extends TrainingProgressUpdate {
@@ -60,6 +67,7 @@ export function initialProgress(totalEpochs: number, resumedAt?: number): Traini
     eta: null,
     resumedFromCheckpoint: resumedAt !== undefined,
     lastCheckpointEpoch: resumedAt ?? null,
+    epochs: [],
   };
 }
 

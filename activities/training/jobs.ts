@@ -53,6 +53,8 @@ export function createTrainingJobActivities({
           startedAt: p.trained.startedAt,
           finishedAt: p.trained.finishedAt,
           resumedFromCheckpoint: p.trained.resumedFromCheckpoint,
+          // The loss at the end of each epoch: the job's learning curve, kept once it is done.
+          epochs: p.trained.progress?.epochs ?? [],
         },
       };
       await job.save();

@@ -99,6 +99,8 @@ export function createTrainingActivities(deps: TrainingDeps) {
       const startedAt = new Date().toISOString();
       const state: TrainHeartbeat = { lastCheckpoint: resumeFrom ?? null };
       const progress = initialProgress(input.hyperparameters.epochs, resumeFrom?.epoch);
+      // A resumed run keeps the epochs it had finished before (what its checkpoint holds).
+      if (resumeFrom) progress.epochs = (previous?.progress?.epochs ?? []).filter((e) => e.epoch <= resumeFrom.epoch);
       let metrics: Record<string, number> = {};
       let artifact: { path: string; manifestPath: string } | undefined;
       let lastError = '';
@@ -140,6 +142,10 @@ export function createTrainingActivities(deps: TrainingDeps) {
             case 'checkpoint':
               state.lastCheckpoint = { path: line.path, epoch: line.epoch };
               progress.lastCheckpointEpoch = line.epoch;
+              progress.epochs = [
+                ...(progress.epochs ?? []).filter((e) => e.epoch !== line.epoch),
+                { epoch: line.epoch, loss: progress.loss },
+              ];
               heartbeat();
               signalProgress(true);
               break;

@@ -41,6 +41,10 @@ export const TrainingProgressSchema = z
     eta: z.number().nullable(),
     resumedFromCheckpoint: z.boolean(),
     lastCheckpointEpoch: z.number().nullable(),
+    epochs: z
+      .array(z.object({ epoch: z.number(), loss: z.number().nullable() }))
+      .optional()
+      .openapi({ description: 'The loss at the end of each epoch so far, oldest first' }),
   })
   .openapi('TrainingProgress');
 

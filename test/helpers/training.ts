@@ -46,7 +46,13 @@ export interface JobView {
   modelId: string | null;
   metrics: Record<string, unknown> & {
     holdoutAccuracy?: number;
-    training?: { startedAt: string; finishedAt: string; resumedFromCheckpoint: boolean; device: string };
+    training?: {
+      startedAt: string;
+      finishedAt: string;
+      resumedFromCheckpoint: boolean;
+      device: string;
+      epochs: { epoch: number; loss: number }[];
+    };
   };
   errorMessage: string | null;
   progress: { stage: string; epoch: number; lastCheckpointEpoch: number | null; resumedFromCheckpoint: boolean } | null;
