@@ -2,7 +2,7 @@
 #   api:     node --import tsx api/main.ts      (default CMD)
 #   worker:  node --import tsx worker/main.ts
 #   migrate: node --import tsx migrations/cli.ts up
-# TypeScript runs directly through tsx (a runtime dependency), so there is no build stage.
+# TypeScript runs directly through tsx (a runtime dependency); only the console has a build stage.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -15,6 +15,14 @@ ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
+
+# ---- console: the web console, built by Vite; the API serves web/dist at / ----
+FROM ${NODE_IMAGE} AS console
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY web ./web
+RUN npx vite build web
 
 # ---- runtime ----
 FROM ${NODE_IMAGE} AS runtime
@@ -45,6 +53,7 @@ COPY storage ./storage
 COPY temporal ./temporal
 COPY worker ./worker
 COPY workflows ./workflows
+COPY --from=console /app/web/dist ./web/dist
 # The watchdog's thresholds (NW_THRESHOLDS_FILE); read-only here: PUT /performance/thresholds versions live in the database.
 COPY performance_thresholds.yml ./
 

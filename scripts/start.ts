@@ -1,4 +1,5 @@
 import { signToken } from '../auth/token';
+import { buildConsoleIfChanged } from './console-build';
 import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
 import { Client } from 'pg';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
       : { ...process.env };
     // Local runs: alerts go to the emulator's sink (GET <emulator>/__emulator/calls shows them) unless a webhook is configured.
     if (relaycore && !config.alertWebhookUrl) childEnv.ALERT_WEBHOOK_URL = `${relaycore.url}${ALERT_SINK_PATH}`;
+    buildConsoleIfChanged();
     services.push(
       startChildService('worker', 'worker/main.ts', childEnv),
       startChildService('api', 'api/main.ts', childEnv),
@@ -95,6 +97,8 @@ async function main(): Promise<void> {
     ].filter(Boolean);
     console.log(`
 NeuroWeaver is ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s)
+  Console:       http://localhost:${config.port}/#token=${token}
+                 (a sign-in link: the token rides in the fragment, which never reaches a server)
   API:           http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)
   Temporal UI:   ${config.temporal.uiUrl}
   Worker metrics http://localhost:${config.workerMetricsPort}/metrics

@@ -5,7 +5,7 @@ import { defineConfig } from 'vite';
  * `npm run console:dev` serves it with hot reload and sends API calls to a running API.
  */
 export default defineConfig({
-  root: __dirname,
+  root: import.meta.dirname,
   base: '/',
   build: {
     outDir: 'dist',
