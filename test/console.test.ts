@@ -239,6 +239,20 @@ describeInBrowser('the console in a browser', () => {
       expect(outside).toEqual([]);
       expect(problems).toEqual([]);
       await page.close();
+
+      // A read token sees the same pages with their actions disabled, saying why.
+      const reader = await openPage();
+      await reader.page.goto(`${base}/alerts?status=acknowledged#token=${tokenFor('read', 'viewer')}`);
+      const resolve = reader.page
+        .getByRole('row', { name: /performance-degraded/ })
+        .getByRole('button', { name: 'Resolve' });
+      expect(await resolve.isDisabled()).toBe(true);
+      await reader.page.getByText('needs a write token').first().waitFor();
+      await reader.page.goto(`${base}/watchdogs/${specialization}`);
+      expect(await reader.page.getByRole('button', { name: 'Pause' }).isDisabled()).toBe(true);
+      await reader.page.getByText('needs an admin token').first().waitFor();
+      expect([...reader.outside, ...reader.problems]).toEqual([]);
+      await reader.page.close();
       await t.app.request(`/api/v1/watchdogs/${specialization}`, { method: 'DELETE', headers: admin });
     });
   });

@@ -1,20 +1,23 @@
 import { useState, type ReactNode } from 'react';
-import { atLeast, currentSession, type Level } from '../auth';
+import { atLeast, currentSession, mayActOn, type Level } from '../auth';
 import { useAction } from '../live';
 import { Problem } from './States';
 
 /**
- * A button for one action: disabled (saying why) for a token whose level cannot do it, busy
- * while it runs, and the API's answer shown when it refuses.
+ * A button for one action: disabled (saying why) for a token whose level cannot do it or that is
+ * scoped to other specializations, busy while it runs, and the API's answer shown when it refuses.
  */
 export function ActionButton({
   level,
+  specialization,
   run,
   children,
   confirm,
   className,
 }: {
   level: Level;
+  /** The specialization it acts on: a token scoped elsewhere cannot. */
+  specialization?: string;
   run: () => Promise<unknown>;
   children: ReactNode;
   confirm?: string;
@@ -22,14 +25,20 @@ export function ActionButton({
 }) {
   const action = useAction(run);
   const [done, setDone] = useState(false);
-  const allowed = atLeast(currentSession(), level);
+  const session = currentSession();
+  const why = !atLeast(session, level)
+    ? `needs ${level === 'admin' ? 'an' : 'a'} ${level} token`
+    : specialization !== undefined && !mayActOn(session, specialization)
+      ? `this token is not for ${specialization}`
+      : null;
+  const allowed = why === null;
   return (
     <span className="action">
       <button
         type="button"
         className={className}
         disabled={!allowed || action.isPending}
-        title={allowed ? undefined : `needs a ${level} token`}
+        title={why ?? undefined}
         onClick={() => {
           if (confirm && !window.confirm(confirm)) return;
           setDone(false);
@@ -38,7 +47,7 @@ export function ActionButton({
       >
         {action.isPending ? 'Working…' : children}
       </button>
-      {!allowed && <span className="muted small"> needs a {level} token</span>}
+      {why && <span className="muted small"> {why}</span>}
       {done && !action.isError && (
         <span className="ok small" role="status">
           {' '}

@@ -69,6 +69,7 @@ export function DeploymentPanel({ deployment }: { deployment: Schemas['Deploymen
         {awaiting && (
           <ActionButton
             level="write"
+            specialization={deployment.specialization}
             run={() => call(api.POST('/api/v1/deployments/{id}/approve', { params: { path: { id } }, body: {} }))}
           >
             Approve
@@ -77,6 +78,7 @@ export function DeploymentPanel({ deployment }: { deployment: Schemas['Deploymen
         {!FINISHED.includes(deployment.status) && (
           <ActionButton
             level="write"
+            specialization={deployment.specialization}
             confirm="Abort this rollout? The canary leaves traffic at once."
             run={() =>
               call(
@@ -93,6 +95,7 @@ export function DeploymentPanel({ deployment }: { deployment: Schemas['Deploymen
         {deployment.status === 'promoted' && (
           <ActionButton
             level="write"
+            specialization={deployment.specialization}
             confirm="Roll back to the previous stable?"
             run={() => call(api.POST('/api/v1/deployments/{id}/rollback', { params: { path: { id } } }))}
           >

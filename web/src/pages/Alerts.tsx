@@ -69,6 +69,7 @@ export function Alerts() {
                       {a.status === 'firing' && (
                         <ActionButton
                           level="write"
+                          specialization={a.specialization}
                           run={() =>
                             call(api.POST('/api/v1/alerts/{id}/acknowledge', { params: { path: { id: a.id } } }))
                           }
@@ -79,6 +80,7 @@ export function Alerts() {
                       {a.status !== 'resolved' && (
                         <ActionButton
                           level="write"
+                          specialization={a.specialization}
                           run={() => call(api.POST('/api/v1/alerts/{id}/resolve', { params: { path: { id: a.id } } }))}
                         >
                           Resolve

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call } from '../api/client';
-import { atLeast, currentSession } from '../auth';
+import { atLeast, currentSession, mayActOn } from '../auth';
 import { Loaded, Problem, Status, Time, WebUiLink } from '../components/States';
 import { useAction, useLive } from '../live';
 
@@ -18,7 +18,12 @@ function DeployForm({ modelId, specialization }: { modelId: string; specializati
       }),
     ),
   );
-  const allowed = atLeast(currentSession(), 'write');
+  const session = currentSession();
+  const why = !atLeast(session, 'write')
+    ? 'needs a write token'
+    : !mayActOn(session, specialization)
+      ? `this token is not for ${specialization}`
+      : null;
   return (
     <form
       className="panel"
@@ -39,10 +44,10 @@ function DeployForm({ modelId, specialization }: { modelId: string; specializati
       <label>
         <input type="checkbox" checked={watch} onChange={(e) => setWatch(e.target.checked)} /> Watch it once promoted
       </label>
-      <button type="submit" disabled={!allowed || deploy.isPending}>
+      <button type="submit" disabled={why !== null || deploy.isPending}>
         {deploy.isPending ? 'Starting…' : 'Deploy'}
       </button>
-      {!allowed && <span className="muted small"> needs a write token</span>}
+      {why && <span className="muted small"> {why}</span>}
       {deploy.isError && <Problem error={deploy.error} />}
     </form>
   );

@@ -180,6 +180,7 @@ export function TrainingJobPage() {
             {(j.status === 'pending' || j.status === 'running') && (
               <ActionButton
                 level="write"
+                specialization={j.specialization ?? undefined}
                 confirm="Cancel this training job?"
                 run={() => call(api.POST('/api/v1/training/jobs/{id}/cancel', { params: { path: { id } } }))}
               >

@@ -119,6 +119,7 @@ export function WatchdogPage() {
               {w.paused ? (
                 <ActionButton
                   level="admin"
+                  specialization={specialization}
                   run={() => call(api.POST('/api/v1/watchdogs/{specialization}/resume', path))}
                 >
                   Resume
@@ -126,6 +127,7 @@ export function WatchdogPage() {
               ) : (
                 <ActionButton
                   level="admin"
+                  specialization={specialization}
                   run={() => call(api.POST('/api/v1/watchdogs/{specialization}/pause', path))}
                 >
                   Pause
@@ -134,6 +136,7 @@ export function WatchdogPage() {
               {state?.serving === 'backup' && (
                 <ActionButton
                   level="admin"
+                  specialization={specialization}
                   confirm="Switch back to the primary now?"
                   run={() =>
                     call(
