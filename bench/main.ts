@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { fmt } from './stats';
 import { benchApi } from './api';
+import { benchConsole, type ConsoleBench } from './console';
 import { benchDatabase } from './database';
 import { benchInference } from './inference';
 import { benchJudgement, judgementTable } from './judgement';
@@ -44,12 +45,13 @@ async function main(): Promise<void> {
   const api = await benchApi({ rounds });
   const workflows = await benchWorkflows({ rounds });
   const database = await benchDatabase({ rounds });
+  const consoleBench = await benchConsole({ rounds });
   const date = new Date().toISOString().slice(0, 10);
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
     path.join(dir, `${date}.json`),
-    `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, judgement, api, workflows, database }, null, 2)}\n`,
+    `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, judgement, api, workflows, database, console: consoleBench }, null, 2)}\n`,
   );
   const table = [
     `Measured ${date} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, torch ${machine.torch}, onnxruntime-node ${machine.onnxruntimeNode}; median (min–max) of ${rounds} rounds.`,
@@ -116,9 +118,23 @@ async function main(): Promise<void> {
     `| p99 (target ≤ 10) | ${fmt(database.registryList.p99, 2)} |`,
     `| failed requests (all rounds) | ${database.registryList.failed} |`,
     '',
+    ...consoleTable(consoleBench),
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'latest.md'), table);
   console.log(table);
+}
+
+function consoleTable(c: ConsoleBench): string[] {
+  const cpu = (v: number | null) => (v === null ? 'no Chromium' : `${v.toFixed(1)} %`);
+  return [
+    '| console | figure |',
+    '| --- | --- |',
+    `| initial JavaScript, gzipped (target ≤ 400 kB) | ${c.initialJsGzipKb} kB (CSS ${c.initialCssGzipKb} kB) |`,
+    `| navigation → overview drawn with its data, warm API (target ≤ 1,000 ms) | ${c.interactiveMs ? `${fmt(c.interactiveMs)} ms` : 'no Chromium'} |`,
+    `| API process CPU (% of one core), no console open | ${cpu(c.apiCpuIdlePercent)} |`,
+    `| API process CPU, 10 visible tabs on the overview polling every 2 s (${c.tenTabsRequestsPerSecond ?? '—'} requests/s) | ${cpu(c.apiCpuTenTabsPercent)} |`,
+    '',
+  ];
 }
 
 main().catch((err) => {
