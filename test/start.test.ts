@@ -29,6 +29,11 @@ describe('npm start', () => {
       expect(Object.keys(first.pids).sort()).toEqual(['api', 'db', 'temporal', 'worker']);
       const ui = await fetch(`http://127.0.0.1:${env.NW_TEMPORAL_UI_PORT}/`);
       expect(ui.status).toBe(200);
+      // The console, built from its sources by npm start, behind the sign-in link it printed.
+      expect(first.output.join('\n')).toContain(`Console:       http://localhost:${env.PORT}/#token=${first.token}`);
+      const consolePage = await fetch(`${api}/`);
+      expect(consolePage.status).toBe(200);
+      expect(await consolePage.text()).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js">/);
 
       const auth = { authorization: `Bearer ${first.token}`, 'content-type': 'application/json' };
       const registered = await fetch(`${api}/api/v1/models/register`, {
