@@ -17,6 +17,7 @@ module.exports = {
     'workflow-starts',
     'temporal-errors',
     'code-shape',
+    'console-client',
     'config',
     'auth',
     'object-authorization',
