@@ -5,4072 +5,4070 @@
  */
 
 export interface paths {
-  '/api/v1/models/register': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/models/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a model version */
+        post: operations["registerModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Register a model version */
-    post: operations['registerModel'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/models': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List models (paginated, filterable) */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List models (paginated, filterable) */
-    get: operations['listModels'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/models/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/models/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one model, with its last validation */
+        get: operations["getModel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Get one model, with its last validation */
-    get: operations['getModel'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/models/{id}/validate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/models/{id}/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start the validateModel workflow on the model's artifact
+         * @description One validation per model at a time: while one runs, this answers with the running workflow.
+         */
+        post: operations["validateModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Start the validateModel workflow on the model's artifact
-     * @description One validation per model at a time: while one runs, this answers with the running workflow.
-     */
-    post: operations['validateModel'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/models/{id}/lineage': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/models/{id}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where a model came from and what it did: training job → model version → deployments → switch events and alerts */
+        get: operations["getModelLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Where a model came from and what it did: training job → model version → deployments → switch events and alerts */
-    get: operations['getModelLineage'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/training/jobs': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/training/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List training jobs */
+        get: operations["listTrainingJobs"];
+        put?: never;
+        /** Start a training job (trainingPipeline workflow) */
+        post: operations["createTrainingJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List training jobs */
-    get: operations['listTrainingJobs'];
-    put?: never;
-    /** Start a training job (trainingPipeline workflow) */
-    post: operations['createTrainingJob'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/training/jobs/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/training/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A training job, with live progress while it runs */
+        get: operations["getTrainingJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A training job, with live progress while it runs */
-    get: operations['getTrainingJob'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/training/jobs/{id}/logs': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/training/jobs/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The job's trainer logs (most recent 64 KiB) */
+        get: operations["getTrainingJobLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The job's trainer logs (most recent 64 KiB) */
-    get: operations['getTrainingJobLogs'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/training/jobs/{id}/cancel': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/training/jobs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a job: the trainer is stopped (SIGTERM, then SIGKILL) and its partial files removed */
+        post: operations["cancelTrainingJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Cancel a job: the trainer is stopped (SIGTERM, then SIGKILL) and its partial files removed */
-    post: operations['cancelTrainingJob'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/training/datasets': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/training/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Datasets jobs can train on */
+        get: operations["listDatasets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Datasets jobs can train on */
-    get: operations['listDatasets'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/models/{id}/deploy': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/models/{id}/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Roll a model out to a specialization behind a health gate (deployModel workflow)
+         * @description One rollout per specialization: while one runs, this answers 409 with its workflow ID.
+         */
+        post: operations["deployModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Roll a model out to a specialization behind a health gate (deployModel workflow)
-     * @description One rollout per specialization: while one runs, this answers 409 with its workflow ID.
-     */
-    post: operations['deployModel'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/deployments': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/deployments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List deployments, newest first, by specialization, status or model */
+        get: operations["listDeployments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List deployments, newest first, by specialization, status or model */
-    get: operations['listDeployments'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/deployments/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/deployments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A deployment with every decision and its numbers */
+        get: operations["getDeployment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A deployment with every decision and its numbers */
-    get: operations['getDeployment'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/deployments/{id}/approve': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/deployments/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve promotion (manual gate) */
+        post: operations["approveDeployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Approve promotion (manual gate) */
-    post: operations['approveDeployment'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/deployments/{id}/abort': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/deployments/{id}/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Abort a running rollout: the canary leaves traffic, the stable keeps serving */
+        post: operations["abortDeployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Abort a running rollout: the canary leaves traffic, the stable keeps serving */
-    post: operations['abortDeployment'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/deployments/{id}/rollback': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/deployments/{id}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Roll back: a running rollout is aborted; a promoted deployment hands traffic back to its backup */
+        post: operations["rollbackDeployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Roll back: a running rollout is aborted; a promoted deployment hands traffic back to its backup */
-    post: operations['rollbackDeployment'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/auth/revoke': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/auth/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a token by (sub, iat), or every token of a subject
+         * @description Without a body, revokes the calling token. `every: true` revokes every token of `sub` issued up to now. Revoking another subject's tokens needs admin.
+         */
+        post: operations["revokeToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Revoke a token by (sub, iat), or every token of a subject
-     * @description Without a body, revokes the calling token. `every: true` revokes every token of `sub` issued up to now. Revoking another subject's tokens needs admin.
-     */
-    post: operations['revokeToken'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/inference/{specialization}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/inference/{specialization}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Classify one input with the model the routing table serves for the specialization
+         * @description Needs only read access. The canary answers with probability canaryWeight/100, the stable deployment otherwise; routing changes are served within a second. Every request is recorded (Prometheus, performance_metrics).
+         */
+        post: operations["infer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Classify one input with the model the routing table serves for the specialization
-     * @description Needs only read access. The canary answers with probability canaryWeight/100, the stable deployment otherwise; routing changes are served within a second. Every request is recorded (Prometheus, performance_metrics).
-     */
-    post: operations['infer'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/probes': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/admin/probes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run labelled probe examples through a deployment's model as serving runs it (the watchdog's probes)
+         * @description Needs admin, or a token with the `prober` role (what the worker uses: read access plus this route). Works for routed and unrouted deployments (a model not routed is loaded for probing and released after a minute without probes). Each probe is recorded with track "probe".
+         */
+        post: operations["runProbes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Run labelled probe examples through a deployment's model as serving runs it (the watchdog's probes)
-     * @description Needs admin, or a token with the `prober` role (what the worker uses: read access plus this route). Works for routed and unrouted deployments (a model not routed is loaded for probing and released after a minute without probes). Each probe is recorded with track "probe".
-     */
-    post: operations['runProbes'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/watchdogs': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/watchdogs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every watchdog with its state */
+        get: operations["listWatchdogs"];
+        put?: never;
+        /** Start watching a specialization (a Temporal Schedule that keeps watchdog-<specialization> running) */
+        post: operations["createWatchdog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Every watchdog with its state */
-    get: operations['listWatchdogs'];
-    put?: never;
-    /** Start watching a specialization (a Temporal Schedule that keeps watchdog-<specialization> running) */
-    post: operations['createWatchdog'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/watchdogs/{specialization}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/watchdogs/{specialization}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One watchdog: streaks, serving and backup model, last decision with its numbers */
+        get: operations["getWatchdog"];
+        put?: never;
+        post?: never;
+        /** Stop watching: deletes the schedule and cancels the watchdog (routing stays as it is) */
+        delete: operations["deleteWatchdog"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** One watchdog: streaks, serving and backup model, last decision with its numbers */
-    get: operations['getWatchdog'];
-    put?: never;
-    post?: never;
-    /** Stop watching: deletes the schedule and cancels the watchdog (routing stays as it is) */
-    delete: operations['deleteWatchdog'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/watchdogs/{specialization}/pause': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/watchdogs/{specialization}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause the schedule and the evaluation (state is kept) */
+        post: operations["pauseWatchdog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Pause the schedule and the evaluation (state is kept) */
-    post: operations['pauseWatchdog'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/watchdogs/{specialization}/resume': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/watchdogs/{specialization}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused watchdog */
+        post: operations["resumeWatchdog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Resume a paused watchdog */
-    post: operations['resumeWatchdog'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/watchdogs/{specialization}/rollback': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/watchdogs/{specialization}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Switch back to the primary now (for autoRollback: false, or an operator who knows better) */
+        post: operations["rollbackWatchdog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Switch back to the primary now (for autoRollback: false, or an operator who knows better) */
-    post: operations['rollbackWatchdog'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/watchdogs/{specialization}/incidents': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/watchdogs/{specialization}/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a burst of errors to the watchdog: evidence in the primary's next window, never a verdict on its own
+         * @description Needs admin or the `reporter` role; rate-limited per subject (NW_RATE_LIMIT_INCIDENTS_PER_MINUTE). Reported requests count at most as many as the window observed itself.
+         */
+        post: operations["reportIncident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Report a burst of errors to the watchdog: evidence in the primary's next window, never a verdict on its own
-     * @description Needs admin or the `reporter` role; rate-limited per subject (NW_RATE_LIMIT_INCIDENTS_PER_MINUTE). Reported requests count at most as many as the window observed itself.
-     */
-    post: operations['reportIncident'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/alerts': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts, newest first (one per fingerprint while open; repeats raise its count) */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Alerts, newest first (one per fingerprint while open; repeats raise its count) */
-    get: operations['listAlerts'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/alerts/{id}/acknowledge': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/alerts/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge a firing alert (it stays open: repeats still count) */
+        post: operations["acknowledgeAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Acknowledge a firing alert (it stays open: repeats still count) */
-    post: operations['acknowledgeAlert'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/alerts/{id}/resolve': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/alerts/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve an alert by hand (the watchdog resolves its own on recovery)
+         * @description The resolution is delivered to the alert webhook like a watchdog's (workflow `alert-<id>-resolved`, retried through an outage); resolving twice is harmless.
+         */
+        post: operations["resolveAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Resolve an alert by hand (the watchdog resolves its own on recovery)
-     * @description The resolution is delivered to the alert webhook like a watchdog's (workflow `alert-<id>-resolved`, retried through an outage); resolving twice is harmless.
-     */
-    post: operations['resolveAlert'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/alerts/prometheus': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/alerts/prometheus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Alertmanager's webhook: platform alerts join the watchdog's in one alert list
+         * @description One row per Alertmanager fingerprint while firing (class "prometheus"); a resolved notification resolves it. Re-notifications refresh last_seen.
+         */
+        post: operations["receivePrometheusAlerts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Alertmanager's webhook: platform alerts join the watchdog's in one alert list
-     * @description One row per Alertmanager fingerprint while firing (class "prometheus"); a resolved notification resolves it. Re-notifications refresh last_seen.
-     */
-    post: operations['receivePrometheusAlerts'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/performance/thresholds': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/performance/thresholds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The watchdog thresholds in force, with their version */
+        get: operations["getThresholds"];
+        /** Save a new version of the thresholds (validated; written to the thresholds file too when it is writable) */
+        put: operations["putThresholds"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The watchdog thresholds in force, with their version */
-    get: operations['getThresholds'];
-    /** Save a new version of the thresholds (validated; written to the thresholds file too when it is writable) */
-    put: operations['putThresholds'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/performance/{specialization}/decisions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/performance/{specialization}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Switch events (newest first) and the watchdog's current view: every decision with its numbers and thresholds version */
+        get: operations["getDecisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Switch events (newest first) and the watchdog's current view: every decision with its numbers and thresholds version */
-    get: operations['getDecisions'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/performance/backtest': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/performance/backtest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the watchdog's evaluation over a recorded trace (same code as the workflow and `npm run watchdog:backtest`) */
+        post: operations["runBacktest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Run the watchdog's evaluation over a recorded trace (same code as the workflow and `npm run watchdog:backtest`) */
-    post: operations['runBacktest'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/performance/{specialization}/trace': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/performance/{specialization}/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the recorded windows of a specialization as a backtest trace (JSON lines)
+         * @description One line per window: the windows of the primary as the watchdog judged them (requests, errors, slow, p95, labelled and correct probe counts, accuracy, cost), and any other deployment ("backup"; the primary too where no watchdog ran) from its recorded requests, with accuracy and cost null (live requests carry no labels).
+         */
+        get: operations["getTrace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Export the recorded windows of a specialization as a backtest trace (JSON lines)
-     * @description One line per window: the windows of the primary as the watchdog judged them (requests, errors, slow, p95, labelled and correct probe counts, accuracy, cost), and any other deployment ("backup"; the primary too where no watchdog ran) from its recorded requests, with accuracy and cost null (live requests carry no labels).
-     */
-    get: operations['getTrace'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/routing/{specialization}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/routing/{specialization}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What serves the specialization now: stable, canary (with its weight), backup, and the deployment a failover left */
+        get: operations["getRouting"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** What serves the specialization now: stable, canary (with its weight), backup, and the deployment a failover left */
-    get: operations['getRouting'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/specializations/{specialization}/history': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/specializations/{specialization}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who served when: every change of the routing, newest first, with the decision that made it
+         * @description Each item is one period: what served (stable, canary and its weight, backup) from the change until the next one, and the change itself — a canary step, a promotion, a rollback, a watchdog switch or switch back — with its reason, the deployment and workflow behind it and a Web UI link.
+         */
+        get: operations["getSpecializationHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Who served when: every change of the routing, newest first, with the decision that made it
-     * @description Each item is one period: what served (stable, canary and its weight, backup) from the change until the next one, and the change itself — a canary step, a promotion, a rollback, a watchdog switch or switch back — with its reason, the deployment and workflow behind it and a Web UI link.
-     */
-    get: operations['getSpecializationHistory'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    Model: {
-      /** Format: uuid */
-      id: string;
-      name: string;
-      description: string | null;
-      specialization: string;
-      baseModel: string;
-      version: string;
-      status: string;
-      modelPath: string | null;
-      config: {
-        [key: string]: unknown;
-      } | null;
-      performanceMetrics: {
-        [key: string]: unknown;
-      } | null;
-      deploymentConfig: {
-        [key: string]: unknown;
-      } | null;
-      validation: {
-        [key: string]: unknown;
-      } | null;
-      createdBy: string | null;
-      createdAt: string;
-      updatedAt: string;
-    };
-    Error: {
-      error: {
-        /** @example validation_error */
-        code: string;
-        message: string;
-        details?: unknown;
-      };
-    };
-    ModelRegistration: {
-      /** @example sales-intent */
-      name: string;
-      description?: string;
-      /** @example automotive-sales */
-      specialization: string;
-      /** @example builtin-bow */
-      baseModel: string;
-      /** @example 1.0.0 */
-      version: string;
-      /** @example sales-intent/1.0.0/model.onnx */
-      modelPath?: string;
-      config?: {
-        /** @description Dollars per 1,000 tokens its requests are charged (default: the price announced to RelayCore, 0.002) */
-        costPer1kTokens?: number;
-      } & {
-        [key: string]: unknown;
-      };
-      performanceMetrics?: {
-        [key: string]: unknown;
-      };
-      deploymentConfig?: {
-        [key: string]: unknown;
-      };
-    };
-    ModelList: {
-      items: components['schemas']['Model'][];
-      total: number;
-      skip: number;
-      limit: number;
-    };
-    WorkflowStarted: {
-      workflowId: string;
-      runId: string;
-      /** Format: uri */
-      webUiUrl: string;
-    };
-    ModelLineage: {
-      model: components['schemas']['Model'];
-      trainingJob: components['schemas']['TrainingJob'];
-      /** @description Its rollouts, newest first (at most 100); each one's decisions are on GET /deployments/{id} */
-      deployments: components['schemas']['DeploymentSummary'][];
-      /** @description Watchdog switches away from it or to it, newest first (at most 100) */
-      switchEvents: components['schemas']['SwitchEvent'][];
-      /** @description Alerts about it, newest first (at most 100) */
-      alerts: components['schemas']['Alert'][];
-    };
-    /** @description The job that trained it — dataset and hyperparameters in `config` — or null for a model registered by hand */
-    TrainingJob: {
-      /** Format: uuid */
-      id: string;
-      name: string;
-      /** @enum {string} */
-      status: 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
-      specialization: string | null;
-      trainer: string | null;
-      config: {
-        [key: string]: unknown;
-      };
-      /** Format: uuid */
-      modelId: string | null;
-      outputPath: string | null;
-      metrics: {
-        [key: string]: unknown;
-      } | null;
-      errorMessage: string | null;
-      workflowId: string | null;
-      webUiUrl: string | null;
-      createdBy: string | null;
-      createdAt: string;
-      startedAt: string | null;
-      completedAt: string | null;
-      progress: components['schemas']['TrainingProgress'];
-    } | null;
-    TrainingProgress: {
-      stage: string;
-      epoch: number;
-      totalEpochs: number;
-      step: number;
-      totalSteps: number;
-      loss: number | null;
-      samplesPerSec: number | null;
-      eta: number | null;
-      resumedFromCheckpoint: boolean;
-      lastCheckpointEpoch: number | null;
-      /** @description The loss at the end of each epoch so far, oldest first */
-      epochs?: {
-        epoch: number;
-        loss: number | null;
-      }[];
-    } | null;
-    DeploymentSummary: {
-      /** Format: uuid */
-      id: string;
-      /** Format: uuid */
-      modelId: string;
-      specialization: string;
-      /** @enum {string} */
-      status: 'staging' | 'rolling_out' | 'promoted' | 'rolled_back' | 'aborted' | 'failed' | 'superseded';
-      reason: string | null;
-      config: {
-        [key: string]: unknown;
-      } | null;
-      workflowId: string | null;
-      webUiUrl: string | null;
-      deployedAt: string | null;
-      createdBy: string | null;
-      createdAt: string;
-      lastDecision: {
-        [key: string]: unknown;
-      } | null;
-    };
-    SwitchEvent: {
-      /** Format: uuid */
-      id: string;
-      specialization: string;
-      /** Format: uuid */
-      fromModelId: string | null;
-      /** Format: uuid */
-      toModelId: string | null;
-      /** @enum {string} */
-      action: 'switch' | 'rollback';
-      reason: string;
-      stats: {
-        [key: string]: unknown;
-      } | null;
-      thresholdsVersion: number | null;
-      workflowId: string;
-      idempotencyKey: string;
-      /** @description Why RelayCore was not told of the switch ("undeliverable: 400 …"), or null */
-      undeliverable: string | null;
-      createdAt: string;
-    };
-    Alert: {
-      /** Format: uuid */
-      id: string;
-      fingerprint: string;
-      specialization: string;
-      /** Format: uuid */
-      modelId: string | null;
-      /** @enum {string} */
-      alertClass: 'performance-degraded' | 'no-healthy-backup' | 'watchdog-stalled' | 'prometheus';
-      /** @enum {string} */
-      severity: 'warning' | 'critical';
-      /** @enum {string} */
-      status: 'firing' | 'acknowledged' | 'resolved';
-      summary: string | null;
-      details: {
-        [key: string]: unknown;
-      } | null;
-      count: number;
-      firstSeen: string;
-      lastSeen: string;
-      acknowledgedAt: string | null;
-      acknowledgedBy: string | null;
-      resolvedAt: string | null;
-      deliveredStatus: string | null;
-      deliveredAt: string | null;
-    };
-    TrainingJobStarted: {
-      /** Format: uuid */
-      jobId: string;
-      workflowId: string;
-      webUiUrl: string;
-      status: string;
-    };
-    TrainingJobRequest: {
-      /**
-       * @description Model name; each completed job registers its next version.
-       * @example sales-router
-       */
-      name: string;
-      /** @example automotive-sales */
-      specialization: string;
-      /**
-       * @default hashed-ngrams-softmax
-       * @example hashed-ngrams-softmax
-       */
-      baseModel: string;
-      /**
-       * @description A dataset from GET /training/datasets
-       * @default automotive-queries
-       */
-      dataset: string;
-      /**
-       * @default builtin
-       * @enum {string}
-       */
-      trainer: 'builtin' | 'torch';
-      /**
-       * @default {
-       *       "epochs": 8,
-       *       "learningRate": 5,
-       *       "batchSize": 16,
-       *       "seed": 42,
-       *       "hiddenUnits": 0,
-       *       "l2": 0.0001
-       *     }
-       */
-      hyperparameters: {
-        /** @default 8 */
-        epochs?: number;
-        /** @default 5 */
-        learningRate?: number;
-        /** @default 16 */
-        batchSize?: number;
-        /** @default 42 */
-        seed?: number;
-        /** @default 0 */
-        hiddenUnits?: number;
-        /** @default 0.0001 */
-        l2?: number;
-      };
-      /**
-       * @default {
-       *       "gpus": 0
-       *     }
-       */
-      resources: {
-        gpus: number;
-      };
-      /**
-       * @description Roll the model out behind the health gate once it is registered (deployModel; see `deploy`)
-       * @default false
-       */
-      autoDeploy: boolean;
-      /** @description Rollout options for autoDeploy (the deploy route's, without specialization) */
-      deploy?: {
-        /**
-         * @description Canary weights in percent. A canary that starts higher or has fewer steps than the policy's is weaker. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.
-         * @example [
-         *       10,
-         *       50,
-         *       100
-         *     ]
-         */
-        steps?: number[];
-        /**
-         * @description What each step must show; fields left out take the policy's. A higher maxErrorRate or maxP95LatencyMs, or a lower minAccuracy or minRequests, is weaker. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.
-         * @example {
-         *       "windowSeconds": 30,
-         *       "minRequests": 20,
-         *       "maxWindows": 3,
-         *       "maxErrorRate": 0.05,
-         *       "maxP95LatencyMs": 250,
-         *       "minAccuracy": 0.8
-         *     }
-         */
-        analysis?: {
-          windowSeconds?: number;
-          minRequests?: number;
-          maxWindows?: number;
-          maxErrorRate?: number;
-          maxP95LatencyMs?: number;
-          minAccuracy?: number;
+    schemas: {
+        Model: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string | null;
+            specialization: string;
+            baseModel: string;
+            version: string;
+            status: string;
+            modelPath: string | null;
+            config: {
+                [key: string]: unknown;
+            } | null;
+            performanceMetrics: {
+                [key: string]: unknown;
+            } | null;
+            deploymentConfig: {
+                [key: string]: unknown;
+            } | null;
+            validation: {
+                [key: string]: unknown;
+            } | null;
+            createdBy: string | null;
+            createdAt: string;
+            updatedAt: string;
         };
-        /** @description Wait for an approval before promoting. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin. */
-        requireApproval?: boolean;
-        /** @description Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin. */
-        approvalTimeoutSeconds?: number;
-        /**
-         * @description What happens when nobody approves in time; 'promote' is weaker than 'rollback'. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.
-         * @enum {string}
-         */
-        onApprovalTimeout?: 'rollback' | 'promote';
-        /** @description The approver must be someone other than the deployer. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin. */
-        fourEyes?: boolean;
-        /**
-         * @description Once promoted, make sure a watchdog watches the specialization (unless the thresholds file says watch: false)
-         * @default true
-         */
-        watch: boolean;
-      };
-    };
-    TrainingJobList: {
-      items: components['schemas']['TrainingJob'][];
-      total: number;
-      skip: number;
-      limit: number;
-    };
-    TrainingJobLogs: {
-      /** Format: uuid */
-      jobId: string;
-      logs: string;
-    };
-    DatasetList: {
-      items: {
-        name: string;
-        description: string | null;
-        version: string | null;
-        labels: {
-          [key: string]: string[];
+        Error: {
+            error: {
+                /** @example validation_error */
+                code: string;
+                message: string;
+                details?: unknown;
+            };
         };
-      }[];
-    };
-    DeploymentStarted: {
-      /** Format: uuid */
-      deploymentId: string;
-      workflowId: string;
-      webUiUrl: string;
-    };
-    DeployRequest: {
-      /** @example automotive-sales */
-      specialization: string;
-      /**
-       * @description Canary weights in percent. A canary that starts higher or has fewer steps than the policy's is weaker. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.
-       * @example [
-       *       10,
-       *       50,
-       *       100
-       *     ]
-       */
-      steps?: number[];
-      /**
-       * @description What each step must show; fields left out take the policy's. A higher maxErrorRate or maxP95LatencyMs, or a lower minAccuracy or minRequests, is weaker. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.
-       * @example {
-       *       "windowSeconds": 30,
-       *       "minRequests": 20,
-       *       "maxWindows": 3,
-       *       "maxErrorRate": 0.05,
-       *       "maxP95LatencyMs": 250,
-       *       "minAccuracy": 0.8
-       *     }
-       */
-      analysis?: {
-        windowSeconds?: number;
-        minRequests?: number;
-        maxWindows?: number;
-        maxErrorRate?: number;
-        maxP95LatencyMs?: number;
-        minAccuracy?: number;
-      };
-      /** @description Wait for an approval before promoting. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin. */
-      requireApproval?: boolean;
-      /** @description Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin. */
-      approvalTimeoutSeconds?: number;
-      /**
-       * @description What happens when nobody approves in time; 'promote' is weaker than 'rollback'. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.
-       * @enum {string}
-       */
-      onApprovalTimeout?: 'rollback' | 'promote';
-      /** @description The approver must be someone other than the deployer. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin. */
-      fourEyes?: boolean;
-      /**
-       * @description Once promoted, make sure a watchdog watches the specialization (unless the thresholds file says watch: false)
-       * @default true
-       */
-      watch: boolean;
-    };
-    DeploymentList: {
-      items: components['schemas']['DeploymentSummary'][];
-      total: number;
-      skip: number;
-      limit: number;
-    };
-    Deployment: {
-      /** Format: uuid */
-      id: string;
-      /** Format: uuid */
-      modelId: string;
-      specialization: string;
-      /** @enum {string} */
-      status: 'staging' | 'rolling_out' | 'promoted' | 'rolled_back' | 'aborted' | 'failed' | 'superseded';
-      reason: string | null;
-      config: {
-        [key: string]: unknown;
-      } | null;
-      decisions: {
-        [key: string]: unknown;
-      }[];
-      workflowId: string | null;
-      webUiUrl: string | null;
-      deployedAt: string | null;
-      createdBy: string | null;
-      createdAt: string;
-      /** @description The workflow's status query while the rollout runs */
-      live: {
-        [key: string]: unknown;
-      } | null;
-    };
-    ApproveRequest: {
-      comment?: string;
-    };
-    AbortRequest: {
-      reason?: string;
-    };
-    RevokedToken: {
-      sub: string;
-      /** @description The revoked token's iat; with `every`, the cut-off: every token issued at or before it */
-      iat: number;
-      every: boolean;
-      revokedAt: string;
-    };
-    RevokeRequest: {
-      /** @description Whose token; admins only. Defaults to the caller's own. */
-      sub?: string;
-      /** @description The token's iat; defaults to the calling token's. */
-      iat?: number;
-      reason?: string;
-      /** @description Revoke every token of `sub` issued up to now (a leaked credential, someone who left); `iat` is then ignored. Admin for another subject's tokens. */
-      every?: boolean;
-    };
-    InferenceResult: {
-      /** Format: uuid */
-      modelId: string;
-      modelName: string;
-      version: string;
-      output: {
-        /** @example automotive-sales */
-        label: string;
-        /**
-         * @example {
-         *       "automotive-sales": 0.91,
-         *       "parts-specialist": 0.05,
-         *       "service-advisor": 0.04
-         *     }
-         */
-        scores: {
-          [key: string]: number;
+        ModelRegistration: {
+            /** @example sales-intent */
+            name: string;
+            description?: string;
+            /** @example automotive-sales */
+            specialization: string;
+            /** @example builtin-bow */
+            baseModel: string;
+            /** @example 1.0.0 */
+            version: string;
+            /** @example sales-intent/1.0.0/model.onnx */
+            modelPath?: string;
+            config?: {
+                /** @description Dollars per 1,000 tokens its requests are charged (default: the price announced to RelayCore, 0.002) */
+                costPer1kTokens?: number;
+            } & {
+                [key: string]: unknown;
+            };
+            performanceMetrics?: {
+                [key: string]: unknown;
+            };
+            deploymentConfig?: {
+                [key: string]: unknown;
+            };
         };
-      };
-      /** @description Time spent serving the request, queueing included */
-      latencyMs: number;
-      requestId: string;
-      /** Format: uuid */
-      deploymentId: string;
-      /**
-       * @description stable or canary for live requests; probe for watchdog probes
-       * @enum {string}
-       */
-      track: 'stable' | 'canary' | 'probe';
-      usage: components['schemas']['Usage'];
-    };
-    Usage: {
-      /** @description Tokens of the input, counted with the model's own tokenizer */
-      inputTokens: number;
-      /** @description Tokens of the answer (the label) */
-      outputTokens: number;
-      /** @description The model's price from its registry entry (config.costPer1kTokens), else the price announced to RelayCore */
-      costPer1kTokens: number;
-      /** @description (inputTokens + outputTokens) / 1000 × costPer1kTokens */
-      costDollars: number;
-    };
-    InferenceRequest: {
-      /** @example Do you have any certified pre-owned SUVs under 30k? */
-      input: string;
-    };
-    ProbeResult: {
-      /** Format: uuid */
-      deploymentId: string;
-      /** Format: uuid */
-      modelId: string;
-      requests: number;
-      errors: number;
-      latenciesMs: number[];
-      /** @description Probes answered (each has a known label) */
-      labelled: number;
-      /** @description Answered probes whose label matched */
-      correct: number;
-      accuracy: number | null;
-      /** @description Tokens the answered probes were charged for */
-      tokens: number;
-      /** @description What the answered probes cost at the model's price */
-      costDollars: number;
-    };
-    ProbeRequest: {
-      /** Format: uuid */
-      deploymentId: string;
-      /** @default 20 */
-      examples: number;
-    };
-    Watchdog: {
-      specialization: string;
-      scheduleId: string;
-      workflowId: string;
-      paused: boolean;
-      running: boolean;
-      /** Format: uri */
-      webUiUrl: string;
-      /** @description The `state` query of the running watchdog */
-      state: {
-        [key: string]: unknown;
-      } | null;
-    };
-    WatchdogCreateRequest: {
-      specialization: string;
-    };
-    WatchdogList: {
-      items: components['schemas']['Watchdog'][];
-    };
-    WatchdogRollbackRequest: {
-      /** @default manual rollback */
-      reason: string;
-    };
-    IncidentRequest: {
-      requests: number;
-      errors: number;
-      reason: string;
-    };
-    AlertList: {
-      items: components['schemas']['Alert'][];
-    };
-    AlertmanagerWebhook: {
-      version?: string;
-      /** @enum {string} */
-      status: 'firing' | 'resolved';
-      alerts: {
-        /** @enum {string} */
-        status: 'firing' | 'resolved';
-        labels: {
-          [key: string]: string;
+        ModelList: {
+            items: components["schemas"]["Model"][];
+            total: number;
+            skip: number;
+            limit: number;
         };
-        /** @default {} */
-        annotations: {
-          [key: string]: string;
+        WorkflowStarted: {
+            workflowId: string;
+            runId: string;
+            /** Format: uri */
+            webUiUrl: string;
         };
-        startsAt: string;
-        endsAt?: string;
-        generatorURL?: string;
-        fingerprint: string;
-      }[];
+        ModelLineage: {
+            model: components["schemas"]["Model"];
+            trainingJob: components["schemas"]["TrainingJob"];
+            /** @description Its rollouts, newest first (at most 100); each one's decisions are on GET /deployments/{id} */
+            deployments: components["schemas"]["DeploymentSummary"][];
+            /** @description Watchdog switches away from it or to it, newest first (at most 100) */
+            switchEvents: components["schemas"]["SwitchEvent"][];
+            /** @description Alerts about it, newest first (at most 100) */
+            alerts: components["schemas"]["Alert"][];
+        };
+        /** @description The job that trained it — dataset and hyperparameters in `config` — or null for a model registered by hand */
+        TrainingJob: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "pending" | "running" | "completed" | "failed" | "cancelled";
+            specialization: string | null;
+            trainer: string | null;
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: uuid */
+            modelId: string | null;
+            outputPath: string | null;
+            metrics: {
+                [key: string]: unknown;
+            } | null;
+            errorMessage: string | null;
+            workflowId: string | null;
+            webUiUrl: string | null;
+            createdBy: string | null;
+            createdAt: string;
+            startedAt: string | null;
+            completedAt: string | null;
+            progress: components["schemas"]["TrainingProgress"];
+        } | null;
+        TrainingProgress: {
+            stage: string;
+            epoch: number;
+            totalEpochs: number;
+            step: number;
+            totalSteps: number;
+            loss: number | null;
+            samplesPerSec: number | null;
+            eta: number | null;
+            resumedFromCheckpoint: boolean;
+            lastCheckpointEpoch: number | null;
+            /** @description The loss at the end of each epoch so far, oldest first */
+            epochs?: {
+                epoch: number;
+                loss: number | null;
+            }[];
+        } | null;
+        DeploymentSummary: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            modelId: string;
+            specialization: string;
+            /** @enum {string} */
+            status: "staging" | "rolling_out" | "promoted" | "rolled_back" | "aborted" | "failed" | "superseded";
+            reason: string | null;
+            config: {
+                [key: string]: unknown;
+            } | null;
+            workflowId: string | null;
+            webUiUrl: string | null;
+            deployedAt: string | null;
+            createdBy: string | null;
+            createdAt: string;
+            lastDecision: {
+                [key: string]: unknown;
+            } | null;
+        };
+        SwitchEvent: {
+            /** Format: uuid */
+            id: string;
+            specialization: string;
+            /** Format: uuid */
+            fromModelId: string | null;
+            /** Format: uuid */
+            toModelId: string | null;
+            /** @enum {string} */
+            action: "switch" | "rollback";
+            reason: string;
+            stats: {
+                [key: string]: unknown;
+            } | null;
+            thresholdsVersion: number | null;
+            workflowId: string;
+            idempotencyKey: string;
+            /** @description Why RelayCore was not told of the switch ("undeliverable: 400 …"), or null */
+            undeliverable: string | null;
+            createdAt: string;
+        };
+        Alert: {
+            /** Format: uuid */
+            id: string;
+            fingerprint: string;
+            specialization: string;
+            /** Format: uuid */
+            modelId: string | null;
+            /** @enum {string} */
+            alertClass: "performance-degraded" | "no-healthy-backup" | "watchdog-stalled" | "prometheus";
+            /** @enum {string} */
+            severity: "warning" | "critical";
+            /** @enum {string} */
+            status: "firing" | "acknowledged" | "resolved";
+            summary: string | null;
+            details: {
+                [key: string]: unknown;
+            } | null;
+            count: number;
+            firstSeen: string;
+            lastSeen: string;
+            acknowledgedAt: string | null;
+            acknowledgedBy: string | null;
+            resolvedAt: string | null;
+            deliveredStatus: string | null;
+            deliveredAt: string | null;
+        };
+        TrainingJobStarted: {
+            /** Format: uuid */
+            jobId: string;
+            workflowId: string;
+            webUiUrl: string;
+            status: string;
+        };
+        TrainingJobRequest: {
+            /**
+             * @description Model name; each completed job registers its next version.
+             * @example sales-router
+             */
+            name: string;
+            /** @example automotive-sales */
+            specialization: string;
+            /**
+             * @default hashed-ngrams-softmax
+             * @example hashed-ngrams-softmax
+             */
+            baseModel: string;
+            /**
+             * @description A dataset from GET /training/datasets
+             * @default automotive-queries
+             */
+            dataset: string;
+            /**
+             * @default builtin
+             * @enum {string}
+             */
+            trainer: "builtin" | "torch";
+            /**
+             * @default {
+             *       "epochs": 8,
+             *       "learningRate": 5,
+             *       "batchSize": 16,
+             *       "seed": 42,
+             *       "hiddenUnits": 0,
+             *       "l2": 0.0001
+             *     }
+             */
+            hyperparameters: {
+                /** @default 8 */
+                epochs?: number;
+                /** @default 5 */
+                learningRate?: number;
+                /** @default 16 */
+                batchSize?: number;
+                /** @default 42 */
+                seed?: number;
+                /** @default 0 */
+                hiddenUnits?: number;
+                /** @default 0.0001 */
+                l2?: number;
+            };
+            /**
+             * @default {
+             *       "gpus": 0
+             *     }
+             */
+            resources: {
+                gpus: number;
+            };
+            /**
+             * @description Roll the model out behind the health gate once it is registered (deployModel; see `deploy`)
+             * @default false
+             */
+            autoDeploy: boolean;
+            /** @description Rollout options for autoDeploy (the deploy route's, without specialization) */
+            deploy?: {
+                /**
+                 * @description Canary weights in percent. A canary that starts higher or has fewer steps than the policy's is weaker. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.
+                 * @example [
+                 *       10,
+                 *       50,
+                 *       100
+                 *     ]
+                 */
+                steps?: number[];
+                /**
+                 * @description What each step must show; fields left out take the policy's. A higher maxErrorRate or maxP95LatencyMs, or a lower minAccuracy or minRequests, is weaker. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.
+                 * @example {
+                 *       "windowSeconds": 30,
+                 *       "minRequests": 20,
+                 *       "maxWindows": 3,
+                 *       "maxErrorRate": 0.05,
+                 *       "maxP95LatencyMs": 250,
+                 *       "minAccuracy": 0.8
+                 *     }
+                 */
+                analysis?: {
+                    windowSeconds?: number;
+                    minRequests?: number;
+                    maxWindows?: number;
+                    maxErrorRate?: number;
+                    maxP95LatencyMs?: number;
+                    minAccuracy?: number;
+                };
+                /** @description Wait for an approval before promoting. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin. */
+                requireApproval?: boolean;
+                /** @description Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin. */
+                approvalTimeoutSeconds?: number;
+                /**
+                 * @description What happens when nobody approves in time; 'promote' is weaker than 'rollback'. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.
+                 * @enum {string}
+                 */
+                onApprovalTimeout?: "rollback" | "promote";
+                /** @description The approver must be someone other than the deployer. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin. */
+                fourEyes?: boolean;
+                /**
+                 * @description Once promoted, make sure a watchdog watches the specialization (unless the thresholds file says watch: false)
+                 * @default true
+                 */
+                watch: boolean;
+            };
+        };
+        TrainingJobList: {
+            items: components["schemas"]["TrainingJob"][];
+            total: number;
+            skip: number;
+            limit: number;
+        };
+        TrainingJobLogs: {
+            /** Format: uuid */
+            jobId: string;
+            logs: string;
+        };
+        DatasetList: {
+            items: {
+                name: string;
+                description: string | null;
+                version: string | null;
+                labels: {
+                    [key: string]: string[];
+                };
+            }[];
+        };
+        DeploymentStarted: {
+            /** Format: uuid */
+            deploymentId: string;
+            workflowId: string;
+            webUiUrl: string;
+        };
+        DeployRequest: {
+            /** @example automotive-sales */
+            specialization: string;
+            /**
+             * @description Canary weights in percent. A canary that starts higher or has fewer steps than the policy's is weaker. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.
+             * @example [
+             *       10,
+             *       50,
+             *       100
+             *     ]
+             */
+            steps?: number[];
+            /**
+             * @description What each step must show; fields left out take the policy's. A higher maxErrorRate or maxP95LatencyMs, or a lower minAccuracy or minRequests, is weaker. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.
+             * @example {
+             *       "windowSeconds": 30,
+             *       "minRequests": 20,
+             *       "maxWindows": 3,
+             *       "maxErrorRate": 0.05,
+             *       "maxP95LatencyMs": 250,
+             *       "minAccuracy": 0.8
+             *     }
+             */
+            analysis?: {
+                windowSeconds?: number;
+                minRequests?: number;
+                maxWindows?: number;
+                maxErrorRate?: number;
+                maxP95LatencyMs?: number;
+                minAccuracy?: number;
+            };
+            /** @description Wait for an approval before promoting. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin. */
+            requireApproval?: boolean;
+            /** @description Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin. */
+            approvalTimeoutSeconds?: number;
+            /**
+             * @description What happens when nobody approves in time; 'promote' is weaker than 'rollback'. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin.
+             * @enum {string}
+             */
+            onApprovalTimeout?: "rollback" | "promote";
+            /** @description The approver must be someone other than the deployer. Left out: the specialization's gate policy (GET /performance/thresholds, `gate`). Weaker than the policy needs admin. */
+            fourEyes?: boolean;
+            /**
+             * @description Once promoted, make sure a watchdog watches the specialization (unless the thresholds file says watch: false)
+             * @default true
+             */
+            watch: boolean;
+        };
+        DeploymentList: {
+            items: components["schemas"]["DeploymentSummary"][];
+            total: number;
+            skip: number;
+            limit: number;
+        };
+        Deployment: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            modelId: string;
+            specialization: string;
+            /** @enum {string} */
+            status: "staging" | "rolling_out" | "promoted" | "rolled_back" | "aborted" | "failed" | "superseded";
+            reason: string | null;
+            config: {
+                [key: string]: unknown;
+            } | null;
+            decisions: {
+                [key: string]: unknown;
+            }[];
+            workflowId: string | null;
+            webUiUrl: string | null;
+            deployedAt: string | null;
+            createdBy: string | null;
+            createdAt: string;
+            /** @description The workflow's status query while the rollout runs */
+            live: {
+                [key: string]: unknown;
+            } | null;
+        };
+        ApproveRequest: {
+            comment?: string;
+        };
+        AbortRequest: {
+            reason?: string;
+        };
+        RevokedToken: {
+            sub: string;
+            /** @description The revoked token's iat; with `every`, the cut-off: every token issued at or before it */
+            iat: number;
+            every: boolean;
+            revokedAt: string;
+        };
+        RevokeRequest: {
+            /** @description Whose token; admins only. Defaults to the caller's own. */
+            sub?: string;
+            /** @description The token's iat; defaults to the calling token's. */
+            iat?: number;
+            reason?: string;
+            /** @description Revoke every token of `sub` issued up to now (a leaked credential, someone who left); `iat` is then ignored. Admin for another subject's tokens. */
+            every?: boolean;
+        };
+        InferenceResult: {
+            /** Format: uuid */
+            modelId: string;
+            modelName: string;
+            version: string;
+            output: {
+                /** @example automotive-sales */
+                label: string;
+                /**
+                 * @example {
+                 *       "automotive-sales": 0.91,
+                 *       "parts-specialist": 0.05,
+                 *       "service-advisor": 0.04
+                 *     }
+                 */
+                scores: {
+                    [key: string]: number;
+                };
+            };
+            /** @description Time spent serving the request, queueing included */
+            latencyMs: number;
+            requestId: string;
+            /** Format: uuid */
+            deploymentId: string;
+            /**
+             * @description stable or canary for live requests; probe for watchdog probes
+             * @enum {string}
+             */
+            track: "stable" | "canary" | "probe";
+            usage: components["schemas"]["Usage"];
+        };
+        Usage: {
+            /** @description Tokens of the input, counted with the model's own tokenizer */
+            inputTokens: number;
+            /** @description Tokens of the answer (the label) */
+            outputTokens: number;
+            /** @description The model's price from its registry entry (config.costPer1kTokens), else the price announced to RelayCore */
+            costPer1kTokens: number;
+            /** @description (inputTokens + outputTokens) / 1000 × costPer1kTokens */
+            costDollars: number;
+        };
+        InferenceRequest: {
+            /** @example Do you have any certified pre-owned SUVs under 30k? */
+            input: string;
+        };
+        ProbeResult: {
+            /** Format: uuid */
+            deploymentId: string;
+            /** Format: uuid */
+            modelId: string;
+            requests: number;
+            errors: number;
+            latenciesMs: number[];
+            /** @description Probes answered (each has a known label) */
+            labelled: number;
+            /** @description Answered probes whose label matched */
+            correct: number;
+            accuracy: number | null;
+            /** @description Tokens the answered probes were charged for */
+            tokens: number;
+            /** @description What the answered probes cost at the model's price */
+            costDollars: number;
+        };
+        ProbeRequest: {
+            /** Format: uuid */
+            deploymentId: string;
+            /** @default 20 */
+            examples: number;
+        };
+        Watchdog: {
+            specialization: string;
+            scheduleId: string;
+            workflowId: string;
+            paused: boolean;
+            running: boolean;
+            /** Format: uri */
+            webUiUrl: string;
+            /** @description The `state` query of the running watchdog */
+            state: {
+                [key: string]: unknown;
+            } | null;
+        };
+        WatchdogCreateRequest: {
+            specialization: string;
+        };
+        WatchdogList: {
+            items: components["schemas"]["Watchdog"][];
+        };
+        WatchdogRollbackRequest: {
+            /** @default manual rollback */
+            reason: string;
+        };
+        IncidentRequest: {
+            requests: number;
+            errors: number;
+            reason: string;
+        };
+        AlertList: {
+            items: components["schemas"]["Alert"][];
+        };
+        AlertmanagerWebhook: {
+            version?: string;
+            /** @enum {string} */
+            status: "firing" | "resolved";
+            alerts: {
+                /** @enum {string} */
+                status: "firing" | "resolved";
+                labels: {
+                    [key: string]: string;
+                };
+                /** @default {} */
+                annotations: {
+                    [key: string]: string;
+                };
+                startsAt: string;
+                endsAt?: string;
+                generatorURL?: string;
+                fingerprint: string;
+            }[];
+        };
+        ThresholdsVersion: {
+            version: number;
+            thresholds: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            source: "file" | "api";
+            createdBy: string;
+            createdAt: string;
+            /** @description Knobs in the thresholds that no longer apply, each with what decides instead */
+            notices: string[];
+        };
+        ThresholdsPutRequest: {
+            /** @description The performance_thresholds.yml document as JSON: {defaults: {...}, specializations: {name: {...}}}; durations as "5s" or seconds */
+            thresholds: {
+                [key: string]: unknown;
+            };
+        };
+        Decisions: {
+            specialization: string;
+            switchEvents: components["schemas"]["SwitchEvent"][];
+            /** @description The running watchdog's state (its `state` query): streaks, recent windows, last decision; null when none runs */
+            watchdog: {
+                [key: string]: unknown;
+            } | null;
+        };
+        BacktestResult: {
+            trips: number;
+            recoveries: number;
+            decisions: {
+                t: number;
+                /** @enum {string} */
+                action: "switch" | "rollback";
+                reason: string;
+            }[];
+            thresholdsVersion: number | null;
+            /** @description Knobs in the thresholds that no longer apply, each with what decides instead */
+            notices: string[];
+        };
+        BacktestRequest: {
+            /** @description Defaults to the thresholds in force */
+            thresholds?: {
+                [key: string]: unknown;
+            };
+            trace: components["schemas"]["TraceWindow"][];
+            specialization?: string;
+        };
+        TraceWindow: {
+            /** @description Seconds since the trace began */
+            t: number;
+            /** @enum {string} */
+            model: "primary" | "backup";
+            requests: number;
+            errors: number;
+            /**
+             * @description Requests slower than the p95 threshold; without it the window is judged on p95LatencyMs alone
+             * @default null
+             */
+            slow: number | null;
+            /** @default null */
+            p95LatencyMs: number | null;
+            /** @description Labelled probes answered; a window with accuracy alone counts as 5 (what the watchdog sent per window) */
+            labelled?: number;
+            correct?: number;
+            /** @default null */
+            accuracy: number | null;
+            /** @default null */
+            costPer1kTokens: number | null;
+        };
+        Routing: {
+            specialization: string;
+            stable: components["schemas"]["ServedDeployment"];
+            canary: components["schemas"]["ServedDeployment"] & ({
+                weight: number;
+            } | null);
+            backup: components["schemas"]["ServedDeployment"];
+            failoverFrom: components["schemas"]["ServedDeployment"] & unknown;
+            updatedAt: string;
+            updatedBy: string | null;
+        };
+        ServedDeployment: {
+            /** Format: uuid */
+            deploymentId: string;
+            /** Format: uuid */
+            modelId: string;
+            modelName: string;
+            version: string;
+        } | null;
+        History: {
+            specialization: string;
+            items: components["schemas"]["HistoryPeriod"][];
+            nextBefore: string | null;
+        };
+        HistoryPeriod: {
+            /** @description Change id (page on with ?before=) */
+            id: string;
+            /** @description When this routing began */
+            from: string;
+            /** @description When the next change ended it; null while it serves */
+            to: string | null;
+            stable: components["schemas"]["ServedDeployment"];
+            canary: components["schemas"]["ServedDeployment"] & ({
+                weight: number;
+            } | null);
+            backup: components["schemas"]["ServedDeployment"];
+            failoverFrom: components["schemas"]["ServedDeployment"] & unknown;
+            change: {
+                /** @enum {string} */
+                cause: "canary-step" | "canary-removed" | "promotion" | "rollback" | "watchdog-switch" | "watchdog-switch-back";
+                reason: string;
+                /**
+                 * Format: uuid
+                 * @description The deployment whose rollout or rollback made the change
+                 */
+                deploymentId: string | null;
+                workflowId: string | null;
+                /** @description The watchdog decision's key (its model_switch_events row) */
+                decisionKey: string | null;
+                webUiUrl: string | null;
+            };
+        };
     };
-    ThresholdsVersion: {
-      version: number;
-      thresholds: {
-        [key: string]: unknown;
-      };
-      /** @enum {string} */
-      source: 'file' | 'api';
-      createdBy: string;
-      createdAt: string;
-      /** @description Knobs in the thresholds that no longer apply, each with what decides instead */
-      notices: string[];
-    };
-    ThresholdsPutRequest: {
-      /** @description The performance_thresholds.yml document as JSON: {defaults: {...}, specializations: {name: {...}}}; durations as "5s" or seconds */
-      thresholds: {
-        [key: string]: unknown;
-      };
-    };
-    Decisions: {
-      specialization: string;
-      switchEvents: components['schemas']['SwitchEvent'][];
-      /** @description The running watchdog's state (its `state` query): streaks, recent windows, last decision; null when none runs */
-      watchdog: {
-        [key: string]: unknown;
-      } | null;
-    };
-    BacktestResult: {
-      trips: number;
-      recoveries: number;
-      decisions: {
-        t: number;
-        /** @enum {string} */
-        action: 'switch' | 'rollback';
-        reason: string;
-      }[];
-      thresholdsVersion: number | null;
-      /** @description Knobs in the thresholds that no longer apply, each with what decides instead */
-      notices: string[];
-    };
-    BacktestRequest: {
-      /** @description Defaults to the thresholds in force */
-      thresholds?: {
-        [key: string]: unknown;
-      };
-      trace: components['schemas']['TraceWindow'][];
-      specialization?: string;
-    };
-    TraceWindow: {
-      /** @description Seconds since the trace began */
-      t: number;
-      /** @enum {string} */
-      model: 'primary' | 'backup';
-      requests: number;
-      errors: number;
-      /**
-       * @description Requests slower than the p95 threshold; without it the window is judged on p95LatencyMs alone
-       * @default null
-       */
-      slow: number | null;
-      /** @default null */
-      p95LatencyMs: number | null;
-      /** @description Labelled probes answered; a window with accuracy alone counts as 5 (what the watchdog sent per window) */
-      labelled?: number;
-      correct?: number;
-      /** @default null */
-      accuracy: number | null;
-      /** @default null */
-      costPer1kTokens: number | null;
-    };
-    Routing: {
-      specialization: string;
-      stable: components['schemas']['ServedDeployment'];
-      canary: components['schemas']['ServedDeployment'] &
-        ({
-          weight: number;
-        } | null);
-      backup: components['schemas']['ServedDeployment'];
-      failoverFrom: components['schemas']['ServedDeployment'] & unknown;
-      updatedAt: string;
-      updatedBy: string | null;
-    };
-    ServedDeployment: {
-      /** Format: uuid */
-      deploymentId: string;
-      /** Format: uuid */
-      modelId: string;
-      modelName: string;
-      version: string;
-    } | null;
-    History: {
-      specialization: string;
-      items: components['schemas']['HistoryPeriod'][];
-      nextBefore: string | null;
-    };
-    HistoryPeriod: {
-      /** @description Change id (page on with ?before=) */
-      id: string;
-      /** @description When this routing began */
-      from: string;
-      /** @description When the next change ended it; null while it serves */
-      to: string | null;
-      stable: components['schemas']['ServedDeployment'];
-      canary: components['schemas']['ServedDeployment'] &
-        ({
-          weight: number;
-        } | null);
-      backup: components['schemas']['ServedDeployment'];
-      failoverFrom: components['schemas']['ServedDeployment'] & unknown;
-      change: {
-        /** @enum {string} */
-        cause: 'canary-step' | 'canary-removed' | 'promotion' | 'rollback' | 'watchdog-switch' | 'watchdog-switch-back';
-        reason: string;
-        /**
-         * Format: uuid
-         * @description The deployment whose rollout or rollback made the change
-         */
-        deploymentId: string | null;
-        workflowId: string | null;
-        /** @description The watchdog decision's key (its model_switch_events row) */
-        decisionKey: string | null;
-        webUiUrl: string | null;
-      };
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  registerModel: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ModelRegistration'];
-      };
-    };
-    responses: {
-      /** @description Registered */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Model'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  listModels: {
-    parameters: {
-      query?: {
-        skip?: number;
-        limit?: number;
-        specialization?: string;
-        status?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of models */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ModelList'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getModel: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The model */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Model'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  validateModel: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Validation started */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['WorkflowStarted'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Over the per-subject limit of this kind of request (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getModelLineage: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The lineage */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ModelLineage'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  listTrainingJobs: {
-    parameters: {
-      query?: {
-        skip?: number;
-        limit?: number;
-        status?: 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
-        specialization?: string;
-        trainer?: 'builtin' | 'torch';
-        name?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of jobs */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TrainingJobList'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  createTrainingJob: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Same key (per caller) → the same job, never a second one. */
-        'idempotency-key'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['TrainingJobRequest'];
-      };
-    };
-    responses: {
-      /** @description Started (or, for a known Idempotency-Key, the existing job) */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TrainingJobStarted'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The Idempotency-Key was used for a different request (idempotency_key_reused) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Over the per-subject limit of this kind of request (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTrainingJob: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The job */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TrainingJob'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTrainingJobLogs: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Logs */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TrainingJobLogs'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  cancelTrainingJob: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Cancellation requested */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TrainingJobStarted'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  listDatasets: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Datasets */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DatasetList'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  deployModel: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['DeployRequest'];
-      };
-    };
-    responses: {
-      /** @description Rollout started */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DeploymentStarted'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Over the per-subject limit of this kind of request (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  listDeployments: {
-    parameters: {
-      query?: {
-        skip?: number;
-        limit?: number;
-        specialization?: string;
-        status?: 'staging' | 'rolling_out' | 'promoted' | 'rolled_back' | 'aborted' | 'failed' | 'superseded';
-        modelId?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of deployments */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DeploymentList'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getDeployment: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The deployment */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Deployment'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  approveDeployment: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['ApproveRequest'];
-      };
-    };
-    responses: {
-      /** @description Approved */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DeploymentStarted'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  abortDeployment: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['AbortRequest'];
-      };
-    };
-    responses: {
-      /** @description Abort requested */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DeploymentStarted'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  rollbackDeployment: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['AbortRequest'];
-      };
-    };
-    responses: {
-      /** @description Rollback started */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DeploymentStarted'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Over the per-subject limit of this kind of request (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  revokeToken: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['RevokeRequest'];
-      };
-    };
-    responses: {
-      /** @description Revoked (idempotent) */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RevokedToken'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  infer: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Your id for this request; echoed back and recorded. One is made up when absent. */
-        'x-request-id'?: string;
-      };
-      path: {
-        specialization: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['InferenceRequest'];
-      };
-    };
-    responses: {
-      /** @description The model output */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['InferenceResult'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Request body too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Over the per-subject limit of this kind of request (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The model failed (model_error) */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Nothing is deployed for the specialization, inference is at capacity, or a dependency is down (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  runProbes: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ProbeRequest'];
-      };
-    };
-    responses: {
-      /** @description What the probes measured */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ProbeResult'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  listWatchdogs: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Watchdogs */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['WatchdogList'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  createWatchdog: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['WatchdogCreateRequest'];
-      };
-    };
-    responses: {
-      /** @description Watchdog scheduled and started */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Watchdog'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Over the per-subject limit of this kind of request (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getWatchdog: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        specialization: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The watchdog */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Watchdog'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  deleteWatchdog: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        specialization: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  pauseWatchdog: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        specialization: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The watchdog */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Watchdog'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  resumeWatchdog: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        specialization: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The watchdog */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Watchdog'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  rollbackWatchdog: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        specialization: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['WatchdogRollbackRequest'];
-      };
-    };
-    responses: {
-      /** @description The watchdog */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Watchdog'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  reportIncident: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        specialization: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['IncidentRequest'];
-      };
-    };
-    responses: {
-      /** @description The watchdog */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Watchdog'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Over the per-subject limit of this kind of request (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  listAlerts: {
-    parameters: {
-      query?: {
-        limit?: number;
-        /** @description open = firing or acknowledged */
-        status?: 'firing' | 'acknowledged' | 'resolved' | 'open';
-        specialization?: string;
-        alertClass?: 'performance-degraded' | 'no-healthy-backup' | 'watchdog-stalled' | 'prometheus';
-        modelId?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Alerts */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AlertList'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  acknowledgeAlert: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The alert */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Alert'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  resolveAlert: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The alert */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Alert'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  receivePrometheusAlerts: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['AlertmanagerWebhook'];
-      };
-    };
-    responses: {
-      /** @description Recorded */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            recorded: number;
-          };
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getThresholds: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Thresholds */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ThresholdsVersion'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  putThresholds: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ThresholdsPutRequest'];
-      };
-    };
-    responses: {
-      /** @description The new version */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ThresholdsVersion'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getDecisions: {
-    parameters: {
-      query?: {
-        limit?: number;
-      };
-      header?: never;
-      path: {
-        specialization: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Decisions */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Decisions'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  runBacktest: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['BacktestRequest'];
-      };
-    };
-    responses: {
-      /** @description What the watchdog would have decided */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['BacktestResult'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getTrace: {
-    parameters: {
-      query?: {
-        /** @description Default: one hour ago */
-        since?: string;
-        windowSeconds?: number;
-      };
-      header?: never;
-      path: {
-        specialization: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description application/x-ndjson, one TraceWindow per line */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/x-ndjson': string;
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getRouting: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        specialization: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The routing row with the model behind each track */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Routing'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getSpecializationHistory: {
-    parameters: {
-      query?: {
-        limit?: number;
-        /** @description Page on: only changes older than this id (the last id of the previous page) */
-        before?: string;
-      };
-      header?: never;
-      path: {
-        specialization: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The periods, newest first */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['History'];
-        };
-      };
-      /** @description Invalid input; details name the fields */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Missing, invalid, expired or revoked token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No neuroweaver access, or too low a level */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description A dependency (database, Temporal) is unavailable */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
+    registerModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelRegistration"];
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Model"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: {
+                skip?: number;
+                limit?: number;
+                specialization?: string;
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of models */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Model"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    validateModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Validation started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowStarted"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the per-subject limit of this kind of request (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getModelLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lineage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelLineage"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTrainingJobs: {
+        parameters: {
+            query?: {
+                skip?: number;
+                limit?: number;
+                status?: "pending" | "running" | "completed" | "failed" | "cancelled";
+                specialization?: string;
+                trainer?: "builtin" | "torch";
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJobList"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createTrainingJob: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key (per caller) → the same job, never a second one. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrainingJobRequest"];
+            };
+        };
+        responses: {
+            /** @description Started (or, for a known Idempotency-Key, the existing job) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJobStarted"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request (idempotency_key_reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the per-subject limit of this kind of request (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTrainingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJob"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTrainingJobLogs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Logs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJobLogs"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelTrainingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancellation requested */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJobStarted"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDatasets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Datasets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetList"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deployModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeployRequest"];
+            };
+        };
+        responses: {
+            /** @description Rollout started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentStarted"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the per-subject limit of this kind of request (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDeployments: {
+        parameters: {
+            query?: {
+                skip?: number;
+                limit?: number;
+                specialization?: string;
+                status?: "staging" | "rolling_out" | "promoted" | "rolled_back" | "aborted" | "failed" | "superseded";
+                modelId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deployments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentList"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deployment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approveDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ApproveRequest"];
+            };
+        };
+        responses: {
+            /** @description Approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentStarted"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    abortDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AbortRequest"];
+            };
+        };
+        responses: {
+            /** @description Abort requested */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentStarted"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rollbackDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AbortRequest"];
+            };
+        };
+        responses: {
+            /** @description Rollback started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentStarted"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the per-subject limit of this kind of request (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RevokeRequest"];
+            };
+        };
+        responses: {
+            /** @description Revoked (idempotent) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedToken"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    infer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request; echoed back and recorded. One is made up when absent. */
+                "x-request-id"?: string;
+            };
+            path: {
+                specialization: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InferenceRequest"];
+            };
+        };
+        responses: {
+            /** @description The model output */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InferenceResult"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the per-subject limit of this kind of request (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The model failed (model_error) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Nothing is deployed for the specialization, inference is at capacity, or a dependency is down (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runProbes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProbeRequest"];
+            };
+        };
+        responses: {
+            /** @description What the probes measured */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbeResult"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWatchdogs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Watchdogs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchdogList"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createWatchdog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WatchdogCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Watchdog scheduled and started */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watchdog"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the per-subject limit of this kind of request (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWatchdog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                specialization: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The watchdog */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watchdog"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWatchdog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                specialization: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    pauseWatchdog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                specialization: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The watchdog */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watchdog"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resumeWatchdog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                specialization: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The watchdog */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watchdog"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rollbackWatchdog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                specialization: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WatchdogRollbackRequest"];
+            };
+        };
+        responses: {
+            /** @description The watchdog */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watchdog"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportIncident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                specialization: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentRequest"];
+            };
+        };
+        responses: {
+            /** @description The watchdog */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watchdog"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the per-subject limit of this kind of request (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description open = firing or acknowledged */
+                status?: "firing" | "acknowledged" | "resolved" | "open";
+                specialization?: string;
+                alertClass?: "performance-degraded" | "no-healthy-backup" | "watchdog-stalled" | "prometheus";
+                modelId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alerts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    acknowledgeAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alert */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resolveAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alert */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    receivePrometheusAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertmanagerWebhook"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        recorded: number;
+                    };
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getThresholds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Thresholds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThresholdsVersion"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putThresholds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThresholdsPutRequest"];
+            };
+        };
+        responses: {
+            /** @description The new version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThresholdsVersion"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDecisions: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                specialization: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Decisions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Decisions"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runBacktest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BacktestRequest"];
+            };
+        };
+        responses: {
+            /** @description What the watchdog would have decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacktestResult"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTrace: {
+        parameters: {
+            query?: {
+                /** @description Default: one hour ago */
+                since?: string;
+                windowSeconds?: number;
+            };
+            header?: never;
+            path: {
+                specialization: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description application/x-ndjson, one TraceWindow per line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRouting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                specialization: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The routing row with the model behind each track */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Routing"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSpecializationHistory: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Page on: only changes older than this id (the last id of the previous page) */
+                before?: string;
+            };
+            header?: never;
+            path: {
+                specialization: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The periods, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["History"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
     };
-  };
 }
