@@ -53,7 +53,27 @@ function DeployForm({ modelId, specialization }: { modelId: string; specializati
   );
 }
 
-/** A model version: its metrics, validation, lineage (training job → deployments → switches) and a deploy form. */
+/** The other versions of a model (same name, same specialization), newest first. */
+function Versions({ name, specialization, current }: { name: string; specialization: string; current: string }) {
+  const models = useLive(['models', specialization, 'versions'], () =>
+    call(api.GET('/api/v1/models', { params: { query: { specialization, limit: 100 } } })),
+  );
+  const versions = (models.data?.items ?? []).filter((m) => m.name === name);
+  if (versions.length < 2) return null;
+  return (
+    <p>
+      <span className="label">Versions</span>{' '}
+      {versions.map((m, i) => (
+        <span key={m.id}>
+          {i > 0 && ' · '}
+          {m.id === current ? <strong>v{m.version}</strong> : <Link to={`/models/${m.id}`}>v{m.version}</Link>}
+        </span>
+      ))}
+    </p>
+  );
+}
+
+/** A model version: its other versions, metrics, validation, lineage (training job → deployments → switches) and a deploy form. */
 export function ModelPage() {
   const { id = '' } = useParams();
   const lineage = useLive(['lineage', id], () =>
@@ -74,6 +94,7 @@ export function ModelPage() {
               <Time at={model.createdAt} /> by {model.createdBy ?? 'unknown'}
             </p>
             {model.description && <p>{model.description}</p>}
+            <Versions name={model.name} specialization={model.specialization} current={model.id} />
             <div className="grid">
               <section className="panel">
                 <h2>Metrics</h2>

@@ -75,11 +75,16 @@ function Backtest({ thresholds }: { thresholds: string }) {
 }
 
 export function Thresholds() {
-  const current = useQueryOnce();
+  const current = useLive(['thresholds'], () => call(api.GET('/api/v1/performance/thresholds')));
+  // The editor starts from the version in force when the page opened; saving makes a new one.
   const [text, setText] = useState('');
+  const [loaded, setLoaded] = useState(false);
   useEffect(() => {
-    if (current.data && text === '') setText(JSON.stringify(current.data.thresholds, null, 2));
-  }, [current.data, text]);
+    if (current.data && !loaded) {
+      setText(JSON.stringify(current.data.thresholds, null, 2));
+      setLoaded(true);
+    }
+  }, [current.data, loaded]);
   const save = useAction(() => call(api.PUT('/api/v1/performance/thresholds', { body: { thresholds: parse(text) } })));
   const allowed = atLeast(currentSession(), 'admin');
   return (
@@ -124,9 +129,4 @@ export function Thresholds() {
       <Backtest thresholds={text} />
     </>
   );
-}
-
-/** The thresholds in force, read live: another operator's save shows up here. */
-function useQueryOnce() {
-  return useLive(['thresholds'], () => call(api.GET('/api/v1/performance/thresholds')));
 }
