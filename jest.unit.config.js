@@ -18,6 +18,7 @@ module.exports = {
     'temporal-errors',
     'code-shape',
     'console-client',
+    'overview',
     'config',
     'auth',
     'object-authorization',

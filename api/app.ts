@@ -27,6 +27,7 @@ import { createModelRoutes } from './routes/models';
 import { createLineageRoutes } from './routes/lineage';
 import { createPerformanceRoutes } from './routes/performance';
 import { createRoutingRoutes } from './routes/routing';
+import { createOverviewRoutes } from './routes/overview';
 import { createProbeRoutes } from './routes/probes';
 import { createTrainingRoutes } from './routes/training';
 import { createWatchdogRoutes } from './routes/watchdogs';
@@ -153,6 +154,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   api.route('/', createAlertRoutes(deps));
   api.route('/', createPerformanceRoutes(deps));
   api.route('/', createRoutingRoutes(deps));
+  api.route('/', createOverviewRoutes(deps));
   if (config.faultsEnabled) api.route('/', createFaultRoutes({ faults: inference.faults, models: deps.stores.models }));
   app.route('/api/v1', api);
 

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { LimitQuery } from './performance';
+import { LimitQuery, SwitchEventSchema } from './performance';
+import { DeploymentSummary } from './deployments';
 
 export const HistoryQuery = LimitQuery.extend({
   before: z
@@ -62,3 +63,25 @@ export const HistoryPeriodSchema = z
 export const HistorySchema = z
   .object({ specialization: z.string(), items: z.array(HistoryPeriodSchema), nextBefore: z.string().nullable() })
   .openapi('History');
+
+export const OverviewSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        specialization: z.string(),
+        routing: CurrentRoutingSchema,
+        watchdog: z
+          .object({
+            lastWindowAt: z.string(),
+            serving: z.enum(['primary', 'backup']),
+            lastVerdict: z.string(),
+          })
+          .nullable()
+          .openapi({ description: "Its watchdog's newest recorded window (null: none recorded)" }),
+        openAlerts: z.number().int(),
+        lastSwitches: z.array(SwitchEventSchema),
+      }),
+    ),
+    rollouts: z.array(DeploymentSummary).openapi({ description: 'Rollouts under way (staging or rolling out)' }),
+  })
+  .openapi('Overview');

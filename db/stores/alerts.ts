@@ -112,6 +112,16 @@ export function createAlertStore(sequelize: Sequelize) {
       return rows.map(toAlert);
     },
 
+    /** How many alerts are open (firing or acknowledged) per specialization (within a scope; undefined = all). */
+    async openCounts(within: string[] | undefined): Promise<Record<string, number>> {
+      const rows = await sequelize.query<{ specialization: string; open: number }>(
+        `SELECT specialization, count(*)::int AS open FROM performance_alerts
+          WHERE status <> 'resolved' AND ($1::text[] IS NULL OR specialization = ANY($1::text[])) GROUP BY specialization`,
+        { bind: [within ?? null], type: QueryTypes.SELECT },
+      );
+      return Object.fromEntries(rows.map((r) => [r.specialization, r.open]));
+    },
+
     /** firing → acknowledged; a second acknowledgement keeps the first one's time and author. */
     async acknowledge(id: string, by: string): Promise<void> {
       await sequelize.query(

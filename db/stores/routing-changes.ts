@@ -144,14 +144,29 @@ export function createRoutingChangeStore(sequelize: Sequelize) {
         { bind: [specialization], type: QueryTypes.SELECT },
       );
       if (!r) return undefined;
-      return {
-        specialization,
-        ...tracksOf(r),
-        updatedAt: new Date(r.updatedAt as Date).toISOString(),
-        updatedBy: (r.updatedBy as string | null) ?? null,
-      };
+      return currentOf(r);
+    },
+
+    /** What serves every routed specialization (within a scoped token's; undefined = all), by name. */
+    async all(within: string[] | undefined): Promise<CurrentRouting[]> {
+      const rows = await sequelize.query<Row>(
+        `SELECT c.specialization, c.canary_weight AS "canaryWeight", c.updated_at AS "updatedAt", c.updated_by AS "updatedBy", ${TRACK_COLUMNS}
+           FROM routing c ${TRACK_JOINS} WHERE ($1::text[] IS NULL OR c.specialization = ANY($1::text[]))
+          ORDER BY c.specialization`,
+        { bind: [within ?? null], type: QueryTypes.SELECT },
+      );
+      return rows.map(currentOf);
     },
   };
 }
 
 export type RoutingChangeStore = ReturnType<typeof createRoutingChangeStore>;
+
+function currentOf(r: Row): CurrentRouting {
+  return {
+    specialization: r.specialization as string,
+    ...tracksOf(r),
+    updatedAt: new Date(r.updatedAt as Date).toISOString(),
+    updatedBy: (r.updatedBy as string | null) ?? null,
+  };
+}

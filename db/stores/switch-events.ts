@@ -43,6 +43,21 @@ export function createSwitchEventStore(sequelize: Sequelize) {
       return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() }));
     },
 
+    /** The newest `perSpecialization` switch events of each specialization (within a scope; undefined = all). */
+    async latest(perSpecialization: number, within: string[] | undefined): Promise<SwitchEvent[]> {
+      const rows = await sequelize.query<Omit<SwitchEvent, 'createdAt'> & { createdAt: Date }>(
+        `SELECT id, specialization, "fromModelId", "toModelId", action, reason, stats, "thresholdsVersion", "workflowId", "idempotencyKey", undeliverable, "createdAt"
+           FROM (SELECT id, specialization, from_model_id AS "fromModelId", to_model_id AS "toModelId", action, reason, stats,
+                        thresholds_version AS "thresholdsVersion", workflow_id AS "workflowId", idempotency_key AS "idempotencyKey",
+                        undeliverable, created_at AS "createdAt",
+                        row_number() OVER (PARTITION BY specialization ORDER BY created_at DESC) AS rank
+                   FROM model_switch_events WHERE ($2::text[] IS NULL OR specialization = ANY($2::text[]))) newest
+          WHERE rank <= $1 ORDER BY specialization, "createdAt" DESC`,
+        { bind: [perSpecialization, within ?? null], type: QueryTypes.SELECT },
+      );
+      return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() }));
+    },
+
     /** RelayCore refused to hear of the switch: its row says so (the first refusal is kept). */
     async markUndeliverable(key: string, reason: string): Promise<void> {
       await sequelize.query(

@@ -67,6 +67,23 @@ export function createWatchdogStore(sequelize: Sequelize) {
       );
     },
 
+    /** Each specialization's newest recorded window (within a scope; undefined = all): when its watchdog last judged, and in which role. */
+    async newestWindows(
+      within: string[] | undefined,
+    ): Promise<{ specialization: string; until: string; role: WindowRecord['role']; verdict: string }[]> {
+      const rows = await sequelize.query<{
+        specialization: string;
+        until: Date;
+        role: WindowRecord['role'];
+        verdict: string;
+      }>(
+        `SELECT DISTINCT ON (specialization) specialization, window_end AS "until", role, verdict FROM watchdog_windows
+          WHERE ($1::text[] IS NULL OR specialization = ANY($1::text[])) ORDER BY specialization, window_end DESC`,
+        { bind: [within ?? null], type: QueryTypes.SELECT },
+      );
+      return rows.map((r) => ({ ...r, until: new Date(r.until).toISOString() }));
+    },
+
     /** The judged windows of a specialization since `from`, oldest first. */
     async recordedWindows(
       specialization: string,

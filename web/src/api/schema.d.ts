@@ -634,6 +634,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every routed specialization at once: what serves, its watchdog, open alerts, last switches; rollouts under way
+         * @description One answer from the database for what a dashboard polls (the console asks every 2 s): no Temporal call. The watchdog part is its newest recorded window; GET /watchdogs/{specialization} has its live state.
+         */
+        get: operations["getOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1314,6 +1334,23 @@ export interface components {
                 decisionKey: string | null;
                 webUiUrl: string | null;
             };
+        };
+        Overview: {
+            items: {
+                specialization: string;
+                routing: components["schemas"]["Routing"];
+                /** @description Its watchdog's newest recorded window (null: none recorded) */
+                watchdog: {
+                    lastWindowAt: string;
+                    /** @enum {string} */
+                    serving: "primary" | "backup";
+                    lastVerdict: string;
+                } | null;
+                openAlerts: number;
+                lastSwitches: components["schemas"]["SwitchEvent"][];
+            }[];
+            /** @description Rollouts under way (staging or rolling out) */
+            rollouts: components["schemas"]["DeploymentSummary"][];
         };
     };
     responses: never;
@@ -4053,6 +4090,62 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (database, Temporal) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The specializations, by name, and the rollouts under way */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Invalid input; details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No neuroweaver access, or too low a level */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
