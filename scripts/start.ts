@@ -36,9 +36,9 @@ async function main(): Promise<void> {
       console.log('neuroweaver: stopped');
       process.exit(exitCode);
     })());
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
-  process.once('SIGHUP', () => void stopAll(0));
+  // Every signal, not just the first: a second Ctrl-C while stopping must not kill the supervisor
+  // and leave PostgreSQL and Temporal (each in its own process group) running.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
 
   try {
     if (!config.relaycoreUrl) {

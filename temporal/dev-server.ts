@@ -15,6 +15,11 @@ export interface DevServerOptions {
   namespace?: string;
   logFile?: string;
   readyTimeoutMs?: number;
+  /**
+   * Its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops the server
+   * after the worker has drained (npm start). Tests leave it in theirs, so an interrupted run takes it along.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface DevServer {
@@ -69,7 +74,10 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
  */
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   if (o.dbFile) fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
-  const child = spawn(o.cliPath, devServerArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(o.cliPath, devServerArgs(o), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: o.ownProcessGroup ?? false,
+  });
   const log = o.logFile ? fs.createWriteStream(o.logFile, { flags: 'a' }) : undefined;
   let tail = '';
   const keep = (chunk: Buffer) => {

@@ -30,6 +30,7 @@ export async function startEmbeddedTemporal(config: Config): Promise<EmbeddedTem
       uiPort,
       namespace,
       logFile: path.join(config.dataDir, 'temporal.log'),
+      ownProcessGroup: true,
     });
     return { ...server, origin: `${cli.path}, via ${cli.source}` };
   } catch (err) {

@@ -803,6 +803,18 @@ describe('performanceWatchdog with live traffic through the API', () => {
             ),
         (r) => r.length === 1,
       );
+      // After the stack was down a while, the first tick finds the last evaluation old while the
+      // watchdog answers: a second look sees it evaluate, and no one is paged.
+      const restarted = Date.now() + 60_000;
+      const later = jest.spyOn(Date, 'now').mockImplementation(() => restarted);
+      const afterRestart = await activities
+        .ensureWatchdogRunning({ specialization })
+        .finally(() => later.mockRestore());
+      expect(afterRestart.status).toBe('running');
+      expect(afterRestart.alert?.status).not.toBe('firing');
+      expect(await alerts(specialization, true)).toMatchObject([
+        { alert_class: 'watchdog-stalled', status: 'resolved' },
+      ]);
       await recordHistory(firstTick, 'supervise-watchdog-started');
       await recordHistory(
         t.temporal.workflow.getHandle(`supervise-resolve-${specialization}`),

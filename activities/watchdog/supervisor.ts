@@ -23,6 +23,8 @@ const STALL_MIN_SECONDS = 30;
  * would hold the query past the activity's own timeout, and a hung watchdog would never be reported.
  */
 const QUERY_DEADLINE_MS = 5_000;
+/** The longest a tick waits for the second look at a watchdog that answers but has not evaluated for long. */
+const SECOND_LOOK_MAX_SECONDS = 10;
 
 export type SupervisionStatus = 'started' | 'running' | 'paused' | 'stalled' | 'unscheduled';
 
@@ -60,21 +62,23 @@ export function createSupervisorActivities({ temporal, taskQueue, alerts }: Supe
         return { status: 'started' };
       }
       const key = `supervisor:${p.specialization}:${new Date().toISOString().slice(0, 16)}`;
-      let lastEvaluatedAt: string | null = null;
-      let interval = 5;
-      let paused = false;
-      let modelId: string | null = null;
-      try {
-        const view = await temporal.withDeadline(tickAt + QUERY_DEADLINE_MS, () => handle.query(watchdogStateQuery));
-        ({ lastEvaluatedAt, evaluationIntervalSeconds: interval, paused, primaryModelId: modelId } = view);
-      } catch {
-        // No answer to a query: no worker runs it, or its workflow task is stuck. Either way, stalled.
+      let view = await look(temporal, p.specialization, tickAt);
+      const ageOf = (v: typeof view) =>
+        // A run that has not evaluated yet is as old as the run: its first window takes an interval
+        // plus the probes, and a tick landing in that gap must not page anyone.
+        (tickAt - (v.lastEvaluatedAt ? Date.parse(v.lastEvaluatedAt) : runStartedAt)) / 1_000;
+      const grace = (v: typeof view) => Math.max(STALL_INTERVALS * v.interval, STALL_MIN_SECONDS);
+      if (view.answered && !view.paused && ageOf(view) > grace(view)) {
+        // It answers but has not evaluated for long: after a restart of the stack its overdue window
+        // is about to run. A second look shortly after tells a live watchdog from a stalled one.
+        const first = view.lastEvaluatedAt;
+        await new Promise((r) => setTimeout(r, Math.min(2 * view.interval, SECOND_LOOK_MAX_SECONDS) * 1_000));
+        view = await look(temporal, p.specialization, Date.now());
+        if (view.lastEvaluatedAt && view.lastEvaluatedAt !== first) view = { ...view, evaluatedJustNow: true };
       }
-      // A run that has not evaluated yet is as old as the run: its first window takes an interval
-      // plus the probes, and a tick landing in that gap must not page anyone.
-      const ageSeconds = (tickAt - (lastEvaluatedAt ? Date.parse(lastEvaluatedAt) : runStartedAt)) / 1_000;
+      const { lastEvaluatedAt, interval, paused, modelId } = view;
       if (paused) return { status: 'paused' };
-      const withinGrace = ageSeconds <= Math.max(STALL_INTERVALS * interval, STALL_MIN_SECONDS);
+      const withinGrace = view.evaluatedJustNow || ageOf(view) <= grace(view);
       if (withinGrace && !lastEvaluatedAt) return { status: 'running' }; // starting: nothing to resolve until it evaluates
       if (withinGrace) {
         const [resolved] = await alerts.resolveAlerts({
@@ -112,5 +116,32 @@ async function scheduled(temporal: Client, specialization: string): Promise<bool
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) return false;
     throw err;
+  }
+}
+
+/** What a tick reads of the running watchdog; `answered: false` when its query found no worker in time. */
+async function look(temporal: Client, specialization: string, at: number) {
+  const view = {
+    answered: false,
+    evaluatedJustNow: false,
+    lastEvaluatedAt: null as string | null,
+    interval: 5,
+    paused: false,
+    modelId: null as string | null,
+  };
+  try {
+    const handle = temporal.workflow.getHandle(watchdogWorkflowId(specialization));
+    const state = await temporal.withDeadline(at + QUERY_DEADLINE_MS, () => handle.query(watchdogStateQuery));
+    return {
+      ...view,
+      answered: true,
+      lastEvaluatedAt: state.lastEvaluatedAt,
+      interval: state.evaluationIntervalSeconds,
+      paused: state.paused,
+      modelId: state.primaryModelId,
+    };
+  } catch {
+    // No answer to a query: no worker runs it, or its workflow task is stuck. Either way, stalled.
+    return view;
   }
 }

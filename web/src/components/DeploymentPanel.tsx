@@ -47,7 +47,11 @@ function Countdown({ until }: { until: string }) {
 /** One rollout: its stage, the decision timeline with each step's numbers, and what may be done now. */
 export function DeploymentPanel({ deployment }: { deployment: Schemas['Deployment'] }) {
   const live = deployment.live as Live | null;
-  const decisions = (live?.decisions ?? deployment.decisions) as unknown as Decision[];
+  // The recorded decisions (the gate's among them: the API records it before the workflow starts),
+  // then any the running workflow has taken that are not recorded yet.
+  const recorded = deployment.decisions as unknown as Decision[];
+  const known = new Set(recorded.map((d) => d.key));
+  const decisions = [...recorded, ...(live?.decisions ?? []).filter((d) => !known.has(d.key))];
   const id = deployment.id;
   const awaiting = live?.stage === 'awaiting-approval';
   return (

@@ -21,12 +21,15 @@ export function PerformanceChart({
   points,
   series,
   threshold,
+  domain,
   empty = 'No windows yet.',
 }: {
   title: string;
   points: ChartPoint[];
   series: { key: string; name: string; color: string }[];
   threshold?: { value: number; label: string };
+  /** The y axis's range where the quantity has one (a rate: 0 to 1); the threshold always shows. */
+  domain?: [number, number];
   empty?: string;
 }) {
   return (
@@ -39,7 +42,7 @@ export function PerformanceChart({
           <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis dataKey="label" fontSize={11} />
-            <YAxis fontSize={11} />
+            <YAxis fontSize={11} domain={domain ?? [0, 'auto']} />
             <Tooltip />
             <Legend />
             {series.map((s) => (
@@ -55,7 +58,13 @@ export function PerformanceChart({
               />
             ))}
             {threshold && (
-              <ReferenceLine y={threshold.value} stroke="#b00020" strokeDasharray="6 3" label={threshold.label} />
+              <ReferenceLine
+                y={threshold.value}
+                stroke="#b00020"
+                strokeDasharray="6 3"
+                ifOverflow="extendDomain"
+                label={{ value: threshold.label, position: 'insideTopRight', fill: '#b00020', fontSize: 11 }}
+              />
             )}
           </LineChart>
         </ResponsiveContainer>

@@ -161,6 +161,7 @@ export function WatchdogPage() {
                 title="Error rate"
                 points={points}
                 series={[{ key: 'errorRate', name: 'error rate', color: '#8a4b00' }]}
+                domain={[0, 1]}
                 threshold={limits.errorRate !== undefined ? { value: limits.errorRate, label: 'max' } : undefined}
               />
               <PerformanceChart
@@ -173,6 +174,7 @@ export function WatchdogPage() {
                 title="Accuracy (labelled probes)"
                 points={points}
                 series={[{ key: 'accuracy', name: 'accuracy', color: '#1b6e3a' }]}
+                domain={[0, 1]}
                 threshold={limits.minAccuracy !== undefined ? { value: limits.minAccuracy, label: 'min' } : undefined}
               />
             </div>
