@@ -35,11 +35,20 @@ export function buildConsoleIfChanged(log: (line: string) => void = console.log)
   const hash = sourcesHash();
   if (fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8') === hash) return;
   log('neuroweaver: building the console (its sources changed)…');
+  buildConsole();
+  fs.writeFileSync(STAMP, hash);
+}
+
+/**
+ * A production build, whatever NODE_ENV the caller runs under: Vite takes NODE_ENV from the
+ * environment, and a test runner's `test` would bundle React's development build (a third larger).
+ */
+export function buildConsole(): void {
   execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vite'), ['build', 'web', '--logLevel', 'warn'], {
     cwd: ROOT,
     stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
   });
-  fs.writeFileSync(STAMP, hash);
 }
 
 if (require.main === module) buildConsoleIfChanged();

@@ -1,5 +1,5 @@
 import type { Sequelize } from 'sequelize';
-import { modelsOf } from '../db/models';
+import { modelsOf, type DeploymentStatus } from '../db/models';
 
 /**
  * Deployments and routing written straight into the database, without a rollout: how the tests
@@ -10,7 +10,7 @@ export async function deploymentRow(
   sequelize: Sequelize,
   specialization: string,
   model: { id: string; name: string },
-  p: { status: 'promoted' | 'superseded'; by: string },
+  p: { status: DeploymentStatus; by: string },
 ): Promise<string> {
   const deployment = await modelsOf(sequelize).Deployment.create({
     modelId: model.id,

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import which from 'which';
+import { buildConsole } from '../scripts/console-build';
 import { freePort } from '../support/ports';
 import { registerServableModel } from '../support/servable-model';
 import { createIsolatedDatabase, createTestApp, json, type TestApp } from './helpers/app';
@@ -43,9 +43,7 @@ describeInBrowser('the console in a browser', () => {
   const bob = tokenFor('write', 'bob');
 
   beforeAll(async () => {
-    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vite'), ['build', 'web', '--logLevel', 'error'], {
-      cwd: ROOT,
-    });
+    buildConsole();
     fs.mkdirSync(SHOTS, { recursive: true });
     database = await createIsolatedDatabase();
     const port = String(await freePort());

@@ -3,6 +3,8 @@ import { createTestApp, type TestApp } from './helpers/app';
 import { TEST_JWT_SECRET, uniqueName } from './helpers/env';
 import { objectsOf } from './helpers/foreign-objects';
 import { bearer } from './helpers/tokens';
+import { deploymentRow } from '../support/deployment-rows';
+import { registerServableModel } from '../support/servable-model';
 
 interface Overview {
   items: {
@@ -12,7 +14,7 @@ interface Overview {
     openAlerts: number;
     lastSwitches: { action: string; reason: string }[];
   }[];
-  rollouts: unknown[];
+  rollouts: { id: string; status: string }[];
 }
 
 /** GET /api/v1/overview: every routed specialization in one answer from the database, scoped like every list. */
@@ -21,6 +23,7 @@ describe('the overview', () => {
   const ours = uniqueName('overview-ours');
   const theirs = uniqueName('overview-theirs');
   let ourObjects: Awaited<ReturnType<typeof objectsOf>>;
+  const rollouts: Record<string, string> = {};
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -43,6 +46,14 @@ describe('the overview', () => {
       },
       verdict: { kind: 'healthy', reason: 'ok' },
     });
+    // A rollout under way in each specialization.
+    for (const specialization of [ours, theirs]) {
+      const model = await registerServableModel(t, specialization);
+      rollouts[specialization] = await deploymentRow(t.sequelize, specialization, model, {
+        status: 'rolling_out',
+        by: 'test',
+      });
+    }
     // Four switches, a second apart: the overview shows the newest three.
     for (const [i, action] of ['switch', 'rollback', 'switch', 'rollback'].entries())
       await t.sequelize.query(
@@ -71,6 +82,7 @@ describe('the overview', () => {
     });
     expect(item.lastSwitches.map((e) => e.reason)).toEqual(['switch 3', 'switch 2', 'switch 1']);
     expect(all.items.some((i) => i.specialization === theirs)).toBe(true);
+    expect(all.rollouts.map((d) => d.id)).toEqual(expect.arrayContaining([rollouts[ours], rollouts[theirs]]));
   });
 
   it('shows a scoped token its own specializations only', async () => {
@@ -78,5 +90,6 @@ describe('the overview', () => {
       signToken(TEST_JWT_SECRET, { sub: 'scoped', level: 'read', ttlSeconds: 600, resources: [ours] }),
     );
     expect(scoped.items.map((i) => i.specialization)).toEqual([ours]);
+    expect(scoped.rollouts).toEqual([expect.objectContaining({ id: rollouts[ours], status: 'rolling_out' })]);
   });
 });

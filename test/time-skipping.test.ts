@@ -12,6 +12,7 @@ import { freePort } from '../support/ports';
 import { bearer, tokenFor } from './helpers/tokens';
 import { serveApp } from './helpers/watchdog';
 import { withWorker } from './helpers/worker';
+import { recordHistory } from './helpers/histories';
 import { startPerformanceWatchdog } from '../temporal/starters';
 import { watchdogStateQuery } from '../workflows/watchdog/messages';
 import type { SwitchDecision } from '../workflows/watchdog/types';
@@ -155,6 +156,8 @@ describe('timers as shipped, on the time-skipping server', () => {
       );
       expect(events.map((e) => e.action)).toEqual(['switch', 'rollback']);
       await watchdog.cancel();
+      await watchdog.result().catch(() => undefined); // cancelled, once its deliveries are settled
+      await recordHistory(watchdog, 'watchdog-cooldown-time-skipping', env.address);
     });
   });
 });

@@ -33,13 +33,12 @@ export function createOverviewRoutes({ stores, config }: Pick<ApiDeps, 'stores' 
 
   app.openapi(overviewRoute, async (c) => {
     const within = listScope(c);
-    const [routing, windows, openAlerts, switches, staging, rollingOut] = await Promise.all([
+    const [routing, windows, openAlerts, switches, underWay] = await Promise.all([
       stores.routingChanges.all(within),
       stores.watchdog.newestWindows(within),
       stores.alerts.openCounts(within),
       stores.switchEvents.latest(LAST_SWITCHES, within),
-      stores.deployments.list({ status: 'staging', within }, 0, 20),
-      stores.deployments.list({ status: 'rolling_out', within }, 0, 20),
+      stores.deployments.underWay(within, 20),
     ]);
     const items = routing.map((r) => {
       const window = windows.find((w) => w.specialization === r.specialization);
@@ -57,7 +56,7 @@ export function createOverviewRoutes({ stores, config }: Pick<ApiDeps, 'stores' 
         lastSwitches: switches.filter((e) => e.specialization === r.specialization),
       };
     });
-    const rollouts = [...staging.items, ...rollingOut.items].map((d) => deploymentSummary(d, link));
+    const rollouts = underWay.map((d) => deploymentSummary(d, link));
     return c.json({ items, rollouts }, 200);
   });
 

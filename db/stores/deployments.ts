@@ -29,6 +29,13 @@ export function createDeploymentStore(sequelize: Sequelize) {
       return { items: rows, total: count };
     },
 
+    /** Rollouts under way (staging or rolling out), newest first, within a scope (undefined = all). */
+    underWay(within: string[] | undefined, limit: number): Promise<Deployment[]> {
+      const where: WhereOptions<Deployment> = { status: ['staging', 'rolling_out'] };
+      if (within) where.specialization = within;
+      return Deployments.findAll({ where, limit, order: [['createdAt', 'DESC']] });
+    },
+
     /** Appends a decision once: a retry of the same decision (same key) changes nothing. */
     async recordDecision(deploymentId: string, decision: Decision, transaction?: Transaction): Promise<void> {
       await sequelize.query(

@@ -13,9 +13,11 @@ const run = promisify(execFile);
  * test/histories/<name>.json, which test/replay.test.ts replays against the current bundle in
  * every run. Without it, does nothing: histories change only when someone re-records on purpose.
  */
-export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+export async function recordHistory(handle: WorkflowHandle, name: string, address?: string): Promise<void> {
   if (process.env.NW_RECORD_HISTORIES !== '1') return;
-  const { temporalCli, temporalAddress } = testServices();
+  const { temporalCli, temporalAddress: devServer } = testServices();
+  // The dev server's, unless the workflow ran on another server (the time-skipping one).
+  const temporalAddress = address ?? devServer;
   const { stdout } = await run(
     temporalCli,
     ['workflow', 'show', '--workflow-id', handle.workflowId, '--output', 'json', '--address', temporalAddress],
