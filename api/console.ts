@@ -79,6 +79,7 @@ export function createConsoleRoutes(dist = CONSOLE_DIST) {
     if (c.res.status === 200) c.header('Cache-Control', 'public, max-age=31536000, immutable');
   });
   app.get('/assets/*', serveStatic({ root: dist }));
+  app.get('/favicon.svg', serveStatic({ root: dist }));
 
   app.get('/docs', (c) => {
     c.header('Content-Security-Policy', CSP);

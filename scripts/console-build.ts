@@ -19,6 +19,7 @@ function sourcesHash(): string {
     }
   };
   walk(path.join(WEB, 'src'));
+  walk(path.join(WEB, 'public'));
   files.push(path.join(WEB, 'index.html'), path.join(WEB, 'vite.config.mts'), path.join(ROOT, 'package-lock.json'));
   const hash = createHash('sha256');
   for (const file of files.sort()) hash.update(path.relative(ROOT, file)).update('\0').update(fs.readFileSync(file));

@@ -70,4 +70,19 @@ describe('canary analysis by evidence (pure, seeded)', () => {
       reason: expect.stringMatching(/^no breach: .*from 2 live requests and 38 probes \(38 labelled\)$/),
     });
   });
+
+  it('says nothing of cost: a canary gate has no cost limit', () => {
+    const healthy = {
+      requests: 200,
+      errors: 0,
+      slow: 0,
+      p95LatencyMs: 12,
+      labelled: 200,
+      correct: 190,
+      costPer1kTokens: 0.002,
+    };
+    const step = judgeCanaryStep(healthy, { requests: 200 }, DEFAULT_ANALYSIS, confidence);
+    expect(step.verdict).toBe('healthy');
+    expect(step.reason).not.toMatch(/cost|Infinity/);
+  });
 });

@@ -231,8 +231,9 @@ function judgeP95Only(windows: EvidenceCounts[], policy: EvidencePolicy): Metric
 
 function judgeCost(windows: EvidenceCounts[], policy: EvidencePolicy): MetricVerdict | null {
   const last = windows.at(-1);
-  if (!last || last.costPer1kTokens === null) return null;
   const limit = policy.thresholds.maxCostPer1kTokens;
+  // No cost limit (a canary's gate has none): nothing to judge, and nothing to say about it.
+  if (!last || last.costPer1kTokens === null || !Number.isFinite(limit)) return null;
   const over = last.costPer1kTokens > limit;
   return {
     metric: 'cost',
