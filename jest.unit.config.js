@@ -19,6 +19,7 @@ module.exports = {
     'code-shape',
     'console-client',
     'overview',
+    'model-status',
     'config',
     'auth',
     'object-authorization',

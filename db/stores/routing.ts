@@ -174,6 +174,7 @@ export function createRoutingStore(
         const routing = await Routing.findByPk(p.specialization, { transaction, lock: transaction.LOCK.UPDATE });
         if (routing?.stableDeploymentId === p.deploymentId) return { backupDeploymentId: routing.backupDeploymentId };
         const previous = routing?.stableDeploymentId ?? null;
+        const dropped = routing?.backupDeploymentId ?? null;
         // A promotion ends any watchdog failover: the new model is the primary from now on.
         const values = {
           stableDeploymentId: p.deploymentId,
@@ -201,6 +202,20 @@ export function createRoutingStore(
         await deployment.update({ status: 'promoted', deployedAt: new Date(), reason: null }, { transaction });
         await ModelRecord.update({ status: 'deployed' }, { where: { id: deployment.modelId }, transaction });
         if (previous) await Deployment.update({ status: 'superseded' }, { where: { id: previous }, transaction });
+        // The old backup leaves routing: its model serves no more, unless it also is the new stable or backup.
+        if (dropped && dropped !== p.deploymentId && dropped !== previous) {
+          const servingNow = await Deployment.findAll({
+            where: { id: [p.deploymentId, ...(previous ? [previous] : [])] },
+            attributes: ['modelId'],
+            transaction,
+          });
+          const droppedModel = (await Deployment.findByPk(dropped, { attributes: ['modelId'], transaction }))?.modelId;
+          if (droppedModel && !servingNow.some((d) => d.modelId === droppedModel))
+            await ModelRecord.update(
+              { status: 'retired' },
+              { where: { id: droppedModel, status: 'deployed' }, transaction },
+            );
+        }
         return { backupDeploymentId: previous };
       });
     },

@@ -36,7 +36,9 @@ export function Models() {
             <option value="">any</option>
             <option value="registered">registered</option>
             <option value="validated">validated</option>
-            <option value="deployed">deployed</option>
+            <option value="invalid">invalid</option>
+            <option value="deployed">deployed (serving: stable or backup)</option>
+            <option value="retired">retired (served, no more)</option>
           </select>
         </label>
       </form>
