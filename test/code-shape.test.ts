@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { CONSOLE_PAGES } from '../api/console';
 
 const ROOT = path.resolve(__dirname, '..');
 const lines = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8').trimEnd().split('\n').length;
@@ -16,6 +17,13 @@ describe('code shape', () => {
       .map((file) => ({ file, lines: lines(path.join('api', 'routes', file)) }))
       .filter(({ lines }) => lines > 150);
     expect(long).toEqual([]);
+  });
+
+  it("serves every console page's URL (api/console.ts) that the app routes (web/src/main.tsx)", () => {
+    const routed = [
+      ...fs.readFileSync(path.join(ROOT, 'web', 'src', 'main.tsx'), 'utf8').matchAll(/path="([^"*]+)"/g),
+    ].map((m) => `/${m[1]}`);
+    expect(['/', ...routed].sort()).toEqual([...CONSOLE_PAGES].sort());
   });
 
   it('keeps the watchdog workflow under 150 lines', () => {
