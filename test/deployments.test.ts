@@ -70,6 +70,8 @@ describe('deployModel without traffic', () => {
         expect(analysis).toMatchObject({ passed: true, liveRequests: 0, insufficientData: false });
         expect(analysis.probeRequests).toBeGreaterThanOrEqual(100);
         expect(analysis.labelled).toBeGreaterThanOrEqual(95);
+        // Without live traffic the step's p95 is the probes' (shown; the verdict is on `slow`).
+        expect(analysis.p95LatencyMs).toEqual(expect.any(Number));
         expect(outcome.decisions.find((d) => d.kind === 'step-analysis')!.message).toMatch(
           /from 0 live requests and \d+ probes \(\d+ labelled\)$/,
         );

@@ -68,6 +68,7 @@ export interface StepAnalysis {
   requests: number;
   errors: number;
   errorRate: number;
+  /** Of live traffic; without live traffic, of the probes (the highest of their rounds). Shown, not judged: `slow` is. */
   p95LatencyMs: number | null;
   probeAccuracy: number;
   /** Of `requests`: live canary traffic, and probes through the serving path (absent in analyses from before probes topped steps up). */

@@ -165,7 +165,12 @@ export function createDeploymentActivities({
         if (!more) break;
         evidence = addCounts(evidence, more);
       }
-      return judgeCanaryStep({ ...evidence, p95LatencyMs: window.p95LatencyMs }, live, p.thresholds, confidence);
+      return judgeCanaryStep(
+        { ...evidence, p95LatencyMs: window.p95LatencyMs ?? evidence.p95LatencyMs },
+        live,
+        p.thresholds,
+        confidence,
+      );
     },
 
     /** A promoted deployment steps down: its backup serves again (idempotent). */
