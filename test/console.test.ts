@@ -222,6 +222,10 @@ describeInBrowser('the console in a browser', () => {
       // Its alert, acknowledged.
       await page.getByRole('link', { name: 'Alerts', exact: true }).click();
       const row = page.getByRole('row', { name: /performance-degraded/ });
+      // It links its watchdog's page (which links the workflow in the Temporal Web UI).
+      expect(await row.getByRole('link', { name: specialization }).getAttribute('href')).toBe(
+        `/watchdogs/${specialization}`,
+      );
       await row.getByRole('button', { name: 'Acknowledge' }).click();
       await row.getByText('acknowledged').waitFor();
       await check(page, 'alerts');

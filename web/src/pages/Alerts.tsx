@@ -1,4 +1,4 @@
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api, call } from '../api/client';
 import { ActionButton } from '../components/ActionButton';
 import { Empty, Loaded, Status, Time } from '../components/States';
@@ -54,7 +54,14 @@ export function Alerts() {
                     <td>
                       {a.alertClass}{' '}
                       <span className="small">
-                        ({a.specialization}, {a.severity})
+                        (
+                        {a.alertClass === 'prometheus' ? (
+                          a.specialization
+                        ) : (
+                          // Its watchdog's page, which links the workflow in the Temporal Web UI.
+                          <Link to={`/watchdogs/${a.specialization}`}>{a.specialization}</Link>
+                        )}
+                        , {a.severity})
                       </span>
                     </td>
                     <td>
