@@ -5,7 +5,6 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { chromium } from 'playwright-core';
-import which from 'which';
 import { createApp } from '../api/app';
 import { CONSOLE_DIST } from '../api/console';
 import { signToken } from '../auth/token';
@@ -13,6 +12,7 @@ import { createLogger } from '../config/logger';
 import { createStores } from '../db/stores';
 import { buildConsoleIfChanged } from '../scripts/console-build';
 import { deploymentRow, routeTo } from '../support/deployment-rows';
+import { chromiumPath } from '../support/chromium';
 import { registerServableModel } from '../support/servable-model';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { summarize, type Summary } from './stats';
@@ -62,7 +62,7 @@ async function cpuPercent(ms: number): Promise<number> {
 export async function benchConsole({ rounds = 3 } = {}): Promise<ConsoleBench> {
   buildConsoleIfChanged(() => undefined);
   const sizes = initialAssets();
-  const browserPath = process.env.NW_CHROMIUM ?? which.sync('chromium', { nothrow: true });
+  const browserPath = chromiumPath();
   const result: ConsoleBench = {
     initialJsGzipKb: Math.round(sizes.js),
     initialCssGzipKb: Math.round(sizes.css),

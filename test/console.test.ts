@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import which from 'which';
 import { buildConsole } from '../scripts/console-build';
+import { chromiumPath } from '../support/chromium';
 import { freePort } from '../support/ports';
 import { registerServableModel } from '../support/servable-model';
 import { createIsolatedDatabase, createTestApp, json, type TestApp } from './helpers/app';
@@ -15,7 +15,7 @@ const ROOT = path.resolve(__dirname, '..');
 /** Not committed: a reviewer looks at them after a run. */
 const SHOTS = path.join(ROOT, 'test-results', 'console');
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const browserPath = process.env.NW_CHROMIUM ?? which.sync('chromium', { nothrow: true });
+const browserPath = chromiumPath();
 /** CI installs Chromium (.ci/run) and sets this, so the console is never left untested there. */
 const required = process.env.NW_REQUIRE_BROWSER === '1';
 if (!browserPath && required)

@@ -63,6 +63,7 @@ export function createSupervisorActivities({ temporal, taskQueue, alerts }: Supe
       }
       const key = `supervisor:${p.specialization}:${new Date().toISOString().slice(0, 16)}`;
       let view = await look(temporal, p.specialization, tickAt);
+      let evaluatedJustNow = false;
       const ageOf = (v: typeof view) =>
         // A run that has not evaluated yet is as old as the run: its first window takes an interval
         // plus the probes, and a tick landing in that gap must not page anyone.
@@ -74,11 +75,11 @@ export function createSupervisorActivities({ temporal, taskQueue, alerts }: Supe
         const first = view.lastEvaluatedAt;
         await new Promise((r) => setTimeout(r, Math.min(2 * view.interval, SECOND_LOOK_MAX_SECONDS) * 1_000));
         view = await look(temporal, p.specialization, Date.now());
-        if (view.lastEvaluatedAt && view.lastEvaluatedAt !== first) view = { ...view, evaluatedJustNow: true };
+        evaluatedJustNow = view.lastEvaluatedAt !== null && view.lastEvaluatedAt !== first;
       }
       const { lastEvaluatedAt, interval, paused, modelId } = view;
       if (paused) return { status: 'paused' };
-      const withinGrace = view.evaluatedJustNow || ageOf(view) <= grace(view);
+      const withinGrace = evaluatedJustNow || ageOf(view) <= grace(view);
       if (withinGrace && !lastEvaluatedAt) return { status: 'running' }; // starting: nothing to resolve until it evaluates
       if (withinGrace) {
         const [resolved] = await alerts.resolveAlerts({
@@ -123,7 +124,6 @@ async function scheduled(temporal: Client, specialization: string): Promise<bool
 async function look(temporal: Client, specialization: string, at: number) {
   const view = {
     answered: false,
-    evaluatedJustNow: false,
     lastEvaluatedAt: null as string | null,
     interval: 5,
     paused: false,
