@@ -24,6 +24,7 @@ module.exports = {
     'auth',
     'object-authorization',
     'registry',
+    'tracing-sampling',
     'metric-writer',
     'migrations',
   ].map((name) => `<rootDir>/test/${name}.test.ts`),

@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { secureHeaders } from 'hono/secure-headers';
 import { createAutomatrixVerifier } from './auth/automatrix';
 import { createConsoleRoutes } from './console';
 import { RevocationList } from '../db/revocations';
@@ -34,7 +33,8 @@ import { createWatchdogRoutes } from './routes/watchdogs';
 import { validationHook } from './validation';
 
 /**
- * The whole HTTP API as a Hono app; main.ts serves it, tests call `app.request()` on it.
+ * The whole HTTP API as a Hono app; main.ts serves it through `serveApi` (server.ts, which adds
+ * the security headers to every response), tests call `app.request()` on it.
  * `close()` stops what inference started (routing poll, threads) and writes its last metrics.
  * `instrument: false` leaves out the request span and the HTTP metrics: only `npm run bench` uses
  * it, to measure what observability costs side by side.
@@ -71,18 +71,17 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     if (methods.length > 0) return methodNotAllowed(c, methods);
     return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
   });
-  app.use('*', async (c, next) => {
+  app.use('*', (c, next) => {
     concrete ??= concreteMethods(app.routes);
     const methods = concrete.get(c.req.path);
-    if (methods && !methods.has(c.req.method)) return methodNotAllowed(c, [...methods].sort());
-    await next();
+    if (methods && !methods.has(c.req.method)) return Promise.resolve(methodNotAllowed(c, [...methods].sort()));
+    return next();
   });
 
   if (instrument) {
     app.use('*', requestTracing());
     app.use('*', httpMetrics(metrics, stats));
   }
-  app.use('*', secureHeaders());
   const tooLarge = () => new ApiError(413, 'payload_too_large', `request body exceeds ${config.bodyLimitBytes} bytes`);
   const limitBody = bodyLimit({
     maxSize: config.bodyLimitBytes,

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serve } from '@hono/node-server';
 import { resolveJwtSecret } from '../config/dev-secret';
 import { loadConfigOrExit } from '../config/load';
 import { createLogger } from '../config/logger';
@@ -7,6 +6,7 @@ import { startTracing, stopTracing } from '../config/tracing';
 import { openDatabase } from '../db/connection';
 import { assertSchemaCurrent } from '../migrations/umzug';
 import { createApp } from './app';
+import { serveApi } from './server';
 import { createTemporalClient } from './temporal-client';
 import { createStores } from '../db/stores';
 
@@ -26,8 +26,8 @@ async function main(): Promise<void> {
     temporal,
     logger,
   });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, (info) =>
-    logger.info(`api: listening on http://localhost:${info.port} (docs at /docs)`),
+  const server = serveApi(app.fetch, { port: config.port, hostname: '0.0.0.0' }, (port) =>
+    logger.info(`api: listening on http://localhost:${port} (docs at /docs)`),
   );
 
   let closing = false;

@@ -46,6 +46,19 @@ export function routeLabel(c: Parameters<MiddlewareHandler>[0]): string {
 }
 
 export function httpMetrics(metrics: ApiMetrics, stats: RequestStats): MiddlewareHandler {
+  // One pair of label-bound children per (method, route, status): prom-client otherwise hashes the
+  // label object on every observation. Bounded like the labels themselves (route templates).
+  const children = new Map<string, { total: Counter.Internal; duration: Histogram.Internal<string> }>();
+  const bound = (method: string, route: string, status: number) => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      const labels = { method, route, status_code: String(status) };
+      child = { total: metrics.httpRequestsTotal.labels(labels), duration: metrics.httpRequestDuration.labels(labels) };
+      children.set(key, child);
+    }
+    return child;
+  };
   return async function recordHttpMetrics(c, next) {
     const start = performance.now();
     metrics.httpRequestsInFlight.inc();
@@ -54,9 +67,9 @@ export function httpMetrics(metrics: ApiMetrics, stats: RequestStats): Middlewar
     } finally {
       metrics.httpRequestsInFlight.dec();
       const seconds = (performance.now() - start) / 1000;
-      const labels = { method: c.req.method, route: routeLabel(c), status_code: String(c.res.status) };
-      metrics.httpRequestsTotal.inc(labels);
-      metrics.httpRequestDuration.observe(labels, seconds);
+      const child = bound(c.req.method, routeLabel(c), c.res.status);
+      child.total.inc();
+      child.duration.observe(seconds);
       stats.record(seconds * 1000, c.res.status >= 500);
     }
   };

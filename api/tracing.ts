@@ -1,4 +1,4 @@
-import { context, propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, type TextMapGetter } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
 import { inSpan } from '../config/tracing';
 import { routeLabel } from './metrics';
@@ -8,9 +8,25 @@ import { routeLabel } from './metrics';
  * traceparent comes in (AutoMatrix, RelayCore). Everything the request starts (workflows,
  * queries) is its child. Only method, route and status are recorded: no paths with ids, no bodies.
  */
+/**
+ * Reads the propagation headers one by one: the Node adapter looks a single header up in the raw
+ * request, while copying them all (`Object.fromEntries`) builds a web `Headers` for every request.
+ */
+const requestHeaders: TextMapGetter<Headers> = {
+  get: (headers, key) => headers.get(key) ?? undefined,
+  keys: (headers) => [...headers.keys()],
+};
+
+/**
+ * Liveness probes and Prometheus scrapes, every few seconds from every replica: spans of them
+ * would bury the traces worth reading, and a span per probe cost /health a tenth of its rate.
+ */
+const UNTRACED_PATHS = new Set(['/health', '/metrics']);
+
 export function requestTracing(): MiddlewareHandler {
   return async function traceRequest(c, next) {
-    const parent = propagation.extract(context.active(), Object.fromEntries(c.req.raw.headers));
+    if (UNTRACED_PATHS.has(c.req.path)) return next();
+    const parent = propagation.extract(context.active(), c.req.raw.headers, requestHeaders);
     await context.with(parent, () =>
       inSpan(`${c.req.method}`, SpanKind.SERVER, { 'http.request.method': c.req.method }, async (span) => {
         await next();

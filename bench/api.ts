@@ -1,8 +1,9 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Hono } from 'hono';
 import { createApp } from '../api/app';
+import { listeningPort, serveApi } from '../api/server';
 import { signToken } from '../auth/token';
 import { createTemporalClient } from '../api/temporal-client';
 import { createLogger } from '../config/logger';
@@ -30,15 +31,18 @@ function get(port: number, path: string, headers: Record<string, string>): Promi
   });
 }
 
+/** Ours is served as `npm start` serves it (security headers included); the comparisons bare. */
 async function listen(
-  fetchOrServer: ((req: Request) => Response | Promise<Response>) | http.Server,
+  server: http.Server | { api: (req: Request) => Response | Promise<Response> } | { hono: Hono },
 ): Promise<{ port: number; close: () => Promise<void> }> {
-  const server =
-    fetchOrServer instanceof http.Server
-      ? fetchOrServer.listen(0, '127.0.0.1')
-      : (serve({ fetch: fetchOrServer, port: 0, hostname: '127.0.0.1' }) as http.Server);
-  await new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r())));
-  return { port: (server.address() as AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
+  const listening =
+    server instanceof http.Server
+      ? server.listen(0, '127.0.0.1')
+      : 'api' in server
+        ? serveApi(server.api, { port: 0, hostname: '127.0.0.1' })
+        : (serve({ fetch: server.hono.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server);
+  const port = await listeningPort(listening);
+  return { port, close: () => new Promise((r) => listening.close(() => r())) };
 }
 
 /**
@@ -66,9 +70,9 @@ export async function benchApi({ rounds = 3, requests = 3_000, concurrency = 16 
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': hello.length }).end(hello),
   );
   const servers = {
-    full: await listen(full.app.fetch),
-    bare: await listen(bare.app.fetch),
-    hono: await listen(honoHello.fetch),
+    full: await listen({ api: full.app.fetch }),
+    bare: await listen({ api: bare.app.fetch }),
+    hono: await listen({ hono: honoHello }),
     node: await listen(nodeHello),
   };
   const auth = {
@@ -117,7 +121,11 @@ export async function benchApi({ rounds = 3, requests = 3_000, concurrency = 16 
     for (const c of cases) await load(1_000, concurrency, () => get(c.port, c.path, c.headers));
     for (let round = 0; round < rounds; round++) {
       for (const c of cases) {
-        if (c.tracing) startTracing('neuroweaver-bench', { otel: { endpoint: undefined, samplerRatio: 1 } });
+        // A processor that takes every span (and drops it): as with an exporter configured, every span is recorded.
+        if (c.tracing)
+          startTracing('neuroweaver-bench', { otel: { endpoint: undefined, samplerRatio: 1 } }, [
+            new NoopSpanProcessor(),
+          ]);
         await load(200, concurrency, () => get(c.port, c.path, c.headers)); // warm-up
         const r = await load(requests, concurrency, () => get(c.port, c.path, c.headers));
         if (c.tracing) await stopTracing();

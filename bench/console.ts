@@ -1,9 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { serve } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
-import type http from 'node:http';
 import { chromium } from 'playwright-core';
 import { createApp } from '../api/app';
 import { CONSOLE_DIST } from '../api/console';
@@ -16,6 +13,7 @@ import { chromiumPath } from '../support/chromium';
 import { registerServableModel } from '../support/servable-model';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { summarize, type Summary } from './stats';
+import { serveApi, listeningPort } from '../api/server';
 
 export interface ConsoleBench {
   /** The JavaScript and CSS the first page loads, gzipped (target ≤ 400 kB of JavaScript). */
@@ -84,16 +82,14 @@ export async function benchConsole({ rounds = 3 } = {}): Promise<ConsoleBench> {
     logger: createLogger('bench', 'silent'),
   });
   let requests = 0;
-  const server = serve({
-    fetch: (req) => {
+  const server = serveApi(
+    (req) => {
       requests++;
       return api.app.fetch(req);
     },
-    port: 0,
-    hostname: '127.0.0.1',
-  }) as http.Server;
-  await new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r())));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    { port: 0, hostname: '127.0.0.1' },
+  );
+  const base = `http://127.0.0.1:${await listeningPort(server)}`;
   const browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox'] });
   try {
     // What an operator sees on a small platform: a few specializations, each served by a model.

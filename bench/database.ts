@@ -1,6 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { Client } from 'pg';
 import type { Sequelize } from 'sequelize';
 import { createApp } from '../api/app';
@@ -13,6 +11,7 @@ import { createServerDatabase, createTestDatabase } from '../support/throwaway-d
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { load, summarize, type Summary } from './stats';
 import { createStores } from '../db/stores';
+import { serveApi, listeningPort } from '../api/server';
 
 export interface DatabaseBench {
   /** Registry operations per second at 16 concurrent, per server. */
@@ -111,9 +110,8 @@ async function registryListAtRate({
     temporal,
     logger: createLogger('bench', 'silent'),
   });
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
-  await new Promise((r) => server.once('listening', r));
-  const port = (server.address() as AddressInfo).port;
+  const server = serveApi(app.fetch, { port: 0, hostname: '127.0.0.1' });
+  const port = await listeningPort(server);
   const headers = {
     authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'read', ttlSeconds: 3600 })}`,
   };

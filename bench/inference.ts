@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import * as ort from 'onnxruntime-node';
 import { createApp } from '../api/app';
 import { signToken } from '../auth/token';
@@ -19,6 +17,7 @@ import { createTestDatabase } from '../support/throwaway-database';
 import { BENCH_SECRET, UNLIMITED } from './stack';
 import { load, summarize, type LoadResult, type Summary } from './stats';
 import { createStores } from '../db/stores';
+import { serveApi, listeningPort } from '../api/server';
 
 const texts = fs
   .readFileSync(path.join(__dirname, '..', 'datasets', 'automotive-queries', 'holdout.jsonl'), 'utf8')
@@ -63,9 +62,8 @@ export async function benchInference({ rounds = 3, requests = 400, concurrency =
     temporal: client,
     logger: createLogger('bench', 'silent'),
   });
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = serveApi(app.fetch, { port: 0, hostname: '127.0.0.1' });
+  const base = `http://127.0.0.1:${await listeningPort(server)}`;
   const headers = {
     authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'write', ttlSeconds: 3600 })}`,
     'content-type': 'application/json',

@@ -1,4 +1,3 @@
-import { serve } from '@hono/node-server';
 import { createApp } from '../api/app';
 import { signToken } from '../auth/token';
 import { createLogger } from '../config/logger';
@@ -14,6 +13,7 @@ import { createWorkers } from '../worker/create-worker';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { summarize, type Summary } from './stats';
 import { createStores } from '../db/stores';
+import { serveApi } from '../api/server';
 
 export interface WatchdogBench {
   evaluationIntervalSeconds: number;
@@ -50,7 +50,7 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
     temporal,
     logger: createLogger('bench', 'silent'),
   });
-  const server = serve({ fetch: api.app.fetch, port: config.port, hostname: '127.0.0.1' });
+  const server = serveApi(api.app.fetch, { port: config.port, hostname: '127.0.0.1' });
   const headers = {
     authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'admin', ttlSeconds: 3600 })}`,
     'content-type': 'application/json',

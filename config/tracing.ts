@@ -11,6 +11,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
+  AlwaysOffSampler,
   BatchSpanProcessor,
   NoopSpanProcessor,
   ParentBasedSampler,
@@ -25,7 +26,10 @@ import type { Config } from './env';
  * traceparent in, through Temporal headers to workflows and activities, out to RelayCore), and
  * exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set. Sampling is parent-based: a
  * caller's decision (AutoMatrix's traceparent) is kept; new traces are sampled at
- * OTEL_TRACES_SAMPLER_ARG. Spans carry ids, models and numbers — never request bodies.
+ * OTEL_TRACES_SAMPLER_ARG — when anything takes spans: with no exporter (the default of `npm start`)
+ * the process starts no sampled trace of its own (recording spans nobody reads cost /health a fifth
+ * of its throughput), and still records and passes on a caller's sampled one. Spans carry ids,
+ * models and numbers — never request bodies.
  */
 let current: { resource: Resource; processor: SpanProcessor; sdk: NodeSDK } | undefined;
 
@@ -53,7 +57,9 @@ export function startTracing(serviceName: string, config: Pick<Config, 'otel'>, 
   const sdk = new NodeSDK({
     resource,
     autoDetectResources: false,
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.otel.samplerRatio) }),
+    sampler: new ParentBasedSampler({
+      root: processors.length ? new TraceIdRatioBasedSampler(config.otel.samplerRatio) : new AlwaysOffSampler(),
+    }),
     // A processor even without an exporter: the SDK registers (context, propagation) only with one.
     spanProcessors: [processor],
     instrumentations: [],

@@ -169,9 +169,4 @@ describe('model registry API', () => {
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');
   });
-
-  it('sets security headers', async () => {
-    const res = await t.app.request('/health');
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-  });
 });

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import net from 'node:net';
+import type http from 'node:http';
 import { createApp } from '../api/app';
+import { listeningPort, SECURITY_HEADERS, serveApi } from '../api/server';
 import { createTemporalClient } from '../api/temporal-client';
 import { parseConfig } from '../config/env';
 import { createLogger } from '../config/logger';
@@ -98,11 +101,29 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
     expect(simple.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('sends security headers', async () => {
-    const res = await t.app.request('/health');
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
-    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
+  it('sends security headers on every response of the served API, its own and the adapter’s', async () => {
+    const server = serveApi(t.app.fetch, { port: 0, hostname: '127.0.0.1' });
+    try {
+      const base = `http://127.0.0.1:${await listeningPort(server)}`;
+      const answers = [
+        await fetch(`${base}/health`),
+        await fetch(`${base}/api/v1/models`), // 401
+        await fetch(`${base}/no-such-page`, { method: 'POST' }), // 404
+        await fetch(`${base}/docs`), // the page's own Content-Security-Policy beside them
+      ];
+      for (const res of answers) {
+        for (const [name, value] of SECURITY_HEADERS)
+          expect([res.status, name, res.headers.get(name)]).toEqual([res.status, name, value]);
+      }
+      expect(answers.map((r) => r.status)).toEqual([200, 401, 404, 200]);
+      expect(answers[3].headers.get('content-security-policy')).toContain("default-src 'self'");
+      // A request the adapter refuses before the app sees it (a backslash in the path).
+      const refused = await rawRequest(server, 'GET /a\\b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      expect(refused).toMatch(/^HTTP\/1.1 400/);
+      expect(refused).toMatch(/x-content-type-options: nosniff/i);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('keeps the admin surface closed: faults off unless enabled, probes and thresholds admin-only', async () => {
@@ -186,3 +207,12 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
     for (const secret of [good, expired, good.split('.')[2], TEST_JWT_SECRET]) expect(text).not.toContain(secret);
   });
 });
+
+/** What a server answers to bytes no HTTP client would send. */
+async function rawRequest(server: http.Server, request: string): Promise<string> {
+  const socket = net.connect(await listeningPort(server), '127.0.0.1');
+  socket.end(request);
+  let answer = '';
+  for await (const chunk of socket) answer += String(chunk);
+  return answer;
+}

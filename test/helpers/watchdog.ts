@@ -1,4 +1,4 @@
-import { serve } from '@hono/node-server';
+import { serveApi } from '../../api/server';
 import type { TestApp } from './app';
 
 export { startAlertReceiver, type ReceivedAlert } from '../../support/alert-receiver';
@@ -6,6 +6,6 @@ export { writeThresholds } from '../../support/thresholds-file';
 
 /** Serves the test app over HTTP on its configured PORT, where the worker's probes reach it. */
 export function serveApp(t: TestApp) {
-  const server = serve({ fetch: t.app.fetch, port: t.config.port, hostname: '127.0.0.1' });
+  const server = serveApi(t.app.fetch, { port: t.config.port, hostname: '127.0.0.1' });
   return () => new Promise<void>((r) => server.close(() => r()));
 }
