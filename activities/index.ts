@@ -15,12 +15,16 @@ import { createProbeClient } from './watchdog/probe-client';
 import { createResumeActivities } from './watchdog/resume';
 import { createSupervisorActivities } from './watchdog/supervisor';
 import { createSwitchingActivities } from './watchdog/switching';
+import type { ArtifactCache } from '../storage/artifact-cache';
+import type { ArtifactStore } from '../storage/artifact-store';
 
 /** What the `neuroweaver` queue's activities need; built once by the worker (or a test) and injected. */
 export interface ActivityDeps {
   /** The data layer (db/stores), built once per process from the same Sequelize instance. */
   stores: Stores;
   modelStoragePath: string;
+  /** The artifact store and this process's cache of it (storage/). */
+  artifacts: { store: ArtifactStore; cache: ArtifactCache };
   datasetsDir: string;
   /** RELAYCORE_URL (undefined: RelayCore calls are skipped) and the URL RelayCore should call us at. */
   relaycoreUrl: string | undefined;
@@ -45,7 +49,7 @@ export function createActivities(deps: ActivityDeps) {
   });
   const probe = createProbeClient(deps);
   return {
-    ...createValidationActivities({ models: deps.stores.models, modelStoragePath: deps.modelStoragePath }),
+    ...createValidationActivities({ models: deps.stores.models, artifacts: deps.artifacts.cache }),
     ...createDatasetActivities(deps),
     ...createTrainingJobActivities({ ...deps, trainingJobs: deps.stores.trainingJobs }),
     ...createRegistrationActivities({ models: deps.stores.models }),
@@ -55,7 +59,7 @@ export function createActivities(deps: ActivityDeps) {
       probe,
       temporal: deps.temporal,
       taskQueue: deps.taskQueue,
-      modelStoragePath: deps.modelStoragePath,
+      artifacts: deps.artifacts.cache,
       datasetsDir: deps.datasetsDir,
     }),
     ...createRelayCoreActivities(deps),

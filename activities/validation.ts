@@ -3,10 +3,11 @@ import type { ModelStore } from '../db/stores/models';
 import { FailureType } from '../workflows/failures';
 import type { ArtifactCheck, ValidateModelResult } from '../workflows/validate-model';
 import { checkArtifact } from './model-artifact';
+import type { ArtifactCache } from '../storage/artifact-cache';
 
 export interface ValidationDeps {
   models: ModelStore;
-  modelStoragePath: string;
+  artifacts: ArtifactCache;
 }
 
 export interface ModelToValidate {
@@ -18,7 +19,7 @@ export interface ModelToValidate {
 /** Statuses a validation may move between; a deployed or retired model keeps its status. */
 const VALIDATION_STATUSES = ['registered', 'validated', 'invalid'];
 
-export function createValidationActivities({ models, modelStoragePath }: ValidationDeps) {
+export function createValidationActivities({ models, artifacts }: ValidationDeps) {
   return {
     async loadModelForValidation(modelId: string): Promise<ModelToValidate> {
       const model = await models.get(modelId);
@@ -27,7 +28,7 @@ export function createValidationActivities({ models, modelStoragePath }: Validat
     },
 
     async inspectArtifact(modelPath: string | null): Promise<ArtifactCheck> {
-      return checkArtifact(modelStoragePath, modelPath);
+      return checkArtifact(artifacts, modelPath);
     },
 
     /** Idempotent: a retry writes the same result again. */

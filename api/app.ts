@@ -16,6 +16,8 @@ import { rateLimits } from './rate-limits';
 import { RequestStats } from './request-stats';
 import { requestTracing } from './tracing';
 import { createAlertRoutes } from './routes/alerts';
+import { createArtifactRoutes, UPLOAD_PATH } from './routes/artifacts';
+import { openArtifacts } from '../storage';
 import { createAuthRoutes } from './routes/auth';
 import { createFaultRoutes } from './routes/faults';
 import { createHealthRoutes } from './routes/health';
@@ -48,7 +50,14 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     onError: (err) => logger.warn({ err: err.message }, 'auth: refreshing the revocation list failed'),
   });
   const revocationsLoaded = revocations.start();
-  const inference = new InferenceService({ config, logger, serving: deps.stores.serving, registry: metrics.registry });
+  const artifacts = openArtifacts(config);
+  const inference = new InferenceService({
+    config,
+    logger,
+    serving: deps.stores.serving,
+    registry: metrics.registry,
+    artifacts: artifacts.cache,
+  });
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.onError(createErrorHandler(logger));
@@ -93,8 +102,10 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   // AbortController, a ReadableStream over the socket) per call: that halved /health's throughput
   // and kept JSON bodies off the adapter's direct read. So: nothing for a GET; a declared length
   // judged from the header (as bodyLimit would); the stream only for a chunked body.
+  // A model upload streams its body to the artifact store under its own limit (NW_MAX_ARTIFACT_BYTES).
   app.use('*', (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    if (c.req.method === 'PUT' && UPLOAD_PATH.test(c.req.path)) return next();
     const length = c.req.header('content-length');
     if (length === undefined || c.req.header('transfer-encoding') !== undefined) return limitBody(c, next);
     if (Number(length) > config.bodyLimitBytes) throw tooLarge();
@@ -143,6 +154,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     await next();
   });
   api.route('/', createModelRoutes(deps));
+  api.route('/', createArtifactRoutes({ ...deps, artifacts: artifacts.store }));
   api.route('/', createLineageRoutes(deps));
   api.route('/', createTrainingRoutes(deps));
   api.route('/', createDeploymentRoutes(deps));

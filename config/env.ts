@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, type TokenParty } from '../auth/token';
+import { parseS3Url, type S3Location } from '../storage/s3-url';
 import { z } from 'zod';
 
 /**
@@ -56,6 +57,25 @@ export const envSchema = z.object({
   AUTOMATRIX_AUTH_URL: optionalUrl,
   RELAYCORE_URL: optionalUrl,
   MODEL_STORAGE_PATH: z.string().min(1).optional(),
+  ARTIFACT_STORE_URL: z
+    .string()
+    .refine((url) => {
+      try {
+        parseS3Url(url);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must look like s3://bucket or s3://bucket/prefix (unset: files under MODEL_STORAGE_PATH)')
+    .optional(),
+  AWS_ENDPOINT_URL_S3: optionalUrl,
+  AWS_REGION: z.string().min(1).optional(),
+  NW_ARTIFACT_CACHE_DIR: z.string().min(1).optional(),
+  NW_MAX_ARTIFACT_BYTES: z.coerce
+    .number({ error: 'must be a number of bytes' })
+    .int('must be a whole number of bytes')
+    .positive('must be a positive number of bytes')
+    .default(5 * 1024 ** 3),
   ALERT_WEBHOOK_URL: optionalUrl,
   NW_API_URL: optionalUrl,
   NW_THRESHOLDS_FILE: z.string().min(1).optional(),
@@ -156,6 +176,14 @@ export interface Config {
   automatrixAuthUrl: string | undefined;
   relaycoreUrl: string | undefined;
   modelStoragePath: string;
+  artifacts: {
+    /** ARTIFACT_STORE_URL parsed; undefined → files under modelStoragePath. */
+    s3: S3Location | undefined;
+    /** Where remote artifacts are copied for reading (NW_ARTIFACT_CACHE_DIR). */
+    cacheDir: string;
+    /** The largest upload accepted (NW_MAX_ARTIFACT_BYTES). */
+    maxBytes: number;
+  };
   alertWebhookUrl: string | undefined;
   /** Where the worker reaches the API (watchdog probes): NW_API_URL, or this machine's PORT. */
   apiUrl: string;
@@ -249,6 +277,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     automatrixAuthUrl: raw.AUTOMATRIX_AUTH_URL,
     relaycoreUrl: raw.RELAYCORE_URL,
     modelStoragePath: path.resolve(raw.MODEL_STORAGE_PATH ?? path.join(dataDir, 'models')),
+    artifacts: {
+      s3: raw.ARTIFACT_STORE_URL
+        ? {
+            ...parseS3Url(raw.ARTIFACT_STORE_URL),
+            endpoint: raw.AWS_ENDPOINT_URL_S3,
+            region: raw.AWS_REGION ?? 'us-east-1',
+          }
+        : undefined,
+      cacheDir: path.resolve(raw.NW_ARTIFACT_CACHE_DIR ?? path.join(dataDir, 'artifact-cache')),
+      maxBytes: raw.NW_MAX_ARTIFACT_BYTES,
+    },
     alertWebhookUrl: raw.ALERT_WEBHOOK_URL,
     apiUrl: (raw.NW_API_URL ?? `http://127.0.0.1:${raw.PORT}`).replace(/\/$/, ''),
     thresholdsFile: path.resolve(raw.NW_THRESHOLDS_FILE ?? path.join(__dirname, '..', 'performance_thresholds.yml')),

@@ -20,6 +20,8 @@ export class ModelRecord extends Model<InferAttributes<ModelRecord>, InferCreati
   declare updatedAt: CreationOptional<Date>;
   declare createdBy: string | null;
   declare modelPath: string | null;
+  declare artifactSha256: string | null;
+  declare artifactSizeBytes: string | null;
   declare config: Record<string, unknown> | null;
   declare performanceMetrics: Record<string, unknown> | null;
   declare deploymentConfig: Record<string, unknown> | null;
@@ -160,6 +162,8 @@ export function initModels(sequelize: Sequelize): Models {
       updatedAt: { type: DataTypes.DATE },
       createdBy: { type: DataTypes.STRING(255) },
       modelPath: { type: DataTypes.STRING(500) },
+      artifactSha256: { type: DataTypes.STRING(64) },
+      artifactSizeBytes: { type: DataTypes.BIGINT },
       config: { type: DataTypes.JSONB },
       performanceMetrics: { type: DataTypes.JSONB },
       deploymentConfig: { type: DataTypes.JSONB },

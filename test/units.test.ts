@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkArtifact } from '../activities/model-artifact';
+import { ArtifactCache } from '../storage/artifact-cache';
+import { createLocalStore } from '../storage/local-store';
 import { ProbeSets } from '../api/inference/probe-sets';
 import { RequestStats } from '../api/request-stats';
 import { workflowUrl } from '../api/web-ui';
@@ -44,7 +46,7 @@ describe('defence in depth: paths from rows are never trusted', () => {
   it('does not read or load a model path outside MODEL_STORAGE_PATH, whatever the row says', async () => {
     const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-storage-'));
     for (const modelPath of ['/etc/passwd', '../outside/model.onnx', 'a/../../model.onnx']) {
-      expect(await checkArtifact(storage, modelPath)).toMatchObject({
+      expect(await checkArtifact(new ArtifactCache(createLocalStore(storage), storage), modelPath)).toMatchObject({
         exists: false,
         error: `${modelPath} is not a path inside MODEL_STORAGE_PATH`,
       });
@@ -52,12 +54,16 @@ describe('defence in depth: paths from rows are never trusted', () => {
   });
 
   it('takes a probe set only from a dataset name, never a path', async () => {
-    const sets = new ProbeSets({ modelStoragePath: '/nonexistent', datasetsDir: '/nonexistent' });
+    const sets = new ProbeSets({
+      artifacts: new ArtifactCache(createLocalStore('/nonexistent'), '/nonexistent-cache'),
+      datasetsDir: '/nonexistent',
+    });
     const row = {
       modelId: 'm',
       modelName: 'm',
       version: '1',
       modelPath: 'm/model.onnx',
+      artifactSha256: null,
       manifestPath: null,
       costPer1kTokens: null,
     };

@@ -8,12 +8,14 @@ import { createTrainingJobStore } from '../db/stores/training-jobs';
 import type { Config } from '../config/env';
 import { detectGpuCount, GpuSlots } from './gpu-slots';
 import { activityTracing, workflowTracing } from '../temporal/tracing';
+import { openArtifacts } from '../storage';
 
 /** The main queue's activity dependencies, from the configuration. */
 export function activityDeps(sequelize: Sequelize, config: Config, temporal?: Client): ActivityDeps {
   return {
     stores: createStores(sequelize, config),
     modelStoragePath: config.modelStoragePath,
+    artifacts: openArtifacts(config),
     datasetsDir: config.training.datasetsDir,
     relaycoreUrl: config.relaycoreUrl,
     serviceUrl: `http://localhost:${config.port}`,
@@ -75,6 +77,7 @@ export async function createWorkers({
         interceptors: activityTracing(),
         activities: createTrainingWorkerActivities({
           modelStoragePath: config.modelStoragePath,
+          artifacts: openArtifacts(config).store,
           temporal,
           gpuSlots: new GpuSlots(gpus),
           trainingJobs: createTrainingJobStore(sequelize),

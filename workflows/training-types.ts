@@ -97,6 +97,8 @@ export interface TrainModelResult {
   /** Relative to MODEL_STORAGE_PATH. */
   modelPath: string;
   manifestPath: string;
+  /** The model file's SHA-256 and size (absent in histories from before the artifact store). */
+  artifact?: { sha256: string; sizeBytes: number };
   metrics: Record<string, number>;
   resumedFromCheckpoint: boolean;
   device: string;

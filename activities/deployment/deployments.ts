@@ -15,7 +15,8 @@ import type {
   StepAnalysis,
 } from '../../workflows/deployment-types';
 import { evaluateArtifact } from '../training/evaluate';
-import { insideStorage } from '../../storage/paths';
+import type { ArtifactCache } from '../../storage/artifact-cache';
+import { artifactFiles } from '../../storage/model-files';
 import {
   CANARY_PROBE_ROUNDS,
   canaryExtraProbes,
@@ -39,7 +40,8 @@ export interface DeploymentDeps {
   /** For the watchdog's Schedule when a promotion asks for one. */
   temporal: Client | undefined;
   taskQueue: string;
-  modelStoragePath: string;
+  /** Model files, in place or through this process's cache of the artifact store. */
+  artifacts: ArtifactCache;
   datasetsDir: string;
 }
 
@@ -53,7 +55,7 @@ export function createDeploymentActivities({
   probe,
   temporal,
   taskQueue,
-  modelStoragePath,
+  artifacts,
   datasetsDir,
 }: DeploymentDeps) {
   /** Probes of the canary as counts; a probe that cannot be sent (API down) adds nothing, and the step decides on what it has. */
@@ -97,18 +99,16 @@ export function createDeploymentActivities({
       if (!model) throw ApplicationFailure.nonRetryable(`model ${p.modelId} does not exist`, FailureType.ModelNotFound);
       if (!model.modelPath)
         throw ApplicationFailure.nonRetryable('the model has no artifact (model_path)', FailureType.ModelStagingFailed);
-      const manifestRelative =
-        typeof model.config?.manifestPath === 'string'
-          ? model.config.manifestPath
-          : path.join(path.dirname(model.modelPath), 'manifest.json');
+      const manifestPath = typeof model.config?.manifestPath === 'string' ? model.config.manifestPath : null;
       const dataset = typeof model.config?.dataset === 'string' ? model.config.dataset : DEFAULT_PROBE_DATASET;
       const started = Date.now();
       try {
-        const probe = await evaluateArtifact(
-          insideStorage(modelStoragePath, model.modelPath),
-          insideStorage(modelStoragePath, manifestRelative),
-          path.join(datasetsDir, dataset),
-        );
+        const files = await artifactFiles(artifacts, {
+          modelPath: model.modelPath,
+          manifestPath,
+          artifactSha256: model.artifact?.sha256 ?? null,
+        });
+        const probe = await evaluateArtifact(files.modelFile, files.manifestFile, path.join(datasetsDir, dataset));
         return {
           modelId: model.id,
           modelName: model.name,

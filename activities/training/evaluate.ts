@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { loadDataset } from '../../ml/dataset';
 import { featurizeInto, type FeaturizerSpec } from '../../ml/features';
 import type { Evaluation } from '../../workflows/training-types';
-import { insideStorage } from '../../storage/paths';
+import type { ArtifactCache } from '../../storage/artifact-cache';
 
 interface ModelManifest {
   featurizer: FeaturizerSpec;
@@ -69,18 +69,19 @@ export async function evaluateArtifact(
   };
 }
 
-export function createEvaluationActivities({ modelStoragePath }: { modelStoragePath: string }) {
+export function createEvaluationActivities({ artifacts }: { artifacts: { cache: ArtifactCache } }) {
   return {
     async evaluateTrainedModel(p: {
       modelPath: string;
       manifestPath: string;
       datasetDir: string;
     }): Promise<Evaluation> {
-      return evaluateArtifact(
-        insideStorage(modelStoragePath, p.modelPath),
-        insideStorage(modelStoragePath, p.manifestPath),
-        p.datasetDir,
-      );
+      // Read through the store: the training worker that wrote them may be another machine.
+      const [modelFile, manifestFile] = await Promise.all([
+        artifacts.cache.localFile(p.modelPath),
+        artifacts.cache.localFile(p.manifestPath),
+      ]);
+      return evaluateArtifact(modelFile, manifestFile, p.datasetDir);
     },
   };
 }

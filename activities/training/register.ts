@@ -30,6 +30,7 @@ export function createRegistrationActivities({ models }: { models: ModelStore })
         specialization: input.specialization,
         baseModel: input.baseModel,
         modelPath: trained.modelPath,
+        artifact: trained.artifact,
         config: {
           trainingJobId: input.jobId,
           trainer: input.trainer,

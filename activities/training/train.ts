@@ -15,6 +15,8 @@ import {
 import type { TrainingJobStore } from '../../db/stores/training-jobs';
 import { checkpointDirFor, insideStorage } from '../../storage/paths';
 import { startTrainer } from './trainer-process';
+import type { ArtifactStore } from '../../storage/artifact-store';
+import { publishFile } from '../../storage/publish';
 
 /** A GPU (or the CPU) lent to one training activity; the worker decides how (worker/gpu-slots.ts). */
 export interface GpuLease {
@@ -29,7 +31,10 @@ export interface GpuAllocator {
 }
 
 export interface TrainingDeps {
+  /** Where trainers write on this machine (outputs, checkpoints). */
   modelStoragePath: string;
+  /** Where finished models are published (the same directory by default, or a bucket). */
+  artifacts: ArtifactStore;
   /** Signals the workflow with progress (its query reads the latest). */
   temporal: Client;
   gpuSlots: GpuAllocator;
@@ -207,9 +212,17 @@ export function createTrainingActivities(deps: TrainingDeps) {
         // Retryable: the next attempt resumes from the last checkpoint.
         throw new Error(`${input.trainer} trainer exited with ${exit.code ?? exit.signal}: ${why}`);
       }
+      // Keys in the store are the files' paths under MODEL_STORAGE_PATH, as before there was a store.
+      const modelPath = path.relative(deps.modelStoragePath, artifact.path).split(path.sep).join('/');
+      const manifestPath = path.relative(deps.modelStoragePath, artifact.manifestPath).split(path.sep).join('/');
+      const [published] = await Promise.all([
+        publishFile(deps.artifacts, modelPath, artifact.path),
+        publishFile(deps.artifacts, manifestPath, artifact.manifestPath),
+      ]);
       return {
-        modelPath: path.relative(deps.modelStoragePath, artifact.path),
-        manifestPath: path.relative(deps.modelStoragePath, artifact.manifestPath),
+        modelPath,
+        manifestPath,
+        artifact: published,
         metrics,
         resumedFromCheckpoint: progress.resumedFromCheckpoint,
         device: lease.device,

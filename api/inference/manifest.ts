@@ -1,6 +1,4 @@
-import path from 'node:path';
 import { z } from 'zod';
-import { insideStorage } from '../../storage/paths';
 
 /** What serving needs from a model's manifest.json (trainers/CONTRACT.md); anything else is ignored. */
 export const ManifestSchema = z.object({
@@ -31,25 +29,4 @@ export function parseManifest(text: string, file: string): ServingManifest {
     throw new Error(`${file}: ${[...issue.path].join('.') || 'manifest'} ${issue.message}`);
   }
   return parsed.data;
-}
-
-export interface ArtifactFiles {
-  modelFile: string;
-  manifestFile: string;
-}
-
-/**
- * The absolute files of a registered model: `modelPath` and `config.manifestPath` are relative to
- * MODEL_STORAGE_PATH (the manifest defaults to manifest.json beside model.onnx); nothing outside it.
- */
-export function artifactFiles(
-  storagePath: string,
-  modelPath: string | null,
-  manifestPath: string | null,
-): ArtifactFiles {
-  if (!modelPath) throw new Error('model has no modelPath');
-  return {
-    modelFile: insideStorage(storagePath, modelPath),
-    manifestFile: insideStorage(storagePath, manifestPath ?? path.join(path.dirname(modelPath), 'manifest.json')),
-  };
 }

@@ -1,4 +1,4 @@
-import type { ArtifactFiles } from './manifest';
+import type { ArtifactFiles } from '../../storage/model-files';
 import type { InferencePool } from './pool';
 import type { LoadedModelInfo } from './protocol';
 
@@ -23,11 +23,11 @@ export class ModelHandle {
 
   constructor(
     readonly model: ServedModel,
-    files: ArtifactFiles | Error,
+    files: Promise<ArtifactFiles>,
     private readonly pool: InferencePool,
     private readonly onDisposed: (handle: ModelHandle) => void,
   ) {
-    this.ready = files instanceof Error ? Promise.reject(files) : pool.load(model.modelId, files);
+    this.ready = files.then((local) => pool.load(model.modelId, local));
     this.ready.catch(() => {
       this.loadFailedAt = Date.now();
     });

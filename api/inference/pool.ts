@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../config/logger';
-import type { ArtifactFiles } from './manifest';
+import type { ArtifactFiles } from '../../storage/model-files';
 import type { LoadedModelInfo, ThreadReply, ThreadRequest } from './protocol';
 
 /** The model (or the thread running it) failed: the caller answers 502, not 500. */

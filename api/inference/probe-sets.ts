@@ -2,7 +2,8 @@ import { SLUG_PATTERN } from '../schemas/common';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { loadDataset } from '../../ml/dataset';
-import { artifactFiles } from './manifest';
+import type { ArtifactCache } from '../../storage/artifact-cache';
+import { manifestKey } from '../../storage/model-files';
 import type { ModelRow } from './router';
 import type { ProbeResult } from '../../workflows/watchdog/types';
 
@@ -24,13 +25,14 @@ export class ProbeSets {
   private readonly sets = new Map<string, Promise<LabelledText[]>>();
   private cursor = 0;
 
-  constructor(private readonly dirs: { modelStoragePath: string; datasetsDir: string }) {}
+  constructor(private readonly dirs: { artifacts: ArtifactCache; datasetsDir: string }) {}
 
   async examples(row: ModelRow & { dataset: string | null }, count: number): Promise<LabelledText[]> {
     const dataset = row.dataset ?? DEFAULT_DATASET;
     // A dataset is a name in the catalog (a slug), never a path: "..", "a/b" or "/etc" name nothing.
     if (!SLUG_PATTERN.test(dataset)) throw new Error(`the model's dataset "${dataset}" is not a dataset name`);
-    const { manifestFile } = artifactFiles(this.dirs.modelStoragePath, row.modelPath, row.manifestPath);
+    if (!row.modelPath) throw new Error('model has no modelPath');
+    const manifestFile = await this.dirs.artifacts.localFile(manifestKey(row.modelPath, row.manifestPath));
     const manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8')) as { labelField?: unknown };
     const labelField = typeof manifest.labelField === 'string' ? manifest.labelField : 'specialization';
     const key = `${dataset}\u0000${labelField}`;

@@ -3,7 +3,8 @@ import type { ModelRow, RoutingRow, ServingStore } from '../../db/stores/serving
 import { priceOf } from './usage';
 
 export type { ModelRow };
-import { artifactFiles } from './manifest';
+import type { ArtifactCache } from '../../storage/artifact-cache';
+import { artifactFiles } from '../../storage/model-files';
 import { ModelHandle } from './model-handle';
 import type { InferencePool } from './pool';
 
@@ -34,7 +35,7 @@ const PROBE_IDLE_MS = 60_000;
 export interface RouterOptions {
   serving: Pick<ServingStore, 'routingTable'>;
   pool: InferencePool;
-  modelStoragePath: string;
+  artifacts: ArtifactCache;
   logger: Logger;
   /** How often the routing table is read; a change is served within one interval plus a query. */
   pollIntervalMs?: number;
@@ -171,12 +172,8 @@ export class InferenceRouter {
       return existing;
     }
     existing?.retire();
-    let files;
-    try {
-      files = artifactFiles(this.options.modelStoragePath, row.modelPath, row.manifestPath);
-    } catch (err) {
-      files = err as Error;
-    }
+    // From the store in place, or fetched into the cache once (a replica's first request of a model waits for it).
+    const files = artifactFiles(this.options.artifacts, row);
     const handle = new ModelHandle(
       {
         modelId,

@@ -11,6 +11,7 @@ import { ProbeSets, type ProbeResult } from './probe-sets';
 import { InferenceRouter, type Target, type Track } from './router';
 import { usageOf, type Usage } from './usage';
 import type { ServingWindowStats } from './windows';
+import type { ArtifactCache } from '../../storage/artifact-cache';
 
 export interface InferenceResult {
   modelId: string;
@@ -30,6 +31,8 @@ export interface InferenceDeps {
   logger: Logger;
   /** The app's Prometheus registry. */
   registry: Registry;
+  /** Model files, from the artifact store in place or through this process's cache. */
+  artifacts: ArtifactCache;
 }
 
 /** A failure of the model itself (or an injected one): 502, recorded as ok=false. */
@@ -65,12 +68,12 @@ export class InferenceService {
     this.router = new InferenceRouter({
       serving: deps.serving,
       pool: this.pool,
-      modelStoragePath: deps.config.modelStoragePath,
+      artifacts: deps.artifacts,
       logger: deps.logger,
     });
     this.recorder = new InferenceRecorder(deps);
     this.probeSets = new ProbeSets({
-      modelStoragePath: deps.config.modelStoragePath,
+      artifacts: deps.artifacts,
       datasetsDir: deps.config.training.datasetsDir,
     });
   }

@@ -50,6 +50,9 @@ export const ModelSchema = z
     version: z.string(),
     status: z.string(),
     modelPath: z.string().nullable(),
+    artifact: z.object({ sha256: z.string(), sizeBytes: z.number().int() }).nullable().openapi({
+      description: 'The SHA-256 and size of the file at modelPath, when an upload or a training job recorded them',
+    }),
     config: jsonObject.nullable(),
     performanceMetrics: jsonObject.nullable(),
     deploymentConfig: jsonObject.nullable(),

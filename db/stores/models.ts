@@ -12,6 +12,8 @@ export interface ModelView {
   version: string;
   status: string;
   modelPath: string | null;
+  /** The bytes at modelPath, when an upload or a training job recorded them. */
+  artifact: ArtifactDigest | null;
   config: Record<string, unknown> | null;
   performanceMetrics: Record<string, unknown> | null;
   deploymentConfig: Record<string, unknown> | null;
@@ -21,15 +23,37 @@ export interface ModelView {
   updatedAt: string;
 }
 
+export interface ArtifactDigest {
+  sha256: string;
+  sizeBytes: number;
+}
+
 /** What a caller registers: the view's own fields, less what the registry assigns. */
-export type NewModel = Omit<ModelView, 'id' | 'status' | 'validation' | 'createdBy' | 'createdAt' | 'updatedAt'> & {
+export type NewModel = Omit<
+  ModelView,
+  'id' | 'status' | 'artifact' | 'validation' | 'createdBy' | 'createdAt' | 'updatedAt'
+> & {
   createdBy: string;
 };
 
-/** A trained model to register under the next integer version of its name. */
+/** A trained model to register under the next integer version of its name, with its bytes' digest. */
 export type TrainedModel = Omit<NewModel, 'version' | 'createdBy'> & {
   config: Record<string, unknown> & { trainingJobId: string };
+  artifact?: ArtifactDigest;
 };
+
+/** What attaching uploaded bytes to a model did. */
+export type AttachOutcome =
+  | { outcome: 'attached'; previousPath: string | null; model: ModelView }
+  | { outcome: 'unchanged'; model: ModelView }
+  | { outcome: 'frozen'; model: ModelView }
+  | { outcome: 'missing' };
+
+/**
+ * Statuses whose bytes may still be replaced: nothing has been judged on them, or what was judged
+ * failed. A validated (or deployed, retired…) model keeps the bytes it was judged on.
+ */
+const REPLACEABLE_STATUSES = ['registered', 'invalid'];
 
 /** Integer versions for trained models: the next after the highest integer version of that name. */
 function nextVersion(versions: string[]): string {
@@ -42,7 +66,8 @@ export class ModelVersionExists extends Error {
   override name = 'ModelVersionExists';
 }
 
-const COLUMNS = `id, name, description, specialization, base_model AS "baseModel", version, status, model_path AS "modelPath", config,
+const COLUMNS = `id, name, description, specialization, base_model AS "baseModel", version, status, model_path AS "modelPath",
+  CASE WHEN artifact_sha256 IS NULL THEN NULL ELSE json_build_object('sha256', artifact_sha256, 'sizeBytes', artifact_size_bytes) END AS artifact, config,
   performance_metrics AS "performanceMetrics", deployment_config AS "deploymentConfig", validation, created_by AS "createdBy",
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
@@ -81,9 +106,12 @@ export function createModelStore(sequelize: Sequelize) {
           attributes: ['version'],
           transaction,
         });
+        const { artifact, ...fields } = model;
         const created = await ModelRecord.create(
           {
-            ...model,
+            ...fields,
+            artifactSha256: artifact?.sha256 ?? null,
+            artifactSizeBytes: artifact ? String(artifact.sizeBytes) : null,
             version: nextVersion(siblings.map((m) => m.version)),
             createdBy:
               (await TrainingJob.findByPk(jobId, { transaction, attributes: ['createdBy'] }))?.createdBy ?? null,
@@ -134,6 +162,38 @@ export function createModelStore(sequelize: Sequelize) {
         `UPDATE models SET validation = CAST($2 AS jsonb), status = COALESCE($3, status), updated_at = NOW() WHERE id = $1`,
         { bind: [id, JSON.stringify(validation), status ?? null] },
       );
+    },
+
+    /**
+     * Points a model at bytes just stored under `key`: one decision per model at a time (a row lock),
+     * so two uploads racing cannot both win. The same bytes again change nothing; other bytes replace
+     * those of a model nothing was judged on (its status and validation start over) and are refused
+     * for one that was.
+     */
+    async attachArtifact(id: string, key: string, digest: ArtifactDigest): Promise<AttachOutcome> {
+      return sequelize.transaction(async (transaction) => {
+        const [current] = await sequelize.query<{ status: string; sha256: string | null; modelPath: string | null }>(
+          `SELECT status, artifact_sha256 AS sha256, model_path AS "modelPath" FROM models WHERE id = $1 FOR UPDATE`,
+          { bind: [id], type: QueryTypes.SELECT, transaction },
+        );
+        if (!current) return { outcome: 'missing' } as const;
+        const read = async () => {
+          const [row] = await sequelize.query<Row>(`SELECT ${COLUMNS} FROM models WHERE id = $1`, {
+            bind: [id],
+            type: QueryTypes.SELECT,
+            transaction,
+          });
+          return toView(row);
+        };
+        if (current.sha256 === digest.sha256) return { outcome: 'unchanged', model: await read() } as const;
+        if (!REPLACEABLE_STATUSES.includes(current.status)) return { outcome: 'frozen', model: await read() } as const;
+        await sequelize.query(
+          `UPDATE models SET model_path = $2, artifact_sha256 = $3, artifact_size_bytes = $4, status = 'registered',
+             validation = NULL, updated_at = NOW() WHERE id = $1`,
+          { bind: [id, key, digest.sha256, digest.sizeBytes], transaction },
+        );
+        return { outcome: 'attached', previousPath: current.modelPath, model: await read() } as const;
+      });
     },
 
     async get(id: string): Promise<ModelView | undefined> {

@@ -6,6 +6,8 @@ export interface ModelRow {
   modelName: string;
   version: string;
   modelPath: string | null;
+  /** The SHA-256 of the file at modelPath, when recorded: caches name their copy by it. */
+  artifactSha256: string | null;
   manifestPath: string | null;
   /** The price per 1,000 tokens its registry entry declares (`config.costPer1kTokens`), if it declares one. */
   costPer1kTokens: number | null;
@@ -34,7 +36,7 @@ export interface MetricRow {
 const ROUTING_TABLE = `
   SELECT r.specialization, r.canary_weight AS "canaryWeight", t.track,
          d.id AS "deploymentId", m.id AS "modelId", m.name AS "modelName", m.version,
-         m.model_path AS "modelPath", m.config->>'manifestPath' AS "manifestPath",
+         m.model_path AS "modelPath", m.artifact_sha256 AS "artifactSha256", m.config->>'manifestPath' AS "manifestPath",
          CASE WHEN jsonb_typeof(m.config->'costPer1kTokens') = 'number' THEN (m.config->>'costPer1kTokens')::float8 END AS "costPer1kTokens"
   FROM routing r
   CROSS JOIN LATERAL (VALUES ('stable', r.stable_deployment_id), ('canary', r.canary_deployment_id), ('backup', r.backup_deployment_id)) AS t(track, deployment_id)
@@ -51,7 +53,7 @@ export function createServingStore(sequelize: Sequelize) {
       deploymentId: string,
     ): Promise<(ModelRow & { specialization: string; dataset: string | null }) | undefined> {
       const [row] = await sequelize.query<ModelRow & { specialization: string; dataset: string | null }>(
-        `SELECT d.specialization, m.id AS "modelId", m.name AS "modelName", m.version, m.model_path AS "modelPath",
+        `SELECT d.specialization, m.id AS "modelId", m.name AS "modelName", m.version, m.model_path AS "modelPath", m.artifact_sha256 AS "artifactSha256",
                 m.config->>'manifestPath' AS "manifestPath", m.config->>'dataset' AS dataset,
                 CASE WHEN jsonb_typeof(m.config->'costPer1kTokens') = 'number' THEN (m.config->>'costPer1kTokens')::float8 END AS "costPer1kTokens"
            FROM deployments d JOIN models m ON m.id = d.model_id WHERE d.id = $1`,
