@@ -52,7 +52,22 @@ export function createLocalStore(root: string): ArtifactStore {
     },
 
     async remove(key) {
-      await fs.rm(fileOf(key), { force: true });
+      const file = fileOf(key);
+      await fs.rm(file, { force: true });
+      // The folders an upload made for it go with it, as far as they are empty (S3 has no folders to leave).
+      for (
+        let dir = path.dirname(file);
+        dir !== resolvedRoot && dir.startsWith(resolvedRoot);
+        dir = path.dirname(dir)
+      ) {
+        if (
+          !(await fs.rmdir(dir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
+      }
     },
 
     localPath: (key) => fileOf(key),
