@@ -28,6 +28,9 @@ export class ApiError extends Error {
 export const badRequest = (message: string, details?: unknown) => new ApiError(400, 'bad_request', message, details);
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
 export const conflict = (message: string, details?: unknown) => new ApiError(409, 'conflict', message, details);
+/** A 400 naming one field, shaped like the validation hook's (`details.fields`). */
+export const fieldError = (field: string, message: string) =>
+  new ApiError(400, 'validation_error', `invalid request: ${field}: ${message}`, { fields: [{ field, message }] });
 export const unavailable = (dependency: string) =>
   new ApiError(503, 'unavailable', `${dependency} is unavailable; try again shortly`, undefined, {
     'Retry-After': '5',

@@ -6,21 +6,20 @@ import { ArtifactTooLarge, ChecksumMismatch, type ArtifactStore } from '../../st
 import { policy } from '../auth/route-policy';
 import { inScopeOr404 } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
-import { ApiError, conflict, notFound } from '../errors';
+import { ApiError, conflict, fieldError, notFound } from '../errors';
 import { authErrors, conflictError, jsonResponse, notFoundError, tooLargeError, UuidParam } from '../schemas/common';
 import { ModelSchema } from '../schemas/models';
-import { parseRange } from './byte-range';
+import { parseRange } from '../byte-range';
 
 const security = [{ bearerAuth: [] }];
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** Where uploads go: one folder per model, one per upload, so no upload overwrites another's bytes. */
 export const uploadKey = (modelId: string) => `uploads/${modelId}/${randomUUID()}/model.onnx`;
 /** The path of a PUT that streams its body to the store: the API's body limit does not apply to it. */
 export const UPLOAD_PATH = /^\/api\/v1\/models\/[^/]+\/artifact$/;
 
+const tooLarge = (maxBytes: number) =>
+  new ApiError(413, 'payload_too_large', `the artifact exceeds ${maxBytes} bytes (NW_MAX_ARTIFACT_BYTES)`);
 const binary = z.string().openapi({ type: 'string', format: 'binary' });
-const validationError = (field: string, message: string) =>
-  new ApiError(400, 'validation_error', `invalid request: ${field}: ${message}`, { fields: [{ field, message }] });
 
 const uploadRoute = createRoute({
   method: 'put',
@@ -40,8 +39,12 @@ const uploadRoute = createRoute({
     headers: z.object({
       'x-checksum-sha256': z
         .string()
+        .regex(/^[0-9a-fA-F]{64}$/, 'must be the SHA-256 of the body as 64 hex digits')
         .optional()
-        .openapi({ description: 'SHA-256 of the body, 64 hex digits', example: 'e3b0c442…' }),
+        .openapi({
+          description: 'SHA-256 of the body, 64 hex digits',
+          example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+        }),
     }),
     body: { required: true, content: { 'application/octet-stream': { schema: binary } } },
   },
@@ -84,11 +87,9 @@ export function createArtifactRoutes({
   app.openapi(uploadRoute, async (c) => {
     const model = inScopeOr404(c, await models.get(c.req.valid('param').id), 'model');
     const announced = c.req.header('x-checksum-sha256')?.toLowerCase();
-    if (announced !== undefined && !SHA256_HEX.test(announced))
-      throw validationError('x-checksum-sha256', 'must be the SHA-256 of the body as 64 hex digits');
     const length = c.req.header('content-length');
     if (length !== undefined && Number(length) > maxBytes) throw tooLarge(maxBytes);
-    if (!c.req.raw.body || length === '0') throw validationError('body', 'must be the model file (it is empty)');
+    if (!c.req.raw.body || length === '0') throw fieldError('body', 'must be the model file (it is empty)');
 
     const key = uploadKey(model.id);
     let stored;
@@ -99,7 +100,7 @@ export function createArtifactRoutes({
       });
     } catch (err) {
       if (err instanceof ArtifactTooLarge) throw tooLarge(maxBytes);
-      if (err instanceof ChecksumMismatch) throw validationError('x-checksum-sha256', err.message);
+      if (err instanceof ChecksumMismatch) throw fieldError('x-checksum-sha256', err.message);
       throw err;
     }
     const result = await models.attachArtifact(model.id, key, stored);
@@ -144,6 +145,3 @@ export function createArtifactRoutes({
 
   return app;
 }
-
-const tooLarge = (maxBytes: number) =>
-  new ApiError(413, 'payload_too_large', `the artifact exceeds ${maxBytes} bytes (NW_MAX_ARTIFACT_BYTES)`);

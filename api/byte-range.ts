@@ -1,4 +1,4 @@
-import type { ByteRange } from '../../storage/artifact-store';
+import type { ByteRange } from '../storage/artifact-store';
 
 /**
  * One `Range: bytes=…` of a file of `size` bytes (RFC 9110 §14): `start-end`, `start-` or the
