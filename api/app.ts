@@ -148,7 +148,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     }),
   );
   // Each route's policy names the limit it counts against (auth/route-policy.ts).
-  const limits = rateLimits(config.rateLimits);
+  const limits = rateLimits(config.rateLimits, deps.stores.rateLimits, logger);
   api.use('*', async (c, next) => {
     c.set('rateLimits', limits);
     await next();

@@ -14,6 +14,7 @@ const TABLES = [
   'models',
   'performance_alerts',
   'performance_metrics',
+  'rate_limit_windows',
   'revoked_tokens',
   'routing',
   'routing_changes',
@@ -42,7 +43,7 @@ async function migrateRoundTrip(url: string) {
   try {
     const migrator = createMigrator(sequelize);
     await expect(assertSchemaCurrent(sequelize)).rejects.toBeInstanceOf(SchemaBehindError);
-    expect((await migrator.up()).length).toBe(16);
+    expect((await migrator.up()).length).toBe(17);
     expect(await migrator.up()).toEqual([]);
     expect(await tables(sequelize)).toEqual(TABLES);
     expect(await indexes(sequelize)).toEqual(
@@ -57,7 +58,7 @@ async function migrateRoundTrip(url: string) {
     await assertSchemaCurrent(sequelize);
 
     await migrator.down({ step: 1 });
-    await expect(assertSchemaCurrent(sequelize)).rejects.toThrow(/pending: 0016-model-artifacts/);
+    await expect(assertSchemaCurrent(sequelize)).rejects.toThrow(/pending: 0017-rate-limit-windows/);
     await migrator.down({ to: 0 });
     expect(await tables(sequelize)).toEqual([]);
     expect(await migrator.down({ to: 0 })).toEqual([]);

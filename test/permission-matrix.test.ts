@@ -20,7 +20,7 @@ interface Operation {
   path: string;
   policy?: RoutePolicy;
   responses: Record<string, unknown>;
-  requestBody?: { content: { 'application/json': { schema: JSONSchema7 } } };
+  requestBody?: { content: Partial<Record<'application/json' | 'application/octet-stream', { schema: JSONSchema7 }>> };
 }
 
 type Caller = 'no token' | 'wrong issuer' | 'expired' | AccessLevel | 'role' | 'other specialization';
@@ -110,7 +110,9 @@ describe('the permission matrix, generated from /openapi.json', () => {
       name === 'specialization' ? (aimed ? theirs : nobody) : aimed ? fixtureFor(op.path) : randomUUID(),
     );
     const sub = uniqueName('matrix');
-    const schema = op.requestBody?.content['application/json'].schema;
+    const schema = op.requestBody?.content['application/json']?.schema;
+    // A file upload (application/octet-stream): a few bytes, as a client would stream them.
+    const bytes = op.requestBody?.content['application/octet-stream'] ? 'onnx bytes' : undefined;
     let body: unknown;
     if (schema) {
       const generated = sample(schema, { skipReadOnly: true, quiet: true }, document) as Record<string, unknown>;
@@ -133,8 +135,9 @@ describe('the permission matrix, generated from /openapi.json', () => {
         headers: {
           ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(bytes === undefined ? {} : { 'content-type': 'application/octet-stream' }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: bytes ?? (body === undefined ? undefined : JSON.stringify(body)),
       },
     };
   }

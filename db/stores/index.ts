@@ -5,6 +5,7 @@ import { createDeploymentStore } from './deployments';
 import { createMetricsStore } from './metrics';
 import { createModelStore } from './models';
 import { createPlatformMetricsStore } from './platform-metrics';
+import { createRateLimitStore } from './rate-limits';
 import { createRoutingStore } from './routing';
 import { createRoutingChangeStore } from './routing-changes';
 import { createServingStore } from './serving';
@@ -30,6 +31,7 @@ export function createStores(sequelize: Sequelize, { thresholdsFile }: Pick<Conf
     metrics: createMetricsStore(sequelize),
     models: createModelStore(sequelize),
     platform: createPlatformMetricsStore(sequelize),
+    rateLimits: createRateLimitStore(sequelize),
     switchEvents,
     thresholds: createThresholdsStore(sequelize, thresholdsFile),
     trainingJobs: createTrainingJobStore(sequelize),

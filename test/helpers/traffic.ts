@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TestApp } from './app';
 import { REPO_DATASETS } from './training';
 
 export interface TrafficReport {
@@ -23,7 +22,7 @@ const texts = fs
  * injected fault answers in well under a millisecond, so a count alone runs out mid-test).
  */
 export function startTraffic(
-  t: TestApp,
+  t: { app: { request: (route: string, init: RequestInit) => Response | Promise<Response> } },
   specialization: string,
   headers: Record<string, string>,
   { concurrency = 2, maxRequests = 500_000, maxDurationMs = 600_000, pauseMs = 2 } = {},

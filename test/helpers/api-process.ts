@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { Config } from '../../config/env';
+import { resolveDatabaseUrl } from '../../db/connection';
+import { freePort } from '../../support/ports';
+import { TEST_JWT_SECRET } from './env';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface ApiProcess {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  output: string[];
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** `npm run api` as its own process (an API replica), configured like `config`, on a port of its own. */
+export async function startApiProcess(config: Config, extraEnv: Record<string, string> = {}): Promise<ApiProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'api/main.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: String(port),
+      DATABASE_URL: resolveDatabaseUrl(config),
+      TEMPORAL_ADDRESS: config.temporal.address,
+      TEMPORAL_NAMESPACE: config.temporal.namespace,
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      TEMPORAL_TRAINING_TASK_QUEUE: config.temporal.trainingTaskQueue,
+      JWT_SECRET: TEST_JWT_SECRET,
+      MODEL_STORAGE_PATH: config.modelStoragePath,
+      NW_DATA_DIR: config.dataDir,
+      NW_DATASETS_DIR: config.training.datasetsDir,
+      NW_RATE_LIMIT_STARTS_PER_MINUTE: '0',
+      NW_RATE_LIMIT_INFERENCE_PER_MINUTE: '0',
+      LOG_LEVEL: 'info',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  for (const stream of [child.stdout, child.stderr])
+    readline.createInterface({ input: stream }).on('line', (line) => output.push(line));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (output.some((line) => line.includes('api: listening'))) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 100);
+    child.once('exit', (code) => {
+      clearInterval(timer);
+      reject(new Error(`api exited (${code}) before listening:\n${output.join('\n')}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output,
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
