@@ -1,5 +1,6 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { Config } from '../config/env';
+import { temporalConnectionOptions } from '../temporal/connection-options';
 import { clientTracing } from '../temporal/tracing';
 
 /**
@@ -9,7 +10,7 @@ import { clientTracing } from '../temporal/tracing';
  */
 export function createTemporalClient(config: Pick<Config, 'temporal'>) {
   const connection = Connection.lazy({
-    address: config.temporal.address,
+    ...temporalConnectionOptions(config),
     connectTimeout: 2_000,
     interceptors: [
       makeGrpcRetryInterceptor(

@@ -53,6 +53,11 @@ export const envSchema = z.object({
   TEMPORAL_TRAINING_TASK_QUEUE: z.string().min(1).default('neuroweaver-training'),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   TEMPORAL_UI_URL: optionalUrl,
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTOMATRIX_AUTH_URL: optionalUrl,
   RELAYCORE_URL: optionalUrl,
@@ -171,6 +176,13 @@ export interface Config {
     trainingTaskQueue: string;
     cliPath: string | undefined;
     uiUrl: string;
+    /**
+     * A cluster of your own with mTLS, or Temporal Cloud: the client certificate and key files
+     * (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY), a CA for a private server certificate, the name to
+     * verify it by; or Temporal Cloud's API key (TLS, no client certificate). Undefined: plain gRPC.
+     */
+    tls: { certFile?: string; keyFile?: string; caFile?: string; serverName?: string } | undefined;
+    apiKey: string | undefined;
   };
   jwtSecret: string | undefined;
   automatrixAuthUrl: string | undefined;
@@ -192,7 +204,7 @@ export interface Config {
   metricsToken: string | undefined;
   otel: { endpoint: string | undefined; samplerRatio: number };
   bodyLimitBytes: number;
-  /** Per subject and minute, per API process; 0 = no limit. */
+  /** Per subject and minute, across every API replica (api/rate-limits.ts); 0 = no limit. */
   rateLimits: { workflowStartsPerMinute: number; inferencePerMinute: number; incidentsPerMinute: number };
   workerMetricsPort: number;
   faultsEnabled: boolean;
@@ -252,6 +264,20 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       );
     if (raw.NW_ENABLE_FAULTS) throw new ConfigError('NW_ENABLE_FAULTS', 'must be off when NODE_ENV=production');
   }
+  if ((raw.TEMPORAL_TLS_CERT === undefined) !== (raw.TEMPORAL_TLS_KEY === undefined))
+    throw new ConfigError(
+      raw.TEMPORAL_TLS_CERT === undefined ? 'TEMPORAL_TLS_CERT' : 'TEMPORAL_TLS_KEY',
+      'is required with the other: a client certificate and its key go together',
+    );
+  const temporalTls =
+    raw.TEMPORAL_TLS_CERT || raw.TEMPORAL_TLS_CA || raw.TEMPORAL_TLS_SERVER_NAME || raw.TEMPORAL_API_KEY
+      ? {
+          certFile: raw.TEMPORAL_TLS_CERT,
+          keyFile: raw.TEMPORAL_TLS_KEY,
+          caFile: raw.TEMPORAL_TLS_CA,
+          serverName: raw.TEMPORAL_TLS_SERVER_NAME,
+        }
+      : undefined;
   const dataDir = path.resolve(raw.NW_DATA_DIR);
   return {
     env: raw.NODE_ENV,
@@ -272,6 +298,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       trainingTaskQueue: raw.TEMPORAL_TRAINING_TASK_QUEUE,
       cliPath: raw.TEMPORAL_CLI_PATH,
       uiUrl: (raw.TEMPORAL_UI_URL ?? `http://localhost:${raw.NW_TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
+      tls: temporalTls,
+      apiKey: raw.TEMPORAL_API_KEY,
     },
     jwtSecret: raw.JWT_SECRET,
     automatrixAuthUrl: raw.AUTOMATRIX_AUTH_URL,

@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, parseConfig } from '../config/env';
+import { temporalConnectionOptions } from '../temporal/connection-options';
 
 const secret = 'a-real-production-secret-of-enough-length';
 
@@ -80,5 +84,51 @@ describe('configuration', () => {
     ).toMatch(/^NW_ENABLE_FAULTS:/);
     const config = parseConfig({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: db });
     expect(config.otel.samplerRatio).toBe(0.1);
+  });
+});
+
+describe('connecting to a Temporal cluster of your own or Temporal Cloud', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-tls-'));
+  const file = (name: string, content: string) => {
+    fs.writeFileSync(path.join(dir, name), content);
+    return path.join(dir, name);
+  };
+
+  it('speaks plain gRPC unless TLS or an API key is configured', () => {
+    expect(temporalConnectionOptions(parseConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }))).toEqual({
+      address: 'temporal:7233',
+    });
+  });
+
+  it('presents a client certificate (mTLS), trusting a private CA by the name given', () => {
+    const options = temporalConnectionOptions(
+      parseConfig({
+        TEMPORAL_ADDRESS: 'temporal.internal:7233',
+        TEMPORAL_TLS_CERT: file('client.pem', 'CERT'),
+        TEMPORAL_TLS_KEY: file('client.key', 'KEY'),
+        TEMPORAL_TLS_CA: file('ca.pem', 'CA'),
+        TEMPORAL_TLS_SERVER_NAME: 'temporal',
+      }),
+    );
+    expect(options.tls?.clientCertPair?.crt.toString()).toBe('CERT');
+    expect(options.tls?.clientCertPair?.key.toString()).toBe('KEY');
+    expect(options.tls?.serverRootCACertificate?.toString()).toBe('CA');
+    expect(options.tls?.serverNameOverride).toBe('temporal');
+  });
+
+  it('uses TLS with an API key alone (Temporal Cloud)', () => {
+    const options = temporalConnectionOptions(
+      parseConfig({ TEMPORAL_ADDRESS: 'eu-west-1.aws.api.temporal.io:7233', TEMPORAL_API_KEY: 'key-123' }),
+    );
+    expect(options).toEqual({ address: 'eu-west-1.aws.api.temporal.io:7233', tls: {}, apiKey: 'key-123' });
+  });
+
+  it('names what is missing: the other half of a certificate pair, an unreadable file', () => {
+    expect(problemWith({ TEMPORAL_TLS_CERT: '/c.pem' })).toMatch(/^TEMPORAL_TLS_KEY: is required with the other/);
+    expect(() =>
+      temporalConnectionOptions(
+        parseConfig({ TEMPORAL_TLS_CERT: path.join(dir, 'nope.pem'), TEMPORAL_TLS_KEY: file('k', 'KEY') }),
+      ),
+    ).toThrow(/^TEMPORAL_TLS_CERT: cannot read/);
   });
 });

@@ -278,16 +278,17 @@ describe('metrics the dashboards and rules read exist on the running services', 
     const config = parseYaml(fs.readFileSync(path.join(MONITORING, 'prometheus/prometheus.yml'), 'utf8')) as {
       global: Record<string, unknown>;
       alerting?: unknown;
-      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+      scrape_configs: { job_name: string; dns_sd_configs?: unknown; static_configs?: { targets: string[] }[] }[];
     };
-    // Our jobs as they are (auth, paths), pointed at this test stack; the exporters are not part of it.
+    // Our jobs as they are (auth, paths, labels), pointed at this test stack instead of compose's DNS
+    // names (every replica of the service there); the exporters are not part of it.
     const targets: Record<string, string> = {
       'neuroweaver-backend': `127.0.0.1:${t.config.port}`,
       'neuroweaver-worker': `127.0.0.1:${workerMetricsPort}`,
     };
     config.scrape_configs = config.scrape_configs
       .filter((j) => j.job_name in targets)
-      .map((j) => ({ ...j, static_configs: [{ ...j.static_configs[0], targets: [targets[j.job_name]] }] }));
+      .map(({ dns_sd_configs: _replicas, ...j }) => ({ ...j, static_configs: [{ targets: [targets[j.job_name]] }] }));
     config.global = { ...config.global, scrape_interval: '1s', evaluation_interval: '1s' };
     delete config.alerting;
     fs.writeFileSync(path.join(dir, 'prometheus.yml'), toYaml(config));

@@ -7,6 +7,7 @@ import { assertSchemaCurrent } from '../migrations/umzug';
 import { createRelayCoreActivities } from '../activities/relaycore';
 import { activityDeps, createWorkers } from './create-worker';
 import { clientTracing } from '../temporal/tracing';
+import { temporalConnectionOptions } from '../temporal/connection-options';
 
 /** `npm run worker`: runs workflows and activities until SIGINT/SIGTERM, then drains and exits. */
 async function main(): Promise<void> {
@@ -23,8 +24,8 @@ async function main(): Promise<void> {
   });
   const sequelize = openDatabase(config);
   await assertSchemaCurrent(sequelize);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({
     connection: clientConnection,
     namespace: config.temporal.namespace,

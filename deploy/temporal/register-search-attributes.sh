@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# One-shot job (temporal-admin-tools service): wait for the Temporal cluster and the namespace,
-# then register NeuroWeaver's custom search attributes. Safe to re-run.
+# One-shot job (temporal-admin-tools service): wait for the Temporal cluster, create the namespace
+# when it is missing (with NAMESPACE_RETENTION), then register NeuroWeaver's custom search
+# attributes. Safe to re-run; also what to run once against a cluster of your own.
 set -euo pipefail
 
 ADDRESS="${TEMPORAL_ADDRESS:-temporal:7233}"
 NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 WAIT_SECONDS="${WAIT_SECONDS:-300}"
+RETENTION="${NAMESPACE_RETENTION:-72h}"
 ATTRIBUTES=(NwModelId NwModelName NwSpecialization NwKind NwStage)
 
 deadline=$((SECONDS + WAIT_SECONDS))
@@ -23,7 +25,15 @@ wait_for() {
 
 cluster_serving() { temporal operator cluster health --address "$ADDRESS" | grep -q SERVING; }
 wait_for "cluster at ${ADDRESS}" cluster_serving
-# auto-setup registers the namespace asynchronously after the server starts.
+if ! temporal operator namespace describe --address "$ADDRESS" --namespace "$NAMESPACE" >/dev/null 2>&1; then
+  if out=$(temporal operator namespace create --address "$ADDRESS" --namespace "$NAMESPACE" --retention "$RETENTION" 2>&1); then
+    echo "register-search-attributes: namespace ${NAMESPACE} created (retention ${RETENTION})"
+  elif ! grep -qi "already" <<<"$out"; then
+    echo "register-search-attributes: failed to create namespace ${NAMESPACE}: ${out}" >&2
+    exit 1
+  fi
+fi
+# A new namespace reaches every frontend within a few seconds.
 wait_for "namespace ${NAMESPACE}" temporal operator namespace describe --address "$ADDRESS" --namespace "$NAMESPACE"
 
 for name in "${ATTRIBUTES[@]}"; do
