@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { fmt } from './stats';
 import { benchApi } from './api';
+import { artifactsTable, benchArtifacts } from './artifacts';
 import { benchConsole, type ConsoleBench } from './console';
 import { benchDatabase } from './database';
 import { benchInference } from './inference';
@@ -45,13 +46,14 @@ async function main(): Promise<void> {
   const api = await benchApi({ rounds });
   const workflows = await benchWorkflows({ rounds });
   const database = await benchDatabase({ rounds });
+  const artifacts = await benchArtifacts();
   const consoleBench = await benchConsole({ rounds });
   const date = new Date().toISOString().slice(0, 10);
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
     path.join(dir, `${date}.json`),
-    `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, judgement, api, workflows, database, console: consoleBench }, null, 2)}\n`,
+    `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, judgement, api, workflows, database, artifacts, console: consoleBench }, null, 2)}\n`,
   );
   const table = [
     `Measured ${date} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, torch ${machine.torch}, onnxruntime-node ${machine.onnxruntimeNode}; median (min–max) of ${rounds} rounds.`,
@@ -117,6 +119,8 @@ async function main(): Promise<void> {
     `| p50 | ${fmt(database.registryList.p50, 2)} |`,
     `| p99 (target ≤ 10) | ${fmt(database.registryList.p99, 2)} |`,
     `| failed requests (all rounds) | ${database.registryList.failed} |`,
+    '',
+    ...artifactsTable(artifacts),
     '',
     ...consoleTable(consoleBench),
   ].join('\n');

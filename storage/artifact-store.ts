@@ -20,6 +20,8 @@ export interface ArtifactStore {
   stat(key: string): Promise<{ sizeBytes: number } | undefined>;
   /** Removes `key`; a missing key is not an error. */
   remove(key: string): Promise<void>;
+  /** Removes every object under the folder `prefix` (a job's checkpoints, a failed job's outputs). */
+  removeAll(prefix: string): Promise<void>;
   /** The file itself when the store is this machine's filesystem; otherwise undefined (read through the cache). */
   localPath(key: string): string | undefined;
 }

@@ -70,6 +70,10 @@ export function createLocalStore(root: string): ArtifactStore {
       }
     },
 
+    async removeAll(prefix) {
+      await fs.rm(fileOf(prefix.replace(/\/+$/, '')), { recursive: true, force: true });
+    },
+
     localPath: (key) => fileOf(key),
   };
 }

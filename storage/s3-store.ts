@@ -2,6 +2,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
   GetObjectCommand,
   HeadObjectCommand,
   NoSuchKey,
@@ -90,6 +92,19 @@ export function createS3Store(location: S3Location, client = s3Client(location))
     },
 
     remove,
+
+    async removeAll(folder) {
+      const Prefix = `${objectKey(folder.replace(/\/+$/, ''))}/`;
+      // A page of up to 1,000 keys at a time, each page one DeleteObjects call.
+      for (;;) {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix }));
+        const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+        if (keys.length === 0) return;
+        await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+        if (!page.IsTruncated) return;
+      }
+    },
+
     localPath: () => undefined,
   };
 }

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { createApp } from '../api/app';
 import { createLogger } from '../config/logger';
 import { createStores } from '../db/stores';
+import { modelsOf } from '../db/models';
 import { ArtifactCache } from '../storage/artifact-cache';
 import { ArtifactTooLarge, ChecksumMismatch, type ArtifactStore } from '../storage/artifact-store';
 import { createLocalStore } from '../storage/local-store';
@@ -146,13 +147,16 @@ describe('on the S3 store: train on one machine, serve from another replica', ()
       logger: createLogger('test', 'silent'),
     });
   });
+  const routed: string[] = [];
   afterAll(async () => {
+    if (t) await modelsOf(t.sequelize).Routing.destroy({ where: { specialization: routed } });
     await replica?.close();
     await t?.close();
   });
 
   it('publishes a trained model to the bucket; the other replica serves it through its cache', async () => {
     const specialization = uniqueName('fleet-spec');
+    routed.push(specialization);
     const store = createS3Store({ bucket, prefix, endpoint: s3.endpoint, region: 'us-east-1' });
     const model = await withWorker(t.config, t.sequelize, async () => {
       const job = await startJob(t, writer, {

@@ -146,7 +146,7 @@ describe('model artifacts: upload and download', () => {
     expect((await upload(model.id, bytes)).status).toBe(200);
   });
 
-  it('refuses bytes that do not match the announced checksum, naming the header, and keeps nothing', async () => {
+  it('refuses bytes that do not match the announced checksum, or none at all, naming the field, and keeps nothing', async () => {
     const model = await register();
     const bytes = randomBytes(200_000);
     const wrong = await upload(model.id, bytes, { 'x-checksum-sha256': sha256(Buffer.from('other')) });
@@ -155,6 +155,9 @@ describe('model artifacts: upload and download', () => {
     const malformed = await upload(model.id, bytes, { 'x-checksum-sha256': 'abc' });
     expect(malformed.status).toBe(400);
     expect(malformed.body.error!.message).toMatch(/x-checksum-sha256/);
+    const empty = await upload(model.id, Buffer.alloc(0));
+    expect(empty.status).toBe(400);
+    expect(empty.body.error!.details!.fields!.map((f) => f.field)).toEqual(['body']);
     expect(uploadsOf(t, model.id)).toEqual([]);
     const after = (await (
       await t.app.request(`/api/v1/models/${model.id}`, { headers: reader })

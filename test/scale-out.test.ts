@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { QueryTypes } from 'sequelize';
 import type { Config } from '../config/env';
+import { modelsOf } from '../db/models';
 import type { DeployModelResult } from '../workflows/deploy-model';
 import { startS3Server, S3_TEST_CREDENTIALS, type S3TestServer } from '../support/s3-server';
 import { startApiProcess, type ApiProcess } from './helpers/api-process';
@@ -27,6 +28,7 @@ describe('scale-out: replicas and workers die mid-work', () => {
   const writer = bearer(tokenFor('admin', 'fleet-operator'));
   const reader = bearer(tokenFor('read', 'relaycore'));
   let env: Record<string, string>;
+  const routed: string[] = [];
 
   /** A machine of its own: the shared services, a private data directory (and so its own disk and cache). */
   const machine = (): Config => {
@@ -64,6 +66,8 @@ describe('scale-out: replicas and workers die mid-work', () => {
   });
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.kill('SIGKILL')));
+    // Unrouted again: the specializations of this file are not for other files' apps to find.
+    if (control) await modelsOf(control.sequelize).Routing.destroy({ where: { specialization: routed } });
     await control?.close();
     await s3?.stop();
   });
@@ -112,6 +116,7 @@ describe('scale-out: replicas and workers die mid-work', () => {
 
     // Rollout: the first model serves, the second rolls out behind the gate; B and a worker die mid-rollout.
     const spec = uniqueName('fleet-spec');
+    routed.push(spec);
     const analysis = { windowSeconds: 3, minRequests: 5, maxWindows: 4, maxP95LatencyMs: 30_000 };
     const deploy = (modelId: string, steps: number[], watch: boolean) =>
       call<{ deploymentId: string; workflowId: string }>(apiC, `/models/${modelId}/deploy`, {
@@ -161,6 +166,14 @@ describe('scale-out: replicas and workers die mid-work', () => {
           ),
         (rows) => Number(rows[0].n) >= 2,
         90_000,
+      );
+      // The watchdog and its Schedule go with this test's workers (other files share the cluster).
+      const removed = await fetch(`${apiC.url}/api/v1/watchdogs/${spec}`, { method: 'DELETE', headers: writer });
+      expect(removed.status).toBe(204);
+      await eventually(
+        async () => (await control.temporal.workflow.getHandle(`watchdog-${spec}`).describe()).status.name,
+        (status) => status !== 'RUNNING',
+        30_000,
       );
     } finally {
       await trafficB?.stop();

@@ -1,4 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../config/env';
+import { openArtifacts } from '../storage';
+import { startS3Server, S3_TEST_CREDENTIALS, type S3TestServer } from '../support/s3-server';
 import type { TrainHeartbeat } from '../activities/training/train';
 import { modelsOf } from '../db/models';
 import { progressQuery } from '../workflows/training-pipeline';
@@ -77,5 +83,70 @@ describe('a worker killed mid-training', () => {
     // Not from epoch 0: from the checkpoint the server had from the first worker (or a later one).
     expect(resumedAt).toBeGreaterThanOrEqual(checkpointEpoch);
     expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name } })).toBe(1);
+  });
+});
+
+/**
+ * The same crash on the S3 store, and the next attempt on another machine (its own disk): it finds
+ * the last checkpoint in the bucket, not on a disk it never had.
+ */
+describe('a training worker killed mid-training, resumed on another machine (S3 store)', () => {
+  jest.setTimeout(240_000);
+  let s3: S3TestServer;
+  let t: TestApp;
+  let env: Record<string, string>;
+  const workers: WorkerProcess[] = [];
+  const writer = bearer(tokenFor('write', 'crash-tester'));
+  const otherMachine = (config: Config): Config => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-machine-'));
+    return { ...config, dataDir, modelStoragePath: path.join(dataDir, 'models') };
+  };
+
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    const bucket = await s3.bucket(`nw-crash-${Date.now()}`);
+    env = { ARTIFACT_STORE_URL: `s3://${bucket}/models`, AWS_ENDPOINT_URL_S3: s3.endpoint, ...S3_TEST_CREDENTIALS };
+    t = await createTestApp({ ...env, NW_DATASETS_DIR: makeDatasetsDir() });
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+    await t?.close();
+    await s3?.stop();
+  });
+
+  it('resumes from the checkpoint in the bucket and removes the checkpoints once the model is registered', async () => {
+    workers.push(await startWorkerProcess(otherMachine(t.config), env));
+    const job = await startJob(t, writer, {
+      name: uniqueName('crash-s3'),
+      specialization: 'service-advisor',
+      hyperparameters: { epochs: 400, batchSize: 1 },
+    });
+    const handle = t.temporal.workflow.getHandle(job.workflowId);
+    const heartbeat = async () => {
+      const pending = (await handle.describe()).raw.pendingActivities?.find(
+        (a) => a.activityType?.name === 'trainModel',
+      );
+      const payload = pending?.heartbeatDetails?.payloads?.[0]?.data;
+      return payload ? (JSON.parse(Buffer.from(payload).toString()) as TrainHeartbeat).lastCheckpoint : null;
+    };
+    const checkpoint = (await eventually(heartbeat, (c) => (c?.epoch ?? 0) >= 3, 120_000))!;
+    // Named in the heartbeat only once it reached the bucket.
+    expect(checkpoint.key).toBe(`.checkpoints/${job.jobId}/${path.basename(checkpoint.path)}`);
+    const store = openArtifacts(t.config).store;
+    expect(await store.stat(checkpoint.key!)).toBeDefined();
+    await workers[0].kill('SIGKILL');
+
+    workers.push(await startWorkerProcess(otherMachine(t.config), env));
+    await handle.result();
+    const after = await getJob(t, writer, job.jobId);
+    expect(after.status).toBe('completed');
+    expect(after.metrics.training!.resumedFromCheckpoint).toBe(true);
+    const logs = (
+      (await (await t.app.request(`/api/v1/training/jobs/${job.jobId}/logs`, { headers: writer })).json()) as {
+        logs: string;
+      }
+    ).logs;
+    expect(Number(logs.match(/resuming after epoch (\d+)/)?.[1])).toBeGreaterThanOrEqual(checkpoint.epoch);
+    expect(await store.stat(checkpoint.key!)).toBeUndefined();
   });
 });

@@ -1,16 +1,17 @@
-import fs from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { TrainingJob } from '../../db/models';
 import type { TrainingJobStore } from '../../db/stores/training-jobs';
 import { FailureType } from '../../workflows/failures';
 import type { Evaluation, TrainModelResult } from '../../workflows/training-types';
-import { checkpointDirFor, insideStorage } from '../../storage/paths';
+import type { ArtifactStore } from '../../storage/artifact-store';
+import { checkpointPrefix } from '../../storage/paths';
 
 export function createTrainingJobActivities({
-  modelStoragePath,
+  artifacts,
   trainingJobs,
 }: {
-  modelStoragePath: string;
+  /** Checkpoints and outputs are removed from the store (the folders under MODEL_STORAGE_PATH by default). */
+  artifacts: { store: ArtifactStore };
   trainingJobs: TrainingJobStore;
 }) {
   const jobOrFail = async (jobId: string): Promise<TrainingJob> => {
@@ -59,7 +60,7 @@ export function createTrainingJobActivities({
       };
       await job.save();
       // Checkpoints served their purpose once the model is registered.
-      await fs.rm(checkpointDirFor(modelStoragePath, p.jobId), { recursive: true, force: true });
+      await artifacts.store.removeAll(checkpointPrefix(p.jobId));
     },
 
     /** Failed or cancelled: the row says why, and nothing half-made stays on disk. */
@@ -76,8 +77,8 @@ export function createTrainingJobActivities({
         job.completedAt ??= new Date();
         await job.save();
       }
-      await fs.rm(insideStorage(modelStoragePath, p.outputDir), { recursive: true, force: true });
-      await fs.rm(checkpointDirFor(modelStoragePath, p.jobId), { recursive: true, force: true });
+      await artifacts.store.removeAll(p.outputDir);
+      await artifacts.store.removeAll(checkpointPrefix(p.jobId));
     },
   };
 }

@@ -17,6 +17,7 @@ import { checkpointDirFor, insideStorage } from '../../storage/paths';
 import { startTrainer } from './trainer-process';
 import type { ArtifactStore } from '../../storage/artifact-store';
 import { publishFile } from '../../storage/publish';
+import { checkpointShipper, resumePoint, type StoredCheckpoint } from './checkpoints';
 
 /** A GPU (or the CPU) lent to one training activity; the worker decides how (worker/gpu-slots.ts). */
 export interface GpuLease {
@@ -47,7 +48,8 @@ export interface TrainingDeps {
 
 /** What survives a worker crash in the activity's heartbeat: where to resume from. */
 export interface TrainHeartbeat {
-  lastCheckpoint: { path: string; epoch: number } | null;
+  /** The last checkpoint that reached the artifact store (`key`; absent in heartbeats from before the store). */
+  lastCheckpoint: StoredCheckpoint | null;
   progress?: Partial<TrainingProgressUpdate>;
 }
 
@@ -66,12 +68,6 @@ export function trainerCommand(
     : { command: pythonPath, args: [path.join(ROOT, 'trainers/torch/train.py'), jobFile] };
 }
 
-const exists = (file: string) =>
-  fs.access(file).then(
-    () => true,
-    () => false,
-  );
-
 export function createTrainingActivities(deps: TrainingDeps) {
   return {
     /**
@@ -85,9 +81,9 @@ export function createTrainingActivities(deps: TrainingDeps) {
       const previous = ctx.info.heartbeatDetails as TrainHeartbeat | undefined;
       const outputDir = insideStorage(deps.modelStoragePath, input.outputDir);
       const checkpointDir = checkpointDirFor(deps.modelStoragePath, input.jobId);
-      const resumeFrom =
-        previous?.lastCheckpoint && (await exists(previous.lastCheckpoint.path)) ? previous.lastCheckpoint : undefined;
       await fs.mkdir(checkpointDir, { recursive: true });
+      // This machine's file, or the store's copy when the attempt before ran on another machine.
+      const resumeFrom = await resumePoint(deps.artifacts, previous?.lastCheckpoint, checkpointDir);
       const job: TrainerJob = {
         jobId: input.jobId,
         datasetDir: input.datasetDir,
@@ -102,7 +98,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
 
       const lease = deps.gpuSlots.acquire(input.gpus > 0);
       const startedAt = new Date().toISOString();
-      const state: TrainHeartbeat = { lastCheckpoint: resumeFrom ?? null };
+      const state: TrainHeartbeat = { lastCheckpoint: resumeFrom ? previous!.lastCheckpoint : null };
       const progress = initialProgress(input.hyperparameters.epochs, resumeFrom?.epoch);
       // A resumed run keeps the epochs it had finished before (what its checkpoint holds).
       if (resumeFrom) progress.epochs = (previous?.progress?.epochs ?? []).filter((e) => e.epoch <= resumeFrom.epoch);
@@ -122,6 +118,10 @@ export function createTrainingActivities(deps: TrainingDeps) {
           .catch((err: Error) => log.warn('progress signal not delivered', { error: err.message }));
       };
       const heartbeat = () => ctx.heartbeat({ ...state, progress });
+      const checkpoints = checkpointShipper(deps.artifacts, input.jobId, (stored) => {
+        state.lastCheckpoint = stored;
+        heartbeat();
+      });
 
       const trainer = startTrainer({
         ...trainerCommand(input.trainer, deps.pythonPath, jobFile),
@@ -145,7 +145,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
               break;
             }
             case 'checkpoint':
-              state.lastCheckpoint = { path: line.path, epoch: line.epoch };
+              checkpoints.ship({ path: line.path, epoch: line.epoch });
               progress.lastCheckpointEpoch = line.epoch;
               progress.epochs = [
                 ...(progress.epochs ?? []).filter((e) => e.epoch !== line.epoch),
@@ -218,7 +218,13 @@ export function createTrainingActivities(deps: TrainingDeps) {
       const [published] = await Promise.all([
         publishFile(deps.artifacts, modelPath, artifact.path),
         publishFile(deps.artifacts, manifestPath, artifact.manifestPath),
+        checkpoints.drained(),
       ]);
+      // Published to a remote store: this machine's copies were scratch.
+      if (deps.artifacts.localPath(modelPath) === undefined) {
+        await fs.rm(outputDir, { recursive: true, force: true });
+        await fs.rm(checkpointDir, { recursive: true, force: true });
+      }
       return {
         modelPath,
         manifestPath,

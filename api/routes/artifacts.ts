@@ -1,24 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { ArtifactTooLarge, ChecksumMismatch, type ArtifactStore } from '../../storage/artifact-store';
+import type { ArtifactStore } from '../../storage/artifact-store';
+import { tooLarge, uploadKey, uploadRefusal } from '../artifact-uploads';
 import { policy } from '../auth/route-policy';
 import { inScopeOr404 } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
-import { ApiError, conflict, fieldError, notFound } from '../errors';
+import { conflict, fieldError, notFound } from '../errors';
 import { authErrors, conflictError, jsonResponse, notFoundError, tooLargeError, UuidParam } from '../schemas/common';
 import { ModelSchema } from '../schemas/models';
 import { parseRange } from '../byte-range';
 
 const security = [{ bearerAuth: [] }];
-/** Where uploads go: one folder per model, one per upload, so no upload overwrites another's bytes. */
-export const uploadKey = (modelId: string) => `uploads/${modelId}/${randomUUID()}/model.onnx`;
-/** The path of a PUT that streams its body to the store: the API's body limit does not apply to it. */
-export const UPLOAD_PATH = /^\/api\/v1\/models\/[^/]+\/artifact$/;
-
-const tooLarge = (maxBytes: number) =>
-  new ApiError(413, 'payload_too_large', `the artifact exceeds ${maxBytes} bytes (NW_MAX_ARTIFACT_BYTES)`);
 const binary = z.string().openapi({ type: 'string', format: 'binary' });
 
 const uploadRoute = createRoute({
@@ -99,9 +92,11 @@ export function createArtifactRoutes({
         expectedSha256: announced,
       });
     } catch (err) {
-      if (err instanceof ArtifactTooLarge) throw tooLarge(maxBytes);
-      if (err instanceof ChecksumMismatch) throw fieldError('x-checksum-sha256', err.message);
-      throw err;
+      throw uploadRefusal(err, maxBytes) ?? err;
+    }
+    if (stored.sizeBytes === 0) {
+      await artifacts.remove(key);
+      throw fieldError('body', 'must be the model file (it is empty)');
     }
     const result = await models.attachArtifact(model.id, key, stored);
     if (result.outcome !== 'attached') await artifacts.remove(key);
