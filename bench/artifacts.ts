@@ -47,7 +47,7 @@ function generated(bytes: number): Readable {
  * in its own memory: a smaller file).
  */
 export async function benchArtifacts({
-  localBytes = Number(process.env.BENCH_UPLOAD_BYTES ?? 2 * 1024 * MiB),
+  localBytes = Number(process.env.BENCH_UPLOAD_BYTES ?? 5 * 1024 * MiB),
   s3Bytes = Number(process.env.BENCH_UPLOAD_S3_BYTES ?? 256 * MiB),
 } = {}): Promise<ArtifactBenchRow[]> {
   const s3 = await startS3Server().catch(() => undefined);
