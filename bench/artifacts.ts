@@ -7,7 +7,7 @@ import { listeningPort, serveApi } from '../api/server';
 import { signToken } from '../auth/token';
 import { createLogger } from '../config/logger';
 import { createStores } from '../db/stores';
-import { startS3Server, S3_TEST_CREDENTIALS } from '../support/s3-server';
+import { startS3Server } from '../support/s3-server';
 import { BENCH_SECRET, startBenchStack } from './stack';
 
 export interface ArtifactBenchRow {
@@ -61,7 +61,7 @@ export async function benchArtifacts({
       stores.push({
         name: 'S3-compatible (moto server)',
         bytes: s3Bytes,
-        env: { ARTIFACT_STORE_URL: `s3://${bucket}/bench`, AWS_ENDPOINT_URL_S3: s3.endpoint, ...S3_TEST_CREDENTIALS },
+        env: s3.storeEnv(bucket, 'bench'),
       });
     }
     for (const store of stores) rows.push(await measure(store.name, store.bytes, store.env));

@@ -11,6 +11,8 @@ export interface S3TestServer {
   endpoint: string;
   /** Creates a bucket and returns its name. */
   bucket: (name: string) => Promise<string>;
+  /** The environment that points NeuroWeaver's artifact store at `s3://bucket/prefix` on this server. */
+  storeEnv: (bucket: string, prefix: string) => Record<string, string>;
   stop: () => Promise<void>;
 }
 
@@ -55,6 +57,11 @@ export async function startS3Server(python = process.env.NW_PYTHON ?? 'python3')
       await client.send(new CreateBucketCommand({ Bucket: name }));
       return name;
     },
+    storeEnv: (bucket, prefix) => ({
+      ARTIFACT_STORE_URL: `s3://${bucket}/${prefix}`,
+      AWS_ENDPOINT_URL_S3: endpoint,
+      ...S3_TEST_CREDENTIALS,
+    }),
     stop: async () => {
       client.destroy();
       if (child.exitCode !== null) return;

@@ -132,7 +132,7 @@ describe('on the S3 store: train on one machine, serve from another replica', ()
   const prefix = uniqueName('fleet');
 
   beforeAll(async () => {
-    const s3Env = { ARTIFACT_STORE_URL: `s3://${bucket}/${prefix}`, AWS_ENDPOINT_URL_S3: s3.endpoint };
+    const s3Env = s3.storeEnv(bucket, prefix);
     t = await createTestApp({ ...s3Env, NW_DATASETS_DIR: makeDatasetsDir(), NW_GPU_SLOTS: '1' });
     // Another replica: the same database, Temporal and bucket; its own data directory and cache.
     const config = testConfig(s3Env);

@@ -1,11 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { QueryTypes } from 'sequelize';
-import type { Config } from '../config/env';
 import { modelsOf } from '../db/models';
 import type { DeployModelResult } from '../workflows/deploy-model';
-import { startS3Server, S3_TEST_CREDENTIALS, type S3TestServer } from '../support/s3-server';
+import { startS3Server, type S3TestServer } from '../support/s3-server';
 import { startApiProcess, type ApiProcess } from './helpers/api-process';
 import { createTestApp, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
@@ -13,6 +9,7 @@ import { bearer, tokenFor } from './helpers/tokens';
 import { startTraffic, type TrafficReport } from './helpers/traffic';
 import { eventually, makeDatasetsDir } from './helpers/training';
 import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
+import { onAnotherMachine } from './helpers/machines';
 
 /**
  * NeuroWeaver on more than one machine, simulated on one: two API replicas, two main workers and a
@@ -30,11 +27,7 @@ describe('scale-out: replicas and workers die mid-work', () => {
   let env: Record<string, string>;
   const routed: string[] = [];
 
-  /** A machine of its own: the shared services, a private data directory (and so its own disk and cache). */
-  const machine = (): Config => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-machine-'));
-    return { ...control.config, dataDir, modelStoragePath: path.join(dataDir, 'models') };
-  };
+  const machine = () => onAnotherMachine(control.config);
   const api = async () => {
     const p = await startApiProcess(machine(), env);
     processes.push(p);
@@ -60,7 +53,7 @@ describe('scale-out: replicas and workers die mid-work', () => {
   beforeAll(async () => {
     s3 = await startS3Server();
     const bucket = await s3.bucket(`nw-fleet-${Date.now()}`);
-    env = { ARTIFACT_STORE_URL: `s3://${bucket}/models`, AWS_ENDPOINT_URL_S3: s3.endpoint, ...S3_TEST_CREDENTIALS };
+    env = s3.storeEnv(bucket, 'models');
     // For assertions only (the database and Temporal as every machine sees them); it serves nothing.
     control = await createTestApp({ ...env, NW_DATASETS_DIR: makeDatasetsDir() });
   });

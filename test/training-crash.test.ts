@@ -1,10 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { Config } from '../config/env';
 import { openArtifacts } from '../storage';
-import { startS3Server, S3_TEST_CREDENTIALS, type S3TestServer } from '../support/s3-server';
+import { startS3Server, type S3TestServer } from '../support/s3-server';
 import type { TrainHeartbeat } from '../activities/training/train';
 import { modelsOf } from '../db/models';
 import { progressQuery } from '../workflows/training-pipeline';
@@ -14,6 +11,7 @@ import { eventually, getJob, makeDatasetsDir, startJob } from './helpers/trainin
 import { recordHistory } from './helpers/histories';
 import { bearer, tokenFor } from './helpers/tokens';
 import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
+import { onAnotherMachine } from './helpers/machines';
 
 const trainerAlive = (pattern: string) => {
   try {
@@ -97,15 +95,11 @@ describe('a training worker killed mid-training, resumed on another machine (S3 
   let env: Record<string, string>;
   const workers: WorkerProcess[] = [];
   const writer = bearer(tokenFor('write', 'crash-tester'));
-  const otherMachine = (config: Config): Config => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-machine-'));
-    return { ...config, dataDir, modelStoragePath: path.join(dataDir, 'models') };
-  };
 
   beforeAll(async () => {
     s3 = await startS3Server();
     const bucket = await s3.bucket(`nw-crash-${Date.now()}`);
-    env = { ARTIFACT_STORE_URL: `s3://${bucket}/models`, AWS_ENDPOINT_URL_S3: s3.endpoint, ...S3_TEST_CREDENTIALS };
+    env = s3.storeEnv(bucket, 'models');
     t = await createTestApp({ ...env, NW_DATASETS_DIR: makeDatasetsDir() });
   });
   afterAll(async () => {
@@ -115,7 +109,7 @@ describe('a training worker killed mid-training, resumed on another machine (S3 
   });
 
   it('resumes from the checkpoint in the bucket and removes the checkpoints once the model is registered', async () => {
-    workers.push(await startWorkerProcess(otherMachine(t.config), env));
+    workers.push(await startWorkerProcess(onAnotherMachine(t.config), env));
     const job = await startJob(t, writer, {
       name: uniqueName('crash-s3'),
       specialization: 'service-advisor',
@@ -136,7 +130,7 @@ describe('a training worker killed mid-training, resumed on another machine (S3 
     expect(await store.stat(checkpoint.key!)).toBeDefined();
     await workers[0].kill('SIGKILL');
 
-    workers.push(await startWorkerProcess(otherMachine(t.config), env));
+    workers.push(await startWorkerProcess(onAnotherMachine(t.config), env));
     await handle.result();
     const after = await getJob(t, writer, job.jobId);
     expect(after.status).toBe('completed');
