@@ -2,15 +2,12 @@ import http from 'node:http';
 import { serve } from '@hono/node-server';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Hono } from 'hono';
-import { createApp } from '../api/app';
 import { listeningPort, serveApi } from '../api/server';
 import { signToken } from '../auth/token';
 import { createTemporalClient } from '../api/temporal-client';
-import { createLogger } from '../config/logger';
 import { startTracing, stopTracing } from '../config/tracing';
-import { BENCH_SECRET, startBenchStack } from './stack';
+import { BENCH_SECRET, benchApp, startBenchStack } from './stack';
 import { load, summarize, type Summary } from './stats';
-import { createStores } from '../db/stores';
 
 export interface ApiBench {
   requests: number;
@@ -54,16 +51,8 @@ async function listen(
 export async function benchApi({ rounds = 3, requests = 3_000, concurrency = 16 } = {}): Promise<ApiBench> {
   const { config, sequelize, close } = await startBenchStack();
   const { connection, client: temporal } = createTemporalClient(config);
-  const deps = {
-    config,
-    jwtSecret: BENCH_SECRET,
-    sequelize,
-    stores: createStores(sequelize, config),
-    temporal,
-    logger: createLogger('bench', 'silent'),
-  };
-  const full = createApp(deps);
-  const bare = createApp(deps, { instrument: false });
+  const full = benchApp({ config, sequelize, temporal });
+  const bare = benchApp({ config, sequelize, temporal }, { instrument: false });
   const hello = JSON.stringify({ status: 'ok' });
   const honoHello = new Hono().get('/health', (c) => c.json({ status: 'ok' }));
   const nodeHello = http.createServer((_req, res) =>

@@ -2,13 +2,10 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createApp } from '../api/app';
 import { listeningPort, serveApi } from '../api/server';
 import { signToken } from '../auth/token';
-import { createLogger } from '../config/logger';
-import { createStores } from '../db/stores';
 import { startS3Server } from '../support/s3-server';
-import { BENCH_SECRET, startBenchStack } from './stack';
+import { BENCH_SECRET, benchApp, startBenchStack } from './stack';
 
 export interface ArtifactBenchRow {
   store: string;
@@ -76,14 +73,7 @@ async function measure(name: string, bytes: number, env: Record<string, string>)
     ...env,
     NW_MAX_ARTIFACT_BYTES: String(bytes + MiB),
   });
-  const api = createApp({
-    config,
-    jwtSecret: BENCH_SECRET,
-    sequelize,
-    stores: createStores(sequelize, config),
-    temporal,
-    logger: createLogger('bench', 'silent'),
-  });
+  const api = benchApp({ config, sequelize, temporal });
   const server = serveApi(api.app.fetch, { port: 0, hostname: '127.0.0.1' });
   const port = await listeningPort(server);
   const authorization = `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'write', ttlSeconds: 3600 })}`;

@@ -2,16 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { createApp } from '../api/app';
 import { CONSOLE_DIST } from '../api/console';
 import { signToken } from '../auth/token';
-import { createLogger } from '../config/logger';
 import { createStores } from '../db/stores';
 import { buildConsoleIfChanged } from '../scripts/console-build';
 import { deploymentRow, routeTo } from '../support/deployment-rows';
 import { chromiumPath } from '../support/chromium';
 import { registerServableModel } from '../support/servable-model';
-import { BENCH_SECRET, startBenchStack } from './stack';
+import { BENCH_SECRET, benchApp, startBenchStack } from './stack';
 import { summarize, type Summary } from './stats';
 import { serveApi, listeningPort } from '../api/server';
 
@@ -73,14 +71,7 @@ export async function benchConsole({ rounds = 3 } = {}): Promise<ConsoleBench> {
 
   const { config, sequelize, temporal, close } = await startBenchStack();
   const stores = createStores(sequelize, config);
-  const api = createApp({
-    config,
-    jwtSecret: BENCH_SECRET,
-    sequelize,
-    stores,
-    temporal,
-    logger: createLogger('bench', 'silent'),
-  });
+  const api = benchApp({ config, sequelize, temporal, stores });
   let requests = 0;
   const server = serveApi(
     (req) => {

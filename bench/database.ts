@@ -1,16 +1,13 @@
 import http from 'node:http';
 import { Client } from 'pg';
 import type { Sequelize } from 'sequelize';
-import { createApp } from '../api/app';
 import { signToken } from '../auth/token';
 import { createTemporalClient } from '../api/temporal-client';
-import { createLogger } from '../config/logger';
 import { createDatabase } from '../db/connection';
 import { createMigrator } from '../migrations/umzug';
 import { createServerDatabase, createTestDatabase } from '../support/throwaway-database';
-import { BENCH_SECRET, startBenchStack } from './stack';
+import { BENCH_SECRET, benchApp, startBenchStack } from './stack';
 import { load, summarize, type Summary } from './stats';
-import { createStores } from '../db/stores';
 import { serveApi, listeningPort } from '../api/server';
 
 export interface DatabaseBench {
@@ -102,14 +99,7 @@ async function registryListAtRate({
 }) {
   const { config, sequelize, close } = await startBenchStack();
   const { connection, client: temporal } = createTemporalClient(config);
-  const { app, close: closeApp } = createApp({
-    config,
-    jwtSecret: BENCH_SECRET,
-    sequelize,
-    stores: createStores(sequelize, config),
-    temporal,
-    logger: createLogger('bench', 'silent'),
-  });
+  const { app, close: closeApp } = benchApp({ config, sequelize, temporal });
   const server = serveApi(app.fetch, { port: 0, hostname: '127.0.0.1' });
   const port = await listeningPort(server);
   const headers = {

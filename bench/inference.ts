@@ -2,11 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { createApp } from '../api/app';
 import { signToken } from '../auth/token';
 import { createTemporalClient } from '../api/temporal-client';
 import { parseConfig } from '../config/env';
-import { createLogger } from '../config/logger';
 import { openDatabase } from '../db/connection';
 import { modelsOf } from '../db/models';
 import { featurize } from '../ml/features';
@@ -14,9 +12,8 @@ import { createMigrator } from '../migrations/umzug';
 import { deploymentRow, routeTo } from '../support/deployment-rows';
 import { registerServableModel } from '../support/servable-model';
 import { createTestDatabase } from '../support/throwaway-database';
-import { BENCH_SECRET, UNLIMITED } from './stack';
+import { BENCH_SECRET, benchApp, UNLIMITED } from './stack';
 import { load, summarize, type LoadResult, type Summary } from './stats';
-import { createStores } from '../db/stores';
 import { serveApi, listeningPort } from '../api/server';
 
 const texts = fs
@@ -54,14 +51,7 @@ export async function benchInference({ rounds = 3, requests = 400, concurrency =
   });
   const sequelize = openDatabase(config, { poolMax: 4 });
   const { connection, client } = createTemporalClient(config);
-  const { app, close } = createApp({
-    config,
-    jwtSecret: BENCH_SECRET,
-    sequelize,
-    stores: createStores(sequelize, config),
-    temporal: client,
-    logger: createLogger('bench', 'silent'),
-  });
+  const { app, close } = benchApp({ config, sequelize, temporal: client });
   const server = serveApi(app.fetch, { port: 0, hostname: '127.0.0.1' });
   const base = `http://127.0.0.1:${await listeningPort(server)}`;
   const headers = {

@@ -1,12 +1,9 @@
-import { createApp } from '../api/app';
 import { signToken } from '../auth/token';
-import { createLogger } from '../config/logger';
 import { modelsOf } from '../db/models';
 import { progressQuery } from '../workflows/training-pipeline';
 import { createWorkers } from '../worker/create-worker';
-import { BENCH_SECRET, startBenchStack } from './stack';
+import { BENCH_SECRET, benchApp, startBenchStack } from './stack';
 import { summarize, type Summary } from './stats';
-import { createStores } from '../db/stores';
 
 export interface PipelineBench {
   postToRunning: Summary;
@@ -24,14 +21,7 @@ export async function benchPipeline({ rounds = 5 } = {}): Promise<PipelineBench>
   try {
     const workers = await createWorkers({ connection, temporal, sequelize, config });
     const running = workers.map((w) => w.run());
-    const { app } = createApp({
-      config,
-      jwtSecret: BENCH_SECRET,
-      sequelize,
-      stores: createStores(sequelize, config),
-      temporal,
-      logger: createLogger('bench', 'silent'),
-    });
+    const { app } = benchApp({ config, sequelize, temporal });
     const headers = {
       authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'write', ttlSeconds: 3600 })}`,
       'content-type': 'application/json',

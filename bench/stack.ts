@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { parseConfig } from '../config/env';
+import type { Sequelize } from 'sequelize';
+import { createApp } from '../api/app';
+import { parseConfig, type Config } from '../config/env';
+import { createLogger } from '../config/logger';
+import { createStores, type Stores } from '../db/stores';
 import { openDatabase } from '../db/connection';
 import { createMigrator } from '../migrations/umzug';
 import { resolveTemporalCli } from '../temporal/cli-path';
@@ -54,4 +58,20 @@ export async function startBenchStack(env: Record<string, string> = {}) {
       fs.rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The API as a bench section runs it: on the stack's database and Temporal, logging nothing. */
+export function benchApp(
+  {
+    config,
+    sequelize,
+    temporal,
+    stores = createStores(sequelize, config),
+  }: { config: Config; sequelize: Sequelize; temporal: Client; stores?: Stores },
+  options?: Parameters<typeof createApp>[1],
+) {
+  return createApp(
+    { config, jwtSecret: BENCH_SECRET, sequelize, stores, temporal, logger: createLogger('bench', 'silent') },
+    options,
+  );
 }

@@ -1,6 +1,4 @@
-import { createApp } from '../api/app';
 import { signToken } from '../auth/token';
-import { createLogger } from '../config/logger';
 import { modelsOf } from '../db/models';
 import { deploymentRow, routeTo } from '../support/deployment-rows';
 import { registerServableModel } from '../support/servable-model';
@@ -10,9 +8,8 @@ import { writeThresholds } from '../support/thresholds-file';
 import { startPerformanceWatchdog } from '../temporal/starters';
 import { watchdogStateQuery } from '../workflows/watchdog/messages';
 import { createWorkers } from '../worker/create-worker';
-import { BENCH_SECRET, startBenchStack } from './stack';
+import { BENCH_SECRET, benchApp, startBenchStack } from './stack';
 import { summarize, type Summary } from './stats';
-import { createStores } from '../db/stores';
 import { serveApi } from '../api/server';
 
 export interface WatchdogBench {
@@ -42,14 +39,7 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
     ALERT_WEBHOOK_URL: receiver.url,
     NW_THRESHOLDS_FILE: writeThresholds({ evaluationInterval: `${INTERVAL_SECONDS}s`, cooldown: '1s' }),
   });
-  const api = createApp({
-    config,
-    jwtSecret: BENCH_SECRET,
-    sequelize,
-    stores: createStores(sequelize, config),
-    temporal,
-    logger: createLogger('bench', 'silent'),
-  });
+  const api = benchApp({ config, sequelize, temporal });
   const server = serveApi(api.app.fetch, { port: config.port, hostname: '127.0.0.1' });
   const headers = {
     authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'admin', ttlSeconds: 3600 })}`,

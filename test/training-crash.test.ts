@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { openArtifacts } from '../storage';
 import { startS3Server, type S3TestServer } from '../support/s3-server';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TrainHeartbeat } from '../activities/training/train';
 import { modelsOf } from '../db/models';
 import { progressQuery } from '../workflows/training-pipeline';
@@ -21,6 +22,13 @@ const trainerAlive = (pattern: string) => {
     return false;
   }
 };
+
+/** The checkpoint the server holds in trainModel's last heartbeat: what a retry resumes from. */
+async function heartbeatCheckpoint(handle: WorkflowHandle): Promise<TrainHeartbeat['lastCheckpoint']> {
+  const pending = (await handle.describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'trainModel');
+  const payload = pending?.heartbeatDetails?.payloads?.[0]?.data;
+  return payload ? (JSON.parse(Buffer.from(payload).toString()) as TrainHeartbeat).lastCheckpoint : null;
+}
 
 describe('a worker killed mid-training', () => {
   jest.setTimeout(240_000);
@@ -47,14 +55,11 @@ describe('a worker killed mid-training', () => {
 
     // Wait until the server holds a heartbeat with a checkpoint: that is what a retry resumes from.
     const handle = t.temporal.workflow.getHandle(job.workflowId);
-    const heartbeatCheckpoint = async () => {
-      const pending = (await handle.describe()).raw.pendingActivities?.find(
-        (a) => a.activityType?.name === 'trainModel',
-      );
-      const payload = pending?.heartbeatDetails?.payloads?.[0]?.data;
-      return payload ? ((JSON.parse(Buffer.from(payload).toString()) as TrainHeartbeat).lastCheckpoint?.epoch ?? 0) : 0;
-    };
-    const checkpointEpoch = await eventually(heartbeatCheckpoint, (epoch) => epoch >= 3, 120_000);
+    const checkpointEpoch = (await eventually(
+      () => heartbeatCheckpoint(handle),
+      (c) => (c?.epoch ?? 0) >= 3,
+      120_000,
+    ))!.epoch;
     await workers[0].kill('SIGKILL');
     // The orphaned trainer sees its stdin close and stops: no two trainers write the same files.
     await eventually(
@@ -116,14 +121,11 @@ describe('a training worker killed mid-training, resumed on another machine (S3 
       hyperparameters: { epochs: 400, batchSize: 1 },
     });
     const handle = t.temporal.workflow.getHandle(job.workflowId);
-    const heartbeat = async () => {
-      const pending = (await handle.describe()).raw.pendingActivities?.find(
-        (a) => a.activityType?.name === 'trainModel',
-      );
-      const payload = pending?.heartbeatDetails?.payloads?.[0]?.data;
-      return payload ? (JSON.parse(Buffer.from(payload).toString()) as TrainHeartbeat).lastCheckpoint : null;
-    };
-    const checkpoint = (await eventually(heartbeat, (c) => (c?.epoch ?? 0) >= 3, 120_000))!;
+    const checkpoint = (await eventually(
+      () => heartbeatCheckpoint(handle),
+      (c) => (c?.epoch ?? 0) >= 3,
+      120_000,
+    ))!;
     // Named in the heartbeat only once it reached the bucket.
     expect(checkpoint.key).toBe(`.checkpoints/${job.jobId}/${path.basename(checkpoint.path)}`);
     const store = openArtifacts(t.config).store;

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import readline from 'node:readline';
 import type { Config } from '../../config/env';
 import { resolveDatabaseUrl } from '../../db/connection';
 import { freePort } from '../../support/ports';
+import { collectLines, untilLine } from './child-output';
 import { TEST_JWT_SECRET } from './env';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -40,22 +40,9 @@ export async function startApiProcess(config: Config, extraEnv: Record<string, s
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output: string[] = [];
-  for (const stream of [child.stdout, child.stderr])
-    readline.createInterface({ input: stream }).on('line', (line) => output.push(line));
+  const output = collectLines(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (output.some((line) => line.includes('api: listening'))) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 100);
-    child.once('exit', (code) => {
-      clearInterval(timer);
-      reject(new Error(`api exited (${code}) before listening:\n${output.join('\n')}`));
-    });
-  });
+  await untilLine(child, output, 'api: listening', 'api');
   return {
     url: `http://127.0.0.1:${port}`,
     output,

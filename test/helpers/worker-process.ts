@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import readline from 'node:readline';
 import type { Config } from '../../config/env';
 import { freePort } from '../../support/ports';
 import { resolveDatabaseUrl } from '../../db/connection';
+import { collectLines, untilLine } from './child-output';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -38,22 +38,9 @@ export async function startWorkerProcess(
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!])
-    readline.createInterface({ input: stream }).on('line', (l) => output.push(l));
+  const output = collectLines(child);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (output.some((l) => l.startsWith('worker: polling'))) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 100);
-    child.once('exit', (code) => {
-      clearInterval(timer);
-      reject(new Error(`worker exited (${code}) before polling:\n${output.join('\n')}`));
-    });
-  });
+  await untilLine(child, output, 'worker: polling', 'worker');
   return {
     child,
     output,
