@@ -121,6 +121,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
         temporal: deps.temporal,
         relaycoreUrl: config.relaycoreUrl,
         modelStoragePath: config.modelStoragePath,
+        artifacts: artifacts.store,
       }),
       stats,
       startedAt: Date.now(),

@@ -1,6 +1,10 @@
 import fs from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import type { PlatformMetricsStore } from '../db/stores/platform-metrics';
+import type { ArtifactStore } from '../storage/artifact-store';
+
+/** A key no one writes: asking for it proves the remote store answers (and the credentials work). */
+const HEALTH_KEY = '.health/probe';
 
 export type DependencyStatus = 'healthy' | 'unhealthy' | 'not_configured';
 
@@ -43,6 +47,8 @@ export function createHealthChecks(deps: {
   temporal: Client;
   relaycoreUrl: string | undefined;
   modelStoragePath: string;
+  /** The artifact store: a remote one (S3) is asked for a key; answering "no such key" is healthy. */
+  artifacts: Pick<ArtifactStore, 'stat' | 'localPath'>;
 }): HealthChecks {
   return {
     database: () => timed(() => deps.database.ping()),
@@ -58,6 +64,7 @@ export function createHealthChecks(deps: {
       timed(async () => {
         await fs.mkdir(deps.modelStoragePath, { recursive: true });
         await fs.access(deps.modelStoragePath, fs.constants.R_OK | fs.constants.W_OK);
+        if (deps.artifacts.localPath(HEALTH_KEY) === undefined) await deps.artifacts.stat(HEALTH_KEY);
       }),
   };
 }

@@ -192,6 +192,11 @@ describe('on the S3 store: train on one machine, serve from another replica', ()
       fs.existsSync(path.join(replicaConfig.artifacts.cacheDir, `sha256-${model.artifact.sha256}`, 'model.onnx')),
     ).toBe(true);
     expect(fs.existsSync(path.join(replicaConfig.modelStoragePath, model.modelPath))).toBe(false);
+    // Its health check asks the bucket too.
+    const health = (await (await replica.app.request('/health/detailed')).json()) as {
+      dependencies: { modelStorage: { status: string } };
+    };
+    expect(health.dependencies.modelStorage.status).toBe('healthy');
   });
 
   it('validates an uploaded model from the bucket on the worker', async () => {
