@@ -17,6 +17,7 @@ import { RequestStats } from './request-stats';
 import { requestTracing } from './tracing';
 import { createAlertRoutes } from './routes/alerts';
 import { createArtifactRoutes } from './routes/artifacts';
+import { createManifestRoutes } from './routes/manifests';
 import { UPLOAD_PATH } from './artifact-uploads';
 import { openArtifacts } from '../storage';
 import { createAuthRoutes } from './routes/auth';
@@ -157,6 +158,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   });
   api.route('/', createModelRoutes(deps));
   api.route('/', createArtifactRoutes({ ...deps, artifacts: artifacts.store }));
+  api.route('/', createManifestRoutes({ ...deps, artifacts: artifacts.store }));
   api.route('/', createLineageRoutes(deps));
   api.route('/', createTrainingRoutes(deps));
   api.route('/', createDeploymentRoutes(deps));

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,6 +10,9 @@ import { signToken } from '../auth/token';
 import { TEST_JWT_SECRET, uniqueName } from './helpers/env';
 import { bearer, tokenFor } from './helpers/tokens';
 import { eventually } from './helpers/training';
+import { writeClassifier } from './helpers/inference';
+import { modelsOf } from '../db/models';
+import { deploymentRow, routeTo } from '../support/deployment-rows';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -228,5 +232,76 @@ describe('model artifacts: upload and download', () => {
     expect((await upload(model.id, randomBytes(10), elsewhere)).status).toBe(404);
     expect((await fetch(`${base}/models/${model.id}/artifact`, { headers: reader })).status).toBe(404);
     expect((await fetch(`${base}/models/${model.id}/artifact`)).status).toBe(401);
+  });
+});
+
+/** An uploaded model, made servable by its manifest, answers inference like a trained one. */
+describe('model artifacts: an uploaded model and its manifest, served', () => {
+  let t: TestApp;
+  const writer = bearer(tokenFor('write', 'uploader'));
+  const reader = bearer(tokenFor('read', 'relaycore'));
+  const routed: string[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await modelsOf(t.sequelize).Routing.destroy({ where: { specialization: routed } });
+    await t.close();
+  });
+
+  it('serves an uploaded file with its uploaded manifest; refuses a manifest serving could not use', async () => {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-upload-'));
+    const files = writeClassifier(scratch, 'm');
+    const specialization = uniqueName('uploaded-spec');
+    routed.push(specialization);
+    const registered = (await (
+      await t.app.request(
+        '/api/v1/models/register',
+        json({ name: uniqueName('uploaded'), specialization, baseModel: 'onnx', version: '1' }, writer),
+      )
+    ).json()) as ModelAnswer & { name: string };
+    const put = (route: string, body: Buffer | string, type: string) =>
+      t.app.request(`/api/v1/models/${registered.id}/${route}`, {
+        method: 'PUT',
+        headers: { ...writer, 'content-type': type },
+        body,
+      });
+    expect(
+      (await put('artifact', fs.readFileSync(path.join(scratch, files.modelPath)), 'application/octet-stream')).status,
+    ).toBe(201);
+    const manifest = JSON.parse(fs.readFileSync(path.join(scratch, files.manifestPath), 'utf8')) as {
+      featurizer: Record<string, unknown>;
+    };
+    const broken = await put(
+      'manifest',
+      JSON.stringify({ ...manifest, featurizer: { ...manifest.featurizer, dim: -1 } }),
+      'application/json',
+    );
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as ModelAnswer).error!.details!.fields!.map((f) => f.field)).toEqual([
+      'body.featurizer.dim',
+    ]);
+    const stored = await put('manifest', JSON.stringify(manifest), 'application/json');
+    expect(stored.status).toBe(201);
+    expect(((await stored.json()) as { config: { manifestPath: string } }).config.manifestPath).toBe(
+      `uploads/${registered.id}/manifest.json`,
+    );
+
+    const deploymentId = await deploymentRow(t.sequelize, specialization, registered, {
+      status: 'promoted',
+      by: 'test',
+    });
+    await routeTo(t.sequelize, specialization, { stable: deploymentId, by: 'test' });
+    const answer = await eventually(
+      async () =>
+        t.app.request(`/api/v1/inference/${specialization}`, json({ input: 'price of a new suv lease' }, reader)),
+      (res) => res.status === 200,
+      20_000,
+    );
+    expect(await answer.json()).toMatchObject({ modelId: registered.id, output: { label: 'automotive-sales' } });
+
+    await t.stores.models.setValidation(registered.id, { valid: true }, 'validated');
+    expect((await put('manifest', JSON.stringify(manifest), 'application/json')).status).toBe(409);
   });
 });

@@ -196,6 +196,40 @@ export function createModelStore(sequelize: Sequelize) {
       });
     },
 
+    /**
+     * Points a model at a manifest stored under `key` (`config.manifestPath`), on the same terms as its
+     * file: a model nothing was judged on takes it (its validation starts over); a judged one refuses it.
+     */
+    async attachManifest(
+      id: string,
+      key: string,
+    ): Promise<{ outcome: 'attached' | 'frozen'; model: ModelView } | { outcome: 'missing' }> {
+      return sequelize.transaction(async (transaction) => {
+        const [current] = await sequelize.query<{ status: string }>(
+          `SELECT status FROM models WHERE id = $1 FOR UPDATE`,
+          {
+            bind: [id],
+            type: QueryTypes.SELECT,
+            transaction,
+          },
+        );
+        if (!current) return { outcome: 'missing' } as const;
+        const replaceable = REPLACEABLE_STATUSES.includes(current.status);
+        if (replaceable)
+          await sequelize.query(
+            `UPDATE models SET config = jsonb_set(COALESCE(config, '{}'::jsonb), '{manifestPath}', to_jsonb($2::text)),
+               status = 'registered', validation = NULL, updated_at = NOW() WHERE id = $1`,
+            { bind: [id, key], transaction },
+          );
+        const [row] = await sequelize.query<Row>(`SELECT ${COLUMNS} FROM models WHERE id = $1`, {
+          bind: [id],
+          type: QueryTypes.SELECT,
+          transaction,
+        });
+        return { outcome: replaceable ? 'attached' : 'frozen', model: toView(row) } as const;
+      });
+    },
+
     async get(id: string): Promise<ModelView | undefined> {
       const [row] = await sequelize.query<Row>(`SELECT ${COLUMNS} FROM models WHERE id = $1`, {
         bind: [id],
