@@ -3,7 +3,10 @@ import { ArtifactTooLarge, ChecksumMismatch } from '../storage/artifact-store';
 import { ApiError, fieldError } from './errors';
 
 /** Where uploads go: one folder per model, one per upload, so no upload overwrites another's bytes. */
-export const uploadKey = (modelId: string) => `uploads/${modelId}/${randomUUID()}/model.onnx`;
+export const uploadKey = (modelId: string, fileName = 'model.onnx') => `uploads/${modelId}/${randomUUID()}/${fileName}`;
+
+/** Whether `key` is one of this model's uploads (ours to remove once replaced), not a path registered by hand. */
+export const isUploadOf = (modelId: string, key: string | null) => key?.startsWith(`uploads/${modelId}/`) ?? false;
 
 /** The path of a PUT that streams its body to the store: the API's JSON body limit does not apply to it. */
 export const UPLOAD_PATH = /^\/api\/v1\/models\/[^/]+\/artifact$/;

@@ -284,8 +284,8 @@ describe('model artifacts: an uploaded model and its manifest, served', () => {
     ]);
     const stored = await put('manifest', JSON.stringify(manifest), 'application/json');
     expect(stored.status).toBe(201);
-    expect(((await stored.json()) as { config: { manifestPath: string } }).config.manifestPath).toBe(
-      `uploads/${registered.id}/manifest.json`,
+    expect(((await stored.json()) as { config: { manifestPath: string } }).config.manifestPath).toMatch(
+      new RegExp(`^uploads/${registered.id}/[0-9a-f-]{36}/manifest\\.json$`),
     );
 
     const deploymentId = await deploymentRow(t.sequelize, specialization, registered, {
@@ -303,5 +303,7 @@ describe('model artifacts: an uploaded model and its manifest, served', () => {
 
     await t.stores.models.setValidation(registered.id, { valid: true }, 'validated');
     expect((await put('manifest', JSON.stringify(manifest), 'application/json')).status).toBe(409);
+    // The refused one left nothing; the model file's folder and the served manifest's are all there is.
+    expect(fs.readdirSync(path.join(t.config.modelStoragePath, 'uploads', registered.id))).toHaveLength(2);
   });
 });

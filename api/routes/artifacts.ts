@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ArtifactStore } from '../../storage/artifact-store';
-import { tooLarge, uploadKey, uploadRefusal } from '../artifact-uploads';
+import { isUploadOf, tooLarge, uploadKey, uploadRefusal } from '../artifact-uploads';
 import { policy } from '../auth/route-policy';
 import { inScopeOr404 } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
@@ -112,7 +112,7 @@ export function createArtifactRoutes({
         return c.json(result.model, 200);
       case 'attached':
         // The bytes an earlier upload of this model left behind; a path registered by hand is not ours to remove.
-        if (result.previousPath?.startsWith(`uploads/${model.id}/`)) await artifacts.remove(result.previousPath);
+        if (isUploadOf(model.id, result.previousPath)) await artifacts.remove(result.previousPath!);
         return c.json(result.model, 201);
     }
   });

@@ -203,10 +203,14 @@ export function createModelStore(sequelize: Sequelize) {
     async attachManifest(
       id: string,
       key: string,
-    ): Promise<{ outcome: 'attached' | 'frozen'; model: ModelView } | { outcome: 'missing' }> {
+    ): Promise<
+      | { outcome: 'attached'; previousPath: string | null; model: ModelView }
+      | { outcome: 'frozen'; model: ModelView }
+      | { outcome: 'missing' }
+    > {
       return sequelize.transaction(async (transaction) => {
-        const [current] = await sequelize.query<{ status: string }>(
-          `SELECT status FROM models WHERE id = $1 FOR UPDATE`,
+        const [current] = await sequelize.query<{ status: string; previousPath: string | null }>(
+          `SELECT status, config->>'manifestPath' AS "previousPath" FROM models WHERE id = $1 FOR UPDATE`,
           {
             bind: [id],
             type: QueryTypes.SELECT,
@@ -226,7 +230,9 @@ export function createModelStore(sequelize: Sequelize) {
           type: QueryTypes.SELECT,
           transaction,
         });
-        return { outcome: replaceable ? 'attached' : 'frozen', model: toView(row) } as const;
+        return replaceable
+          ? ({ outcome: 'attached', previousPath: current.previousPath, model: toView(row) } as const)
+          : ({ outcome: 'frozen', model: toView(row) } as const);
       });
     },
 

@@ -107,7 +107,7 @@ export interface paths {
         get?: never;
         /**
          * Upload the manifest that tells serving how to feed the model's file (trainers/CONTRACT.md)
-         * @description With an uploaded file, what makes the model servable: the featurizer, the labels in output order, the input and output names. Checked as serving reads it; stored beside the uploads and named by the model's `config.manifestPath`. Same terms as the file: refused (409) once the model was validated.
+         * @description With an uploaded file, what makes the model servable: the featurizer, the labels in output order, the input and output names. Checked as serving reads it; stored as an upload of its own and named by the model's `config.manifestPath`. Same terms as the file: refused (409) once the model was validated.
          */
         put: operations["uploadModelManifest"];
         post?: never;
