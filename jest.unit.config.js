@@ -25,6 +25,7 @@ module.exports = {
     'object-authorization',
     'registry',
     'tracing-sampling',
+    'server-headers',
     'metric-writer',
     'migrations',
   ].map((name) => `<rootDir>/test/${name}.test.ts`),

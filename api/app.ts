@@ -8,8 +8,8 @@ import type { ApiDeps, AppEnv } from './deps';
 import { ApiError, createErrorHandler, errorBody } from './errors';
 import { createHealthChecks } from './health';
 import { InferenceService } from './inference/service';
-import type { Context } from 'hono';
-import { allowedMethods, concreteMethods } from './allowed-methods';
+import type { Context, MiddlewareHandler } from 'hono';
+import { allowedMethods, concreteMethods, shadowedPaths } from './allowed-methods';
 import { createApiMetrics, httpMetrics } from './metrics';
 import { registerPlatformMetrics } from './platform-metrics';
 import { rateLimits } from './rate-limits';
@@ -82,39 +82,12 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     if (methods.length > 0) return methodNotAllowed(c, methods);
     return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
   });
-  app.use('*', (c, next) => {
-    concrete ??= concreteMethods(app.routes);
-    const methods = concrete.get(c.req.path);
-    if (methods && !methods.has(c.req.method)) return Promise.resolve(methodNotAllowed(c, [...methods].sort()));
-    return next();
-  });
 
-  if (instrument) {
-    app.use('*', requestTracing());
-    app.use('*', httpMetrics(metrics, stats));
-  }
-  const tooLarge = () => new ApiError(413, 'payload_too_large', `request body exceeds ${config.bodyLimitBytes} bytes`);
-  const limitBody = bodyLimit({
-    maxSize: config.bodyLimitBytes,
-    onError: () => {
-      throw tooLarge();
-    },
-  });
-  // Asking a request for its body stream makes the Node adapter build a full web Request (an
-  // AbortController, a ReadableStream over the socket) per call: that halved /health's throughput
-  // and kept JSON bodies off the adapter's direct read. So: nothing for a GET; a declared length
-  // judged from the header (as bodyLimit would); the stream only for a chunked body.
-  // A model upload streams its body to the artifact store under its own limit (NW_MAX_ARTIFACT_BYTES).
-  app.use('*', (c, next) => {
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    if (c.req.method === 'PUT' && UPLOAD_PATH.test(c.req.path)) return next();
-    const length = c.req.header('content-length');
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return limitBody(c, next);
-    if (Number(length) > config.bodyLimitBytes) throw tooLarge();
-    return next();
-  });
-
-  app.route(
+  // Every route first, in an app of their own, so the middleware below can be registered for just
+  // the requests that need it: a request no middleware matches is answered by its handler alone,
+  // in the same tick (Hono and the Node adapter skip their promise chain for it).
+  const routes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  routes.route(
     '/',
     createHealthRoutes({
       checks: createHealthChecks({
@@ -128,9 +101,31 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
       startedAt: Date.now(),
     }),
   );
-  app.route('/', createMetricsRoutes({ registry: metrics.registry, metricsToken: config.metricsToken }));
+  routes.route('/', createMetricsRoutes({ registry: metrics.registry, metricsToken: config.metricsToken }));
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const tooLarge = () => new ApiError(413, 'payload_too_large', `request body exceeds ${config.bodyLimitBytes} bytes`);
+  const limitBody = bodyLimit({
+    maxSize: config.bodyLimitBytes,
+    onError: () => {
+      throw tooLarge();
+    },
+  });
+  // Asking a request for its body stream makes the Node adapter build a full web Request (an
+  // AbortController, a ReadableStream over the socket) per call: that halved /health's throughput
+  // and kept JSON bodies off the adapter's direct read. So: nothing for a GET (and no check at all
+  // outside /api/v1, where no route takes a body); a declared length judged from the header (as
+  // bodyLimit would); the stream only for a chunked body.
+  // A model upload streams its body to the artifact store under its own limit (NW_MAX_ARTIFACT_BYTES).
+  api.use('*', (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    if (c.req.method === 'PUT' && UPLOAD_PATH.test(c.req.path)) return next();
+    const length = c.req.header('content-length');
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return limitBody(c, next);
+    if (Number(length) > config.bodyLimitBytes) throw tooLarge();
+    return next();
+  });
+
   api.use(
     '*',
     authenticate({
@@ -171,7 +166,24 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   api.route('/', createRoutingRoutes(deps));
   api.route('/', createOverviewRoutes(deps));
   if (config.faultsEnabled) api.route('/', createFaultRoutes({ faults: inference.faults, models: deps.stores.models }));
-  app.route('/api/v1', api);
+  routes.route('/api/v1', api);
+  // The console at `/` and the docs at `/docs`, from our own bundle: same origin, same token, no CDN.
+  routes.route('/', createConsoleRoutes());
+
+  // The 405 check, only where a route template would otherwise take the request (see shadowedPaths).
+  const checkMethod: MiddlewareHandler<AppEnv> = (c, next) => {
+    concrete ??= concreteMethods(app.routes);
+    const methods = concrete.get(c.req.path);
+    if (methods && !methods.has(c.req.method)) return Promise.resolve(methodNotAllowed(c, [...methods].sort()));
+    return next();
+  };
+  for (const path of shadowedPaths(routes.routes)) app.use(path, checkMethod);
+
+  if (instrument) {
+    app.use('*', requestTracing());
+    app.use('*', httpMetrics(metrics, stats));
+  }
+  app.route('/', routes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -187,9 +199,6 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
         'Model registry, training, deployments, inference and watchdogs. Every workflow is visible in the Temporal Web UI.',
     },
   });
-  // The console at `/` and the docs at `/docs`, from our own bundle: same origin, same token, no CDN.
-  app.route('/', createConsoleRoutes());
-
   return {
     app,
     metrics,

@@ -1,3 +1,4 @@
+import { allowedMethods, concreteMethods, shadowedPaths } from '../api/allowed-methods';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,5 +73,31 @@ describe('defence in depth: paths from rows are never trusted', () => {
         `the model's dataset "${dataset}" is not a dataset name`,
       );
     }
+  });
+});
+
+describe('route tables: 405s and the paths that need a check before routing', () => {
+  const routes = [
+    { method: 'ALL', path: '/api/v1/*' },
+    { method: 'GET', path: '/health' },
+    { method: 'POST', path: '/api/v1/models/register' },
+    { method: 'GET', path: '/api/v1/models' },
+    { method: 'GET', path: '/api/v1/models/:id' },
+    { method: 'PUT', path: '/api/v1/models/:id/artifact' },
+    { method: 'GET', path: '/assets/*' },
+    { method: 'GET', path: '/assets/app.js' },
+  ];
+
+  it('lists the methods of the most specific match, HEAD with GET', () => {
+    const allowed = allowedMethods(routes);
+    expect(allowed('/api/v1/models/register')).toEqual(['POST']);
+    expect(allowed('/api/v1/models/42')).toEqual(['GET', 'HEAD']);
+    expect(allowed('/health')).toEqual(['GET', 'HEAD']);
+    expect(allowed('/nowhere')).toEqual([]);
+  });
+
+  it('checks before routing only the concrete paths a template would also take', () => {
+    expect(shadowedPaths(routes)).toEqual(['/api/v1/models/register', '/assets/app.js']);
+    expect(concreteMethods(routes).get('/api/v1/models/register')).toEqual(new Set(['POST']));
   });
 });
