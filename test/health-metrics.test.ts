@@ -74,6 +74,42 @@ describe('health and metrics', () => {
     expect(text).not.toContain('00000000-0000-4000-8000-000000000000');
   });
 
+  it('labels each of many concurrent requests by its own route, answered at once or later', async () => {
+    const read = bearer(tokenFor('read'));
+    const counts = async () => {
+      const text = await (await t.app.request('/metrics', { headers: bearer(METRICS_TOKEN) })).text();
+      const count = (labels: string) =>
+        Number(new RegExp(`^http_requests_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      return {
+        health: count('method="GET",route="/health",status_code="200"'),
+        list: count('method="GET",route="/api/v1/models",status_code="200"'),
+        missing: count('method="GET",route="/api/v1/models/:id",status_code="404"'),
+        unmatched: count('method="GET",route="unmatched",status_code="404"'),
+        notAllowed: count('method="DELETE",route="unmatched",status_code="405"'),
+        inFlight: Number(/^http_requests_in_flight (\d+)$/m.exec(text)?.[1]),
+      };
+    };
+    const before = await counts();
+    // /health is answered in the same tick; the others after the database or auth answer.
+    const asks = Array.from({ length: 20 }, (_, i) => [
+      t.app.request('/health'),
+      t.app.request('/api/v1/models', { headers: read }),
+      t.app.request(`/api/v1/models/00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, { headers: read }),
+      t.app.request(`/no-such-page-${i}`),
+      t.app.request('/health', { method: 'DELETE' }),
+    ]).flat();
+    await Promise.all(asks);
+    const after = await counts();
+    expect({
+      health: after.health - before.health,
+      list: after.list - before.list,
+      missing: after.missing - before.missing,
+      unmatched: after.unmatched - before.unmatched,
+      notAllowed: after.notAllowed - before.notAllowed,
+      inFlight: after.inFlight,
+    }).toEqual({ health: 20, list: 20, missing: 20, unmatched: 20, notAllowed: 20, inFlight: 1 });
+  });
+
   it('counts authentication failures', async () => {
     await t.app.request('/api/v1/models');
     const text = await (await t.app.request('/metrics', { headers: bearer(METRICS_TOKEN) })).text();

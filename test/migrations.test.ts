@@ -10,6 +10,7 @@ import { createServerDatabase } from '../support/throwaway-database';
 
 const TABLES = [
   'deployments',
+  'model_counts',
   'model_switch_events',
   'models',
   'performance_alerts',
@@ -43,7 +44,7 @@ async function migrateRoundTrip(url: string) {
   try {
     const migrator = createMigrator(sequelize);
     await expect(assertSchemaCurrent(sequelize)).rejects.toBeInstanceOf(SchemaBehindError);
-    expect((await migrator.up()).length).toBe(17);
+    expect((await migrator.up()).length).toBe(18);
     expect(await migrator.up()).toEqual([]);
     expect(await tables(sequelize)).toEqual(TABLES);
     expect(await indexes(sequelize)).toEqual(
@@ -58,7 +59,17 @@ async function migrateRoundTrip(url: string) {
     await assertSchemaCurrent(sequelize);
 
     await migrator.down({ step: 1 });
-    await expect(assertSchemaCurrent(sequelize)).rejects.toThrow(/pending: 0017-rate-limit-windows/);
+    await expect(assertSchemaCurrent(sequelize)).rejects.toThrow(/pending: 0018-model-counts/);
+    // Models already there when the counts arrive are counted once.
+    await sequelize.query(
+      `INSERT INTO models (id, name, specialization, base_model, version, status, created_at, updated_at)
+         SELECT gen_random_uuid(), 'before-' || i, 'counted', 'b', '1', 'registered', now(), now() FROM generate_series(1, 3) i`,
+    );
+    await migrator.up();
+    const [[counts]] = (await sequelize.query(
+      `SELECT sum(n)::int AS n FROM model_counts WHERE specialization = 'counted'`,
+    )) as [{ n: number }[], unknown];
+    expect(counts.n).toBe(3);
     await migrator.down({ to: 0 });
     expect(await tables(sequelize)).toEqual([]);
     expect(await migrator.down({ to: 0 })).toEqual([]);

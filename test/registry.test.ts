@@ -72,6 +72,37 @@ describe('model registry API', () => {
     expect(beyond.body).toMatchObject({ total: 2, items: [] });
   });
 
+  it('keeps page totals exact while models are registered, change status and are deleted, concurrently', async () => {
+    // The totals come from counts the database keeps (migration 0018): compared here with the rows.
+    const spec = uniqueName('counted');
+    const other = `${spec}-other`;
+    const registered = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => register(model({ name: `c${i}`, specialization: i % 4 ? spec : other }))),
+    );
+    expect(registered.every((r) => r.status === 201)).toBe(true);
+    const ids = registered.map((r) => r.body.id as string);
+    const sql = t.sequelize;
+    // Status changes in overlapping statements and both directions at once, then deletions.
+    await Promise.all([
+      sql.query(`UPDATE models SET status = 'validated' WHERE id = ANY($1)`, { bind: [ids.slice(0, 20)] }),
+      sql.query(`UPDATE models SET status = 'retired' WHERE id = ANY($1)`, { bind: [ids.slice(10, 30)] }),
+      sql.query(`UPDATE models SET description = 'touched' WHERE id = ANY($1)`, { bind: [ids] }),
+    ]);
+    await sql.query(`DELETE FROM models WHERE id = ANY($1)`, { bind: [ids.slice(35)] });
+    const counted = async (where: string, bind: unknown[]) =>
+      Number(((await sql.query(`SELECT count(*) AS n FROM models WHERE ${where}`, { bind }))[0][0] as { n: string }).n);
+    for (const [query, where, bind] of [
+      [`specialization=${spec}`, 'specialization = $1', [spec]],
+      [`specialization=${other}`, 'specialization = $1', [other]],
+      [`specialization=${spec}&status=validated`, 'specialization = $1 AND status = $2', [spec, 'validated']],
+      [`specialization=${spec}&status=retired`, 'specialization = $1 AND status = $2', [spec, 'retired']],
+      [`specialization=${spec}&status=registered`, 'specialization = $1 AND status = $2', [spec, 'registered']],
+    ] as const) {
+      const page = await get(`/api/v1/models?${query}&limit=1`);
+      expect([query, page.body.total]).toEqual([query, await counted(where, [...bind])]);
+    }
+  });
+
   it.each([
     ['limit above 100', '/api/v1/models?limit=101', 'query.limit'],
     ['a negative skip', '/api/v1/models?skip=-1', 'query.skip'],
