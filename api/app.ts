@@ -10,11 +10,12 @@ import { createHealthChecks } from './health';
 import { InferenceService } from './inference/service';
 import type { Context, MiddlewareHandler } from 'hono';
 import { allowedMethods, concreteMethods, shadowedPaths } from './allowed-methods';
-import { createApiMetrics, httpMetrics } from './metrics';
+import { createApiMetrics } from './metrics';
+import { observeRequests } from './observe';
+import { RouteRecordingRouter } from './route-router';
 import { registerPlatformMetrics } from './platform-metrics';
 import { rateLimits } from './rate-limits';
 import { RequestStats } from './request-stats';
-import { requestTracing } from './tracing';
 import { createAlertRoutes } from './routes/alerts';
 import { createArtifactRoutes } from './routes/artifacts';
 import { createManifestRoutes } from './routes/manifests';
@@ -60,7 +61,8 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     registry: metrics.registry,
     artifacts: artifacts.cache,
   });
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const router = new RouteRecordingRouter();
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, router });
 
   app.onError(createErrorHandler(logger));
   // A path that exists with other methods is a 405 with Allow (RFC 9110), not a 404; the route
@@ -179,11 +181,11 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   };
   for (const path of shadowedPaths(routes.routes)) app.use(path, checkMethod);
 
-  if (instrument) {
-    app.use('*', requestTracing());
-    app.use('*', httpMetrics(metrics, stats));
-  }
   app.route('/', routes);
+  if (instrument) {
+    // Tests' app.request() goes through app.fetch too: they see what a served request sees.
+    app.fetch = observeRequests(app.fetch, { metrics, stats, lastRoute: () => router.lastRoute }) as typeof app.fetch;
+  }
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -1,5 +1,3 @@
-import type { MiddlewareHandler } from 'hono';
-import { matchedRoutes } from 'hono/route';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestStats } from './request-stats';
 
@@ -39,15 +37,12 @@ export function createApiMetrics() {
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
 
-/** The route template that answered (`/api/v1/models/:id`), never the raw path: labels stay bounded. */
-export function routeLabel(c: Parameters<MiddlewareHandler>[0]): string {
-  const handlers = matchedRoutes(c).filter((r) => r.method !== 'ALL');
-  return handlers.length ? handlers[handlers.length - 1].path : 'unmatched';
-}
-
-export function httpMetrics(metrics: ApiMetrics, stats: RequestStats): MiddlewareHandler {
-  // One pair of label-bound children per (method, route, status): prom-client otherwise hashes the
-  // label object on every observation. Bounded like the labels themselves (route templates).
+/**
+ * Records one answered request: count and duration by method, route template and status, and the
+ * rolling figures of /health/detailed. One pair of label-bound children per (method, route, status):
+ * bounded like the labels themselves (route templates).
+ */
+export function httpRecorder(metrics: ApiMetrics, stats: RequestStats) {
   const children = new Map<string, { total: Counter.Internal; duration: Histogram.Internal<string> }>();
   const bound = (method: string, route: string, status: number) => {
     const key = `${method} ${status} ${route}`;
@@ -59,18 +54,10 @@ export function httpMetrics(metrics: ApiMetrics, stats: RequestStats): Middlewar
     }
     return child;
   };
-  return async function recordHttpMetrics(c, next) {
-    const start = performance.now();
-    metrics.httpRequestsInFlight.inc();
-    try {
-      await next();
-    } finally {
-      metrics.httpRequestsInFlight.dec();
-      const seconds = (performance.now() - start) / 1000;
-      const child = bound(c.req.method, routeLabel(c), c.res.status);
-      child.total.inc();
-      child.duration.observe(seconds);
-      stats.record(seconds * 1000, c.res.status >= 500);
-    }
+  return (method: string, route: string, status: number, seconds: number) => {
+    const child = bound(method, route, status);
+    child.total.inc();
+    child.duration.observe(seconds);
+    stats.record(seconds * 1000, status >= 500);
   };
 }

@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 
 /**
- * The headers `hono/secure-headers` sends by default, sent with every response. Added by the Node
- * response as it writes its head, not by a Hono middleware: a middleware adding headers to a
- * finished response turns the adapter's plain header object into a web `Headers` per request (that
- * alone cost /health about 40 % of its throughput, `npm run bench`). Here they also cover what Hono
- * never sees: the adapter's own 400 for a malformed request and its 500 for a crash.
- * A route's own header of the same name wins (the docs page's framing rules, say).
+ * The headers `hono/secure-headers` sends by default, sent with every response. Set on the Node
+ * response before Hono runs, not by a Hono middleware: a middleware adding headers to a finished
+ * response turns the adapter's plain header object into a web `Headers` per request, and that
+ * alone cost /health about 40 % of its throughput (`npm run bench`). Here they also cover what
+ * Hono never sees: the adapter's own 400 for a malformed request and its 500 for a crash.
+ * A route's own header of the same name wins (the console's Cache-Control, say).
  */
 export const SECURITY_HEADERS: ReadonlyMap<string, string> = new Map([
   ['Cross-Origin-Resource-Policy', 'same-origin'],
@@ -23,48 +23,6 @@ export const SECURITY_HEADERS: ReadonlyMap<string, string> = new Map([
   ['X-Permitted-Cross-Domain-Policies', 'none'],
   ['X-XSS-Protection', '0'],
 ]);
-
-const SECURITY_OBJECT: Readonly<http.OutgoingHttpHeaders> = Object.fromEntries(SECURITY_HEADERS);
-const SECURITY_NAMES = new Set([...SECURITY_HEADERS.keys()].map((name) => name.toLowerCase()));
-
-/** The security headers, then the route's own (`headers` holds few: a name check each is cheap). */
-function withSecurityHeaders(headers: http.OutgoingHttpHeaders): http.OutgoingHttpHeaders {
-  let overridden: Set<string> | undefined;
-  for (const name in headers) {
-    const lower = name.toLowerCase();
-    if (SECURITY_NAMES.has(lower)) (overridden ??= new Set()).add(lower);
-  }
-  if (!overridden) return { ...SECURITY_OBJECT, ...headers };
-  const merged: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of SECURITY_HEADERS) if (!overridden.has(name.toLowerCase())) merged[name] = value;
-  return Object.assign(merged, headers);
-}
-
-/**
- * Writes the security headers with every head. The adapter writes a response's head in one
- * `writeHead(status, headers)`: merged into that object, they keep Node on its fast path (a header
- * set earlier with `setHeader` sends every header of the response through `setHeader` again).
- * A head built header by header (a stream, an implicit head) gets them the same way, unless set.
- */
-class SecuredResponse extends http.ServerResponse {
-  override writeHead(
-    statusCode: number,
-    reason?: string | http.OutgoingHttpHeaders | http.OutgoingHttpHeader[],
-    headers?: http.OutgoingHttpHeaders | http.OutgoingHttpHeader[],
-  ): this {
-    const given = typeof reason === 'string' ? headers : reason;
-    if (given && !Array.isArray(given) && this.getHeaderNames().length === 0) {
-      return typeof reason === 'string'
-        ? super.writeHead(statusCode, reason, withSecurityHeaders(given))
-        : super.writeHead(statusCode, withSecurityHeaders(given));
-    }
-    // Node applies `given` after these, through setHeader: the route's own still win.
-    for (const [name, value] of SECURITY_HEADERS) if (!this.hasHeader(name)) this.setHeader(name, value);
-    return typeof reason === 'string'
-      ? super.writeHead(statusCode, reason, headers)
-      : super.writeHead(statusCode, reason);
-  }
-}
 
 type Fetch = (request: Request) => Response | Promise<Response>;
 
@@ -83,7 +41,12 @@ export function serveApi(
       fetch,
       port,
       hostname,
-      serverOptions: { ServerResponse: SecuredResponse as typeof http.ServerResponse },
+      // The adapter calls it as (options, listener); the cast only drops http's other overloads.
+      createServer: ((options: http.ServerOptions, listener: http.RequestListener) =>
+        http.createServer(options, (req, res) => {
+          res.setHeaders(SECURITY_HEADERS as Map<string, string>);
+          listener(req, res);
+        })) as typeof http.createServer,
     },
     onListening && ((info) => onListening(info.port)),
   ) as http.Server;

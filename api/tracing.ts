@@ -1,13 +1,6 @@
-import { context, propagation, SpanKind, SpanStatusCode, type TextMapGetter } from '@opentelemetry/api';
-import type { MiddlewareHandler } from 'hono';
-import { inSpan } from '../config/tracing';
-import { routeLabel } from './metrics';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
+import { tracer } from '../config/tracing';
 
-/**
- * One server span per request, named by route template, continuing the caller's trace when a
- * traceparent comes in (AutoMatrix, RelayCore). Everything the request starts (workflows,
- * queries) is its child. Only method, route and status are recorded: no paths with ids, no bodies.
- */
 /**
  * Reads the propagation headers one by one: the Node adapter looks a single header up in the raw
  * request, while copying them all (`Object.fromEntries`) builds a web `Headers` for every request.
@@ -23,18 +16,34 @@ const requestHeaders: TextMapGetter<Headers> = {
  */
 const UNTRACED_PATHS = new Set(['/health', '/metrics']);
 
-export function requestTracing(): MiddlewareHandler {
-  return async function traceRequest(c, next) {
-    if (UNTRACED_PATHS.has(c.req.path)) return next();
-    const parent = propagation.extract(context.active(), c.req.raw.headers, requestHeaders);
-    await context.with(parent, () =>
-      inSpan(`${c.req.method}`, SpanKind.SERVER, { 'http.request.method': c.req.method }, async (span) => {
-        await next();
-        const route = routeLabel(c);
-        span.updateName(`${c.req.method} ${route}`);
-        span.setAttributes({ 'http.route': route, 'http.response.status_code': c.res.status });
-        if (c.res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      }),
-    );
+export interface RequestSpan {
+  /** Runs the request's handling inside the span: everything it starts (workflows, queries) is its child. */
+  run<T>(handle: () => T): T;
+  /** Names the span by route template and records the status (5xx: an error). */
+  end(route: string, status: number): void;
+}
+
+/**
+ * One server span per request, continuing the caller's trace when a traceparent comes in
+ * (AutoMatrix, RelayCore); none for the untraced paths. Only method, route and status are
+ * recorded: no paths with ids, no bodies.
+ */
+export function startRequestSpan(request: Request, path: string): RequestSpan | undefined {
+  if (UNTRACED_PATHS.has(path)) return undefined;
+  const parent = propagation.extract(context.active(), request.headers, requestHeaders);
+  const span = tracer().startSpan(
+    request.method,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method } },
+    parent,
+  );
+  const active = trace.setSpan(parent, span);
+  return {
+    run: (handle) => context.with(active, handle),
+    end: (route, status) => {
+      span.updateName(`${request.method} ${route}`);
+      span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    },
   };
 }

@@ -1,0 +1,56 @@
+import { getPath } from 'hono/utils/url';
+import type { ApiMetrics } from './metrics';
+import { httpRecorder } from './metrics';
+import type { RequestStats } from './request-stats';
+import { UNMATCHED_ROUTE } from './route-router';
+import { startRequestSpan } from './tracing';
+
+type Fetch = (request: Request, env?: unknown, executionCtx?: never) => Response | Promise<Response>;
+
+/**
+ * The app's `fetch`, observed: every request counted, timed and (outside the untraced paths) given
+ * a server span. Around `fetch` rather than a Hono middleware, so a request no middleware needs is
+ * still answered in the same tick (a middleware puts every request on Hono's promise chain, and the
+ * Node adapter on its slower path for promised responses). `lastRoute` is the route the request
+ * matched, read right after `fetch` returns (route-router.ts).
+ */
+export function observeRequests(
+  fetch: Fetch,
+  { metrics, stats, lastRoute }: { metrics: ApiMetrics; stats: RequestStats; lastRoute: () => string },
+): Fetch {
+  const record = httpRecorder(metrics, stats);
+  return (request, env, executionCtx) => {
+    const start = performance.now();
+    const span = startRequestSpan(request, getPath(request));
+    metrics.httpRequestsInFlight.inc();
+    let route = UNMATCHED_ROUTE;
+    const finish = (status: number) => {
+      metrics.httpRequestsInFlight.dec();
+      record(request.method, route, status, (performance.now() - start) / 1000);
+      span?.end(route, status);
+    };
+    let answered: Response | Promise<Response>;
+    try {
+      answered = span ? span.run(() => fetch(request, env, executionCtx)) : fetch(request, env, executionCtx);
+      route = lastRoute();
+    } catch (err) {
+      finish(500);
+      throw err;
+    }
+    if (!(answered instanceof Promise)) {
+      finish(answered.status);
+      return answered;
+    }
+    return answered.then(
+      (response) => {
+        finish(response.status);
+        return response;
+      },
+      (err: unknown) => {
+        // Hono answers a handler's error itself; this is a failure of the app around it.
+        finish(500);
+        throw err;
+      },
+    );
+  };
+}
