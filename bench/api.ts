@@ -12,9 +12,15 @@ import { load, summarize, type Summary } from './stats';
 export interface ApiBench {
   requests: number;
   concurrency: number;
-  /** requests/s and p99 ms of each server, per round summarised. */
-  rows: { name: string; perSecond: Summary; p99: Summary }[];
+  /**
+   * requests/s and p99 ms of each server, per round summarised; `ofBareHono`: its requests/s as a
+   * percentage of bare Hono's in the same round (rounds run every case back to back, so a noisy
+   * stretch of the host moves both sides of each ratio alike).
+   */
+  rows: { name: string; perSecond: Summary; p99: Summary; ofBareHono: Summary }[];
 }
+
+const BARE_HONO = 'GET /health, bare Hono';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -69,7 +75,7 @@ export async function benchApi({ rounds = 3, requests = 3_000, concurrency = 16 
   };
   const cases: { name: string; port: number; path: string; headers: Record<string, string>; tracing?: boolean }[] = [
     { name: 'GET /health, node:http', port: servers.node.port, path: '/health', headers: {} },
-    { name: 'GET /health, bare Hono', port: servers.hono.port, path: '/health', headers: {} },
+    { name: BARE_HONO, port: servers.hono.port, path: '/health', headers: {} },
     {
       name: 'GET /health, NeuroWeaver without metrics and tracing',
       port: servers.bare.port,
@@ -122,6 +128,7 @@ export async function benchApi({ rounds = 3, requests = 3_000, concurrency = 16 
         results.get(c.name)!.p99.push(r.p99);
       }
     }
+    const hono = results.get(BARE_HONO)!.perSecond;
     return {
       requests,
       concurrency,
@@ -129,6 +136,7 @@ export async function benchApi({ rounds = 3, requests = 3_000, concurrency = 16 
         name: c.name,
         perSecond: summarize(results.get(c.name)!.perSecond),
         p99: summarize(results.get(c.name)!.p99),
+        ofBareHono: summarize(results.get(c.name)!.perSecond.map((rate, round) => (100 * rate) / hono[round])),
       })),
     };
   } finally {

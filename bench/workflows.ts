@@ -24,7 +24,18 @@ export interface WorkflowsBench {
   queryRoundTripAlone: Summary;
   signalRoundTrip: Summary;
   updateRoundTrip: Summary;
-  sustained: { concurrency: number; startsPerSecond: number; p99Ms: number; failed: number }[];
+  /**
+   * Training-job starts through the API at each concurrency, beside the raw `client.workflow.start`
+   * of the same workflow at the same concurrency on a task queue no worker polls: what the Temporal
+   * server alone allows on this machine.
+   */
+  sustained: {
+    concurrency: number;
+    startsPerSecond: number;
+    p99Ms: number;
+    failed: number;
+    raw: { startsPerSecond: number; p99Ms: number };
+  }[];
 }
 
 /**
@@ -117,6 +128,16 @@ export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promis
     for (const concurrency of [4, 16, 64]) {
       let failed = 0;
       let i = 0;
+      let r0 = 0;
+      const raw = await load(concurrency * 10, concurrency, () =>
+        temporal.workflow
+          .start('trainingPipeline', {
+            workflowId: `bench-raw-start-${concurrency}-${r0++}`,
+            taskQueue: 'bench-unpolled',
+            args: [{}],
+          })
+          .then(() => undefined),
+      );
       const r = await load(concurrency * 10, concurrency, async () => {
         const res = await app.request('/api/v1/training/jobs', {
           method: 'POST',
@@ -129,7 +150,13 @@ export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promis
         });
         if (res.status !== 202) failed += 1;
       });
-      sustained.push({ concurrency, startsPerSecond: r.perSecond, p99Ms: r.p99, failed });
+      sustained.push({
+        concurrency,
+        startsPerSecond: r.perSecond,
+        p99Ms: r.p99,
+        failed,
+        raw: { startsPerSecond: raw.perSecond, p99Ms: raw.p99 },
+      });
     }
     return {
       startViaApi: summarize(medians.api),
