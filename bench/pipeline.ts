@@ -18,9 +18,9 @@ export interface PipelineBench {
  */
 export async function benchPipeline({ rounds = 5 } = {}): Promise<PipelineBench> {
   const { config, sequelize, connection, temporal, close } = await startBenchStack();
+  const workers = await createWorkers({ connection, temporal, sequelize, config });
+  const running = workers.map((w) => w.run());
   try {
-    const workers = await createWorkers({ connection, temporal, sequelize, config });
-    const running = workers.map((w) => w.run());
     const { app } = benchApp({ config, sequelize, temporal });
     const headers = {
       authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'write', ttlSeconds: 3600 })}`,
@@ -59,14 +59,15 @@ export async function benchPipeline({ rounds = 5 } = {}): Promise<PipelineBench>
       }
       await done;
     }
-    for (const w of workers) w.shutdown();
-    await Promise.all(running);
     return {
       postToRunning: summarize(toRunning),
       postToFirstProgress: summarize(toProgress),
       postToCompleted: summarize(toCompleted),
     };
   } finally {
+    // Also when a job failed: the workers let go of the connection before it closes.
+    for (const w of workers) w.shutdown();
+    await Promise.all(running);
     await close();
   }
 }

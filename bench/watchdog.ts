@@ -52,9 +52,9 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
     traffic: [] as number[],
     alert: [] as number[],
   };
+  const workers = await createWorkers({ connection, temporal, sequelize, config });
+  const running = workers.map((w) => w.run());
   try {
-    const workers = await createWorkers({ connection, temporal, sequelize, config });
-    const running = workers.map((w) => w.run());
     for (let round = 0; round < rounds; round++) {
       const spec = `bench-wd-${round}`;
       const [backup, primary] = [
@@ -114,8 +114,6 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
       await Promise.all(lanes);
       await handle.cancel();
     }
-    for (const w of workers) w.shutdown();
-    await Promise.all(running);
     return {
       evaluationIntervalSeconds: INTERVAL_SECONDS,
       faultToDecisionMs: summarize(results.faultToDecision),
@@ -125,6 +123,9 @@ export async function benchWatchdog({ rounds = 5 } = {}): Promise<WatchdogBench>
       decisionToAlertDeliveredMs: summarize(results.alert),
     };
   } finally {
+    // Also after a failed round: the workers let go of the connection before it closes.
+    for (const w of workers) w.shutdown();
+    await Promise.all(running);
     server.close();
     await api.close();
     await receiver.close();
