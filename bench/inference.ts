@@ -1,6 +1,9 @@
 import fs from 'node:fs';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import * as ort from 'onnxruntime-node';
 import { signToken } from '../auth/token';
 import { createTemporalClient } from '../api/temporal-client';
@@ -28,6 +31,13 @@ export interface InferenceBench {
   registryP99Idle: Summary;
   registryP99UnderInference: Summary;
   routingChangeToServedMs: Summary;
+  /**
+   * #13's inference target, side by side in each round at 16 concurrent: inference through the API
+   * and bare Hono answering /health (same client, same process), and the raw ort.run. `ofBareHono`:
+   * the API's requests/s as a percentage of bare Hono's (target ≥ 20); `p99Bound`: 3 × (bare Hono p99
+   * + raw ort.run p99), the ceiling the API's p99 is held to.
+   */
+  atSixteen: { ofBareHono: Summary; apiP99: Summary; p99Bound: Summary };
 }
 
 const collect = (runs: LoadResult[]) => ({
@@ -87,6 +97,14 @@ export async function benchInference({ rounds = 3, requests = 400, concurrency =
       const x = featurize(texts[i % texts.length]);
       await session.run({ features: new ort.Tensor('float32', x, [1, x.length]) });
     };
+    const hono = serve({
+      fetch: new Hono().get('/health', (c) => c.json({ status: 'ok' })).fetch,
+      port: 0,
+      hostname: '127.0.0.1',
+    }) as http.Server;
+    const honoBase = `http://127.0.0.1:${await listeningPort(hono)}`;
+    const health = async () => void (await (await fetch(`${honoBase}/health`)).arrayBuffer());
+    const sixteen = { p99: [] as number[], ratio: [] as number[], bound: [] as number[] };
     const apiRuns: LoadResult[] = [];
     const rawRuns: LoadResult[] = [];
     const idle: number[] = [];
@@ -112,7 +130,15 @@ export async function benchInference({ rounds = 3, requests = 400, concurrency =
         if (((await res.json()) as { deploymentId: string }).deploymentId === target) break;
       }
       switches.push(performance.now() - changed);
+
+      const api16 = await load(requests, 16, infer);
+      const hono16 = await load(requests, 16, health);
+      const raw16 = await load(requests, 16, raw);
+      sixteen.p99.push(api16.p99);
+      sixteen.ratio.push((100 * api16.perSecond) / hono16.perSecond);
+      sixteen.bound.push(3 * (hono16.p99 + raw16.p99));
     }
+    hono.close();
     await session.release();
     return {
       api: collect(apiRuns),
@@ -120,6 +146,11 @@ export async function benchInference({ rounds = 3, requests = 400, concurrency =
       registryP99Idle: summarize(idle),
       registryP99UnderInference: summarize(loaded),
       routingChangeToServedMs: summarize(switches),
+      atSixteen: {
+        ofBareHono: summarize(sixteen.ratio),
+        apiP99: summarize(sixteen.p99),
+        p99Bound: summarize(sixteen.bound),
+      },
     };
   } finally {
     server.close();
