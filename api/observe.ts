@@ -1,6 +1,5 @@
 import { getPath } from 'hono/utils/url';
-import type { ApiMetrics } from './metrics';
-import { httpRecorder } from './metrics';
+import { httpRecorder, type ApiMetrics } from './metrics';
 import type { RequestStats } from './request-stats';
 import { UNMATCHED_ROUTE } from './route-router';
 import { startRequestSpan } from './tracing';
