@@ -13,6 +13,14 @@ import type { Migration } from './umzug';
  */
 const SHARDS = 8;
 
+/** When each trigger fires, and the transition tables it hands the function. */
+const TRIGGERS = {
+  insert: 'AFTER INSERT ON models REFERENCING NEW TABLE AS new_rows',
+  update: 'AFTER UPDATE ON models REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows',
+  delete: 'AFTER DELETE ON models REFERENCING OLD TABLE AS old_rows',
+  truncate: 'AFTER TRUNCATE ON models',
+};
+
 export const up: Migration = async ({ context: sql }) => {
   await sql.query(`LOCK TABLE models IN SHARE ROW EXCLUSIVE MODE;`);
   await sql.query(`
@@ -52,23 +60,12 @@ export const up: Migration = async ({ context: sql }) => {
       END IF;
       RETURN NULL;
     END $$;`);
-  await sql.query(`DROP TRIGGER IF EXISTS model_counts_insert ON models;`);
-  await sql.query(`
-    CREATE TRIGGER model_counts_insert AFTER INSERT ON models REFERENCING NEW TABLE AS new_rows
-      FOR EACH STATEMENT EXECUTE FUNCTION model_counts_apply();`);
-  await sql.query(`DROP TRIGGER IF EXISTS model_counts_update ON models;`);
-  await sql.query(`
-    CREATE TRIGGER model_counts_update AFTER UPDATE ON models
-      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-      FOR EACH STATEMENT EXECUTE FUNCTION model_counts_apply();`);
-  await sql.query(`DROP TRIGGER IF EXISTS model_counts_delete ON models;`);
-  await sql.query(`
-    CREATE TRIGGER model_counts_delete AFTER DELETE ON models REFERENCING OLD TABLE AS old_rows
-      FOR EACH STATEMENT EXECUTE FUNCTION model_counts_apply();`);
-  await sql.query(`DROP TRIGGER IF EXISTS model_counts_truncate ON models;`);
-  await sql.query(`
-    CREATE TRIGGER model_counts_truncate AFTER TRUNCATE ON models
-      FOR EACH STATEMENT EXECUTE FUNCTION model_counts_apply();`);
+  for (const [name, when] of Object.entries(TRIGGERS)) {
+    await sql.query(`DROP TRIGGER IF EXISTS model_counts_${name} ON models;`);
+    await sql.query(
+      `CREATE TRIGGER model_counts_${name} ${when} FOR EACH STATEMENT EXECUTE FUNCTION model_counts_apply();`,
+    );
+  }
   // The models already there, counted once. The migration is one transaction (umzug.ts), and the
   // lock taken first holds writers off from before the triggers exist until the counts are in.
   await sql.query(`DELETE FROM model_counts;`);
@@ -79,8 +76,7 @@ export const up: Migration = async ({ context: sql }) => {
 };
 
 export const down: Migration = async ({ context: sql }) => {
-  for (const trigger of ['insert', 'update', 'delete', 'truncate'])
-    await sql.query(`DROP TRIGGER IF EXISTS model_counts_${trigger} ON models;`);
+  for (const name of Object.keys(TRIGGERS)) await sql.query(`DROP TRIGGER IF EXISTS model_counts_${name} ON models;`);
   await sql.query(`DROP FUNCTION IF EXISTS model_counts_apply();`);
   await sql.query(`DROP TABLE IF EXISTS model_counts;`);
 };
