@@ -2,8 +2,14 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import which from 'which';
+import { searchAttributeKeys } from '../workflows/search-attributes';
 import { createIsolatedDatabase, createTestApp, type TestApp } from './helpers/app';
+import { eventually } from './helpers/training';
+import { testServices, uniqueName } from './helpers/env';
 import { freePort } from '../support/ports';
 import { tokenFor } from './helpers/tokens';
 import { serveApp } from './helpers/watchdog';
@@ -25,7 +31,15 @@ describe('the API against its own OpenAPI document (schemathesis)', () => {
   beforeAll(async () => {
     // Its own database: the run registers models with the schema's example names, which other test files use.
     database = await createIsolatedDatabase();
-    t = await createTestApp({ PORT: String(await freePort()), NW_ENABLE_FAULTS: '1', DATABASE_URL: database.url });
+    // Its own Temporal namespace: watchdogs are listed from Temporal's schedules, and the run acts on
+    // what it lists (rolls back, deletes) — other files' watchdogs included, on the shared default.
+    const namespace = await isolatedNamespace();
+    t = await createTestApp({
+      PORT: String(await freePort()),
+      NW_ENABLE_FAULTS: '1',
+      DATABASE_URL: database.url,
+      TEMPORAL_NAMESPACE: namespace,
+    });
     stopServing = serveApp(t);
   });
   afterAll(async () => {
@@ -93,3 +107,34 @@ describe('the API against its own OpenAPI document (schemathesis)', () => {
     }
   });
 });
+
+/** A new namespace on the tests' Temporal server, with the search attributes the starters set. */
+async function isolatedNamespace(): Promise<string> {
+  const namespace = uniqueName('schemathesis');
+  const connection = await Connection.connect({ address: testServices().temporalAddress });
+  try {
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+    });
+    // The server's namespace cache takes a moment to know it.
+    await eventually(
+      () =>
+        connection.workflowService.describeNamespace({ namespace }).then(
+          () => true,
+          () => false,
+        ),
+      (known) => known,
+      30_000,
+    );
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(
+        searchAttributeKeys.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      ),
+    });
+    return namespace;
+  } finally {
+    await connection.close();
+  }
+}
