@@ -34,13 +34,15 @@ import { createRoutingRoutes } from './routes/routing';
 import { createOverviewRoutes } from './routes/overview';
 import { createProbeRoutes } from './routes/probes';
 import { createTrainingRoutes } from './routes/training';
+import { createTrainingStarts } from './services/training-starts';
 import { createWatchdogRoutes } from './routes/watchdogs';
 import { validationHook } from './validation';
 
 /**
  * The whole HTTP API as a Hono app; main.ts serves it through `serveApi` (server.ts, which adds
  * the security headers to every response), tests call `app.request()` on it.
- * `close()` stops what inference started (routing poll, threads) and writes its last metrics.
+ * `close()` stops the training jobs' start dispatcher and what inference started (routing poll,
+ * threads), and writes inference's last metrics.
  * `instrument: false` leaves out the request span and the HTTP metrics: only `npm run bench` uses
  * it, to measure what observability costs side by side.
  */
@@ -60,6 +62,11 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     serving: deps.stores.serving,
     registry: metrics.registry,
     artifacts: artifacts.cache,
+  });
+  const trainingStarts = createTrainingStarts({
+    temporal: deps.temporal,
+    trainingJobs: deps.stores.trainingJobs,
+    logger,
   });
   const router = new RouteRecordingRouter();
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, router });
@@ -157,7 +164,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   api.route('/', createArtifactRoutes({ ...deps, artifacts: artifacts.store }));
   api.route('/', createManifestRoutes({ ...deps, artifacts: artifacts.store }));
   api.route('/', createLineageRoutes(deps));
-  api.route('/', createTrainingRoutes(deps));
+  api.route('/', createTrainingRoutes({ ...deps, starts: trainingStarts }));
   api.route('/', createDeploymentRoutes(deps));
   api.route('/', createAuthRoutes(revocations));
   api.route('/', createInferenceRoutes(inference));
@@ -209,6 +216,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     /** `deadline` (epoch ms): how long the last metrics may be retried while the database does not take them. */
     close: async (deadline?: number) => {
       await revocations.stop();
+      await trainingStarts.close(deadline);
       await inference.close(deadline);
     },
   };

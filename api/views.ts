@@ -23,6 +23,7 @@ export const trainingJobView = (job: TrainingJob, progress: TrainingProgress | n
   webUiUrl: job.workflowId ? link(job.workflowId) : null,
   createdBy: job.createdBy,
   createdAt: job.createdAt.toISOString(),
+  workflowStartedAt: job.workflowStartedAt?.toISOString() ?? null,
   startedAt: job.startedAt?.toISOString() ?? null,
   completedAt: job.completedAt?.toISOString() ?? null,
   progress,

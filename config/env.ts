@@ -129,6 +129,12 @@ export const envSchema = z.object({
     .min(0)
     .max(600_000)
     .default(10_000),
+  NW_TRAINING_START_WAIT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .min(0)
+    .max(30_000)
+    .default(250),
   JWT_ISSUER: z.string().min(1).max(255).default(DEFAULT_ISSUER),
   JWT_AUDIENCE: z.string().min(1).max(255).default(DEFAULT_AUDIENCE),
   NW_JWT_MAX_LIFETIME_DAYS: z.coerce.number({ error: 'must be a number of days' }).int().min(1).max(3650).default(400),
@@ -215,6 +221,11 @@ export interface Config {
     cpuConcurrency: number;
     pythonPath: string;
     trainerGraceMs: number;
+    /**
+     * NW_TRAINING_START_WAIT_MS: how long a POST of a job waits for Temporal to take its workflow's
+     * start; past it the job, already committed, is answered 202 and started by the dispatcher.
+     */
+    startWaitMs: number;
   };
   workerQueues: 'all' | 'main' | 'training';
   /** NW_JWT_MAX_LIFETIME_DAYS: the longest exp − iat a token may have (a token good for a century is refused). */
@@ -338,6 +349,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       cpuConcurrency: raw.NW_CPU_TRAINING_CONCURRENCY,
       pythonPath: raw.NW_PYTHON,
       trainerGraceMs: raw.NW_TRAINER_GRACE_MS,
+      startWaitMs: raw.NW_TRAINING_START_WAIT_MS,
     },
     workerQueues: raw.NW_WORKER_QUEUES,
     shutdownGraceMs: raw.NW_SHUTDOWN_GRACE_MS,

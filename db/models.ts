@@ -6,6 +6,7 @@ import {
   type InferCreationAttributes,
   type Sequelize,
 } from 'sequelize';
+import type { TrainingPipelineInput } from '../workflows/training-types';
 
 /** A registered model version (table `models`). */
 export class ModelRecord extends Model<InferAttributes<ModelRecord>, InferCreationAttributes<ModelRecord>> {
@@ -37,6 +38,12 @@ export class RevokedToken extends Model<InferAttributes<RevokedToken>, InferCrea
   declare reason: string | null;
 }
 
+/** A training job's workflow start: the task queue and input the API that took the job chose. */
+export interface TrainingWorkflowStart {
+  taskQueue: string;
+  input: TrainingPipelineInput;
+}
+
 export type TrainingJobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** A training job (table `training_jobs`); its workflow is `training-<id>`. */
@@ -60,6 +67,10 @@ export class TrainingJob extends Model<InferAttributes<TrainingJob>, InferCreati
   declare workflowId: string | null;
   declare specialization: string | null;
   declare trainer: string | null;
+  /** What its workflow is started with, committed with the job: the start's outbox (migration 0019). */
+  declare workflowStart: TrainingWorkflowStart | null;
+  /** When Temporal took the start; null while the job waits for its workflow. */
+  declare workflowStartedAt: Date | null;
 }
 
 export const DEPLOYMENT_STATUSES = [
@@ -194,6 +205,8 @@ export function initModels(sequelize: Sequelize): Models {
       workflowId: { type: DataTypes.STRING(255) },
       specialization: { type: DataTypes.STRING(100) },
       trainer: { type: DataTypes.STRING(50) },
+      workflowStart: { type: DataTypes.JSONB },
+      workflowStartedAt: { type: DataTypes.DATE },
     },
     { sequelize, modelName: 'TrainingJob', tableName: 'training_jobs', underscored: true },
   );

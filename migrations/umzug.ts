@@ -18,6 +18,7 @@ import * as m0015 from './0015-revoke-every-token';
 import * as m0016 from './0016-model-artifacts';
 import * as m0017 from './0017-rate-limit-windows';
 import * as m0018 from './0018-model-counts';
+import * as m0019 from './0019-training-job-outbox';
 
 /** What a migration gets: plain SQL, run inside the migration's own transaction. */
 export interface MigrationContext {
@@ -51,6 +52,7 @@ const migrations = [
   { name: '0016-model-artifacts', module: m0016 },
   { name: '0017-rate-limit-windows', module: m0017 },
   { name: '0018-model-counts', module: m0018 },
+  { name: '0019-training-job-outbox', module: m0019 },
 ];
 
 export function createMigrator(sequelize: Sequelize, logger: Console | undefined = undefined) {

@@ -35,7 +35,11 @@ export const startValidateModel = (
     ...validateModelStart(model),
   });
 
-/** A retried request (same Idempotency-Key) finds the run it already started. */
+/**
+ * A job's workflow runs once, however often its start is tried (the request, the outbox's
+ * dispatcher, a retry with the same Idempotency-Key): a second start joins the run there, and one
+ * after that run closed fails with WorkflowExecutionAlreadyStartedError rather than training again.
+ */
 export const startTrainingPipeline = (
   client: Client,
   taskQueue: string,
@@ -45,6 +49,7 @@ export const startTrainingPipeline = (
   client.workflow.start(trainingPipeline, {
     taskQueue,
     workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
     ...trainingPipelineStart(input, createdBy),
   });
 

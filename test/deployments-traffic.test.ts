@@ -7,7 +7,7 @@ import { registerServableModel } from '../support/servable-model';
 import { startRelayCoreEmulator, type RelayCoreEmulator } from './helpers/relaycore';
 import { bearer, tokenFor } from './helpers/tokens';
 import { startTraffic } from './helpers/traffic';
-import { eventually } from './helpers/training';
+import { eventually, startJob } from './helpers/training';
 import { withWorker } from './helpers/worker';
 
 interface Started {
@@ -284,21 +284,13 @@ describe('deployModel under live inference traffic', () => {
     const specialization = uniqueName('autodeploy');
     await withWorker(t.config, t.sequelize, async () => {
       const traffic = startTraffic(t, specialization, reader);
-      const res = await t.app.request(
-        '/api/v1/training/jobs',
-        json(
-          {
-            name: uniqueName('auto'),
-            specialization,
-            hyperparameters: { epochs: 4 },
-            autoDeploy: true,
-            deploy: { steps: [100], analysis, watch: false, requireApproval: true, approvalTimeoutSeconds: 600 },
-          },
-          admin,
-        ),
-      );
-      expect(res.status).toBe(202);
-      const job = (await res.json()) as { jobId: string; workflowId: string };
+      const job = await startJob(t, admin, {
+        name: uniqueName('auto'),
+        specialization,
+        hyperparameters: { epochs: 4 },
+        autoDeploy: true,
+        deploy: { steps: [100], analysis, watch: false, requireApproval: true, approvalTimeoutSeconds: 600 },
+      });
       const trained = (await t.temporal.workflow.getHandle(job.workflowId).result()) as {
         modelId: string;
         autoDeploy: { started: boolean; deploymentId: string; workflowId: string };

@@ -44,7 +44,7 @@ async function migrateRoundTrip(url: string) {
   try {
     const migrator = createMigrator(sequelize);
     await expect(assertSchemaCurrent(sequelize)).rejects.toBeInstanceOf(SchemaBehindError);
-    expect((await migrator.up()).length).toBe(18);
+    expect((await migrator.up()).length).toBe(19);
     expect(await migrator.up()).toEqual([]);
     expect(await tables(sequelize)).toEqual(TABLES);
     expect(await indexes(sequelize)).toEqual(
@@ -59,6 +59,19 @@ async function migrateRoundTrip(url: string) {
     await assertSchemaCurrent(sequelize);
 
     await migrator.down({ step: 1 });
+    await expect(assertSchemaCurrent(sequelize)).rejects.toThrow(/pending: 0019-training-job-outbox/);
+    // A job made before the outbox was started by its request: it is not started again.
+    await sequelize.query(
+      `INSERT INTO training_jobs (id, name, status, training_config, created_at)
+         VALUES (gen_random_uuid(), 'before-outbox', 'pending', '{}', now() - interval '1 hour')`,
+    );
+    await migrator.up();
+    const [[old]] = (await sequelize.query(
+      `SELECT workflow_started_at = created_at AS started FROM training_jobs WHERE name = 'before-outbox'`,
+    )) as [{ started: boolean }[], unknown];
+    expect(old.started).toBe(true);
+
+    await migrator.down({ step: 2 });
     await expect(assertSchemaCurrent(sequelize)).rejects.toThrow(/pending: 0018-model-counts/);
     // Models already there when the counts arrive are counted once.
     await sequelize.query(

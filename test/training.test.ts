@@ -5,7 +5,10 @@ import * as ort from 'onnxruntime-node';
 import { modelsOf } from '../db/models';
 import { createTestApp, json, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
-import { eventually, getJob, makeDatasetsDir, startJob, type JobView } from './helpers/training';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { freePort } from '../support/ports';
+import { startTrainingPipeline } from '../temporal/starters';
+import { eventually, getJob, makeDatasetsDir, startJob, type JobView, type StartedJob } from './helpers/training';
 import { recordHistory } from './helpers/histories';
 import { bearer, tokenFor } from './helpers/tokens';
 import { withWorker } from './helpers/worker';
@@ -142,6 +145,46 @@ describe('training pipeline (builtin trainer) through the API', () => {
     );
     expect(reused.status).toBe(422);
     await withWorker(t.config, t.sequelize, () => result(a.workflowId));
+    expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name: body.name } })).toBe(1);
+    // A retry after the run closed finds the job, and nothing starts that run again: a start of
+    // its workflow ID now fails rather than training a second time.
+    expect(await startJob(t, { ...writer, 'idempotency-key': key }, body)).toMatchObject({
+      jobId: a.jobId,
+      workflowStarted: true,
+    });
+    const { workflowStart, createdBy } = (await t.stores.trainingJobs.byId(a.jobId))!;
+    await expect(
+      startTrainingPipeline(t.temporal, workflowStart!.taskQueue, workflowStart!.input, createdBy),
+    ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+  });
+
+  it('keeps a job its API process could not start, and another process starts it once', async () => {
+    const body = { name: uniqueName('outbox'), specialization: 'parts-specialist', hyperparameters: { epochs: 1 } };
+    // An API process whose Temporal does not answer: the job is committed, its start is not sent.
+    const cutOff = await createTestApp({
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+      TEMPORAL_TASK_QUEUE: t.config.temporal.taskQueue,
+      TEMPORAL_TRAINING_TASK_QUEUE: t.config.temporal.trainingTaskQueue,
+      NW_DATASETS_DIR: t.config.training.datasetsDir,
+    });
+    let accepted: StartedJob;
+    try {
+      const res = await cutOff.app.request('/api/v1/training/jobs', json(body, writer));
+      expect(res.status).toBe(202);
+      accepted = (await res.json()) as StartedJob;
+      expect(accepted.workflowStarted).toBe(false);
+      expect(await getJob(cutOff, writer, accepted.jobId)).toMatchObject({ status: 'pending', workflowStartedAt: null });
+    } finally {
+      await cutOff.close(); // that process is gone
+    }
+    // The dispatcher of an API process that reaches Temporal (this file's app, on the same database).
+    await eventually(
+      () => getJob(t, writer, accepted.jobId),
+      (job) => job.workflowStartedAt !== null,
+      30_000,
+    );
+    await withWorker(t.config, t.sequelize, () => result(accepted.workflowId));
+    expect((await getJob(t, writer, accepted.jobId)).status).toBe('completed');
     expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name: body.name } })).toBe(1);
   });
 

@@ -37,7 +37,11 @@ export const createJobRoute = createRoute({
   request: { headers: IdempotencyHeader, body: jsonBody(TrainingJobRequest) },
   responses: {
     202: withLinks(
-      jsonResponse(TrainingJobStarted, 'Started (or, for a known Idempotency-Key, the existing job)'),
+      jsonResponse(
+        TrainingJobStarted,
+        'Accepted: the job is stored and its workflow started, or starting as soon as Temporal takes it ' +
+          '(workflowStarted); for a known Idempotency-Key, the existing job',
+      ),
       ['getTrainingJob', 'getTrainingJobLogs', 'cancelTrainingJob'],
       { id: '$response.body#/jobId' },
     ),

@@ -6,13 +6,13 @@ import { isDeepStrictEqual } from 'node:util';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { listDatasets } from '../../ml/dataset-catalog';
 import type { TrainingJob } from '../../db/models';
-import { startTrainingPipeline } from '../../temporal/starters';
 import { progressQuery, type TrainingPipelineInput, type TrainingProgress } from '../../workflows/training-pipeline';
 import { trainingWorkflowId } from '../../workflows/training-types';
 import { chooseGate } from '../auth/gate';
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
+import type { TrainingStarts } from '../services/training-starts';
 import { trainingJobView } from '../views';
 import { workflowUrl } from '../web-ui';
 import {
@@ -31,7 +31,8 @@ export function createTrainingRoutes({
   temporal,
   logger,
   stores: { trainingJobs, thresholds },
-}: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores'>) {
+  starts,
+}: Pick<ApiDeps, 'config' | 'temporal' | 'logger' | 'stores'> & { starts: TrainingStarts }) {
   const app = new OpenAPIHono<AppEnv>();
   const link = (workflowId: string) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId);
 
@@ -47,11 +48,6 @@ export function createTrainingRoutes({
   }
 
   const toDto = (job: TrainingJob, progress: TrainingProgress | null) => trainingJobView(job, progress, link);
-
-  async function startWorkflow(job: TrainingJob, input: TrainingPipelineInput) {
-    annotateSpan({ 'workflow.id': job.workflowId! });
-    await startTrainingPipeline(temporal, config.temporal.taskQueue, input, job.createdBy);
-  }
 
   app.openapi(createJobRoute, async (c) => {
     const body = c.req.valid('json');
@@ -84,6 +80,15 @@ export function createTrainingRoutes({
     }
     if (!job) {
       const id = crypto.randomUUID();
+      const input: TrainingPipelineInput = {
+        jobId: id,
+        ...body,
+        deploy,
+        requestedBy: sub,
+        trainingTaskQueue: config.temporal.trainingTaskQueue,
+      };
+      // The job and its workflow's start commit together: from here the job is never lost, and
+      // its start is tried until Temporal takes it (api/services/training-starts.ts).
       job = await trainingJobs.create({
         id,
         name: body.name,
@@ -94,24 +99,20 @@ export function createTrainingRoutes({
         workflowId: trainingWorkflowId(id),
         specialization: body.specialization,
         trainer: body.trainer,
+        workflowStart: { taskQueue: config.temporal.taskQueue, input },
       });
     }
-    const input: TrainingPipelineInput = {
-      jobId: job.id,
-      ...body,
-      deploy,
-      requestedBy: sub,
-      trainingTaskQueue: config.temporal.trainingTaskQueue,
-    };
-    try {
-      await startWorkflow(job, input);
-    } catch (err) {
-      // Without a key the caller cannot retry this job, so it must not stay pending forever.
-      if (!key) await trainingJobs.markFailed(job.id, 'the training workflow could not be started');
-      throw err;
-    }
+    annotateSpan({ 'workflow.id': job.workflowId! });
+    // A retry with the key starts what the first request committed, not this request's judgement.
+    const workflowStarted = await starts.startWithin(job, config.training.startWaitMs);
     return c.json(
-      { jobId: job.id, workflowId: job.workflowId!, webUiUrl: link(job.workflowId!), status: job.status },
+      {
+        jobId: job.id,
+        workflowId: job.workflowId!,
+        webUiUrl: link(job.workflowId!),
+        status: job.status,
+        workflowStarted,
+      },
       202,
     );
   });
@@ -137,6 +138,9 @@ export function createTrainingRoutes({
   app.openapi(cancelRoute, async (c) => {
     const job = inScopeOr404(c, await trainingJobs.view(c.req.valid('param').id), 'training job');
     if (TERMINAL.has(job.status)) throw conflict(`training job is already ${job.status}`, { status: job.status });
+    // A job still waiting for its workflow is started to be cancelled: the workflow alone decides
+    // what a cancellation leaves behind, and the dispatcher cannot start it after this.
+    await starts.ensureStarted(job);
     await temporal.workflow.getHandle(job.workflowId!).cancel();
     return c.json(
       { jobId: job.id, workflowId: job.workflowId!, webUiUrl: link(job.workflowId!), status: 'cancelling' },

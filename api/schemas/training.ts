@@ -64,6 +64,10 @@ export const TrainingJobSchema = z
     webUiUrl: z.string().nullable(),
     createdBy: z.string().nullable(),
     createdAt: z.string(),
+    workflowStartedAt: z.string().nullable().openapi({
+      description:
+        'When Temporal took the job\'s workflow; null while the job waits for it (the API starts it as soon as Temporal answers)',
+    }),
     startedAt: z.string().nullable(),
     completedAt: z.string().nullable(),
     progress: TrainingProgressSchema.nullable(),
@@ -71,7 +75,17 @@ export const TrainingJobSchema = z
   .openapi('TrainingJob');
 
 export const TrainingJobStarted = z
-  .object({ jobId: z.uuid(), workflowId: z.string(), webUiUrl: z.string(), status: z.string() })
+  .object({
+    jobId: z.uuid(),
+    workflowId: z.string(),
+    webUiUrl: z.string(),
+    status: z.string(),
+    workflowStarted: z.boolean().optional().openapi({
+      description:
+        'Whether Temporal had taken the workflow when this answer was sent. False: the job is stored and its ' +
+        'workflow starts as soon as Temporal takes it (busy or down); GET the job for workflowStartedAt',
+    }),
+  })
   .openapi('TrainingJobStarted');
 
 export const TrainingJobListQuery = PageQuery.extend({

@@ -1,6 +1,6 @@
-import { UniqueConstraintError, type Sequelize, type WhereOptions } from 'sequelize';
+import { Op, UniqueConstraintError, type Sequelize, type WhereOptions } from 'sequelize';
 import { specializationCondition } from './scope';
-import { modelsOf, type TrainingJob } from '../models';
+import { modelsOf, type TrainingJob, type TrainingWorkflowStart } from '../models';
 
 /** The job's logs keep their most recent part only: a chatty trainer cannot grow the row without bound. */
 export const MAX_LOG_CHARS = 64 * 1024;
@@ -15,7 +15,12 @@ export interface NewTrainingJob {
   workflowId: string;
   specialization: string;
   trainer: string;
+  /** What its workflow is started with (its outbox: the dispatcher starts it from this); null: none to start. */
+  workflowStart: TrainingWorkflowStart | null;
 }
+
+/** A job whose workflow Temporal has not taken yet: what the dispatcher needs to start it. */
+export type JobAwaitingStart = Pick<TrainingJob, 'id' | 'createdBy' | 'workflowStart' | 'workflowStartedAt'>;
 
 export interface TrainingJobFilter {
   status?: string;
@@ -70,6 +75,8 @@ export function createTrainingJobStore(sequelize: Sequelize) {
           workflowId: job.workflowId,
           specialization: job.specialization,
           trainer: job.trainer,
+          workflowStart: job.workflowStart,
+          workflowStartedAt: null,
         });
       } catch (err) {
         if (!(err instanceof UniqueConstraintError) || !job.idempotencyKey) throw err;
@@ -77,9 +84,27 @@ export function createTrainingJobStore(sequelize: Sequelize) {
       }
     },
 
-    async markFailed(jobId: string, errorMessage: string): Promise<void> {
-      await Jobs.update({ status: 'failed', errorMessage }, { where: { id: jobId } });
+    /** Temporal has the job's workflow; the first mark stays. */
+    async markWorkflowStarted(jobId: string): Promise<void> {
+      await Jobs.update({ workflowStartedAt: new Date() }, { where: { id: jobId, workflowStartedAt: null } });
     },
+
+    /**
+     * Pending jobs made more than `olderThanMs` ago whose workflow Temporal has not taken, oldest
+     * first (a partial index holds just these rows, so asking often costs next to nothing).
+     */
+    awaitingStart: (olderThanMs: number, limit: number): Promise<JobAwaitingStart[]> =>
+      Jobs.findAll({
+        where: {
+          workflowStartedAt: null,
+          workflowStart: { [Op.ne]: null },
+          status: 'pending',
+          createdAt: { [Op.lt]: new Date(Date.now() - olderThanMs) },
+        },
+        order: [['createdAt', 'ASC']],
+        limit,
+        attributes: ['id', 'createdBy', 'workflowStart', 'workflowStartedAt'],
+      }),
 
     async list(
       filter: TrainingJobFilter,

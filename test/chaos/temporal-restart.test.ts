@@ -4,7 +4,7 @@ import path from 'node:path';
 import { QueryTypes } from 'sequelize';
 import { modelsOf } from '../../db/models';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
-import { createTestApp, json, type TestApp } from '../helpers/app';
+import { createIsolatedDatabase, createTestApp, json, type TestApp } from '../helpers/app';
 import { testServices, uniqueName } from '../helpers/env';
 import { freePort } from '../../support/ports';
 import { bearer, tokenFor } from '../helpers/tokens';
@@ -14,8 +14,10 @@ import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-proces
 /**
  * Chaos: the Temporal server dies (SIGKILL) mid-training and comes back on its SQLite file.
  * Expected: the job completes with exactly one registered version; while the server is down the
- * API still reads jobs from the database and answers a new start with 503; the client's retry
- * (same Idempotency-Key) after the restart starts that job once.
+ * API still reads jobs from the database and accepts a new job (202, its workflow not started),
+ * which the dispatcher starts once the server is back; the client's retry (same Idempotency-Key)
+ * finds that job, and it trains once. A database of its own: the dispatchers of other files' apps,
+ * on the shared test database, would start its waiting job on their Temporal server.
  */
 describe('chaos: Temporal server killed and restarted on its SQLite file', () => {
   jest.setTimeout(300_000);
@@ -24,6 +26,7 @@ describe('chaos: Temporal server killed and restarted on its SQLite file', () =>
   let dbFile: string;
   let t: TestApp;
   let worker: WorkerProcess | undefined;
+  let database: Awaited<ReturnType<typeof createIsolatedDatabase>>;
   const writer = bearer(tokenFor('write', 'chaos'));
   const start = () => startDevServer({ cliPath: testServices().temporalCli, port, dbFile, headless: true });
 
@@ -31,12 +34,18 @@ describe('chaos: Temporal server killed and restarted on its SQLite file', () =>
     port = await freePort();
     dbFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nw-chaos-temporal-')), 'temporal.db');
     server = await start();
-    t = await createTestApp({ TEMPORAL_ADDRESS: `127.0.0.1:${port}`, NW_DATASETS_DIR: makeDatasetsDir() });
+    database = await createIsolatedDatabase();
+    t = await createTestApp({
+      TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+      DATABASE_URL: database.url,
+      NW_DATASETS_DIR: makeDatasetsDir(),
+    });
   });
   afterAll(async () => {
     await worker?.kill('SIGTERM');
     await t.close();
     await server.stop();
+    await database.drop();
   });
 
   it('loses no job and registers each version once', async () => {
@@ -64,21 +73,23 @@ describe('chaos: Temporal server killed and restarted on its SQLite file', () =>
     expect((await getJob(t, writer, job.jobId)).status).toBe('running'); // reads come from the database
     const retryKey = uniqueName('key');
     const second = { name: `${name}-b`, specialization: 'service-advisor', hyperparameters: { epochs: 2 } };
-    const refused = await t.app.request(
-      '/api/v1/training/jobs',
-      json(second, { ...writer, 'idempotency-key': retryKey }),
-    );
-    expect(refused.status).toBe(503);
-    expect(refused.headers.get('retry-after')).toBeTruthy();
+    const post = () => t.app.request('/api/v1/training/jobs', json(second, { ...writer, 'idempotency-key': retryKey }));
+    const accepted = await post();
+    expect(accepted.status).toBe(202);
+    const secondJob = (await accepted.json()) as { jobId: string; workflowId: string; workflowStarted: boolean };
+    expect(secondJob.workflowStarted).toBe(false);
+    expect(await getJob(t, writer, secondJob.jobId)).toMatchObject({ status: 'pending', workflowStartedAt: null });
 
     await server.stop(); // reap the killed child
     server = await start();
-    const retried = await eventually(
-      async () => t.app.request('/api/v1/training/jobs', json(second, { ...writer, 'idempotency-key': retryKey })),
-      (r) => r.status === 202,
+    await eventually(
+      () => getJob(t, writer, secondJob.jobId),
+      (j) => j.workflowStartedAt !== null,
       60_000,
     );
-    const secondJob = (await retried.json()) as { jobId: string; workflowId: string };
+    const retried = await post();
+    expect(retried.status).toBe(202);
+    expect(await retried.json()).toMatchObject({ jobId: secondJob.jobId, workflowStarted: true });
 
     const done = await eventually(
       () => getJob(t, writer, job.jobId),

@@ -25,6 +25,7 @@ export async function objectsOf(t: TestApp, specialization: string) {
     workflowId: `training-${jobId}`,
     specialization,
     trainer: 'builtin',
+    workflowStart: null, // an authorization target only: no workflow is ever started for it
   });
   const { alertId } = await stores.alerts.raise({
     alertClass: 'performance-degraded',

@@ -33,16 +33,30 @@ export interface StartedJob {
   workflowId: string;
   webUiUrl: string;
   status: string;
+  workflowStarted: boolean;
 }
 
+/**
+ * POSTs a job and returns once its workflow runs, as a client that needs the workflow does: a 202
+ * with workflowStarted false (Temporal slower than the API waits) is followed until the dispatcher
+ * has started it.
+ */
 export async function startJob(t: TestApp, headers: Record<string, string>, body: object): Promise<StartedJob> {
   const res = await t.app.request('/api/v1/training/jobs', json(body, headers));
   if (res.status !== 202) throw new Error(`expected 202, got ${res.status}: ${await res.text()}`);
-  return (await res.json()) as StartedJob;
+  const started = (await res.json()) as StartedJob;
+  if (!started.workflowStarted) {
+    await eventually(
+      () => getJob(t, headers, started.jobId),
+      (job) => job.workflowStartedAt !== null,
+    );
+  }
+  return started;
 }
 
 export interface JobView {
   status: string;
+  workflowStartedAt: string | null;
   modelId: string | null;
   metrics: Record<string, unknown> & {
     holdoutAccuracy?: number;

@@ -808,6 +808,8 @@ export interface components {
             webUiUrl: string | null;
             createdBy: string | null;
             createdAt: string;
+            /** @description When Temporal took the job's workflow; null while the job waits for it (the API starts it as soon as Temporal answers) */
+            workflowStartedAt: string | null;
             startedAt: string | null;
             completedAt: string | null;
             progress: components["schemas"]["TrainingProgress"];
@@ -903,6 +905,8 @@ export interface components {
             workflowId: string;
             webUiUrl: string;
             status: string;
+            /** @description Whether Temporal had taken the workflow when this answer was sent. False: the job is stored and its workflow starts as soon as Temporal takes it (busy or down); GET the job for workflowStartedAt */
+            workflowStarted?: boolean;
         };
         TrainingJobRequest: {
             /**
@@ -2101,7 +2105,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Started (or, for a known Idempotency-Key, the existing job) */
+            /** @description Accepted: the job is stored and its workflow started, or starting as soon as Temporal takes it (workflowStarted); for a known Idempotency-Key, the existing job */
             202: {
                 headers: {
                     [name: string]: unknown;
