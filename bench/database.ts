@@ -7,7 +7,7 @@ import { createDatabase } from '../db/connection';
 import { createMigrator } from '../migrations/umzug';
 import { createServerDatabase, createTestDatabase } from '../support/throwaway-database';
 import { BENCH_SECRET, benchApp, startBenchStack } from './stack';
-import { load, summarize, type Summary } from './stats';
+import { load, percentile, summarize, type Summary } from './stats';
 import { serveApi, listeningPort } from '../api/server';
 
 export interface DatabaseBench {
@@ -167,12 +167,7 @@ async function atRate(rate: number, seconds: number, call: () => Promise<void>) 
     );
   }
   await Promise.all(pending);
-  latencies.sort((a, b) => a - b);
-  return {
-    p50: latencies[Math.floor(latencies.length * 0.5)],
-    p99: latencies[Math.floor(latencies.length * 0.99)],
-    failed,
-  };
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), failed };
 }
 
 async function reachable(url: string): Promise<boolean> {

@@ -16,6 +16,12 @@ export function summarize(values: number[]): Summary {
 export const fmt = (s: Summary, digits = 0) =>
   `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
+/** The value `q` (0–1) of the way up the sorted values: the percentile every latency row reports. */
+export function percentile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
+}
+
 export interface LoadResult {
   p50: number;
   p99: number;
@@ -42,10 +48,5 @@ export async function load(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    p50: latencies[Math.floor(latencies.length * 0.5)],
-    p99: latencies[Math.floor(latencies.length * 0.99)],
-    perSecond: total / seconds,
-  };
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), perSecond: total / seconds };
 }

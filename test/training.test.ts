@@ -173,7 +173,10 @@ describe('training pipeline (builtin trainer) through the API', () => {
       expect(res.status).toBe(202);
       accepted = (await res.json()) as StartedJob;
       expect(accepted.workflowStarted).toBe(false);
-      expect(await getJob(cutOff, writer, accepted.jobId)).toMatchObject({ status: 'pending', workflowStartedAt: null });
+      expect(await getJob(cutOff, writer, accepted.jobId)).toMatchObject({
+        status: 'pending',
+        workflowStartedAt: null,
+      });
     } finally {
       await cutOff.close(); // that process is gone
     }

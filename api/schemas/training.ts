@@ -66,7 +66,7 @@ export const TrainingJobSchema = z
     createdAt: z.string(),
     workflowStartedAt: z.string().nullable().openapi({
       description:
-        'When Temporal took the job\'s workflow; null while the job waits for it (the API starts it as soon as Temporal answers)',
+        "When Temporal took the job's workflow; null while the job waits for it (the API starts it as soon as Temporal answers)",
     }),
     startedAt: z.string().nullable(),
     completedAt: z.string().nullable(),
@@ -80,11 +80,14 @@ export const TrainingJobStarted = z
     workflowId: z.string(),
     webUiUrl: z.string(),
     status: z.string(),
-    workflowStarted: z.boolean().optional().openapi({
-      description:
-        'Whether Temporal had taken the workflow when this answer was sent. False: the job is stored and its ' +
-        'workflow starts as soon as Temporal takes it (busy or down); GET the job for workflowStartedAt',
-    }),
+    workflowStarted: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          'Whether Temporal had taken the workflow when this answer was sent. False: the job is stored and its ' +
+          'workflow starts as soon as Temporal takes it (busy or down); GET the job for workflowStartedAt',
+      }),
   })
   .openapi('TrainingJobStarted');
 

@@ -52,7 +52,10 @@ export function createTrainingStarts({
         .catch((err: Error) => {
           const attempts = (retries.get(job.id)?.attempts ?? 0) + 1;
           retries.set(job.id, { attempts, at: Date.now() + Math.min(RETRY_MAX_MS, 1_000 * 2 ** (attempts - 1)) });
-          logger.warn({ err: err.message, jobId: job.id, attempts }, 'training: starting the workflow failed; retrying');
+          logger.warn(
+            { err: err.message, jobId: job.id, attempts },
+            'training: starting the workflow failed; retrying',
+          );
           throw err;
         })
         .finally(() => inFlight.delete(job.id));

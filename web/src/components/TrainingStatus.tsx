@@ -19,7 +19,9 @@ export function TrainingStatus({ job }: { job: NonNullable<Schemas['TrainingJob'
           ? `${p.stage} · epoch ${p.epoch}/${p.totalEpochs} · step ${p.step}/${p.totalSteps}${p.loss !== null ? ` · loss ${p.loss.toFixed(4)}` : ''}${p.eta !== null ? ` · ${Math.ceil(p.eta)} s left` : ''}`
           : job.status === 'completed'
             ? 'done'
-            : 'waiting for the trainer'}
+            : job.status === 'pending' && job.workflowStartedAt === null
+              ? 'waiting for Temporal to start its workflow'
+              : 'waiting for the trainer'}
       </span>
       {job.errorMessage && <p className="problem">{job.errorMessage}</p>}
     </div>
