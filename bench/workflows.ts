@@ -51,7 +51,10 @@ export interface WorkflowsBench {
  * many a second the dev server holds and where latency or errors give.
  */
 export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promise<WorkflowsBench> {
-  const { config, sequelize, connection, temporal, close } = await startBenchStack();
+  // The main queue only, as on an API and orchestration host: the training queue is the training
+  // machines' (NW_WORKER_QUEUES=training), so the jobs started below wait there instead of running
+  // hundreds of trainers on the machine whose starts are measured.
+  const { config, sequelize, connection, temporal, close } = await startBenchStack({ NW_WORKER_QUEUES: 'main' });
   const api = createTemporalClient(config);
   const { app, close: closeApp } = createApp({
     config,

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
+import { createTrainingStarts, MAX_STARTS_IN_FLIGHT } from '../api/services/training-starts';
+import { createLogger } from '../config/logger';
+import { trainingWorkflowId } from '../workflows/training-types';
+import { createTestApp, type TestApp } from './helpers/app';
+import { uniqueName } from './helpers/env';
+import { eventually } from './helpers/training';
+
+/**
+ * The dispatcher of training jobs' workflow starts, against the test Temporal server: a burst of
+ * jobs is sent a bounded number at a time (counted at the client, where the calls leave), the
+ * requests past the slots are answered at once, and every job's workflow starts exactly once.
+ */
+describe('training starts from the outbox', () => {
+  jest.setTimeout(120_000);
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('sends at most its slots at once, answers the rest without waiting, and starts every job once', async () => {
+    let sending = 0;
+    let most = 0;
+    const counting: WorkflowClientInterceptor = {
+      async startWithDetails(input, next) {
+        most = Math.max(most, ++sending);
+        try {
+          return await next(input);
+        } finally {
+          sending -= 1;
+        }
+      },
+    };
+    const temporal = new Client({
+      connection: t.temporal.connection,
+      namespace: t.config.temporal.namespace,
+      interceptors: { workflow: [counting] },
+    });
+    const starts = createTrainingStarts({
+      temporal,
+      trainingJobs: t.stores.trainingJobs,
+      logger: createLogger('test', 'silent'),
+    });
+    // No worker polls this queue: the workflows are started, not run.
+    const taskQueue = uniqueName('unpolled');
+    const jobs = await Promise.all(
+      Array.from({ length: 3 * MAX_STARTS_IN_FLIGHT }, () => {
+        const id = randomUUID();
+        const name = uniqueName('burst');
+        return t.stores.trainingJobs.create({
+          id,
+          name,
+          trainingConfig: {},
+          dataset: 'automotive-queries',
+          createdBy: 'burst',
+          idempotencyKey: null,
+          workflowId: trainingWorkflowId(id),
+          specialization: 'automotive-sales',
+          trainer: 'builtin',
+          workflowStart: {
+            taskQueue,
+            input: {
+              jobId: id,
+              name,
+              specialization: 'automotive-sales',
+              baseModel: 'builtin',
+              dataset: 'automotive-queries',
+              trainer: 'builtin',
+              hyperparameters: { epochs: 1, batchSize: 32, learningRate: 0.1, seed: 1, hiddenUnits: 0, l2: 0 },
+              resources: { gpus: 0 },
+              autoDeploy: false,
+              trainingTaskQueue: taskQueue,
+            },
+          },
+        });
+      }),
+    );
+    try {
+      const answers = await Promise.all(jobs.map((job) => starts.startWithin(job, 10_000)));
+      // The first jobs took every slot; the others were queued and answered at once.
+      expect(answers.filter((started) => !started).length).toBeGreaterThanOrEqual(jobs.length - MAX_STARTS_IN_FLIGHT);
+      await eventually(
+        () => Promise.all(jobs.map((job) => t.stores.trainingJobs.view(job.id))),
+        (views) => views.every((job) => job!.workflowStartedAt !== null),
+        60_000,
+      );
+      expect(most).toBeGreaterThan(1);
+      expect(most).toBeLessThanOrEqual(MAX_STARTS_IN_FLIGHT);
+      // One run for each job, none twice (visibility catches up with the starts within moments).
+      const listRuns = async () => {
+        const ids: string[] = [];
+        for await (const run of t.temporal.workflow.list({ query: `TaskQueue = "${taskQueue}"` }))
+          ids.push(run.workflowId);
+        return ids;
+      };
+      const runs = await eventually(listRuns, (ids) => ids.length >= jobs.length, 30_000);
+      expect(runs).toHaveLength(jobs.length);
+      expect(new Set(runs)).toEqual(new Set(jobs.map((job) => job.workflowId)));
+    } finally {
+      await starts.close();
+      await Promise.all(
+        jobs.map((job) =>
+          t.temporal.workflow
+            .getHandle(job.workflowId!)
+            .terminate('test done')
+            .catch(() => undefined),
+        ),
+      );
+    }
+  });
+});
