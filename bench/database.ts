@@ -1,14 +1,17 @@
-import http from 'node:http';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from 'pg';
 import type { Sequelize } from 'sequelize';
 import { signToken } from '../auth/token';
-import { createTemporalClient } from '../api/temporal-client';
 import { createDatabase } from '../db/connection';
 import { createMigrator } from '../migrations/umzug';
+import { startApiProcess, type ApiProcess } from '../support/api-process';
 import { createServerDatabase, createTestDatabase } from '../support/throwaway-database';
-import { BENCH_SECRET, benchApp, startBenchStack } from './stack';
-import { load, percentile, summarize, type Summary } from './stats';
-import { serveApi, listeningPort } from '../api/server';
+import { BENCH_SECRET, startBenchStack } from './stack';
+import { load, summarize, type Summary } from './stats';
+
+const execFileAsync = promisify(execFile);
 
 export interface DatabaseBench {
   /** Registry operations per second at 16 concurrent, per server. */
@@ -86,6 +89,11 @@ async function registryThroughput(url: string, rounds: number, operations: numbe
   }
 }
 
+/**
+ * The registry's first page at a fixed arrival rate, the way it is served: the API as its own
+ * process (`npm run api`), the load from another, so neither's collector pauses land in the other's
+ * figures (both in this process made the p99 swing 9–299 ms with this process's heap).
+ */
 async function registryListAtRate({
   rounds,
   models,
@@ -98,47 +106,43 @@ async function registryListAtRate({
   seconds: number;
 }) {
   const { config, sequelize, close } = await startBenchStack();
-  const { connection, client: temporal } = createTemporalClient(config);
-  const { app, close: closeApp } = benchApp({ config, sequelize, temporal });
-  const server = serveApi(app.fetch, { port: 0, hostname: '127.0.0.1' });
-  const port = await listeningPort(server);
-  const headers = {
-    authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'read', ttlSeconds: 3600 })}`,
-  };
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const p50: number[] = [];
-  const p99: number[] = [];
-  let failed = 0;
+  let api: ApiProcess | undefined;
   try {
     await registerModels(sequelize, models);
-    const get = () =>
-      new Promise<void>((resolve, reject) => {
-        http
-          .get({ host: '127.0.0.1', port, path: '/api/v1/models?limit=20', headers, agent }, (res) => {
-            res.resume();
-            res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(String(res.statusCode)))));
-          })
-          .on('error', reject);
-      });
-    await load(500, 16, get); // warm-up
-    for (let round = 0; round < rounds; round++) {
-      const r = await atRate(ratePerSecond, seconds, get);
-      p50.push(r.p50);
-      p99.push(r.p99);
-      failed += r.failed;
-    }
-    return { models, ratePerSecond, p50: summarize(p50), p99: summarize(p99), failed };
+    api = await startApiProcess(config, BENCH_SECRET);
+    const args = {
+      url: `${api.url}/api/v1/models?limit=20`,
+      headers: {
+        authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'read', ttlSeconds: 3600 })}`,
+      },
+      rate: ratePerSecond,
+      seconds,
+      rounds,
+    };
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'open-loop.ts'), JSON.stringify(args)],
+      { maxBuffer: 1 << 20 },
+    );
+    const results = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { p50: number; p99: number; failed: number });
+    return {
+      models,
+      ratePerSecond,
+      p50: summarize(results.map((r) => r.p50)),
+      p99: summarize(results.map((r) => r.p99)),
+      failed: results.reduce((sum, r) => sum + r.failed, 0),
+    };
   } finally {
-    agent.destroy();
-    await new Promise((r) => server.close(r));
-    await closeApp();
-    await connection.close();
+    await api?.kill('SIGTERM');
     await close();
   }
 }
 
 /** Registry rows in one statement: the bench measures reading them, not writing them. */
-async function registerModels(sequelize: Sequelize, count: number): Promise<void> {
+export async function registerModels(sequelize: Sequelize, count: number): Promise<void> {
   await sequelize.query(
     `INSERT INTO models (id, name, specialization, base_model, version, status, created_at, updated_at, config, performance_metrics)
      SELECT gen_random_uuid(), 'bench-model-' || (n % 500), 'spec-' || (n % 20), 'builtin-softmax', (n / 500)::text, 'registered',
@@ -147,27 +151,6 @@ async function registerModels(sequelize: Sequelize, count: number): Promise<void
     { bind: [count] },
   );
   await sequelize.query('ANALYZE models');
-}
-
-/** An open loop: `rate` calls a second for `seconds`, each timed from its scheduled start. */
-async function atRate(rate: number, seconds: number, call: () => Promise<void>) {
-  const latencies: number[] = [];
-  let failed = 0;
-  const started = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < rate * seconds; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    pending.push(
-      call().then(
-        () => void latencies.push(performance.now() - due),
-        () => void failed++,
-      ),
-    );
-  }
-  await Promise.all(pending);
-  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), failed };
 }
 
 async function reachable(url: string): Promise<boolean> {

@@ -50,3 +50,28 @@ export async function load(
   const seconds = (performance.now() - started) / 1000;
   return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), perSecond: total / seconds };
 }
+
+/** An open loop: `rate` calls a second for `seconds`, each timed from its scheduled start. */
+export async function atRate(rate: number, seconds: number, call: () => Promise<void>) {
+  const latencies: number[] = [];
+  const errors: string[] = [];
+  let failed = 0;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < rate * seconds; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(
+      call().then(
+        () => void latencies.push(performance.now() - due),
+        (err: Error) => {
+          failed += 1;
+          if (errors.length < 5) errors.push(err.message);
+        },
+      ),
+    );
+  }
+  await Promise.all(pending);
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), failed, errors };
+}

@@ -2,9 +2,9 @@ import { QueryTypes } from 'sequelize';
 import { modelsOf } from '../db/models';
 import type { DeployModelResult } from '../workflows/deploy-model';
 import { startS3Server, type S3TestServer } from '../support/s3-server';
-import { startApiProcess, type ApiProcess } from './helpers/api-process';
+import { startApiProcess, type ApiProcess } from '../support/api-process';
 import { createTestApp, type TestApp } from './helpers/app';
-import { uniqueName } from './helpers/env';
+import { TEST_JWT_SECRET, uniqueName } from './helpers/env';
 import { bearer, tokenFor } from './helpers/tokens';
 import { startTraffic, type TrafficReport } from './helpers/traffic';
 import { eventually, makeDatasetsDir } from './helpers/training';
@@ -29,7 +29,7 @@ describe('scale-out: replicas and workers die mid-work', () => {
 
   const machine = () => onAnotherMachine(control.config);
   const api = async () => {
-    const p = await startApiProcess(machine(), env);
+    const p = await startApiProcess(machine(), TEST_JWT_SECRET, env);
     processes.push(p);
     return p;
   };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../../config/env';
 import { freePort } from '../../support/ports';
 import { resolveDatabaseUrl } from '../../db/connection';
-import { collectLines, untilLine } from './child-output';
+import { collectLines, untilLine } from '../../support/child-output';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import type { Config } from '../../config/env';
-import { resolveDatabaseUrl } from '../../db/connection';
-import { freePort } from '../../support/ports';
+import type { Config } from '../config/env';
+import { resolveDatabaseUrl } from '../db/connection';
+import { freePort } from './ports';
 import { collectLines, untilLine } from './child-output';
-import { TEST_JWT_SECRET } from './env';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..');
 
 export interface ApiProcess {
   /** http://127.0.0.1:<port> */
@@ -15,8 +14,15 @@ export interface ApiProcess {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** `npm run api` as its own process (an API replica), configured like `config`, on a port of its own. */
-export async function startApiProcess(config: Config, extraEnv: Record<string, string> = {}): Promise<ApiProcess> {
+/**
+ * `npm run api` as its own process, configured like `config`, on a port of its own: an API replica
+ * for the scale-out test, the server the bench loads from outside (its own heap and event loop).
+ */
+export async function startApiProcess(
+  config: Config,
+  jwtSecret: string,
+  extraEnv: Record<string, string> = {},
+): Promise<ApiProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'api/main.ts')], {
     cwd: ROOT,
@@ -29,7 +35,7 @@ export async function startApiProcess(config: Config, extraEnv: Record<string, s
       TEMPORAL_NAMESPACE: config.temporal.namespace,
       TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
       TEMPORAL_TRAINING_TASK_QUEUE: config.temporal.trainingTaskQueue,
-      JWT_SECRET: TEST_JWT_SECRET,
+      JWT_SECRET: jwtSecret,
       MODEL_STORAGE_PATH: config.modelStoragePath,
       NW_DATA_DIR: config.dataDir,
       NW_DATASETS_DIR: config.training.datasetsDir,
