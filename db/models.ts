@@ -71,6 +71,9 @@ export class TrainingJob extends Model<InferAttributes<TrainingJob>, InferCreati
   declare workflowStart: TrainingWorkflowStart | null;
   /** When Temporal took the start; null while the job waits for its workflow. */
   declare workflowStartedAt: Date | null;
+  /** No other process sends the start before this (the holder's claim, or a failed start's back-off). */
+  declare startNotBefore: Date | null;
+  declare startAttempts: CreationOptional<number>;
 }
 
 export const DEPLOYMENT_STATUSES = [
@@ -207,6 +210,8 @@ export function initModels(sequelize: Sequelize): Models {
       trainer: { type: DataTypes.STRING(50) },
       workflowStart: { type: DataTypes.JSONB },
       workflowStartedAt: { type: DataTypes.DATE },
+      startNotBefore: { type: DataTypes.DATE },
+      startAttempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
     },
     { sequelize, modelName: 'TrainingJob', tableName: 'training_jobs', underscored: true },
   );

@@ -10,7 +10,7 @@ import { eventually } from './helpers/training';
 /**
  * The dispatcher of training jobs' workflow starts, against the test Temporal server: a burst of
  * jobs is sent a bounded number at a time (counted at the client, where the calls leave), the
- * requests past the slots are answered at once, and every job's workflow starts exactly once.
+ * requests past the slots are answered at once, and every job's start is sent once and runs once.
  */
 describe('training starts from the outbox', () => {
   jest.setTimeout(120_000);
@@ -23,8 +23,10 @@ describe('training starts from the outbox', () => {
   it('sends at most its slots at once, answers the rest without waiting, and starts every job once', async () => {
     let sending = 0;
     let most = 0;
+    const sent = new Map<string, number>();
     const counting: WorkflowClientInterceptor = {
       async startWithDetails(input, next) {
+        sent.set(input.options.workflowId, (sent.get(input.options.workflowId) ?? 0) + 1);
         most = Math.max(most, ++sending);
         try {
           return await next(input);
@@ -59,6 +61,7 @@ describe('training starts from the outbox', () => {
           workflowId: trainingWorkflowId(id),
           specialization: 'automotive-sales',
           trainer: 'builtin',
+          startNotBefore: starts.claimUntil(), // as the route does: this process sends it
           workflowStart: {
             taskQueue,
             input: {
@@ -98,6 +101,10 @@ describe('training starts from the outbox', () => {
       const runs = await eventually(listRuns, (ids) => ids.length >= jobs.length, 30_000);
       expect(runs).toHaveLength(jobs.length);
       expect(new Set(runs)).toEqual(new Set(jobs.map((job) => job.workflowId)));
+      // Each start was sent once: the claim kept every other process's dispatcher (this file's app,
+      // the other files' apps on the same database) off these jobs while this one held them.
+      expect([...sent.values()].every((times) => times === 1)).toBe(true);
+      expect(sent.size).toBe(jobs.length);
     } finally {
       await starts.close();
       await Promise.all(

@@ -158,15 +158,19 @@ describe('training pipeline (builtin trainer) through the API', () => {
     ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
   });
 
-  it('keeps a job its API process could not start, and another process starts it once', async () => {
-    const body = { name: uniqueName('outbox'), specialization: 'parts-specialist', hyperparameters: { epochs: 1 } };
-    // An API process whose Temporal does not answer: the job is committed, its start is not sent.
-    const cutOff = await createTestApp({
+  /** An API process like this file's app whose Temporal does not answer. */
+  const cutOffApp = async () =>
+    createTestApp({
       TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
       TEMPORAL_TASK_QUEUE: t.config.temporal.taskQueue,
       TEMPORAL_TRAINING_TASK_QUEUE: t.config.temporal.trainingTaskQueue,
       NW_DATASETS_DIR: t.config.training.datasetsDir,
     });
+
+  it('keeps a job its API process could not start, and another process starts it once', async () => {
+    const body = { name: uniqueName('outbox'), specialization: 'parts-specialist', hyperparameters: { epochs: 1 } };
+    // An API process whose Temporal does not answer: the job is committed, its start is not sent.
+    const cutOff = await cutOffApp();
     let accepted: StartedJob;
     try {
       const res = await cutOff.app.request('/api/v1/training/jobs', json(body, writer));
@@ -188,6 +192,29 @@ describe('training pipeline (builtin trainer) through the API', () => {
     );
     await withWorker(t.config, t.sequelize, () => result(accepted.workflowId));
     expect((await getJob(t, writer, accepted.jobId)).status).toBe('completed');
+    expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name: body.name } })).toBe(1);
+  });
+
+  it('sends the start of a keyed job made before the outbox and left pending when the client retries', async () => {
+    const headers = { ...writer, 'idempotency-key': uniqueName('key') };
+    const body = { name: uniqueName('pre-outbox'), specialization: 'service-advisor', hyperparameters: { epochs: 1 } };
+    const cutOff = await cutOffApp();
+    let jobId: string;
+    try {
+      jobId = ((await (await cutOff.app.request('/api/v1/training/jobs', json(body, headers))).json()) as StartedJob)
+        .jobId;
+    } finally {
+      await cutOff.close();
+    }
+    // What such a job looks like after migration 0019: no start kept, counted as started.
+    await t.sequelize.query(
+      'UPDATE training_jobs SET workflow_start = NULL, workflow_started_at = created_at, start_not_before = NULL WHERE id = $1',
+      { bind: [jobId] },
+    );
+    const retried = await startJob(t, headers, body);
+    expect(retried.jobId).toBe(jobId);
+    await withWorker(t.config, t.sequelize, () => result(retried.workflowId));
+    expect((await getJob(t, writer, jobId)).status).toBe('completed');
     expect(await modelsOf(t.sequelize).ModelRecord.count({ where: { name: body.name } })).toBe(1);
   });
 

@@ -20,6 +20,7 @@ import {
   TrainingJobListQuery,
   TrainingJobRequest,
   TrainingJobSchema,
+  TrainingJobCancelling,
   TrainingJobStarted,
 } from '../schemas/training';
 
@@ -98,7 +99,7 @@ export const cancelRoute = createRoute({
   security,
   request: { params: UuidParam },
   responses: {
-    202: jsonResponse(TrainingJobStarted, 'Cancellation requested'),
+    202: jsonResponse(TrainingJobCancelling, 'Cancellation requested'),
     ...authErrors,
     ...notFoundError,
     ...conflictError,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { listDatasets } from '../../ml/dataset-catalog';
-import type { TrainingJob } from '../../db/models';
+import type { TrainingJob, TrainingWorkflowStart } from '../../db/models';
 import { progressQuery, type TrainingPipelineInput, type TrainingProgress } from '../../workflows/training-pipeline';
 import { trainingWorkflowId } from '../../workflows/training-types';
 import { chooseGate } from '../auth/gate';
@@ -78,15 +78,18 @@ export function createTrainingRoutes({
         jobId: job.id,
       });
     }
-    if (!job) {
-      const id = crypto.randomUUID();
-      const input: TrainingPipelineInput = {
-        jobId: id,
+    const startOf = (jobId: string): TrainingWorkflowStart => ({
+      taskQueue: config.temporal.taskQueue,
+      input: {
+        jobId,
         ...body,
         deploy,
         requestedBy: sub,
         trainingTaskQueue: config.temporal.trainingTaskQueue,
-      };
+      },
+    });
+    if (!job) {
+      const id = crypto.randomUUID();
       // The job and its workflow's start commit together: from here the job is never lost, and
       // its start is tried until Temporal takes it (api/services/training-starts.ts).
       job = await trainingJobs.create({
@@ -99,8 +102,14 @@ export function createTrainingRoutes({
         workflowId: trainingWorkflowId(id),
         specialization: body.specialization,
         trainer: body.trainer,
-        workflowStart: { taskQueue: config.temporal.taskQueue, input },
+        workflowStart: startOf(id),
+        startNotBefore: starts.claimUntil(),
       });
+    } else if (job.status === 'pending' && !job.workflowStart) {
+      // Made before the outbox, its start failed then: the retry (same body, checked above) sends it.
+      job =
+        (await trainingJobs.adoptStart(job.id, startOf(job.id), starts.claimUntil())) ??
+        (await trainingJobs.view(job.id))!;
     }
     annotateSpan({ 'workflow.id': job.workflowId! });
     // A retry with the key starts what the first request committed, not this request's judgement.
@@ -143,7 +152,7 @@ export function createTrainingRoutes({
     await starts.ensureStarted(job);
     await temporal.workflow.getHandle(job.workflowId!).cancel();
     return c.json(
-      { jobId: job.id, workflowId: job.workflowId!, webUiUrl: link(job.workflowId!), status: 'cancelling' },
+      { jobId: job.id, workflowId: job.workflowId!, webUiUrl: link(job.workflowId!), status: 'cancelling' as const },
       202,
     );
   });

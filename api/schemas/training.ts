@@ -80,16 +80,17 @@ export const TrainingJobStarted = z
     workflowId: z.string(),
     webUiUrl: z.string(),
     status: z.string(),
-    workflowStarted: z
-      .boolean()
-      .optional()
-      .openapi({
-        description:
-          'Whether Temporal had taken the workflow when this answer was sent. False: the job is stored and its ' +
-          'workflow starts as soon as Temporal takes it (busy or down); GET the job for workflowStartedAt',
-      }),
+    workflowStarted: z.boolean().openapi({
+      description:
+        'Whether Temporal had taken the workflow when this answer was sent. False: the job is stored and its ' +
+        'workflow starts as soon as Temporal takes it (busy or down); GET the job for workflowStartedAt',
+    }),
   })
   .openapi('TrainingJobStarted');
+
+export const TrainingJobCancelling = z
+  .object({ jobId: z.uuid(), workflowId: z.string(), webUiUrl: z.string(), status: z.literal('cancelling') })
+  .openapi('TrainingJobCancelling');
 
 export const TrainingJobListQuery = PageQuery.extend({
   status: z

@@ -1,31 +1,50 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Logger } from '../../config/logger';
 import type { JobAwaitingStart, TrainingJobStore } from '../../db/stores/training-jobs';
 import { startTrainingPipeline } from '../../temporal/starters';
 
-/** How often the dispatcher looks for jobs whose workflow Temporal has not taken. */
+/** How often the dispatcher claims jobs whose start is due. */
 const SWEEP_EVERY_MS = 1_000;
-/** Younger jobs are left to the process that took them, which may still be starting them. */
-const SWEEP_AFTER_MS = 2_000;
-const SWEEP_BATCH = 100;
-/** A start that failed is tried again after 1 s, 2 s, 4 s … at most a minute apart. */
+/**
+ * How long a process's claim on a job's start keeps other processes off it: long enough for a
+ * burst queued here to be sent (a job still unsent past it is claimed by another, which is harmless).
+ */
+export const START_LEASE_MS = 30_000;
+/** A start that failed is due again after 1 s, 2 s, 4 s … at most a minute apart. */
 const RETRY_MAX_MS = 60_000;
+/** How long one start may take before it counts as failed (a server that accepts and never answers). */
+const START_DEADLINE_MS = 10_000;
 /**
  * Starts sent at once by one process. More do not make Temporal take them faster: on a busy server
  * they queue there, and slow every other call of this process (requests included) while they wait.
  */
 export const MAX_STARTS_IN_FLIGHT = 16;
-/** Jobs kept in memory for a free slot; past that they wait in the table for the sweep. */
-const MAX_QUEUED = 10_000;
+/** Jobs held in memory for a free slot; past that they wait in the table for a claim. */
+const MAX_QUEUED = 1_000;
+/**
+ * Answers that no retry changes (the namespace or task queue refused, the input rejected): after
+ * this many the job fails with the reason, rather than waiting for a start that never comes.
+ * Everything else (Temporal down, overloaded, timing out) is retried for as long as it lasts.
+ */
+const PERMANENT_CODES = new Set([
+  3 /* INVALID_ARGUMENT */, 5 /* NOT_FOUND */, 9 /* FAILED_PRECONDITION */, 12 /* UNIMPLEMENTED */,
+]);
+const PERMANENT_ATTEMPTS = 5;
+
+const permanent = (err: unknown): boolean => {
+  const cause = err instanceof Error && isGrpcServiceError(err.cause) ? err.cause : err;
+  return isGrpcServiceError(cause) && PERMANENT_CODES.has(cause.code);
+};
 
 /**
  * Training jobs' workflow starts, from the outbox their rows are (migration 0019). The API commits
- * a job with the task queue and input its workflow is started with, then hands it here: with a
- * free slot its start is sent at once and the request waits a bounded time for it; without one the
- * job joins this process's queue and the request is answered at once. Whatever is still not started
- * after that — Temporal slow or down, the start refused for a while, the process gone — is found by
- * the sweep (every second, in every API process). Starting a job twice is harmless: the second
- * start joins the run, or finds it closed (temporal/starters.ts), so processes need no lock.
+ * a job with the task queue and input its workflow is started with, holding a claim on sending it,
+ * and hands it here: with a free slot its start is sent at once and the request waits a bounded
+ * time for it; without one the job joins this process's queue and the request is answered at once.
+ * A start that fails is put off in the row (back-off), for whichever process claims it next; every
+ * process claims due starts once a second — Temporal was down, the process that made the job is
+ * gone, its claim ran out. Sending a start twice is harmless (the second joins the run, or finds it
+ * closed: temporal/starters.ts); the claims only keep it rare.
  */
 export function createTrainingStarts({
   temporal,
@@ -37,21 +56,35 @@ export function createTrainingStarts({
   logger: Logger;
 }) {
   const inFlight = new Map<string, Promise<void>>();
-  /** Waiting for a slot, oldest first (a Map keeps insertion order). */
+  /** Claimed here and waiting for a slot, oldest first (a Map keeps insertion order). */
   const queued = new Map<string, JobAwaitingStart>();
-  const retries = new Map<string, { attempts: number; at: number }>();
+  let closed = false;
 
   async function send(job: JobAwaitingStart): Promise<void> {
     try {
       // On the task queue the API that took the job chose: every API process starts any job.
       const { taskQueue, input } = job.workflowStart!;
-      await startTrainingPipeline(temporal, taskQueue, input, job.createdBy);
+      await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        startTrainingPipeline(temporal, taskQueue, input, job.createdBy),
+      );
     } catch (err) {
       // A run of this ID already closed: Temporal took this job's start before.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     await trainingJobs.markWorkflowStarted(job.id);
-    retries.delete(job.id);
+  }
+
+  async function failed(job: JobAwaitingStart, err: Error): Promise<void> {
+    const attempts = await trainingJobs.deferStart(job.id, RETRY_MAX_MS);
+    if (permanent(err) && attempts >= PERMANENT_ATTEMPTS) {
+      await trainingJobs.failStart(job.id, `its workflow could not be started: ${err.message}`);
+      logger.error(
+        { err: err.message, jobId: job.id, attempts },
+        'training: Temporal refused the workflow; job failed',
+      );
+    } else {
+      logger.warn({ err: err.message, jobId: job.id, attempts }, 'training: starting the workflow failed; retrying');
+    }
   }
 
   /** Sends the job's start now (one per job at a time); resolves once the row says Temporal has it. */
@@ -60,12 +93,9 @@ export function createTrainingStarts({
     let started = inFlight.get(job.id);
     if (!started) {
       started = send(job)
-        .catch((err: Error) => {
-          const attempts = (retries.get(job.id)?.attempts ?? 0) + 1;
-          retries.set(job.id, { attempts, at: Date.now() + Math.min(RETRY_MAX_MS, 1_000 * 2 ** (attempts - 1)) });
-          logger.warn(
-            { err: err.message, jobId: job.id, attempts },
-            'training: starting the workflow failed; retrying',
+        .catch(async (err: Error) => {
+          await failed(job, err).catch((recording: Error) =>
+            logger.warn({ err: recording.message, jobId: job.id }, 'training: recording a failed start failed'),
           );
           throw err;
         })
@@ -81,28 +111,21 @@ export function createTrainingStarts({
   /** Fills the free slots from the queue. */
   function pump(): void {
     for (const job of queued.values()) {
-      if (inFlight.size >= MAX_STARTS_IN_FLIGHT) return;
-      launch(job).catch(() => undefined); // logged and scheduled again by launch()
+      if (closed || inFlight.size >= MAX_STARTS_IN_FLIGHT) return;
+      launch(job).catch(() => undefined); // recorded (and put off) by launch()
     }
   }
 
-  const enqueue = (job: JobAwaitingStart) => {
-    if (!inFlight.has(job.id) && queued.size < MAX_QUEUED) queued.set(job.id, job);
-  };
-
   let sweeping = false;
   async function sweep(): Promise<void> {
-    if (sweeping) return;
+    if (sweeping || closed || queued.size >= MAX_QUEUED) return;
     sweeping = true;
     try {
-      const now = Date.now();
-      const due = (await trainingJobs.awaitingStart(SWEEP_AFTER_MS, SWEEP_BATCH)).filter(
-        (job) => !inFlight.has(job.id) && !queued.has(job.id) && (retries.get(job.id)?.at ?? 0) <= now,
-      );
-      due.forEach(enqueue);
+      const due = await trainingJobs.claimDueStarts(Math.min(100, MAX_QUEUED - queued.size), START_LEASE_MS);
+      for (const job of due) if (!inFlight.has(job.id)) queued.set(job.id, job);
       pump();
     } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'training: reading the jobs awaiting their workflow failed');
+      logger.warn({ err: (err as Error).message }, 'training: claiming the jobs awaiting their workflow failed');
     } finally {
       sweeping = false;
     }
@@ -114,15 +137,18 @@ export function createTrainingStarts({
   const nothingToSend = (job: JobAwaitingStart) => job.workflowStartedAt !== null || job.workflowStart === null;
 
   return {
+    /** The claim a process takes on a job it makes: no other sends its start before this. */
+    claimUntil: () => new Date(Date.now() + START_LEASE_MS),
+
     /**
      * Starts the job's workflow, waiting at most `waitMs`: true once Temporal has it; false when
      * the wait ran out, the start failed or every slot was taken — the job then goes on from the
-     * queue or the sweep.
+     * queue, or from a later claim.
      */
     async startWithin(job: JobAwaitingStart, waitMs: number): Promise<boolean> {
       if (nothingToSend(job)) return job.workflowStartedAt !== null;
-      if (!inFlight.has(job.id) && inFlight.size >= MAX_STARTS_IN_FLIGHT) {
-        enqueue(job);
+      if (!inFlight.has(job.id) && (closed || inFlight.size >= MAX_STARTS_IN_FLIGHT)) {
+        if (!closed && queued.size < MAX_QUEUED) queued.set(job.id, job); // else its claim runs out
         return false;
       }
       const started = launch(job).then(
@@ -145,18 +171,27 @@ export function createTrainingStarts({
       if (!nothingToSend(job)) await launch(job);
     },
 
-    /** Stops the sweep and the queue; starts already sent get until `deadline` (epoch ms) to be recorded. */
-    async close(deadline = Date.now() + 2_000): Promise<void> {
+    /**
+     * Stops claiming; starts already sent get until `deadline` (epoch ms), two seconds at most, and
+     * the claims on the jobs still queued or unanswered are given up, for any process to send.
+     */
+    async close(deadline = Infinity): Promise<void> {
+      closed = true;
       clearInterval(timer);
-      queued.clear(); // their rows stay unstarted: another process's sweep, or this one's next run, sends them
       let timeout: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled(inFlight.values()),
         new Promise((resolve) => {
-          timeout = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+          timeout = setTimeout(resolve, Math.max(0, Math.min(deadline, Date.now() + 2_000) - Date.now()));
         }),
       ]);
       clearTimeout(timeout);
+      // What is still queued or unanswered is another process's to send now, not after the claim.
+      const unsent = [...queued.keys(), ...inFlight.keys()];
+      queued.clear();
+      await trainingJobs
+        .releaseStarts(unsent)
+        .catch((err: Error) => logger.warn({ err: err.message }, 'training: releasing unsent starts failed'));
     },
   };
 }

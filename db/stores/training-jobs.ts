@@ -1,4 +1,4 @@
-import { Op, UniqueConstraintError, type Sequelize, type WhereOptions } from 'sequelize';
+import { QueryTypes, UniqueConstraintError, type Sequelize, type WhereOptions } from 'sequelize';
 import { specializationCondition } from './scope';
 import { modelsOf, type TrainingJob, type TrainingWorkflowStart } from '../models';
 
@@ -17,6 +17,8 @@ export interface NewTrainingJob {
   trainer: string;
   /** What its workflow is started with (its outbox: the dispatcher starts it from this); null: none to start. */
   workflowStart: TrainingWorkflowStart | null;
+  /** The making process's claim on sending that start: no other sends it before this. */
+  startNotBefore: Date | null;
 }
 
 /** A job whose workflow Temporal has not taken yet: what the dispatcher needs to start it. */
@@ -77,6 +79,7 @@ export function createTrainingJobStore(sequelize: Sequelize) {
           trainer: job.trainer,
           workflowStart: job.workflowStart,
           workflowStartedAt: null,
+          startNotBefore: job.startNotBefore,
         });
       } catch (err) {
         if (!(err instanceof UniqueConstraintError) || !job.idempotencyKey) throw err;
@@ -90,21 +93,64 @@ export function createTrainingJobStore(sequelize: Sequelize) {
     },
 
     /**
-     * Pending jobs made more than `olderThanMs` ago whose workflow Temporal has not taken, oldest
-     * first (a partial index holds just these rows, so asking often costs next to nothing).
+     * Claims up to `limit` pending jobs whose start is due — none sent yet, no holder's claim or
+     * back-off in force — for `leaseMs`, oldest first. Concurrent claimers skip each other's rows,
+     * so each row goes to one process (a partial index holds just the waiting rows).
      */
-    awaitingStart: (olderThanMs: number, limit: number): Promise<JobAwaitingStart[]> =>
-      Jobs.findAll({
-        where: {
-          workflowStartedAt: null,
-          workflowStart: { [Op.ne]: null },
-          status: 'pending',
-          createdAt: { [Op.lt]: new Date(Date.now() - olderThanMs) },
-        },
-        order: [['createdAt', 'ASC']],
-        limit,
-        attributes: ['id', 'createdBy', 'workflowStart', 'workflowStartedAt'],
-      }),
+    claimDueStarts: (limit: number, leaseMs: number): Promise<JobAwaitingStart[]> =>
+      sequelize.query<JobAwaitingStart>(
+        `UPDATE training_jobs SET start_not_before = now() + $2 * interval '1 millisecond'
+          WHERE id IN (SELECT id FROM training_jobs
+                        WHERE workflow_started_at IS NULL AND status = 'pending' AND workflow_start IS NOT NULL
+                          AND (start_not_before IS NULL OR start_not_before <= now())
+                        ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+          RETURNING id, created_by AS "createdBy", workflow_start AS "workflowStart",
+                    workflow_started_at AS "workflowStartedAt"`,
+        { bind: [limit, leaseMs], type: QueryTypes.SELECT },
+      ),
+
+    /**
+     * A failed start: the next one is due after 1 s, 2 s, 4 s … at most `maxBackoffMs`, whoever
+     * sends it. Returns how many have failed.
+     */
+    async deferStart(jobId: string, maxBackoffMs: number): Promise<number> {
+      const [row] = await sequelize.query<{ attempts: number }>(
+        `UPDATE training_jobs SET start_attempts = start_attempts + 1,
+                start_not_before = now() + least($2, 1000 * 2 ^ start_attempts) * interval '1 millisecond'
+          WHERE id = $1 RETURNING start_attempts AS attempts`,
+        { bind: [jobId, maxBackoffMs], type: QueryTypes.SELECT },
+      );
+      return row?.attempts ?? 0;
+    },
+
+    /** Gives claims up (a process closing with starts still queued): any process may send them now. */
+    async releaseStarts(jobIds: string[]): Promise<void> {
+      if (jobIds.length === 0) return;
+      await sequelize.query(
+        'UPDATE training_jobs SET start_not_before = NULL WHERE id = ANY($1) AND workflow_started_at IS NULL',
+        { bind: [jobIds] },
+      );
+    },
+
+    /** A job Temporal keeps refusing to start fails, saying why (not while its start is recorded). */
+    async failStart(jobId: string, errorMessage: string): Promise<void> {
+      await Jobs.update(
+        { status: 'failed', errorMessage, completedAt: new Date() },
+        { where: { id: jobId, status: 'pending', workflowStartedAt: null } },
+      );
+    },
+
+    /**
+     * A keyed job made before the outbox and left pending gets the start the client's retry asks
+     * for (the same body: the key's check): its workflow may exist or not, and the start finds out.
+     */
+    async adoptStart(jobId: string, start: TrainingWorkflowStart, startNotBefore: Date): Promise<TrainingJob | null> {
+      const [count] = await Jobs.update(
+        { workflowStart: start, workflowStartedAt: null, startNotBefore },
+        { where: { id: jobId, status: 'pending', workflowStart: null } },
+      );
+      return count > 0 ? Jobs.findByPk(jobId, { attributes: WITHOUT_LOGS }) : null;
+    },
 
     async list(
       filter: TrainingJobFilter,

@@ -26,6 +26,7 @@ export async function objectsOf(t: TestApp, specialization: string) {
     specialization,
     trainer: 'builtin',
     workflowStart: null, // an authorization target only: no workflow is ever started for it
+    startNotBefore: null,
   });
   const { alertId } = await stores.alerts.raise({
     alertClass: 'performance-degraded',

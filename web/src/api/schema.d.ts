@@ -906,7 +906,7 @@ export interface components {
             webUiUrl: string;
             status: string;
             /** @description Whether Temporal had taken the workflow when this answer was sent. False: the job is stored and its workflow starts as soon as Temporal takes it (busy or down); GET the job for workflowStartedAt */
-            workflowStarted?: boolean;
+            workflowStarted: boolean;
         };
         TrainingJobRequest: {
             /**
@@ -1026,6 +1026,14 @@ export interface components {
             /** Format: uuid */
             jobId: string;
             logs: string;
+        };
+        TrainingJobCancelling: {
+            /** Format: uuid */
+            jobId: string;
+            workflowId: string;
+            webUiUrl: string;
+            /** @enum {string} */
+            status: "cancelling";
         };
         DatasetList: {
             items: {
@@ -2330,7 +2338,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TrainingJobStarted"];
+                    "application/json": components["schemas"]["TrainingJobCancelling"];
                 };
             };
             /** @description Invalid input; details name the fields */
