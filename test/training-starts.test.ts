@@ -20,6 +20,39 @@ describe('training starts from the outbox', () => {
   });
   afterAll(() => t.close());
 
+  /** A job as the route commits it: its start kept in the row, claimed by the process that made it. */
+  const waitingJob = (taskQueue: string, startNotBefore: Date) => {
+    const id = randomUUID();
+    const name = uniqueName('burst');
+    return t.stores.trainingJobs.create({
+      id,
+      name,
+      trainingConfig: {},
+      dataset: 'automotive-queries',
+      createdBy: 'burst',
+      idempotencyKey: null,
+      workflowId: trainingWorkflowId(id),
+      specialization: 'automotive-sales',
+      trainer: 'builtin',
+      startNotBefore,
+      workflowStart: {
+        taskQueue,
+        input: {
+          jobId: id,
+          name,
+          specialization: 'automotive-sales',
+          baseModel: 'builtin',
+          dataset: 'automotive-queries',
+          trainer: 'builtin',
+          hyperparameters: { epochs: 1, batchSize: 32, learningRate: 0.1, seed: 1, hiddenUnits: 0, l2: 0 },
+          resources: { gpus: 0 },
+          autoDeploy: false,
+          trainingTaskQueue: taskQueue,
+        },
+      },
+    });
+  };
+
   it('sends at most its slots at once, answers the rest without waiting, and starts every job once', async () => {
     let sending = 0;
     let most = 0;
@@ -48,37 +81,7 @@ describe('training starts from the outbox', () => {
     // No worker polls this queue: the workflows are started, not run.
     const taskQueue = uniqueName('unpolled');
     const jobs = await Promise.all(
-      Array.from({ length: 3 * MAX_STARTS_IN_FLIGHT }, () => {
-        const id = randomUUID();
-        const name = uniqueName('burst');
-        return t.stores.trainingJobs.create({
-          id,
-          name,
-          trainingConfig: {},
-          dataset: 'automotive-queries',
-          createdBy: 'burst',
-          idempotencyKey: null,
-          workflowId: trainingWorkflowId(id),
-          specialization: 'automotive-sales',
-          trainer: 'builtin',
-          startNotBefore: starts.claimUntil(), // as the route does: this process sends it
-          workflowStart: {
-            taskQueue,
-            input: {
-              jobId: id,
-              name,
-              specialization: 'automotive-sales',
-              baseModel: 'builtin',
-              dataset: 'automotive-queries',
-              trainer: 'builtin',
-              hyperparameters: { epochs: 1, batchSize: 32, learningRate: 0.1, seed: 1, hiddenUnits: 0, l2: 0 },
-              resources: { gpus: 0 },
-              autoDeploy: false,
-              trainingTaskQueue: taskQueue,
-            },
-          },
-        });
-      }),
+      Array.from({ length: 3 * MAX_STARTS_IN_FLIGHT }, () => waitingJob(taskQueue, starts.claimUntil())),
     );
     try {
       const answers = await Promise.all(jobs.map((job) => starts.startWithin(job, 10_000)));
@@ -115,6 +118,25 @@ describe('training starts from the outbox', () => {
             .catch(() => undefined),
         ),
       );
+    }
+  });
+
+  it('fails a job whose start Temporal refuses for good, after five tries, saying why', async () => {
+    // A namespace the server does not have: every start is refused (NOT_FOUND), and no retry changes that.
+    const temporal = new Client({ connection: t.temporal.connection, namespace: uniqueName('no-such-namespace') });
+    const starts = createTrainingStarts({
+      temporal,
+      trainingJobs: t.stores.trainingJobs,
+      logger: createLogger('test', 'silent'),
+    });
+    const job = await waitingJob(uniqueName('unpolled'), starts.claimUntil());
+    try {
+      for (let attempt = 1; attempt <= 5; attempt++) await expect(starts.ensureStarted(job)).rejects.toThrow();
+      const failed = (await t.stores.trainingJobs.view(job.id))!;
+      expect(failed).toMatchObject({ status: 'failed', workflowStartedAt: null, startAttempts: 5 });
+      expect(failed.errorMessage).toMatch(/^its workflow could not be started: .*namespace/i);
+    } finally {
+      await starts.close();
     }
   });
 });

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { listDatasets } from '../../ml/dataset-catalog';
-import type { TrainingJob, TrainingWorkflowStart } from '../../db/models';
+import type { TrainingJob } from '../../db/models';
 import { progressQuery, type TrainingPipelineInput, type TrainingProgress } from '../../workflows/training-pipeline';
-import { trainingWorkflowId } from '../../workflows/training-types';
 import { chooseGate } from '../auth/gate';
 import { inScopeOr404, listScope, requireSpecialization } from '../auth/scope';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
+import { acceptTrainingJob } from '../services/training-jobs';
 import type { TrainingStarts } from '../services/training-starts';
 import { trainingJobView } from '../views';
 import { workflowUrl } from '../web-ui';
@@ -78,39 +78,7 @@ export function createTrainingRoutes({
         jobId: job.id,
       });
     }
-    const startOf = (jobId: string): TrainingWorkflowStart => ({
-      taskQueue: config.temporal.taskQueue,
-      input: {
-        jobId,
-        ...body,
-        deploy,
-        requestedBy: sub,
-        trainingTaskQueue: config.temporal.trainingTaskQueue,
-      },
-    });
-    if (!job) {
-      const id = crypto.randomUUID();
-      // The job and its workflow's start commit together: from here the job is never lost, and
-      // its start is tried until Temporal takes it (api/services/training-starts.ts).
-      job = await trainingJobs.create({
-        id,
-        name: body.name,
-        trainingConfig: body,
-        dataset: body.dataset,
-        createdBy: sub,
-        idempotencyKey: key ?? null,
-        workflowId: trainingWorkflowId(id),
-        specialization: body.specialization,
-        trainer: body.trainer,
-        workflowStart: startOf(id),
-        startNotBefore: starts.claimUntil(),
-      });
-    } else if (job.status === 'pending' && !job.workflowStart) {
-      // Made before the outbox, its start failed then: the retry (same body, checked above) sends it.
-      job =
-        (await trainingJobs.adoptStart(job.id, startOf(job.id), starts.claimUntil())) ??
-        (await trainingJobs.view(job.id))!;
-    }
+    job = await acceptTrainingJob({ config, trainingJobs, starts }, { body, deploy, sub, key, existing: job });
     annotateSpan({ 'workflow.id': job.workflowId! });
     // A retry with the key starts what the first request committed, not this request's judgement.
     const workflowStarted = await starts.startWithin(job, config.training.startWaitMs);

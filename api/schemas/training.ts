@@ -28,6 +28,8 @@ export const TrainingJobRequest = z
       .openapi({ description: "Rollout options for autoDeploy (the deploy route's, without specialization)" }),
   })
   .openapi('TrainingJobRequest');
+/** A job's request as the route has it: validated, defaults filled in. */
+export type TrainingJobRequestBody = z.output<typeof TrainingJobRequest>;
 
 export const TrainingProgressSchema = z
   .object({

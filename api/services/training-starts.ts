@@ -1,4 +1,9 @@
-import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  NamespaceNotFoundError,
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+} from '@temporalio/client';
 import type { Logger } from '../../config/logger';
 import type { JobAwaitingStart, TrainingJobStore } from '../../db/stores/training-jobs';
 import { startTrainingPipeline } from '../../temporal/starters';
@@ -22,7 +27,7 @@ export const MAX_STARTS_IN_FLIGHT = 16;
 /** Jobs held in memory for a free slot; past that they wait in the table for a claim. */
 const MAX_QUEUED = 1_000;
 /**
- * Answers that no retry changes (the namespace or task queue refused, the input rejected): after
+ * Answers that no retry changes (an unknown namespace, the input rejected): after
  * this many the job fails with the reason, rather than waiting for a start that never comes.
  * Everything else (Temporal down, overloaded, timing out) is retried for as long as it lasts.
  */
@@ -31,9 +36,14 @@ const PERMANENT_CODES = new Set([
 ]);
 const PERMANENT_ATTEMPTS = 5;
 
-const permanent = (err: unknown): boolean => {
-  const cause = err instanceof Error && isGrpcServiceError(err.cause) ? err.cause : err;
-  return isGrpcServiceError(cause) && PERMANENT_CODES.has(cause.code);
+/** The gRPC error under what the client threw (it wraps it with a message of its own). */
+const grpcCause = (err: Error) => (isGrpcServiceError(err.cause) ? err.cause : isGrpcServiceError(err) ? err : null);
+const permanent = (err: Error): boolean =>
+  err instanceof NamespaceNotFoundError || PERMANENT_CODES.has(grpcCause(err)?.code ?? -1);
+/** What Temporal said, not just the client's wrapper ("Failed to start Workflow"). */
+const reason = (err: Error): string => {
+  const details = grpcCause(err)?.details;
+  return details && !err.message.includes(details) ? `${err.message}: ${details}` : err.message;
 };
 
 /**
@@ -77,13 +87,13 @@ export function createTrainingStarts({
   async function failed(job: JobAwaitingStart, err: Error): Promise<void> {
     const attempts = await trainingJobs.deferStart(job.id, RETRY_MAX_MS);
     if (permanent(err) && attempts >= PERMANENT_ATTEMPTS) {
-      await trainingJobs.failStart(job.id, `its workflow could not be started: ${err.message}`);
+      await trainingJobs.failStart(job.id, `its workflow could not be started: ${reason(err)}`);
       logger.error(
-        { err: err.message, jobId: job.id, attempts },
+        { err: reason(err), jobId: job.id, attempts },
         'training: Temporal refused the workflow; job failed',
       );
     } else {
-      logger.warn({ err: err.message, jobId: job.id, attempts }, 'training: starting the workflow failed; retrying');
+      logger.warn({ err: reason(err), jobId: job.id, attempts }, 'training: starting the workflow failed; retrying');
     }
   }
 
