@@ -114,7 +114,7 @@ describe('monitoring configuration', () => {
     });
     await expect(
       run(promtool, ['check', 'rules', path.join(MONITORING, 'prometheus/alert_rules.yml')]),
-    ).resolves.toMatchObject({ stdout: expect.stringContaining('SUCCESS: 9 rules found') });
+    ).resolves.toMatchObject({ stdout: expect.stringContaining('SUCCESS: 10 rules found') });
     const tested = await run(promtool, ['test', 'rules', 'alert_rules.test.yml'], {
       cwd: path.join(MONITORING, 'prometheus/tests'),
     });
@@ -320,7 +320,7 @@ describe('metrics the dashboards and rules read exist on the running services', 
       // The rules load and evaluate against the real series.
       const rulesRes = await fetch(`http://127.0.0.1:${port}/api/v1/rules`);
       const groups = ((await rulesRes.json()) as { data: { groups: { rules: { health: string }[] }[] } }).data.groups;
-      expect(groups.flatMap((g) => g.rules).length).toBe(9);
+      expect(groups.flatMap((g) => g.rules).length).toBe(10);
     } finally {
       prometheus.kill('SIGTERM');
       await new Promise((r) => prometheus.once('exit', r));

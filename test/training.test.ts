@@ -158,6 +158,7 @@ describe('training pipeline (builtin trainer) through the API', () => {
     ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
   });
 
+  const SCRAPE_TOKEN = 'scrape-token-0123456789';
   /** An API process like this file's app whose Temporal does not answer. */
   const cutOffApp = async () =>
     createTestApp({
@@ -165,6 +166,7 @@ describe('training pipeline (builtin trainer) through the API', () => {
       TEMPORAL_TASK_QUEUE: t.config.temporal.taskQueue,
       TEMPORAL_TRAINING_TASK_QUEUE: t.config.temporal.trainingTaskQueue,
       NW_DATASETS_DIR: t.config.training.datasetsDir,
+      METRICS_TOKEN: SCRAPE_TOKEN,
     });
 
   it('keeps a job its API process could not start, and another process starts it once', async () => {
@@ -181,6 +183,9 @@ describe('training pipeline (builtin trainer) through the API', () => {
         status: 'pending',
         workflowStartedAt: null,
       });
+      // Operators see it waiting (TrainingJobsNotStarting fires when that lasts 10 minutes).
+      const scraped = await (await cutOff.app.request('/metrics', { headers: bearer(SCRAPE_TOKEN) })).text();
+      expect(Number(/^neuroweaver_training_jobs_awaiting_start (\d+)$/m.exec(scraped)?.[1])).toBeGreaterThanOrEqual(1);
     } finally {
       await cutOff.close(); // that process is gone
     }

@@ -26,6 +26,14 @@ export const DB_METRICS: DbMetric[] = [
             FROM training_jobs WHERE status IN ('completed', 'failed', 'cancelled') GROUP BY 1, 2`,
   },
   {
+    kind: 'gauge',
+    name: 'neuroweaver_training_jobs_awaiting_start',
+    help: 'Training jobs accepted whose workflow Temporal has not taken yet (slow, down, or refusing it)',
+    labelNames: [],
+    sql: `SELECT count(*)::int AS value FROM training_jobs
+            WHERE workflow_started_at IS NULL AND status = 'pending' AND workflow_start IS NOT NULL`,
+  },
+  {
     kind: 'counter',
     name: 'model_deployments_total',
     help: 'Deployments that ended, by outcome (promoted counts every deployment that ever went live)',
