@@ -41,8 +41,8 @@ import { validationHook } from './validation';
 /**
  * The whole HTTP API as a Hono app; main.ts serves it through `serveApi` (server.ts, which adds
  * the security headers to every response), tests call `app.request()` on it.
- * `close()` stops the training jobs' start dispatcher and what inference started (routing poll,
- * threads), and writes inference's last metrics.
+ * `close()` stops the training jobs' start dispatcher, the registry pages' change notices and
+ * what inference started (routing poll, threads), and writes inference's last metrics.
  * `instrument: false` leaves out the request span and the HTTP metrics: only `npm run bench` uses
  * it, to measure what observability costs side by side.
  */
@@ -55,6 +55,11 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     onError: (err) => logger.warn({ err: err.message }, 'auth: refreshing the revocation list failed'),
   });
   const revocationsLoaded = revocations.start();
+  // Registry pages are answered from memory while the database's change notices are heard.
+  void deps.stores.models.pages.start({
+    onError: (err) =>
+      logger.warn({ err: err.message }, 'registry: change notices not heard; pages read from the database'),
+  });
   const artifacts = openArtifacts(config);
   const inference = new InferenceService({
     config,
@@ -216,6 +221,7 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
     /** `deadline` (epoch ms): how long the last metrics may be retried while the database does not take them. */
     close: async (deadline?: number) => {
       await revocations.stop();
+      await deps.stores.models.pages.stop();
       await trainingStarts.close(deadline);
       await inference.close(deadline);
     },

@@ -19,6 +19,7 @@ import * as m0016 from './0016-model-artifacts';
 import * as m0017 from './0017-rate-limit-windows';
 import * as m0018 from './0018-model-counts';
 import * as m0019 from './0019-training-job-outbox';
+import * as m0020 from './0020-models-change-notice';
 
 /** What a migration gets: plain SQL, run inside the migration's own transaction. */
 export interface MigrationContext {
@@ -53,6 +54,7 @@ const migrations = [
   { name: '0017-rate-limit-windows', module: m0017 },
   { name: '0018-model-counts', module: m0018 },
   { name: '0019-training-job-outbox', module: m0019 },
+  { name: '0020-models-change-notice', module: m0020 },
 ];
 
 export function createMigrator(sequelize: Sequelize, logger: Console | undefined = undefined) {
