@@ -60,27 +60,33 @@ export function createTrainingJobStore(sequelize: Sequelize) {
      */
     async create(job: NewTrainingJob): Promise<TrainingJob> {
       try {
-        return await Jobs.create({
-          id: job.id,
-          name: job.name,
-          modelId: null,
-          trainingConfig: job.trainingConfig,
-          datasetPath: job.dataset,
-          outputPath: null,
-          startedAt: null,
-          completedAt: null,
-          createdBy: job.createdBy,
-          logs: null,
-          metrics: null,
-          errorMessage: null,
-          idempotencyKey: job.idempotencyKey,
-          workflowId: job.workflowId,
-          specialization: job.specialization,
-          trainer: job.trainer,
-          workflowStart: job.workflowStart,
-          workflowStartedAt: null,
-          startNotBefore: job.startNotBefore,
-        });
+        // One statement mapped onto the model, not Jobs.create: building, validating and
+        // formatting a new instance was about a fifth of an accepted job's CPU (`npm run bench`).
+        const [created] = await sequelize.query<TrainingJob>(
+          `INSERT INTO training_jobs (id, name, status, training_config, dataset_path, created_by, idempotency_key,
+             workflow_id, specialization, trainer, workflow_start, start_not_before, start_attempts, created_at, updated_at)
+           VALUES ($1, $2, 'pending', CAST($3 AS jsonb), $4, $5, $6, $7, $8, $9, CAST($10 AS jsonb), $11, 0, now(), now())
+           RETURNING *`,
+          {
+            bind: [
+              job.id,
+              job.name,
+              JSON.stringify(job.trainingConfig),
+              job.dataset,
+              job.createdBy,
+              job.idempotencyKey,
+              job.workflowId,
+              job.specialization,
+              job.trainer,
+              job.workflowStart && JSON.stringify(job.workflowStart),
+              job.startNotBefore,
+            ],
+            type: QueryTypes.SELECT,
+            model: Jobs,
+            mapToModel: true,
+          },
+        );
+        return created;
       } catch (err) {
         if (!(err instanceof UniqueConstraintError) || !job.idempotencyKey) throw err;
         return (await byKey(job.createdBy, job.idempotencyKey))!;
@@ -89,7 +95,10 @@ export function createTrainingJobStore(sequelize: Sequelize) {
 
     /** Temporal has the job's workflow; the first mark stays. */
     async markWorkflowStarted(jobId: string): Promise<void> {
-      await Jobs.update({ workflowStartedAt: new Date() }, { where: { id: jobId, workflowStartedAt: null } });
+      await sequelize.query(
+        'UPDATE training_jobs SET workflow_started_at = now(), updated_at = now() WHERE id = $1 AND workflow_started_at IS NULL',
+        { bind: [jobId] },
+      );
     },
 
     /**
