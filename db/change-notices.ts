@@ -3,9 +3,9 @@ import { Client, type ClientConfig, type Notification } from 'pg';
 import type { Sequelize } from 'sequelize';
 
 export interface ChangeNoticeOptions {
-  /** How often the listening connection is asked to answer, to find one that died without a word. */
+  /** How often the listening connection sends itself a probe notice, to find one that stopped hearing. */
   pingMs?: number;
-  /** Past this age without an answer on the listening connection, the notices are not trusted. */
+  /** Past this age without its probe (or a change) coming back, the notices are not trusted. */
   maxSilenceMs?: number;
   /** How long after a lost connection the next one is tried. */
   reconnectMs?: number;
@@ -160,16 +160,23 @@ export class ChangeNotices {
     if (this.client !== client) return;
     this.client = undefined;
     this.changed();
+    this.firstProbe?.();
     if (!this.stopped) this.onError(err);
     this.retryLater();
     // Not awaited: over a connection gone silent, the goodbye may never be answered.
     void client.end().catch(() => undefined);
   }
 
+  /** A new connection, once the one being made (if any) is settled, unless that one holds. */
+  private async reconnect(): Promise<void> {
+    await this.connecting;
+    if (!this.stopped && !this.client) await this.connect();
+  }
+
   private retryLater(): void {
     if (this.stopped) return;
     clearTimeout(this.reconnecting);
-    this.reconnecting = setTimeout(() => void this.connect(), this.reconnectMs);
+    this.reconnecting = setTimeout(() => void this.reconnect(), this.reconnectMs);
     this.reconnecting.unref();
   }
 }
