@@ -7,29 +7,46 @@ export interface ChangeNoticeOptions {
   pingMs?: number;
   /** Past this age without its probe (or a change) coming back, the notices are not trusted. */
   maxSilenceMs?: number;
-  /** How long after a lost connection the next one is tried. */
+  /** The first wait before a new connection after a failed or silent one; it doubles, up to 30 s. */
   reconnectMs?: number;
   now?: () => number;
+}
+
+/** What a reader of notices needs: whether they are heard, and word of each change. */
+export interface Notices {
+  start(options?: { onError?: (err: Error) => void }): Promise<void>;
+  stop(): Promise<void>;
+  live(): boolean;
+  onChange(listener: () => void): () => void;
 }
 
 /**
  * A PostgreSQL channel (LISTEN) heard on a connection of its own, for what a process keeps in
  * memory from a table that others write. The `onChange` listeners run on every notice and whenever
  * the connection is lost or made (notices may have been missed meanwhile), so whatever was read
- * with no change heard in between, while `live()` was true, is still what the database holds, give
- * or take the moment a notice takes to arrive.
+ * with no change heard in between, while `live()` was true, is what the database held when the
+ * last notice came — behind by the moment a notice takes to arrive, and at most `maxSilenceMs` when
+ * the connection dies without a word.
  *
  * Heard is proven, not assumed: every `pingMs` the connection sends a probe notice of its own on the
- * channel (a payload no change carries, ignored by every other listener) and is live only while its
- * last probe came back within `maxSilenceMs`. So a peer gone without a word, a server that stopped
- * answering, or a pooler that does not pass notices on (PgBouncer in transaction mode) all read as
- * not live — readers then go to the database — and a connection that fails is made again.
+ * channel (a payload no change carries, ignored by every other listener) and is live only while a
+ * probe came back within `maxSilenceMs`. A peer gone silent, a server that stopped answering, or a
+ * pooler that does not pass notices on (PgBouncer in transaction mode) all read as not live —
+ * readers then go to the database — and the connection is replaced, after 1 s, 2 s, 4 s … 30 s
+ * while new ones fail too. Every step of making one is bounded (connect timeout, query timeout,
+ * the first probe's wait), so `stop()` never waits on a connection that does not answer.
  */
-export class ChangeNotices {
+export class ChangeNotices implements Notices {
+  /** The listening connection, once it listens. */
   private client: Client | undefined;
+  /** A connection being made (stop() ends it). */
+  private pending: Client | undefined;
+  private connectedAt = -Infinity;
   /** When this connection's own probe (or a change) last arrived. */
   private lastHeardAt = -Infinity;
-  private stopped = true;
+  /** Connections in a row that failed or never heard: the back-off before the next. */
+  private failures = 0;
+  private running = false;
   private pinger: NodeJS.Timeout | undefined;
   private reconnecting: NodeJS.Timeout | undefined;
   private connecting: Promise<void> | undefined;
@@ -54,27 +71,32 @@ export class ChangeNotices {
   }
 
   /**
-   * Connects and listens; resolves once its first probe came back, or once that failed (it keeps
-   * trying). `onError` hears of each failed connection and each one lost.
+   * Connects and listens; resolves once its first probe came back, or once that failed or timed
+   * out (it keeps trying). `onError` hears of each failed connection and each one lost.
    */
   async start({ onError }: { onError?: (err: Error) => void } = {}): Promise<void> {
-    if (!this.stopped) return this.connecting;
-    this.stopped = false;
+    if (this.running) return this.connecting;
+    this.running = true;
+    this.failures = 0;
     if (onError) this.onError = onError;
     this.pinger = setInterval(() => void this.ping(), this.pingMs);
     this.pinger.unref();
     await this.connect();
   }
 
+  /** Stops listening at once: a connection being made is ended too. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    if (!this.running) return;
+    this.running = false;
     clearInterval(this.pinger);
     clearTimeout(this.reconnecting);
-    await this.connecting;
-    const client = this.client;
+    const clients = [this.client, this.pending].filter((c): c is Client => c !== undefined);
     this.client = undefined;
+    this.pending = undefined;
+    this.firstProbe?.();
     this.changed();
-    await client?.end().catch(() => undefined);
+    // A goodbye a silent server never answers is not waited for past a second.
+    await Promise.all(clients.map((c) => Promise.race([c.end().catch(() => undefined), delay(1_000)])));
   }
 
   /** True while notices are being heard: what was read with no change heard since is current. */
@@ -94,45 +116,44 @@ export class ChangeNotices {
 
   private heard(client: Client, { channel, payload = '' }: Notification): void {
     if (channel !== this.channel || this.client !== client) return;
-    if (payload === this.probe) {
-      this.lastHeardAt = this.now();
-      this.firstProbe?.();
-    } else if (!payload.startsWith(PROBE_PREFIX)) {
-      this.lastHeardAt = this.now();
-      this.changed();
-    }
+    const probe = payload.startsWith(PROBE_PREFIX);
+    if (probe && payload !== this.probe) return; // another process's probe
+    this.lastHeardAt = this.now();
+    this.failures = 0;
+    if (probe) this.firstProbe?.();
+    else this.changed();
   }
 
   private connect(): Promise<void> {
     this.connecting ??= (async () => {
-      const client = new Client(listenerConfig(this.sequelize));
+      // query_timeout: neither LISTEN nor a probe may wait for ever on a server that went quiet.
+      const client = new Client({ ...listenerConfig(this.sequelize), query_timeout: this.maxSilenceMs });
+      this.pending = client;
       client.on('error', (err) => this.lost(client, err));
       client.on('end', () => this.lost(client, new Error('the listening connection closed')));
       client.on('notification', (notice) => this.heard(client, notice));
       try {
         await client.connect();
         await client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`);
-        if (this.stopped) {
-          await client.end().catch(() => undefined);
-          return;
-        }
+        if (!this.running || this.pending !== client) throw new Error('stopped while connecting');
+        this.pending = undefined;
         this.client = client;
+        this.connectedAt = this.now();
         this.lastHeardAt = -Infinity;
         this.changed(); // whatever changed while nobody listened
         const probed = new Promise<void>((resolve) => {
           this.firstProbe = resolve;
           setTimeout(resolve, this.maxSilenceMs).unref();
         });
-        await this.ping();
+        void this.ping();
         await probed;
-        if (this.client === client && !this.live())
-          this.onError(
-            new Error('the probe notice did not come back (a pooler that drops notices?): the channel is not heard'),
-          );
       } catch (err) {
-        await client.end().catch(() => undefined);
-        this.onError(err as Error);
-        this.retryLater();
+        if (this.pending === client) this.pending = undefined;
+        void client.end().catch(() => undefined);
+        if (this.running) {
+          this.onError(err as Error);
+          this.retryLater();
+        }
       } finally {
         this.firstProbe = undefined;
       }
@@ -140,13 +161,20 @@ export class ChangeNotices {
     return this.connecting;
   }
 
-  /** Sends a probe; a connection whose probes stopped coming back is dropped and made again. */
+  /** Sends a probe; a connection that heard nothing for `maxSilenceMs` is replaced. */
   private async ping(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    const silentFor = this.now() - this.lastHeardAt;
-    if (Number.isFinite(silentFor) && silentFor > this.maxSilenceMs) {
-      this.lost(client, new Error(`no notice came back on the listening connection for ${silentFor} ms`));
+    const silentFor = this.now() - Math.max(this.lastHeardAt, this.connectedAt);
+    if (silentFor > this.maxSilenceMs) {
+      this.lost(
+        client,
+        new Error(
+          this.lastHeardAt < this.connectedAt
+            ? 'its probe notice never came back (a pooler that does not pass notices on?): the channel is not heard'
+            : `no notice came back on the listening connection for ${silentFor} ms`,
+        ),
+      );
       return;
     }
     try {
@@ -161,28 +189,33 @@ export class ChangeNotices {
     this.client = undefined;
     this.changed();
     this.firstProbe?.();
-    if (!this.stopped) this.onError(err);
-    this.retryLater();
+    if (this.running) {
+      this.onError(err);
+      this.retryLater();
+    }
     // Not awaited: over a connection gone silent, the goodbye may never be answered.
     void client.end().catch(() => undefined);
   }
 
-  /** A new connection, once the one being made (if any) is settled, unless that one holds. */
-  private async reconnect(): Promise<void> {
-    await this.connecting;
-    if (!this.stopped && !this.client) await this.connect();
-  }
-
+  /** A new connection after the back-off, once the one being made (if any) is settled. */
   private retryLater(): void {
-    if (this.stopped) return;
     clearTimeout(this.reconnecting);
-    this.reconnecting = setTimeout(() => void this.reconnect(), this.reconnectMs);
+    const wait = Math.min(this.reconnectMs * 2 ** this.failures, MAX_RECONNECT_MS);
+    this.failures += 1;
+    this.reconnecting = setTimeout(() => {
+      void (async () => {
+        await this.connecting;
+        if (this.running && !this.client) await this.connect();
+      })();
+    }, wait);
     this.reconnecting.unref();
   }
 }
 
 /** Probe notices start with this; no change notice does (the trigger's payload is empty). */
 const PROBE_PREFIX = 'probe:';
+const MAX_RECONNECT_MS = 30_000;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** The pool's own connection settings (the same ones Sequelize gives pg), for one more connection. */
 function listenerConfig(sequelize: Sequelize): ClientConfig {

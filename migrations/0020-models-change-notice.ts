@@ -1,6 +1,6 @@
 import type { Migration } from './umzug';
 
-/** The channel every change to `models` is announced on (db/stores/registry-pages.ts listens). */
+/** The channel every change to `models` is announced on (db/stores/model-pages.ts holds pages while it hears it). */
 export const MODELS_CHANGED_CHANNEL = 'nw_models_changed';
 
 /**

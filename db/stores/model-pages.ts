@@ -1,46 +1,56 @@
 import { LRUCache } from 'lru-cache';
-import type { Sequelize } from 'sequelize';
-import { MODELS_CHANGED_CHANNEL } from '../../migrations/0020-models-change-notice';
-import { ChangeNotices, type ChangeNoticeOptions } from '../change-notices';
+import type { Notices } from '../change-notices';
 
 export interface Page<T> {
   items: T[];
   total: number;
 }
 
-/** At most this many models (over all pages, plus one per page) are held: a few MB. */
-const MAX_HELD_ITEMS = 10_000;
+/** At most this many characters of pages (as JSON) are held: ~10–20 MB of memory. */
+const MAX_HELD_CHARS = 8 * 1024 * 1024;
+/**
+ * A held page is read again after this long even when no change was announced: the bound on a page
+ * behind a change the trigger did not announce (a restore with `session_replication_role =
+ * replica`, the trigger disabled by hand).
+ */
+const HELD_FOR_MS = 60_000;
 
 /**
  * Registry pages held in memory, for a process that answers many reads of few pages (the API: the
  * console's polling, callers listing models). Dormant until `start()`: until then, and whenever the
- * change notices on `models` (migration 0020) are not heard, every read goes to the database. A
- * page is kept only if no notice came while it was read, and all pages are dropped on each notice,
- * so a page is never older than the last change the database announced; a change made through this
- * process drops them at once (`changed()`), before its own notice comes back. Concurrent reads of a
- * page not held share one query.
+ * change notices on `models` (migration 0020, db/change-notices.ts) are not heard, every read goes
+ * to the database. A page is kept only if no change was heard while it was read, and all pages are
+ * dropped on each notice, so a held page is what the database held when the last notice came (see
+ * ChangeNotices for how far behind that can be); a change made through this process drops them at
+ * once (`changed()`), before its own notice comes back. Concurrent reads of a page not held share
+ * one query. Held pages are frozen: every reader gets the same objects.
  */
-export class ModelPages<T> {
-  private readonly notices: ChangeNotices;
+export class ModelPages<T extends object> {
   private readonly held = new LRUCache<string, Page<T>>({
-    maxSize: MAX_HELD_ITEMS,
-    sizeCalculation: (page) => page.items.length + 1,
+    maxSize: MAX_HELD_CHARS,
+    sizeCalculation: (page) => Math.max(1, JSON.stringify(page).length),
+    ttl: HELD_FOR_MS,
   });
   private readonly loading = new Map<string, { generation: number; page: Promise<Page<T>> }>();
   private generation = 0;
+  /** start() calls not yet stopped: an app and a second one on the same stores (tests) share it. */
+  private users = 0;
 
-  constructor(sequelize: Sequelize, options?: ChangeNoticeOptions) {
-    this.notices = new ChangeNotices(sequelize, MODELS_CHANGED_CHANNEL, options);
-    this.notices.onChange(() => this.changed());
+  constructor(private readonly notices: Notices) {
+    notices.onChange(() => this.changed());
   }
 
   /** Starts holding pages (and listening for changes); resolves once listening or once that failed. */
   start(options?: { onError?: (err: Error) => void }): Promise<void> {
-    return this.notices.start(options);
+    this.users += 1;
+    return this.users === 1 ? this.notices.start(options) : Promise.resolve();
   }
 
-  stop(): Promise<void> {
-    return this.notices.stop();
+  /** Stops holding pages once every start() has its stop(). */
+  async stop(): Promise<void> {
+    if (this.users === 0) return;
+    this.users -= 1;
+    if (this.users === 0) await this.notices.stop();
   }
 
   /** True while pages are held: the change notices are heard. */
@@ -67,10 +77,16 @@ export class ModelPages<T> {
     this.loading.set(key, { generation, page });
     try {
       const loaded = await page;
-      if (this.generation === generation && this.notices.live()) this.held.set(key, loaded);
+      if (this.generation === generation && this.notices.live()) this.held.set(key, frozen(loaded));
       return loaded;
     } finally {
       if (this.loading.get(key)?.page === page) this.loading.delete(key);
     }
   }
+}
+
+function frozen<T extends object>(page: Page<T>): Page<T> {
+  for (const item of page.items) Object.freeze(item);
+  Object.freeze(page.items);
+  return Object.freeze(page);
 }

@@ -1,4 +1,6 @@
 import { Op, QueryTypes, UniqueConstraintError, type Sequelize } from 'sequelize';
+import { MODELS_CHANGED_CHANNEL } from '../../migrations/0020-models-change-notice';
+import { ChangeNotices } from '../change-notices';
 import { ModelPages, type Page } from './model-pages';
 import { specializationCondition } from './scope';
 import { modelsOf } from '../models';
@@ -95,7 +97,10 @@ const toView = (r: Row): ModelView => ({
  * (idx_models_created / idx_models_specialization_created). Pages are held in memory once
  * `pages.start()` ran (the API does; model-pages.ts), and every write here drops them.
  */
-export function createModelStore(sequelize: Sequelize, pages = new ModelPages<ModelView>(sequelize)) {
+export function createModelStore(
+  sequelize: Sequelize,
+  pages = new ModelPages<ModelView>(new ChangeNotices(sequelize, MODELS_CHANGED_CHANNEL)),
+) {
   const { ModelRecord, TrainingJob } = modelsOf(sequelize);
   /** A write of this process: its own next page read must show it, before the database's notice comes back. */
   const writing = async <R>(write: () => Promise<R>): Promise<R> => {
