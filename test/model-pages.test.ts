@@ -5,6 +5,7 @@ import type { Notices } from '../db/change-notices';
 import { ModelPages } from '../db/stores/model-pages';
 import { createModelStore, type ModelStore, type NewModel } from '../db/stores/models';
 import { createIsolatedDatabase } from './helpers/app';
+import { eventually } from './helpers/training';
 
 /**
  * Registry pages held in memory by the API (db/stores/model-pages.ts) against a real PostgreSQL:
@@ -66,15 +67,13 @@ describe('registry pages held in memory', () => {
   /** The notices of this file's own writes arrive (they come back to the process that wrote, too). */
   const settled = () => new Promise((r) => setTimeout(r, 250));
 
-  const until = async <T>(read: () => Promise<T>, done: (value: T) => boolean, withinMs: number) => {
-    const started = Date.now();
-    for (;;) {
-      const value = await read();
-      if (done(value)) return Date.now() - started;
-      if (Date.now() - started > withinMs) throw new Error(`not seen within ${withinMs} ms: ${JSON.stringify(value)}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
+  /** Waits until the store holds pages (`want` true) or has stopped holding them. */
+  const holdingBecomes = (store: ModelStore, want: boolean, withinMs: number) =>
+    eventually(
+      async () => store.pages.holding(),
+      (holding) => holding === want,
+      withinMs,
+    );
 
   it("holds a page until the database announces a change; the store's own writes show at once", async () => {
     const store = await apiStore();
@@ -88,7 +87,9 @@ describe('registry pages held in memory', () => {
 
     // Another process's announced change (a worker's, psql's) reaches the held page within a second.
     await other.query(`UPDATE models SET status = 'validated' WHERE id = $1`, { bind: [id] });
-    const tookMs = await until(page, (p) => p.items[0].status === 'validated', 1_000);
+    const announced = Date.now();
+    await eventually(page, (p) => p.items[0].status === 'validated', 1_000);
+    const tookMs = Date.now() - announced;
     expect((await page()).items[0].description).toBe('unannounced'); // read again from the database
     expect(tookMs).toBeLessThan(1_000);
 
@@ -111,20 +112,12 @@ describe('registry pages held in memory', () => {
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
         WHERE application_name = 'neuroweaver-listener' AND datname = current_database()`,
     );
-    await until(
-      async () => store.pages.holding(),
-      (holding) => !holding,
-      2_000,
-    );
+    await holdingBecomes(store, false, 2_000);
     await silently(`UPDATE models SET description = 'while deaf' WHERE id = $1`, [id]);
     expect((await page()).items[0].description).toBe('while deaf');
 
     // It listens again by itself, and what changed meanwhile is read anew.
-    await until(
-      async () => store.pages.holding(),
-      (holding) => holding,
-      5_000,
-    );
+    await holdingBecomes(store, true, 5_000);
     expect((await page()).items[0].description).toBe('while deaf');
     await silently(`UPDATE models SET description = 'held again' WHERE id = $1`, [id]);
     expect((await page()).items[0].description).toBe('while deaf');
@@ -162,19 +155,11 @@ describe('registry pages held in memory', () => {
     expect(store.pages.holding()).toBe(true);
     expect((await page()).items[0]).toMatchObject({ status: 'invalid', validation: { accuracy: 0.5 } });
 
-    await until(
-      async () => store.pages.holding(),
-      (holding) => !holding,
-      6_000,
-    );
+    await holdingBecomes(store, false, 6_000);
     await silently(`UPDATE models SET description = 'unheard' WHERE id = $1`, [id]);
     expect((await page()).items[0].description).toBe('unheard');
     const before = relay.connections();
-    await until(
-      async () => store.pages.holding(),
-      (holding) => holding,
-      8_000,
-    );
+    await holdingBecomes(store, true, 8_000);
     expect(relay.connections()).toBeGreaterThan(before); // a new listening connection
   });
 
@@ -186,11 +171,7 @@ describe('registry pages held in memory', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(store.pages.holding()).toBe(false);
     relay.refuse(false);
-    await until(
-      async () => store.pages.holding(),
-      (holding) => holding,
-      8_000,
-    );
+    await holdingBecomes(store, true, 8_000);
     await store.register(model('late-1', 'late'));
     expect((await store.list({ skip: 0, limit: 5, specialization: 'late' })).total).toBe(1);
   });
@@ -240,7 +221,7 @@ describe('registry pages held in memory', () => {
       { bind: [specialization] },
     )) as [{ id: string }[], unknown];
     for (const store of [a, b])
-      await until(
+      await eventually(
         () => page(store),
         (p) => p.total === 80 && JSON.stringify(p.items.map((m) => m.id)) === JSON.stringify(truth.map((r) => r.id)),
         1_000,
