@@ -136,7 +136,7 @@ export function createModelStore(
 
   return {
     /** Holding pages in memory: started and stopped by the process that serves them. */
-    pages: { start: pages.start.bind(pages), stop: pages.stop.bind(pages), holding: pages.holding.bind(pages) },
+    pages: pages as Pick<ModelPages<ModelView>, 'start' | 'stop' | 'holding'>,
 
     /**
      * Registers a training job's model as the next version of its name. Idempotent: the job id is
