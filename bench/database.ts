@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { Client } from 'pg';
 import type { Sequelize } from 'sequelize';
 import { signToken } from '../auth/token';
@@ -8,10 +5,9 @@ import { createDatabase } from '../db/connection';
 import { createMigrator } from '../migrations/umzug';
 import { startApiProcess, type ApiProcess } from '../support/api-process';
 import { createServerDatabase, createTestDatabase } from '../support/throwaway-database';
+import { runLoadProcess } from './load-process';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { load, summarize, type Summary } from './stats';
-
-const execFileAsync = promisify(execFile);
 
 export interface DatabaseBench {
   /** Registry operations per second at 16 concurrent, per server. */
@@ -119,15 +115,7 @@ async function registryListAtRate({
       seconds,
       rounds,
     };
-    const { stdout } = await execFileAsync(
-      process.execPath,
-      ['--import', 'tsx', path.join(__dirname, 'open-loop.ts'), JSON.stringify(args)],
-      { maxBuffer: 1 << 20 },
-    );
-    const results = stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { p50: number; p99: number; failed: number });
+    const results = await runLoadProcess<{ p50: number; p99: number; failed: number }>('open-loop.ts', args);
     return {
       models,
       ratePerSecond,

@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { createApp } from '../api/app';
 import { startApiProcess, type ApiProcess } from '../support/api-process';
 import { signToken } from '../auth/token';
@@ -16,12 +13,11 @@ import {
   watchdogStateQuery,
 } from '../workflows/watchdog/performance-watchdog';
 import { createWorkers } from '../worker/create-worker';
+import { runLoadProcess } from './load-process';
 import { BENCH_SECRET, startBenchStack } from './stack';
 import { load, percentile, summarize, type LoadResult, type Summary } from './stats';
 import { createStores } from '../db/stores';
 import { Op } from 'sequelize';
-
-const execFileAsync = promisify(execFile);
 
 export interface WorkflowsBench {
   startViaApi: Summary;
@@ -167,26 +163,17 @@ export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promis
     await closeApp();
     appClosed = true;
     apiProcess = await startApiProcess(config, BENCH_SECRET);
-    const closedLoop = async (total: number, concurrency: number, name: string) => {
-      const { stdout } = await execFileAsync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          path.join(__dirname, 'closed-loop.ts'),
-          JSON.stringify({
-            url: `${apiProcess!.url}/api/v1/training/jobs`,
-            headers: { authorization: headers.authorization },
-            body: JSON.stringify({ name, specialization: 'automotive-sales', hyperparameters: { epochs: 1 } }),
-            total,
-            concurrency,
-            countFalse: 'workflowStarted',
-          }),
-        ],
-        { maxBuffer: 1 << 20 },
-      );
-      return JSON.parse(stdout) as LoadResult & { failed: number; falseCount: number; errors: string[] };
-    };
+    const closedLoop = async (total: number, concurrency: number, name: string) =>
+      (
+        await runLoadProcess<LoadResult & { failed: number; falseCount: number; errors: string[] }>('closed-loop.ts', {
+          url: `${apiProcess!.url}/api/v1/training/jobs`,
+          headers: { authorization: headers.authorization },
+          body: JSON.stringify({ name, specialization: 'automotive-sales', hyperparameters: { epochs: 1 } }),
+          total,
+          concurrency,
+          countFalse: 'workflowStarted',
+        })
+      )[0];
     await closedLoop(40, 4, 'bench-warm-{i}'); // the API process's code paths compiled
     for (const concurrency of [4, 16, 64]) {
       let r0 = 0;
