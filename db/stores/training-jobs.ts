@@ -61,7 +61,7 @@ export function createTrainingJobStore(sequelize: Sequelize) {
     async create(job: NewTrainingJob): Promise<TrainingJob> {
       try {
         // One statement mapped onto the model, not Jobs.create: building, validating and
-        // formatting a new instance was about a fifth of an accepted job's CPU (`npm run bench`).
+        // formatting a new instance was about a quarter of an accepted job's CPU (`npm run bench`).
         const [created] = await sequelize.query<TrainingJob>(
           `INSERT INTO training_jobs (id, name, status, training_config, dataset_path, created_by, idempotency_key,
              workflow_id, specialization, trainer, workflow_start, start_not_before, start_attempts, created_at, updated_at)
