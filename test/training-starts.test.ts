@@ -121,6 +121,56 @@ describe('training starts from the outbox', () => {
     }
   });
 
+  it('answers without waiting while Temporal answers starts slower than the request would wait', async () => {
+    // A server that takes 3 s to answer each start (a burst ahead of these jobs, say).
+    const slow: WorkflowClientInterceptor = {
+      async startWithDetails(input, next) {
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        return next(input);
+      },
+    };
+    const temporal = new Client({
+      connection: t.temporal.connection,
+      namespace: t.config.temporal.namespace,
+      interceptors: { workflow: [slow] },
+    });
+    const starts = createTrainingStarts({
+      temporal,
+      trainingJobs: t.stores.trainingJobs,
+      logger: createLogger('test', 'silent'),
+    });
+    const taskQueue = uniqueName('unpolled');
+    const jobs = await Promise.all(Array.from({ length: 4 }, () => waitingJob(taskQueue, starts.claimUntil())));
+    const startedAll = (some: typeof jobs) =>
+      eventually(
+        () => Promise.all(some.map((job) => t.stores.trainingJobs.view(job.id))),
+        (views) => views.every((job) => job!.workflowStartedAt !== null),
+        30_000,
+      );
+    try {
+      // Nothing heard yet: the first two are sent and not waited for (a wait of 0).
+      expect(await Promise.all(jobs.slice(0, 2).map((job) => starts.startWithin(job, 0)))).toEqual([false, false]);
+      await startedAll(jobs.slice(0, 2));
+      // Starts have lately taken 3 s: a request that would wait 2 s is answered at once, its start sent.
+      const asked = performance.now();
+      expect(await starts.startWithin(jobs[2], 2_000)).toBe(false);
+      expect(performance.now() - asked).toBeLessThan(1_000);
+      await startedAll([jobs[2]]);
+      // One that would wait longer than starts take is held for its start, as before.
+      expect(await starts.startWithin(jobs[3], 20_000)).toBe(true);
+    } finally {
+      await starts.close();
+      await Promise.all(
+        jobs.map((job) =>
+          t.temporal.workflow
+            .getHandle(job.workflowId!)
+            .terminate('test done')
+            .catch(() => undefined),
+        ),
+      );
+    }
+  });
+
   it('fails a job whose start Temporal refuses for good, after five tries, saying why', async () => {
     // A namespace the server does not have: every start is refused (NOT_FOUND), and no retry changes that.
     const temporal = new Client({ connection: t.temporal.connection, namespace: uniqueName('no-such-namespace') });

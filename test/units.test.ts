@@ -7,6 +7,7 @@ import { ArtifactCache } from '../storage/artifact-cache';
 import { createLocalStore } from '../storage/local-store';
 import { ProbeSets } from '../api/inference/probe-sets';
 import { RequestStats } from '../api/request-stats';
+import { createStartPace } from '../api/services/start-pace';
 import { workflowUrl } from '../api/web-ui';
 import { parseDuration } from '../scripts/duration';
 
@@ -22,6 +23,26 @@ describe('RequestStats', () => {
     expect(stats.snapshot()).toEqual({ requestsPerMinute: 1, errorRate: 0, avgResponseTime: 5 });
     now += 120_000;
     expect(stats.snapshot()).toEqual({ requestsPerMinute: 0, errorRate: 0, avgResponseTime: 0 });
+  });
+});
+
+describe('start pace: how long Temporal has lately taken to answer a start', () => {
+  it('is the median of the answers heard within the window, and unknown once they are older', () => {
+    let now = 0;
+    const pace = createStartPace({ windowMs: 5_000, keep: 4, now: () => now });
+    expect(pace.typicalMs()).toBeNull();
+    for (const ms of [900, 40, 800, 700]) pace.record(ms);
+    expect(pace.typicalMs()).toBe(800);
+    pace.record(30); // the oldest (900) is dropped past `keep`
+    expect(pace.typicalMs()).toBe(700);
+    now = 4_000;
+    pace.record(20);
+    pace.record(25);
+    expect(pace.typicalMs()).toBe(30); // 30, 700, 20, 25 heard
+    now = 8_500; // only the last two are within the window
+    expect(pace.typicalMs()).toBe(25);
+    now = 9_001;
+    expect(pace.typicalMs()).toBeNull();
   });
 });
 

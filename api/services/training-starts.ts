@@ -7,6 +7,7 @@ import {
 import type { Logger } from '../../config/logger';
 import type { JobAwaitingStart, TrainingJobStore } from '../../db/stores/training-jobs';
 import { startTrainingPipeline } from '../../temporal/starters';
+import { createStartPace } from './start-pace';
 
 /** How often the dispatcher claims jobs whose start is due. */
 const SWEEP_EVERY_MS = 1_000;
@@ -24,6 +25,11 @@ const START_DEADLINE_MS = 10_000;
  * they queue there, and slow every other call of this process (requests included) while they wait.
  */
 export const MAX_STARTS_IN_FLIGHT = 16;
+/**
+ * How far back the starts that tell how long Temporal takes are looked at: a burst's pace is seen
+ * at once, and a server that has caught up is waited for again within seconds.
+ */
+const PACE_WINDOW_MS = 5_000;
 /** Jobs held in memory for a free slot; past that they wait in the table for a claim. */
 const MAX_QUEUED = 1_000;
 /**
@@ -68,9 +74,12 @@ export function createTrainingStarts({
   const inFlight = new Map<string, Promise<void>>();
   /** Claimed here and waiting for a slot, oldest first (a Map keeps insertion order). */
   const queued = new Map<string, JobAwaitingStart>();
+  /** How long Temporal's answers to the starts sent from here have lately taken. */
+  const pace = createStartPace({ windowMs: PACE_WINDOW_MS });
   let closed = false;
 
   async function send(job: JobAwaitingStart): Promise<void> {
+    const sentAt = performance.now();
     try {
       // On the task queue the API that took the job chose: every API process starts any job.
       const { taskQueue, input } = job.workflowStart!;
@@ -80,6 +89,9 @@ export function createTrainingStarts({
     } catch (err) {
       // A run of this ID already closed: Temporal took this job's start before.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    } finally {
+      // Refusals and timeouts too: what a request would have waited for an answer.
+      pace.record(performance.now() - sentAt);
     }
     await trainingJobs.markWorkflowStarted(job.id);
   }
@@ -153,12 +165,17 @@ export function createTrainingStarts({
     /**
      * Starts the job's workflow, waiting at most `waitMs`: true once Temporal has it; false when
      * the wait ran out, the start failed or every slot was taken — the job then goes on from the
-     * queue, or from a later claim.
+     * queue, or from a later claim. Sent without waiting when Temporal's answers have lately taken
+     * longer than `waitMs` (a burst, a slow server): the wait would only run out.
      */
     async startWithin(job: JobAwaitingStart, waitMs: number): Promise<boolean> {
       if (nothingToSend(job)) return job.workflowStartedAt !== null;
       if (!inFlight.has(job.id) && (closed || inFlight.size >= MAX_STARTS_IN_FLIGHT)) {
         if (!closed && queued.size < MAX_QUEUED) queued.set(job.id, job); // else its claim runs out
+        return false;
+      }
+      if ((pace.typicalMs() ?? 0) > waitMs) {
+        launch(job).catch(() => undefined); // recorded (and put off) by launch()
         return false;
       }
       const started = launch(job).then(
