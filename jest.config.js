@@ -8,6 +8,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
-  // Two cores: the dev server, PostgreSQL and workers already compete for them.
-  maxWorkers: 2,
+  // Three on two cores: most of a file's time is spent waiting for windows, timers and Temporal
+  // (the cores were about half idle with two), and the dev server and PostgreSQL are shared.
+  maxWorkers: 3,
 };
