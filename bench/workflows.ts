@@ -34,15 +34,18 @@ export interface WorkflowsBench {
    */
   sustained: {
     concurrency: number;
-    /** Jobs the API accepted (202) a second, and the p99 of its answer. */
-    startsPerSecond: number;
-    p99Ms: number;
+    /** Requests sent at this concurrency, all rounds together. */
+    requests: number;
+    /** Jobs the API accepted (202) a second, and the p99 of its answer, per round summarised. */
+    startsPerSecond: Summary;
+    p99Ms: Summary;
+    /** All rounds together. */
     failed: number;
-    /** Answers sent before Temporal had the workflow (its start then went on from the outbox). */
+    /** Answers sent before Temporal had the workflow (its start then went on from the outbox), all rounds. */
     answeredBeforeStart: number;
     /** From the job's commit to Temporal taking its workflow: what the answer no longer waits for. */
-    untilStartedP99Ms: number;
-    raw: { startsPerSecond: number; p99Ms: number };
+    untilStartedP99Ms: Summary;
+    raw: { startsPerSecond: Summary; p99Ms: Summary };
   }[];
 }
 
@@ -175,27 +178,49 @@ export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promis
         })
       )[0];
     await closedLoop(40, 4, 'bench-warm-{i}'); // the API process's code paths compiled
+    // Rounds at each concurrency, each its raw starts then the API's: one burst is at the mercy of
+    // the host's slow stretches, the median of several is not.
     for (const concurrency of [4, 16, 64]) {
-      let r0 = 0;
-      const raw = await load(concurrency * 10, concurrency, () =>
-        temporal.workflow
-          .start('trainingPipeline', {
-            workflowId: `bench-raw-start-${concurrency}-${r0++}`,
-            taskQueue: 'bench-unpolled',
-            args: [{}],
-          })
-          .then(() => undefined),
-      );
-      const r = await closedLoop(concurrency * 10, concurrency, `bench-load-${concurrency}-{i}`);
-      if (r.errors.length) console.error(`training-job starts at ${concurrency}: ${r.errors.join('; ')}`);
+      const per = {
+        accepted: [] as number[],
+        p99: [] as number[],
+        until: [] as number[],
+        raw: [] as number[],
+        rawP99: [] as number[],
+      };
+      let failed = 0;
+      let answeredBeforeStart = 0;
+      for (let round = 0; round < rounds; round++) {
+        let r0 = 0;
+        const raw = await load(concurrency * 10, concurrency, () =>
+          temporal.workflow
+            .start('trainingPipeline', {
+              workflowId: `bench-raw-start-${concurrency}-${round}-${r0++}`,
+              taskQueue: 'bench-unpolled',
+              args: [{}],
+            })
+            .then(() => undefined),
+        );
+        const prefix = `bench-load-${concurrency}-${round}-`;
+        const r = await closedLoop(concurrency * 10, concurrency, `${prefix}{i}`);
+        if (r.errors.length) console.error(`training-job starts at ${concurrency}: ${r.errors.join('; ')}`);
+        failed += r.failed;
+        answeredBeforeStart += r.falseCount;
+        per.accepted.push(r.perSecond);
+        per.p99.push(r.p99);
+        per.until.push(await untilStartedP99(prefix, concurrency * 10 - r.failed));
+        per.raw.push(raw.perSecond);
+        per.rawP99.push(raw.p99);
+      }
       sustained.push({
         concurrency,
-        startsPerSecond: r.perSecond,
-        p99Ms: r.p99,
-        failed: r.failed,
-        answeredBeforeStart: r.falseCount,
-        untilStartedP99Ms: await untilStartedP99(`bench-load-${concurrency}-`, concurrency * 10 - r.failed),
-        raw: { startsPerSecond: raw.perSecond, p99Ms: raw.p99 },
+        requests: rounds * concurrency * 10,
+        startsPerSecond: summarize(per.accepted),
+        p99Ms: summarize(per.p99),
+        failed,
+        answeredBeforeStart,
+        untilStartedP99Ms: summarize(per.until),
+        raw: { startsPerSecond: summarize(per.raw), p99Ms: summarize(per.rawP99) },
       });
     }
     return {
