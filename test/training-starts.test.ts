@@ -53,6 +53,33 @@ describe('training starts from the outbox', () => {
     });
   };
 
+  /** A dispatcher whose starts leave through `interceptor` (counting them, slowing them) to the test server. */
+  const dispatcherThrough = (interceptor: WorkflowClientInterceptor) =>
+    createTrainingStarts({
+      temporal: new Client({
+        connection: t.temporal.connection,
+        namespace: t.config.temporal.namespace,
+        interceptors: { workflow: [interceptor] },
+      }),
+      trainingJobs: t.stores.trainingJobs,
+      logger: createLogger('test', 'silent'),
+    });
+  const startedAll = (jobs: { id: string }[], timeoutMs = 30_000) =>
+    eventually(
+      () => Promise.all(jobs.map((job) => t.stores.trainingJobs.view(job.id))),
+      (views) => views.every((job) => job!.workflowStartedAt !== null),
+      timeoutMs,
+    );
+  const terminateAll = (jobs: { workflowId: string | null }[]) =>
+    Promise.all(
+      jobs.map((job) =>
+        t.temporal.workflow
+          .getHandle(job.workflowId!)
+          .terminate('test done')
+          .catch(() => undefined),
+      ),
+    );
+
   it('sends at most its slots at once, answers the rest without waiting, and starts every job once', async () => {
     let sending = 0;
     let most = 0;
@@ -68,16 +95,7 @@ describe('training starts from the outbox', () => {
         }
       },
     };
-    const temporal = new Client({
-      connection: t.temporal.connection,
-      namespace: t.config.temporal.namespace,
-      interceptors: { workflow: [counting] },
-    });
-    const starts = createTrainingStarts({
-      temporal,
-      trainingJobs: t.stores.trainingJobs,
-      logger: createLogger('test', 'silent'),
-    });
+    const starts = dispatcherThrough(counting);
     // No worker polls this queue: the workflows are started, not run.
     const taskQueue = uniqueName('unpolled');
     const jobs = await Promise.all(
@@ -87,11 +105,7 @@ describe('training starts from the outbox', () => {
       const answers = await Promise.all(jobs.map((job) => starts.startWithin(job, 10_000)));
       // The first jobs took every slot; the others were queued and answered at once.
       expect(answers.filter((started) => !started).length).toBeGreaterThanOrEqual(jobs.length - MAX_STARTS_IN_FLIGHT);
-      await eventually(
-        () => Promise.all(jobs.map((job) => t.stores.trainingJobs.view(job.id))),
-        (views) => views.every((job) => job!.workflowStartedAt !== null),
-        60_000,
-      );
+      await startedAll(jobs, 60_000);
       expect(most).toBeGreaterThan(1);
       expect(most).toBeLessThanOrEqual(MAX_STARTS_IN_FLIGHT);
       // One run for each job, none twice (visibility catches up with the starts within moments).
@@ -110,14 +124,7 @@ describe('training starts from the outbox', () => {
       expect(sent.size).toBe(jobs.length);
     } finally {
       await starts.close();
-      await Promise.all(
-        jobs.map((job) =>
-          t.temporal.workflow
-            .getHandle(job.workflowId!)
-            .terminate('test done')
-            .catch(() => undefined),
-        ),
-      );
+      await terminateAll(jobs);
     }
   });
 
@@ -129,24 +136,9 @@ describe('training starts from the outbox', () => {
         return next(input);
       },
     };
-    const temporal = new Client({
-      connection: t.temporal.connection,
-      namespace: t.config.temporal.namespace,
-      interceptors: { workflow: [slow] },
-    });
-    const starts = createTrainingStarts({
-      temporal,
-      trainingJobs: t.stores.trainingJobs,
-      logger: createLogger('test', 'silent'),
-    });
+    const starts = dispatcherThrough(slow);
     const taskQueue = uniqueName('unpolled');
     const jobs = await Promise.all(Array.from({ length: 4 }, () => waitingJob(taskQueue, starts.claimUntil())));
-    const startedAll = (some: typeof jobs) =>
-      eventually(
-        () => Promise.all(some.map((job) => t.stores.trainingJobs.view(job.id))),
-        (views) => views.every((job) => job!.workflowStartedAt !== null),
-        30_000,
-      );
     try {
       // Nothing heard yet: the first two are sent and not waited for (a wait of 0).
       expect(await Promise.all(jobs.slice(0, 2).map((job) => starts.startWithin(job, 0)))).toEqual([false, false]);
@@ -160,14 +152,7 @@ describe('training starts from the outbox', () => {
       expect(await starts.startWithin(jobs[3], 20_000)).toBe(true);
     } finally {
       await starts.close();
-      await Promise.all(
-        jobs.map((job) =>
-          t.temporal.workflow
-            .getHandle(job.workflowId!)
-            .terminate('test done')
-            .catch(() => undefined),
-        ),
-      );
+      await terminateAll(jobs);
     }
   });
 
