@@ -29,5 +29,3 @@ export function createStartPace({
     },
   };
 }
-
-export type StartPace = ReturnType<typeof createStartPace>;

@@ -4,14 +4,12 @@
  */
 class SummaryReporter {
   onRunComplete(_contexts, results) {
-    const slowest = results.testResults
-      .map((file) => ({
-        seconds: (file.perfStats.end - file.perfStats.start) / 1000,
-        name: file.testFilePath.slice(process.cwd().length + 1),
-      }))
-      .sort((a, b) => b.seconds - a.seconds)
-      .slice(0, 12);
-    const total = results.testResults.reduce((sum, f) => sum + (f.perfStats.end - f.perfStats.start) / 1000, 0);
+    const files = results.testResults.map((file) => ({
+      seconds: (file.perfStats.end - file.perfStats.start) / 1000,
+      name: file.testFilePath.slice(process.cwd().length + 1),
+    }));
+    const total = files.reduce((sum, file) => sum + file.seconds, 0);
+    const slowest = files.sort((a, b) => b.seconds - a.seconds).slice(0, 12);
     process.stdout.write(
       `slowest files (of ${Math.round(total)} s in all files): ${slowest.map((f) => `${f.name} ${Math.round(f.seconds)} s`).join(', ')}\n`,
     );
