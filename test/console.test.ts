@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -10,6 +11,7 @@ import { uniqueName } from './helpers/env';
 import { bearer, tokenFor } from './helpers/tokens';
 import { serveApp, writeThresholds } from './helpers/watchdog';
 import { withWorker } from './helpers/worker';
+import { trainingWorkflowId } from '../workflows/training-types';
 
 const ROOT = path.resolve(__dirname, '..');
 /** Not committed: a reviewer looks at them after a run. */
@@ -123,6 +125,33 @@ describeInBrowser('the console in a browser', () => {
     expect(await page.locator('.opblock').count()).toBeGreaterThan(30);
     await page.screenshot({ path: path.join(SHOTS, 'docs.png') });
     expect(outside).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a job whose workflow Temporal has not taken yet as waiting for it', async () => {
+    // Accepted and stored, its start not sent (Temporal down when it came in, say): a row with
+    // no start to send stays that way, so the page is seen in that state for certain.
+    const id = randomUUID();
+    const name = uniqueName('console-waiting');
+    await t.stores.trainingJobs.create({
+      id,
+      name,
+      trainingConfig: { name, specialization, hyperparameters: { epochs: 1 } },
+      dataset: 'automotive-queries',
+      createdBy: 'alice',
+      idempotencyKey: null,
+      workflowId: trainingWorkflowId(id),
+      specialization,
+      trainer: 'builtin',
+      workflowStart: null,
+      startNotBefore: null,
+    });
+    const { page, outside, problems } = await openPage();
+    await page.goto(`${base}/training/${id}#token=${alice}`);
+    await page.getByRole('heading', { name }).waitFor();
+    await page.getByText('waiting for Temporal to start its workflow').waitFor();
+    await check(page, 'training-job-waiting');
+    expect([...outside, ...problems]).toEqual([]);
     await page.close();
   });
 
