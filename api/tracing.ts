@@ -1,4 +1,13 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type TextMapGetter,
+} from '@opentelemetry/api';
 import { tracer } from '../config/tracing';
 
 /**
@@ -23,6 +32,26 @@ export interface RequestSpan {
   end(route: string, status: number): void;
 }
 
+/** A class, not an object of closures: tsx names each function it assigns (a defineProperty), per request. */
+class ServerSpan implements RequestSpan {
+  constructor(
+    private readonly method: string,
+    private readonly span: Span,
+    private readonly active: Context,
+  ) {}
+
+  run<T>(handle: () => T): T {
+    return context.with(this.active, handle);
+  }
+
+  end(route: string, status: number): void {
+    this.span.updateName(`${this.method} ${route}`);
+    this.span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
+    if (status >= 500) this.span.setStatus({ code: SpanStatusCode.ERROR });
+    this.span.end();
+  }
+}
+
 /**
  * One server span per request, continuing the caller's trace when a traceparent comes in
  * (AutoMatrix, RelayCore); none for the untraced paths. Only method, route and status are
@@ -36,14 +65,5 @@ export function startRequestSpan(request: Request, path: string): RequestSpan | 
     { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method } },
     parent,
   );
-  const active = trace.setSpan(parent, span);
-  return {
-    run: (handle) => context.with(active, handle),
-    end: (route, status) => {
-      span.updateName(`${request.method} ${route}`);
-      span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
-      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-    },
-  };
+  return new ServerSpan(request.method, span, trace.setSpan(parent, span));
 }
