@@ -196,7 +196,11 @@ export function createApp(deps: ApiDeps, { instrument = true }: { instrument?: b
   app.route('/', routes);
   if (instrument) {
     // Tests' app.request() goes through app.fetch too: they see what a served request sees.
-    app.fetch = observeRequests(app.fetch, { metrics, stats, lastRoute: () => router.lastRoute }) as typeof app.fetch;
+    app.fetch = observeRequests(app.fetch, {
+      metrics: metrics.http,
+      stats,
+      lastRoute: () => router.lastRoute,
+    }) as typeof app.fetch;
   }
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -1,5 +1,5 @@
 import { getPath } from 'hono/utils/url';
-import { httpRecorder, type ApiMetrics } from './metrics';
+import type { HttpMetrics } from './http-metrics';
 import type { RequestStats } from './request-stats';
 import { UNMATCHED_ROUTE } from './route-router';
 import { startRequestSpan, type RequestSpan } from './tracing';
@@ -15,20 +15,20 @@ type Fetch = (request: Request, env?: unknown, executionCtx?: never) => Response
  */
 export function observeRequests(
   fetch: Fetch,
-  { metrics, stats, lastRoute }: { metrics: ApiMetrics; stats: RequestStats; lastRoute: () => string },
+  { metrics, stats, lastRoute }: { metrics: HttpMetrics; stats: RequestStats; lastRoute: () => string },
 ): Fetch {
-  const record = httpRecorder(metrics, stats);
   // Made once, not per request: tsx (esbuild's keepNames) names every function it assigns, with an
   // Object.defineProperty on it, and a closure made per request paid that on every request.
   function finish(request: Request, route: string, status: number, start: number, span?: RequestSpan) {
-    metrics.httpRequestsInFlight.dec();
-    record(request.method, route, status, (performance.now() - start) / 1000);
+    const seconds = (performance.now() - start) / 1000;
+    metrics.answered(request.method, route, status, seconds);
+    stats.record(seconds * 1000, status >= 500);
     span?.end(route, status);
   }
   return (request, env, executionCtx) => {
     const start = performance.now();
     const span = startRequestSpan(request, getPath(request));
-    metrics.httpRequestsInFlight.inc();
+    metrics.started();
     let route = UNMATCHED_ROUTE;
     let answered: Response | Promise<Response>;
     try {

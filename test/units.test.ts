@@ -7,6 +7,9 @@ import { ArtifactCache } from '../storage/artifact-cache';
 import { createLocalStore } from '../storage/local-store';
 import { ProbeSets } from '../api/inference/probe-sets';
 import { RequestStats } from '../api/request-stats';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DURATION_BUCKETS, HttpMetrics } from '../api/http-metrics';
+import { seededRandom } from '../workflows/watchdog/simulator';
 import { createStartPace } from '../api/services/start-pace';
 import { workflowUrl } from '../api/web-ui';
 import { parseDuration } from '../scripts/duration';
@@ -23,6 +26,65 @@ describe('RequestStats', () => {
     expect(stats.snapshot()).toEqual({ requestsPerMinute: 1, errorRate: 0, avgResponseTime: 5 });
     now += 120_000;
     expect(stats.snapshot()).toEqual({ requestsPerMinute: 0, errorRate: 0, avgResponseTime: 0 });
+  });
+});
+
+describe('HTTP metrics', () => {
+  it("exposes what prom-client's own Counter, Histogram and Gauge expose for the same requests", async () => {
+    const ours = new Registry();
+    const http = new HttpMetrics(ours);
+    const theirs = new Registry();
+    const labelNames = ['method', 'route', 'status_code'];
+    const total = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered',
+      labelNames,
+      registers: [theirs],
+    });
+    const duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames,
+      buckets: [...DURATION_BUCKETS],
+      registers: [theirs],
+    });
+    const inFlight = new Gauge({
+      name: 'http_requests_in_flight',
+      help: 'HTTP requests being served',
+      registers: [theirs],
+    });
+    const random = seededRandom(13);
+    const routes = ['/health', '/api/v1/models', '/api/v1/models/:id', 'unmatched'];
+    // Every bound exactly, beside random durations across (and past) the buckets.
+    const durations = [0, ...DURATION_BUCKETS, 12, ...Array.from({ length: 2_000 }, () => random() ** 3 * 15)];
+    for (const [i, seconds] of durations.entries()) {
+      const labels = {
+        method: random() < 0.8 ? 'GET' : 'POST',
+        route: routes[i % routes.length],
+        status_code: String([200, 200, 201, 404, 500][Math.floor(random() * 5)]),
+      };
+      http.started();
+      inFlight.inc();
+      http.answered(labels.method, labels.route, Number(labels.status_code), seconds);
+      inFlight.dec();
+      total.inc(labels);
+      duration.observe(labels, seconds);
+    }
+    http.started(); // one still being served
+    inFlight.inc();
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    // The same JSON too (what a cluster's registries merge), less prom-client's empty exemplars.
+    const withoutExemplars = (metrics: Awaited<ReturnType<Registry['getMetricsAsJSON']>>) =>
+      metrics.map((m) => ({
+        ...m,
+        values: m.values.map(({ value, labels, ...rest }) => ({
+          value,
+          labels,
+          ...('metricName' in rest ? { metricName: rest.metricName } : {}),
+        })),
+      }));
+    expect(await ours.getMetricsAsJSON()).toEqual(withoutExemplars(await theirs.getMetricsAsJSON()));
+    expect(await ours.metrics()).toMatch(/^http_requests_in_flight 1$/m);
   });
 });
 
