@@ -7,10 +7,12 @@ import { signToken } from '../auth/token';
 import { createTemporalClient } from '../api/temporal-client';
 import { startTracing, stopTracing } from '../config/tracing';
 import { BENCH_SECRET, benchApp, startBenchStack } from './stack';
-import { load, summarize, type Summary } from './stats';
+import { load, percentile, summarize, type Summary } from './stats';
 
 export interface ApiBench {
   requests: number;
+  /** Each round's requests of a case, in this many turns taken with the other cases. */
+  slices: number;
   concurrency: number;
   /**
    * requests/s and p99 ms of each server, per round summarised; `ofBareHono`: its requests/s as a
@@ -54,7 +56,12 @@ async function listen(
  * middleware, with tracing on, and bare Hono and node:http answering the same hello — all over
  * real HTTP with keep-alive, in rounds.
  */
-export async function benchApi({ rounds = 3, requests = 3_000, concurrency = 16 } = {}): Promise<ApiBench> {
+export async function benchApi({
+  rounds = 3,
+  requests = 3_000,
+  slices = 10,
+  concurrency = 16,
+} = {}): Promise<ApiBench> {
   const { config, sequelize, close } = await startBenchStack();
   const { connection, client: temporal } = createTemporalClient(config);
   const full = benchApp({ config, sequelize, temporal });
@@ -111,26 +118,41 @@ export async function benchApi({ rounds = 3, requests = 3_000, concurrency = 16 
     },
   ];
   const results = new Map(cases.map((c) => [c.name, { perSecond: [] as number[], p99: [] as number[] }]));
+  const perSlice = Math.ceil(requests / slices);
   try {
     // The client's own code warms up first, so the first row is not the slow one.
     for (const c of cases) await load(1_000, concurrency, () => get(c.port, c.path, c.headers));
     for (let round = 0; round < rounds; round++) {
+      const taken = new Map(cases.map((c) => [c.name, { seconds: 0, latencies: [] as number[] }]));
+      // Each case's requests in slices, the cases taking turns (back and forth): the host's speed
+      // moves within seconds here, and a case run whole could meet a slow second the next one did not.
+      for (let slice = 0; slice < slices; slice++) {
+        for (const c of slice % 2 ? [...cases].reverse() : cases) {
+          // A processor that takes every span (and drops it): as with an exporter configured, every span is recorded.
+          if (c.tracing)
+            startTracing('neuroweaver-bench', { otel: { endpoint: undefined, samplerRatio: 1 } }, [
+              new NoopSpanProcessor(),
+            ]);
+          const r = await load(
+            perSlice,
+            concurrency,
+            () => get(c.port, c.path, c.headers),
+            taken.get(c.name)!.latencies,
+          );
+          if (c.tracing) await stopTracing();
+          taken.get(c.name)!.seconds += perSlice / r.perSecond;
+        }
+      }
       for (const c of cases) {
-        // A processor that takes every span (and drops it): as with an exporter configured, every span is recorded.
-        if (c.tracing)
-          startTracing('neuroweaver-bench', { otel: { endpoint: undefined, samplerRatio: 1 } }, [
-            new NoopSpanProcessor(),
-          ]);
-        await load(200, concurrency, () => get(c.port, c.path, c.headers)); // warm-up
-        const r = await load(requests, concurrency, () => get(c.port, c.path, c.headers));
-        if (c.tracing) await stopTracing();
-        results.get(c.name)!.perSecond.push(r.perSecond);
-        results.get(c.name)!.p99.push(r.p99);
+        const { seconds, latencies } = taken.get(c.name)!;
+        results.get(c.name)!.perSecond.push((perSlice * slices) / seconds);
+        results.get(c.name)!.p99.push(percentile(latencies, 0.99));
       }
     }
     const hono = results.get(BARE_HONO)!.perSecond;
     return {
-      requests,
+      requests: perSlice * slices,
+      slices,
       concurrency,
       rows: cases.map((c) => ({
         name: c.name,

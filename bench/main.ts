@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     `| decision → first request answered by the backup (target ≤ 1,000) | ${fmt(watchdog.decisionToBackupTrafficMs)} |`,
     `| decision → alert delivered to the webhook (target ≤ 2,000) | ${fmt(watchdog.decisionToAlertDeliveredMs)} |`,
     '',
-    `| API over HTTP (keep-alive, ${api.concurrency} concurrent, ${api.requests} requests per round) | requests/s | % of bare Hono's requests/s in the same round | p99 ms |`,
+    `| API over HTTP (keep-alive, ${api.concurrency} concurrent, ${api.requests} requests per round in ${api.slices} turns taken with the other rows) | requests/s | % of bare Hono's requests/s in the same round | p99 ms |`,
     '| --- | --- | --- | --- |',
     ...api.rows.map((r) => `| ${r.name} | ${fmt(r.perSecond)} | ${fmt(r.ofBareHono)} | ${fmt(r.p99, 2)} |`),
     '',

@@ -28,11 +28,15 @@ export interface LoadResult {
   perSecond: number;
 }
 
-/** `total` calls of `call`, `concurrency` at a time: latency percentiles (ms) and throughput. */
+/**
+ * `total` calls of `call`, `concurrency` at a time: latency percentiles (ms) and throughput. Each
+ * call's latency is also added to `pooled` when given, for figures pooled over several loads.
+ */
 export async function load(
   total: number,
   concurrency: number,
   call: (i: number) => Promise<void>,
+  pooled?: number[],
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   let next = 0;
@@ -48,6 +52,7 @@ export async function load(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  pooled?.push(...latencies);
   return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), perSecond: total / seconds };
 }
 

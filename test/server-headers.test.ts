@@ -17,6 +17,11 @@ describe('security headers on the served API', () => {
       }),
     )
     .get('/empty', (c) => c.body(null, 204))
+    .get('/cookies', (c) => {
+      c.header('Set-Cookie', 'a=1', { append: true });
+      c.header('Set-Cookie', 'b=2', { append: true });
+      return c.text('two');
+    })
     .get('/crash', () => {
       throw new Error('boom');
     })
@@ -28,10 +33,19 @@ describe('security headers on the served API', () => {
   });
   afterAll(() => new Promise((r) => server.close(r)));
 
-  it.each(['/json', '/stream', '/empty', '/crash', '/missing'])('sends every one, once, on %s', async (path) => {
-    const res = await fetch(base + path);
-    await res.arrayBuffer();
-    for (const [name, value] of SECURITY_HEADERS) expect([name, res.headers.get(name)]).toEqual([name, value]);
+  it.each(['/json', '/stream', '/empty', '/cookies', '/crash', '/missing'])(
+    'sends every one, once, on %s',
+    async (path) => {
+      const res = await fetch(base + path);
+      await res.arrayBuffer();
+      for (const [name, value] of SECURITY_HEADERS) expect([name, res.headers.get(name)]).toEqual([name, value]);
+    },
+  );
+
+  it('keeps a header a route sends twice', async () => {
+    const res = await fetch(`${base}/cookies`);
+    expect(await res.text()).toBe('two');
+    expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
   });
 
   it('lets a route send its own value of one of them, whatever its case', async () => {
