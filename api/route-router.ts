@@ -18,22 +18,45 @@ export class RouteRecordingRouter implements Router<Handler> {
   readonly name = 'RouteRecordingRouter';
   private readonly trie = new TrieRouter<Handler>();
   lastRoute = UNMATCHED_ROUTE;
+  /** Routes' paths without parameters or wildcards (`/health`, `/api/v1/models`). */
+  private readonly staticPaths = new Set<string>();
+  /**
+   * The matches of those paths, by method then path, as the trie gave them: a match depends on
+   * nothing but the two (Hono's RegExpRouter keeps its static matches the same way), and bounded
+   * by the route table. Probes and scrapes hit the same few paths all day.
+   */
+  private readonly staticMatches = new Map<string, Map<string, { result: Result<Handler>; route: string }>>();
 
   add(method: string, path: string, handler: Handler): void {
     this.trie.add(method, path, handler);
+    if (!/[:*]/.test(path)) this.staticPaths.add(path);
+    this.staticMatches.clear();
   }
 
   match(method: string, path: string): Result<Handler> {
+    const isStatic = this.staticPaths.has(path);
+    const known = isStatic ? this.staticMatches.get(method)?.get(path) : undefined;
+    if (known) {
+      this.lastRoute = known.route;
+      return known.result;
+    }
     const result = this.trie.match(method, path);
-    this.lastRoute = UNMATCHED_ROUTE;
-    // The last handler that is not middleware (registered for ALL methods) is the route's.
-    for (let i = result[0].length - 1; i >= 0; i--) {
-      const route = result[0][i][0][1];
-      if (route.method !== 'ALL') {
-        this.lastRoute = route.path;
-        break;
-      }
+    this.lastRoute = routeOf(result);
+    if (isStatic) {
+      let byPath = this.staticMatches.get(method);
+      if (!byPath) this.staticMatches.set(method, (byPath = new Map()));
+      byPath.set(path, { result, route: this.lastRoute });
     }
     return result;
   }
+}
+
+/**
+ * The first handler that is not middleware (registered for ALL methods) answers, and names the
+ * route: where a path fits two routes of its method (`/models/register` and `/models/:id`), Hono
+ * runs the one registered first, and a route's own validators come right before its handler.
+ */
+function routeOf(result: Result<Handler>): string {
+  for (const [[, route]] of result[0]) if (route.method !== 'ALL') return route.path;
+  return UNMATCHED_ROUTE;
 }

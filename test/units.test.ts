@@ -7,6 +7,8 @@ import { ArtifactCache } from '../storage/artifact-cache';
 import { createLocalStore } from '../storage/local-store';
 import { ProbeSets } from '../api/inference/probe-sets';
 import { RequestStats } from '../api/request-stats';
+import { Hono } from 'hono';
+import { RouteRecordingRouter, UNMATCHED_ROUTE } from '../api/route-router';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DURATION_BUCKETS, HttpMetrics } from '../api/http-metrics';
 import { seededRandom } from '../workflows/watchdog/simulator';
@@ -85,6 +87,37 @@ describe('HTTP metrics', () => {
       }));
     expect(await ours.getMetricsAsJSON()).toEqual(withoutExemplars(await theirs.getMetricsAsJSON()));
     expect(await ours.metrics()).toMatch(/^http_requests_in_flight 1$/m);
+  });
+});
+
+describe('the route-recording router', () => {
+  it('names the route template of each request, the same on every repeat of a path it has seen', async () => {
+    const router = new RouteRecordingRouter();
+    const app = new Hono({ router })
+      .use('/models/*', async (c, next) => {
+        await next();
+        c.header('x-seen-by', 'middleware');
+      })
+      .get('/models/register', (c) => c.text('register form'))
+      .post('/models/register', (c) => c.text('registered'))
+      .get('/models/:id', (c) => c.text(`model ${c.req.param('id')}`));
+    const answer = async (method: string, path: string) => {
+      const res = await app.request(path, { method });
+      return [method, path, router.lastRoute, res.status, await res.text(), res.headers.get('x-seen-by')];
+    };
+    const expected = [
+      ['GET', '/models/register', '/models/register', 200, 'register form', 'middleware'],
+      ['POST', '/models/register', '/models/register', 200, 'registered', 'middleware'],
+      ['GET', '/models/abc', '/models/:id', 200, 'model abc', 'middleware'],
+      ['GET', '/models/def', '/models/:id', 200, 'model def', 'middleware'],
+      ['DELETE', '/models/register', UNMATCHED_ROUTE, 404, '404 Not Found', 'middleware'],
+      ['GET', '/nowhere', UNMATCHED_ROUTE, 404, '404 Not Found', null],
+    ];
+    for (let round = 0; round < 3; round++)
+      for (const [method, path] of expected)
+        expect(await answer(method as string, path as string)).toEqual(
+          expected.find((e) => e[0] === method && e[1] === path),
+        );
   });
 });
 
