@@ -4,6 +4,7 @@ import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Hono } from 'hono';
 import { listeningPort, serveApi } from '../api/server';
 import { signToken } from '../auth/token';
+import { createStores } from '../db/stores';
 import { createTemporalClient } from '../api/temporal-client';
 import { startTracing, stopTracing } from '../config/tracing';
 import { BENCH_SECRET, benchApp, startBenchStack } from './stack';
@@ -52,7 +53,8 @@ async function listen(
 
 /**
  * What the full middleware stack (auth, metrics, tracing, security headers, body limit) costs:
- * a JSON hello and a registry GET through it, beside the same app without the observability
+ * a JSON hello, a registry page (held in memory) and a model read from the database through it,
+ * beside the same app without the observability
  * middleware, with tracing on, and bare Hono and node:http answering the same hello — all over
  * real HTTP with keep-alive, in rounds.
  */
@@ -77,6 +79,19 @@ export async function benchApi({
     hono: await listen({ hono: honoHello }),
     node: await listen(nodeHello),
   };
+  // One model, read from the database on every request of its page (the list's pages are held in memory).
+  const model = await createStores(sequelize, config).models.register({
+    name: 'bench-model',
+    description: null,
+    specialization: 'automotive-sales',
+    baseModel: 'bench',
+    version: '1',
+    modelPath: null,
+    config: null,
+    performanceMetrics: null,
+    deploymentConfig: null,
+    createdBy: 'bench',
+  });
   const auth = {
     authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'read', ttlSeconds: 3600 })}`,
   };
@@ -113,6 +128,25 @@ export async function benchApi({
       name: 'GET /api/v1/models, NeuroWeaver (metrics and tracing, every request sampled)',
       port: servers.full.port,
       path: '/api/v1/models?limit=10',
+      headers: auth,
+      tracing: true,
+    },
+    {
+      name: 'GET /api/v1/models/{id} (a database read), NeuroWeaver without metrics and tracing',
+      port: servers.bare.port,
+      path: `/api/v1/models/${model.id}`,
+      headers: auth,
+    },
+    {
+      name: 'GET /api/v1/models/{id} (a database read), NeuroWeaver (metrics)',
+      port: servers.full.port,
+      path: `/api/v1/models/${model.id}`,
+      headers: auth,
+    },
+    {
+      name: 'GET /api/v1/models/{id} (a database read), NeuroWeaver (metrics and tracing, every request sampled)',
+      port: servers.full.port,
+      path: `/api/v1/models/${model.id}`,
       headers: auth,
       tracing: true,
     },
