@@ -25,7 +25,9 @@ export interface ApiBench {
 
 const BARE_HONO = 'GET /health, bare Hono';
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+// While the rows take turns a server's connections sit idle for seconds: free ones are dropped
+// before its 5 s keep-alive timeout, or one reused just as the server closes it is a "socket hang up".
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 4_000 });
 
 function get(port: number, path: string, headers: Record<string, string>): Promise<void> {
   return new Promise((resolve, reject) => {

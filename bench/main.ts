@@ -149,6 +149,6 @@ function consoleTable(c: ConsoleBench): string[] {
 }
 
 main().catch((err) => {
-  console.error(`bench: ${(err as Error).message}`);
+  console.error(`bench: ${(err as Error).stack ?? String(err)}`);
   process.exit(1);
 });
