@@ -97,7 +97,14 @@ export async function benchApi({
   const auth = {
     authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'read', ttlSeconds: 3600 })}`,
   };
-  const cases: { name: string; port: number; path: string; headers: Record<string, string>; tracing?: boolean }[] = [
+  const cases: {
+    name: string;
+    port: number;
+    path: string;
+    headers: Record<string, string>;
+    /** With tracing on, this ratio of new traces sampled (a processor takes each sampled span). */
+    tracing?: number;
+  }[] = [
     { name: 'GET /health, node:http', port: servers.node.port, path: '/health', headers: {} },
     { name: BARE_HONO, port: servers.hono.port, path: '/health', headers: {} },
     {
@@ -112,7 +119,7 @@ export async function benchApi({
       port: servers.full.port,
       path: '/health',
       headers: {},
-      tracing: true,
+      tracing: 1,
     },
     {
       name: 'GET /api/v1/models, NeuroWeaver without metrics and tracing',
@@ -131,7 +138,7 @@ export async function benchApi({
       port: servers.full.port,
       path: '/api/v1/models?limit=10',
       headers: auth,
-      tracing: true,
+      tracing: 1,
     },
     {
       name: 'GET /api/v1/models/{id} (a database read), NeuroWeaver without metrics and tracing',
@@ -150,7 +157,14 @@ export async function benchApi({
       port: servers.full.port,
       path: `/api/v1/models/${model.id}`,
       headers: auth,
-      tracing: true,
+      tracing: 1,
+    },
+    {
+      name: 'GET /api/v1/models/{id} (a database read), NeuroWeaver (metrics and tracing, 10 % sampled as in production)',
+      port: servers.full.port,
+      path: `/api/v1/models/${model.id}`,
+      headers: auth,
+      tracing: 0.1,
     },
   ];
   const results = new Map(cases.map((c) => [c.name, { perSecond: [] as number[], p99: [] as number[] }]));
@@ -164,9 +178,9 @@ export async function benchApi({
       // moves within seconds here, and a case run whole could meet a slow second the next one did not.
       for (let slice = 0; slice < slices; slice++) {
         for (const c of slice % 2 ? [...cases].reverse() : cases) {
-          // A processor that takes every span (and drops it): as with an exporter configured, every span is recorded.
+          // A processor that takes every sampled span (and drops it): as with an exporter configured.
           if (c.tracing)
-            startTracing('neuroweaver-bench', { otel: { endpoint: undefined, samplerRatio: 1 } }, [
+            startTracing('neuroweaver-bench', { otel: { endpoint: undefined, samplerRatio: c.tracing } }, [
               new NoopSpanProcessor(),
             ]);
           const r = await load(
