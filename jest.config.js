@@ -8,7 +8,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
-  // Three on two cores: most of a file's time is spent waiting for windows, timers and Temporal
-  // (the cores were about half idle with two), and the dev server and PostgreSQL are shared.
-  maxWorkers: 3,
+  // Two on two cores. Three were faster (401 s against 558 s) while the host ran at full speed, but
+  // in its slow stretches PostgreSQL then failed to answer new connections within pg's 5 s.
+  maxWorkers: 2,
 };
