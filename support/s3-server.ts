@@ -1,5 +1,6 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort } from './ports';
 
@@ -24,7 +25,8 @@ export interface S3TestServer {
  */
 export async function startS3Server(python = process.env.NW_PYTHON ?? 'python3'): Promise<S3TestServer> {
   try {
-    execFileSync(python, ['-c', 'import moto.server'], { stdio: 'ignore' });
+    // Not execFileSync: the caller's process may be serving and holding database connections meanwhile.
+    await promisify(execFile)(python, ['-c', 'import moto.server']);
   } catch {
     throw new Error('moto is not installed: pip install -r test/requirements.txt');
   }

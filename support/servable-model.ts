@@ -1,19 +1,32 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../config/env';
 import { modelsOf, type ModelRecord } from '../db/models';
 import { uniqueName } from './names';
 
 const ROOT = path.resolve(__dirname, '..');
-let trained: string | undefined;
+let trained: Promise<string> | undefined;
 
-/** A real classifier trained once per test file by the builtin trainer on the shipped dataset. */
-function trainedArtifactDir(): string {
-  if (trained) return trained;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-model-'));
+/**
+ * A real classifier trained once per test file by the builtin trainer on the shipped dataset. The
+ * trainer runs as a child the event loop does not wait on: this process also runs an API, a worker
+ * and their database pools, and a loop blocked for the seconds a training takes on a loaded host
+ * let pg's 5 s connect timeout expire on connections the server had already answered.
+ */
+function trainedArtifactDir(): Promise<string> {
+  trained ??= trainFixture().catch((err: unknown) => {
+    trained = undefined; // the next call tries again
+    throw err;
+  });
+  return trained;
+}
+
+async function trainFixture(): Promise<string> {
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'nw-model-'));
   const job = {
     jobId: 'fixture',
     datasetDir: path.join(ROOT, 'datasets', 'automotive-queries'),
@@ -22,14 +35,13 @@ function trainedArtifactDir(): string {
     labelField: 'specialization',
     hyperparameters: { epochs: 15 },
   };
-  fs.writeFileSync(path.join(dir, 'job.json'), JSON.stringify(job));
-  execFileSync(
+  await fs.promises.writeFile(path.join(dir, 'job.json'), JSON.stringify(job));
+  await promisify(execFile)(
     process.execPath,
     ['--import', 'tsx', path.join(ROOT, 'trainers/builtin/main.ts'), path.join(dir, 'job.json')],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+    { cwd: ROOT },
   );
-  trained = path.join(dir, 'out');
-  return trained;
+  return path.join(dir, 'out');
 }
 
 /** Registers a servable model (artifact + manifest copied into storage); `broken` writes garbage instead. */
@@ -42,13 +54,14 @@ export async function registerServableModel(
   const name = uniqueName('served');
   const relative = path.join(name, '1');
   const dir = path.join(storagePath, relative);
+  const trainedDir = await trainedArtifactDir();
   fs.mkdirSync(dir, { recursive: true });
   if (broken) {
     fs.writeFileSync(path.join(dir, 'model.onnx'), 'not an onnx model');
-    fs.copyFileSync(path.join(trainedArtifactDir(), 'manifest.json'), path.join(dir, 'manifest.json'));
+    fs.copyFileSync(path.join(trainedDir, 'manifest.json'), path.join(dir, 'manifest.json'));
   } else {
     for (const f of ['model.onnx', 'manifest.json'])
-      fs.copyFileSync(path.join(trainedArtifactDir(), f), path.join(dir, f));
+      fs.copyFileSync(path.join(trainedDir, f), path.join(dir, f));
   }
   return modelsOf(sequelize).ModelRecord.create({
     name,
