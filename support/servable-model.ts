@@ -60,8 +60,7 @@ export async function registerServableModel(
     fs.writeFileSync(path.join(dir, 'model.onnx'), 'not an onnx model');
     fs.copyFileSync(path.join(trainedDir, 'manifest.json'), path.join(dir, 'manifest.json'));
   } else {
-    for (const f of ['model.onnx', 'manifest.json'])
-      fs.copyFileSync(path.join(trainedDir, f), path.join(dir, f));
+    for (const f of ['model.onnx', 'manifest.json']) fs.copyFileSync(path.join(trainedDir, f), path.join(dir, f));
   }
   return modelsOf(sequelize).ModelRecord.create({
     name,
