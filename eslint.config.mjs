@@ -153,6 +153,28 @@ export default tseslint.config(
     },
   },
   {
+    // Code that runs in a serving process (or in a test's, beside an API, a worker and their pools):
+    // a synchronous child process stalls every request, heartbeat and connect timer of it meanwhile.
+    files: [
+      'api/**/*.ts',
+      'activities/**/*.ts',
+      'db/**/*.ts',
+      'storage/**/*.ts',
+      'support/**/*.ts',
+      'test/helpers/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportSpecifier[imported.name=/^(execSync|execFileSync|spawnSync)$/]',
+          message:
+            "Run the child asynchronously (execFile/spawn, awaited): a blocked event loop lets timers such as pg's connect timeout expire.",
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.ts'],
     ignores: ['db/**', 'workflows/**', 'api/**', 'activities/**'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [modelClassesAreTypes] }] },

@@ -8,6 +8,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
-  // Three on two cores: files spend much of their time waiting on the dev server and PostgreSQL.
+  // Three on two cores: a file spends most of its time waiting on the dev server, PostgreSQL or a
+  // child process (336 s in a fresh-clone run; two took 558 s). See the README's Test section.
   maxWorkers: 3,
 };

@@ -1,3 +1,5 @@
+// Asked once at a test file's load, before the file starts a server, a worker or a pool.
+// eslint-disable-next-line no-restricted-syntax
 import { execFileSync } from 'node:child_process';
 
 /** Whether NW_PYTHON (default python3) can import torch and onnx: CI installs them (.ci/run). */
