@@ -8,6 +8,12 @@ import { load } from './stats';
  * stdout: answer p50 and p99, answers a second, failures (not 2xx), and how many 2xx answers said
  * `false` in the field named `countFalse`. Its own process, so neither the server's event loop nor
  * the bench's (which runs a worker) is counted as the other's latency.
+ *
+ * With `warmUrl`, each caller's connection is opened (a GET of it) before the clock starts, as a
+ * client's keep-alive pool holds them. Without, the `concurrency` connections are opened in the
+ * burst's first instant; a busy Node server accepts one new connection per turn of its event loop
+ * (libuv since 1.45, libuv/libuv#3696), so the last of 64 waits dozens of turns before its request
+ * is read at all: a measure of the accept queue, not of the route.
  */
 interface ClosedLoopArgs {
   url: string;
@@ -16,11 +22,13 @@ interface ClosedLoopArgs {
   total: number;
   concurrency: number;
   countFalse?: string;
+  warmUrl?: string;
 }
 
 async function main(): Promise<void> {
-  const { url, headers, body, total, concurrency, countFalse } = JSON.parse(process.argv[2]) as ClosedLoopArgs;
+  const { url, headers, body, total, concurrency, countFalse, warmUrl } = JSON.parse(process.argv[2]) as ClosedLoopArgs;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  if (warmUrl) await Promise.all(Array.from({ length: concurrency }, () => openConnection(warmUrl, agent)));
   let failed = 0;
   let falseCount = 0;
   const errors: string[] = [];
@@ -57,6 +65,17 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ ...result, failed, falseCount, errors }));
   agent.destroy();
 }
+
+/** One GET on a socket of its own (all are in flight at once); the socket then waits in the agent's pool. */
+const openConnection = (url: string, agent: http.Agent) =>
+  new Promise<void>((resolve, reject) => {
+    http
+      .get(url, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${url}: ${res.statusCode}`))));
+      })
+      .on('error', reject);
+  });
 
 main().catch((err: Error) => {
   console.error(err.message);

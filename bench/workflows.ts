@@ -175,6 +175,7 @@ export async function benchWorkflows({ rounds = 3, perRound = 50 } = {}): Promis
           total,
           concurrency,
           countFalse: 'workflowStarted',
+          warmUrl: `${apiProcess!.url}/health`,
         })
       )[0];
     await closedLoop(40, 4, 'bench-warm-{i}'); // the API process's code paths compiled
