@@ -56,7 +56,11 @@ export async function load(
   return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), perSecond: total / seconds };
 }
 
-/** An open loop: `rate` calls a second for `seconds`, each timed from its scheduled start. */
+/**
+ * An open loop: `rate` calls a second for `seconds`, each timed from its scheduled start, or from
+ * when it was sent if that was earlier (a wait under a millisecond is not slept: timed from its
+ * schedule, a fast answer would come out negative).
+ */
 export async function atRate(rate: number, seconds: number, call: () => Promise<void>) {
   const latencies: number[] = [];
   const errors: string[] = [];
@@ -67,9 +71,10 @@ export async function atRate(rate: number, seconds: number, call: () => Promise<
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const from = Math.max(due, performance.now());
     pending.push(
       call().then(
-        () => void latencies.push(performance.now() - due),
+        () => void latencies.push(performance.now() - from),
         (err: Error) => {
           failed += 1;
           if (errors.length < 5) errors.push(err.message);
