@@ -71,7 +71,7 @@ export async function atRate(rate: number, seconds: number, call: () => Promise<
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const from = Math.max(due, performance.now());
+    const from = Math.min(due, performance.now());
     pending.push(
       call().then(
         () => void latencies.push(performance.now() - from),
