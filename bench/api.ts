@@ -7,6 +7,7 @@ import { signToken } from '../auth/token';
 import { createStores } from '../db/stores';
 import { createTemporalClient } from '../api/temporal-client';
 import { startTracing, stopTracing } from '../config/tracing';
+import { getOk } from './http-get';
 import { BENCH_SECRET, benchApp, startBenchStack } from './stack';
 import { load, percentile, summarize, type Summary } from './stats';
 
@@ -29,15 +30,8 @@ const BARE_HONO = 'GET /health, bare Hono';
 // before its 5 s keep-alive timeout, or one reused just as the server closes it is a "socket hang up".
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 4_000 });
 
-function get(port: number, path: string, headers: Record<string, string>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${path}: ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-  });
-}
+const get = (port: number, path: string, headers: Record<string, string>) =>
+  getOk({ host: '127.0.0.1', port, path }, agent, headers);
 
 /** Ours is served as `npm start` serves it (security headers included); the comparisons bare. */
 async function listen(

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { getOk } from './http-get';
 import { load } from './stats';
 
 /**
@@ -28,7 +29,8 @@ interface ClosedLoopArgs {
 async function main(): Promise<void> {
   const { url, headers, body, total, concurrency, countFalse, warmUrl } = JSON.parse(process.argv[2]) as ClosedLoopArgs;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  if (warmUrl) await Promise.all(Array.from({ length: concurrency }, () => openConnection(warmUrl, agent)));
+  // All in flight at once, so each takes a socket of its own, which then waits in the agent's pool.
+  if (warmUrl) await Promise.all(Array.from({ length: concurrency }, () => getOk(warmUrl, agent)));
   let failed = 0;
   let falseCount = 0;
   const errors: string[] = [];
@@ -65,17 +67,6 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ ...result, failed, falseCount, errors }));
   agent.destroy();
 }
-
-/** One GET on a socket of its own (all are in flight at once); the socket then waits in the agent's pool. */
-const openConnection = (url: string, agent: http.Agent) =>
-  new Promise<void>((resolve, reject) => {
-    http
-      .get(url, { agent }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${url}: ${res.statusCode}`))));
-      })
-      .on('error', reject);
-  });
 
 main().catch((err: Error) => {
   console.error(err.message);

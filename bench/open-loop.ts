@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { getOk } from './http-get';
 import { atRate, load } from './stats';
 
 /**
@@ -18,19 +19,7 @@ interface OpenLoopArgs {
 async function main(): Promise<void> {
   const { url, headers, rate, seconds, rounds } = JSON.parse(process.argv[2]) as OpenLoopArgs;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const get = () =>
-    new Promise<void>((resolve, reject) => {
-      http
-        .get(url, { headers, agent }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            if (res.statusCode !== 200) body += chunk;
-          });
-          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${res.statusCode} ${body}`))));
-        })
-        .on('error', reject);
-    });
+  const get = () => getOk(url, agent, headers);
   await load(500, 16, get); // warm-up: connections open, the server's code paths compiled
   for (let round = 0; round < rounds; round++) console.log(JSON.stringify(await atRate(rate, seconds, get)));
   agent.destroy();
