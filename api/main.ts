@@ -13,7 +13,8 @@ import { createStores } from '../db/stores';
 /** `npm run api`: the HTTP API on PORT until SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  startTracing('neuroweaver-api', config);
+  // New traces start only at the request spans that keep them (config/tracing.ts NewTraces).
+  startTracing('neuroweaver-api', config, [], { newTraces: 'at-requests' });
   const logger = createLogger('api', config.logLevel);
   const sequelize = openDatabase(config);
   await assertSchemaCurrent(sequelize);

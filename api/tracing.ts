@@ -8,7 +8,7 @@ import {
   type Span,
   type TextMapGetter,
 } from '@opentelemetry/api';
-import { tracer } from '../config/tracing';
+import { keepNewRequestTrace, tracer, tracingStarted } from '../config/tracing';
 
 /**
  * Reads the propagation headers one by one: the Node adapter looks a single header up in the raw
@@ -58,12 +58,14 @@ class ServerSpan implements RequestSpan {
  * recorded: no paths with ids, no bodies.
  */
 export function startRequestSpan(request: Request, path: string): RequestSpan | undefined {
-  if (UNTRACED_PATHS.has(path)) return undefined;
-  const parent = propagation.extract(context.active(), request.headers, requestHeaders);
-  const span = tracer().startSpan(
-    request.method,
-    { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method } },
-    parent,
-  );
+  if (UNTRACED_PATHS.has(path) || !tracingStarted()) return undefined;
+  const extracted = propagation.extract(context.active(), request.headers, requestHeaders);
+  // A caller's trace, sampled or not, is continued and its decision passed on; a new one only if kept.
+  const parent = trace.getSpanContext(extracted) ? extracted : keepNewRequestTrace(extracted);
+  if (!parent) return undefined;
+  const span = tracer().startSpan(request.method, { kind: SpanKind.SERVER }, parent);
+  // Set on the span, not passed to startSpan: the SDK copies and checks passed attributes before it
+  // samples, for the nine in ten spans it then drops.
+  span.setAttribute('http.request.method', request.method);
   return new ServerSpan(request.method, span, trace.setSpan(parent, span));
 }

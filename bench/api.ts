@@ -172,11 +172,15 @@ export async function benchApi({
       // moves within seconds here, and a case run whole could meet a slow second the next one did not.
       for (let slice = 0; slice < slices; slice++) {
         for (const c of slice % 2 ? [...cases].reverse() : cases) {
-          // A processor that takes every sampled span (and drops it): as with an exporter configured.
+          // A processor that takes every sampled span (and drops it): as with an exporter configured;
+          // new traces started as the API starts them (api/main.ts).
           if (c.tracing)
-            startTracing('neuroweaver-bench', { otel: { endpoint: undefined, samplerRatio: c.tracing } }, [
-              new NoopSpanProcessor(),
-            ]);
+            startTracing(
+              'neuroweaver-bench',
+              { otel: { endpoint: undefined, samplerRatio: c.tracing } },
+              [new NoopSpanProcessor()],
+              { newTraces: 'at-requests' },
+            );
           const r = await load(
             perSlice,
             concurrency,

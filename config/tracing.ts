@@ -1,11 +1,14 @@
 import {
   context,
+  createContextKey,
   propagation,
   type SpanKind,
   SpanStatusCode,
   trace,
   type Attributes,
+  type Context,
   type Span,
+  type Tracer,
 } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
@@ -15,27 +18,71 @@ import {
   BatchSpanProcessor,
   NoopSpanProcessor,
   ParentBasedSampler,
+  SamplingDecision,
   TraceIdRatioBasedSampler,
+  type Sampler,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Config } from './env';
 
 /**
- * OpenTelemetry for one process (API or worker): spans are always made and propagated (W3C
- * traceparent in, through Temporal headers to workflows and activities, out to RelayCore), and
- * exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set. Sampling is parent-based: a
- * caller's decision (AutoMatrix's traceparent) is kept; new traces are sampled at
- * OTEL_TRACES_SAMPLER_ARG — when anything takes spans: with no exporter (the default of `npm start`)
- * the process starts no sampled trace of its own (recording spans nobody reads cost /health a fifth
- * of its throughput), and still records and passes on a caller's sampled one. Spans carry ids,
- * models and numbers — never request bodies.
+ * OpenTelemetry for one process (API or worker): traces are propagated (W3C traceparent in,
+ * through Temporal headers to workflows and activities, out to RelayCore) and exported over
+ * OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set. Sampling is parent-based: a caller's decision
+ * (AutoMatrix's traceparent) is kept; new traces are sampled at OTEL_TRACES_SAMPLER_ARG — when
+ * anything takes spans: with no exporter (the default of `npm start`) the process starts no sampled
+ * trace of its own (recording spans nobody reads cost /health a fifth of its throughput), and still
+ * records and passes on a caller's sampled one. Where new traces start: see NewTraces. Spans carry
+ * ids, models and numbers — never request bodies.
  */
-let current: { resource: Resource; processor: SpanProcessor; sdk: NodeSDK } | undefined;
+let current:
+  | {
+      resource: Resource;
+      processor: SpanProcessor;
+      sdk: NodeSDK;
+      tracer: Tracer;
+      newTraces: NewTraces;
+      /** The share of new traces kept: the configured ratio when anything takes spans, else none. */
+      ratio: number;
+    }
+  | undefined;
 
 export const TRACER_NAME = 'neuroweaver';
 
-export function startTracing(serviceName: string, config: Pick<Config, 'otel'>, extraProcessors: SpanProcessor[] = []) {
+/**
+ * Where a process starts its new traces.
+ * - 'anywhere': any span without a parent samples its trace at the ratio (the worker: activities of
+ *   a workflow no traced request started).
+ * - 'at-requests': only a request span (api/tracing.ts) starts one, and it decides before it makes
+ *   anything (`keepNewRequestTrace`). A request it does not keep gets no span and no context: making
+ *   them for the nine in ten requests that nobody reads cost a database-backed route 3-4 % of its
+ *   CPU. Any other span without a parent (a workflow start of such a request) is not sampled, and
+ *   the Temporal headers pass that decision on, so the workflow does not take a second chance.
+ */
+export type NewTraces = 'anywhere' | 'at-requests';
+
+/** Marks the context of a request span that chose to keep its new trace. */
+const KEPT_BY_REQUEST = createContextKey('neuroweaver.kept-by-request');
+
+/** The root sampler of 'at-requests': records exactly the traces a request span kept. */
+class KeptByRequestSampler implements Sampler {
+  shouldSample(parent: Context) {
+    return {
+      decision: parent.getValue(KEPT_BY_REQUEST) ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD,
+    };
+  }
+  toString() {
+    return 'KeptByRequestSampler';
+  }
+}
+
+export function startTracing(
+  serviceName: string,
+  config: Pick<Config, 'otel'>,
+  extraProcessors: SpanProcessor[] = [],
+  { newTraces = 'anywhere' }: { newTraces?: NewTraces } = {},
+) {
   if (current) return current;
   const resource = new Resource({
     [ATTR_SERVICE_NAME]: serviceName,
@@ -58,15 +105,37 @@ export function startTracing(serviceName: string, config: Pick<Config, 'otel'>, 
     resource,
     autoDetectResources: false,
     sampler: new ParentBasedSampler({
-      root: processors.length ? new TraceIdRatioBasedSampler(config.otel.samplerRatio) : new AlwaysOffSampler(),
+      root: !processors.length
+        ? new AlwaysOffSampler()
+        : newTraces === 'at-requests'
+          ? new KeptByRequestSampler()
+          : new TraceIdRatioBasedSampler(config.otel.samplerRatio),
     }),
     // A processor even without an exporter: the SDK registers (context, propagation) only with one.
     spanProcessors: [processor],
     instrumentations: [],
   });
   sdk.start();
-  current = { resource, processor, sdk };
+  // Held, not looked up per span: the provider's getTracer builds a key and searches a map on every call.
+  current = {
+    resource,
+    processor,
+    sdk,
+    tracer: trace.getTracer(TRACER_NAME),
+    newTraces,
+    ratio: processors.length ? config.otel.samplerRatio : 0,
+  };
   return current;
+}
+
+/**
+ * For a request that brought no trace: the context to start its span in, or undefined when its new
+ * trace is not kept (see NewTraces). Under 'anywhere' the sampler decides once the span is made.
+ */
+export function keepNewRequestTrace(parent: Context): Context | undefined {
+  if (!current) return undefined;
+  if (current.newTraces === 'anywhere') return parent;
+  return Math.random() < current.ratio ? parent.setValue(KEPT_BY_REQUEST, true) : undefined;
 }
 
 /** What the workflow span sink needs: the process's resource and span processor (no-op without tracing). */
@@ -88,7 +157,13 @@ export async function stopTracing(): Promise<void> {
   propagation.disable();
 }
 
-export const tracer = () => trace.getTracer(TRACER_NAME);
+export const tracer = (): Tracer => current?.tracer ?? trace.getTracer(TRACER_NAME);
+
+/**
+ * Whether this process started tracing. Without it every span is a no-op, and a request span would
+ * still cost a context and a no-op span per request (about 1.5 % of a database-backed route's CPU).
+ */
+export const tracingStarted = (): boolean => current !== undefined;
 
 /** Runs `fn` in a new span (a child of the active one), ending it with the outcome. */
 export async function inSpan<T>(
