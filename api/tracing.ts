@@ -1,6 +1,7 @@
 import {
   context,
   propagation,
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -8,7 +9,7 @@ import {
   type Span,
   type TextMapGetter,
 } from '@opentelemetry/api';
-import { keepNewRequestTrace, tracer, tracingStarted } from '../config/tracing';
+import { requestTracing } from '../config/tracing';
 
 /**
  * Reads the propagation headers one by one: the Node adapter looks a single header up in the raw
@@ -53,19 +54,25 @@ class ServerSpan implements RequestSpan {
 }
 
 /**
- * One server span per request, continuing the caller's trace when a traceparent comes in
- * (AutoMatrix, RelayCore); none for the untraced paths. Only method, route and status are
- * recorded: no paths with ids, no bodies.
+ * A server span for a request that continues a caller's trace (a traceparent from AutoMatrix or
+ * RelayCore) or keeps a new one (config/tracing.ts NewTraces); none for the untraced paths or
+ * for the other requests. Only method, route and status are recorded: no paths with ids, no bodies.
  */
 export function startRequestSpan(request: Request, path: string): RequestSpan | undefined {
-  if (UNTRACED_PATHS.has(path) || !tracingStarted()) return undefined;
-  const extracted = propagation.extract(context.active(), request.headers, requestHeaders);
+  if (UNTRACED_PATHS.has(path)) return undefined;
+  // Without tracing every span is a no-op; making one would still cost a context per request.
+  const tracing = requestTracing();
+  if (!tracing) return undefined;
+  const headers = request.headers;
+  const brought = tracing.fields.some((field) => headers.get(field) !== null);
+  // A request without them starts from the root: nothing of another request's trace is its parent.
+  const extracted = brought ? propagation.extract(ROOT_CONTEXT, headers, requestHeaders) : ROOT_CONTEXT;
   // A caller's trace, sampled or not, is continued and its decision passed on; a new one only if kept.
-  const parent = trace.getSpanContext(extracted) ? extracted : keepNewRequestTrace(extracted);
+  const parent = trace.getSpanContext(extracted) ? extracted : tracing.keepNewTrace(extracted);
   if (!parent) return undefined;
-  const span = tracer().startSpan(request.method, { kind: SpanKind.SERVER }, parent);
+  const span = tracing.tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent);
   // Set on the span, not passed to startSpan: the SDK copies and checks passed attributes before it
-  // samples, for the nine in ten spans it then drops.
+  // samples, also for the spans it then drops (a caller's unsampled trace).
   span.setAttribute('http.request.method', request.method);
   return new ServerSpan(request.method, span, trace.setSpan(parent, span));
 }

@@ -9,6 +9,7 @@ import { artifactsTable, benchArtifacts } from './artifacts';
 import { benchConsole, type ConsoleBench } from './console';
 import { benchDatabase } from './database';
 import { benchInference } from './inference';
+import { benchObservability, type ObservabilityBench } from './observability';
 import { benchJudgement, judgementTable } from './judgement';
 import { benchPipeline } from './pipeline';
 import { benchTraining } from './training';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   const watchdog = await benchWatchdog({ rounds: Math.max(rounds, 5) });
   const judgement = benchJudgement();
   const api = await benchApi({ rounds });
+  const observability = await benchObservability({ rounds });
   const workflows = await benchWorkflows({ rounds });
   const database = await benchDatabase({ rounds });
   const artifacts = await benchArtifacts();
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
     path.join(dir, `${date}.json`),
-    `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, judgement, api, workflows, database, artifacts, console: consoleBench }, null, 2)}\n`,
+    `${JSON.stringify({ date, machine, rounds, training, pipeline, inference, watchdog, judgement, api, observability, workflows, database, artifacts, console: consoleBench }, null, 2)}\n`,
   );
   const table = [
     `Measured ${date} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, torch ${machine.torch}, onnxruntime-node ${machine.onnxruntimeNode}; median (min–max) of ${rounds} rounds.`,
@@ -101,6 +103,8 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- |',
     ...api.rows.map((r) => `| ${r.name} | ${fmt(r.perSecond)} | ${fmt(r.ofBareHono)} | ${fmt(r.p99, 2)} |`),
     '',
+    ...observabilityTable(observability),
+    '',
     '| workflows (median per round, 4 concurrent) | p50 ms |',
     '| --- | --- |',
     `| start validateModel through the API (auth, model row, search attributes) | ${fmt(workflows.startViaApi, 1)} |`,
@@ -133,6 +137,17 @@ async function main(): Promise<void> {
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'latest.md'), table);
   console.log(table);
+}
+
+function observabilityTable(o: ObservabilityBench): string[] {
+  return [
+    `| the API's CPU on GET /api/v1/models/{id} (a database read on every request), by tracing configuration: the API as \`npm start\` runs it, ${o.rate.toLocaleString('en')} requests/s for ${o.seconds} s, a CPU profile of its main thread from its first request, each sampled frame charged its own time | tracing code, % | metrics code, % | both (target < 2), % | async hooks, % |`,
+    '| --- | --- | --- | --- | --- |',
+    ...o.rows.map(
+      (r) =>
+        `| ${r.name} | ${fmt(r.tracing, 2)} | ${fmt(r.metrics, 2)} | ${fmt(r.both, 2)} | ${fmt(r.asyncHooks, 2)} |`,
+    ),
+  ];
 }
 
 function consoleTable(c: ConsoleBench): string[] {

@@ -42,11 +42,24 @@ let current:
       processor: SpanProcessor;
       sdk: NodeSDK;
       tracer: Tracer;
-      newTraces: NewTraces;
-      /** The share of new traces kept: the configured ratio when anything takes spans, else none. */
-      ratio: number;
+      requests: RequestTracing;
     }
   | undefined;
+
+/** What a request span (api/tracing.ts) needs of the process's tracing, in one lookup per request. */
+export interface RequestTracing {
+  tracer: Tracer;
+  /**
+   * The headers the configured propagator reads (traceparent, tracestate and baggage by default):
+   * a request with none of them brought no context, and is not searched for one.
+   */
+  fields: readonly string[];
+  /**
+   * For a request that brought no trace: the context to start its span in, or undefined when its
+   * new trace is not kept (see NewTraces). Under 'anywhere' the sampler decides once the span is made.
+   */
+  keepNewTrace(parent: Context): Context | undefined;
+}
 
 export const TRACER_NAME = 'neuroweaver';
 
@@ -55,7 +68,7 @@ export const TRACER_NAME = 'neuroweaver';
  * - 'anywhere': any span without a parent samples its trace at the ratio (the worker: activities of
  *   a workflow no traced request started).
  * - 'at-requests': only a request span (api/tracing.ts) starts one, and it decides before it makes
- *   anything (`keepNewRequestTrace`). A request it does not keep gets no span and no context: making
+ *   anything (`RequestTracing.keepNewTrace`). A request it does not keep gets no span and no context: making
  *   them for the nine in ten requests that nobody reads cost a database-backed route 3-4 % of its
  *   CPU. Any other span without a parent (a workflow start of such a request) is not sampled, and
  *   the Temporal headers pass that decision on, so the workflow does not take a second chance.
@@ -117,26 +130,28 @@ export function startTracing(
   });
   sdk.start();
   // Held, not looked up per span: the provider's getTracer builds a key and searches a map on every call.
+  const tracer = trace.getTracer(TRACER_NAME);
+  // The share of new traces kept: the configured ratio when anything takes spans, else none.
+  const ratio = processors.length ? config.otel.samplerRatio : 0;
   current = {
     resource,
     processor,
     sdk,
-    tracer: trace.getTracer(TRACER_NAME),
-    newTraces,
-    ratio: processors.length ? config.otel.samplerRatio : 0,
+    tracer,
+    requests: {
+      tracer,
+      fields: propagation.fields(),
+      keepNewTrace:
+        newTraces === 'anywhere'
+          ? (parent) => parent
+          : (parent) => (Math.random() < ratio ? parent.setValue(KEPT_BY_REQUEST, true) : undefined),
+    },
   };
   return current;
 }
 
-/**
- * For a request that brought no trace: the context to start its span in, or undefined when its new
- * trace is not kept (see NewTraces). Under 'anywhere' the sampler decides once the span is made.
- */
-export function keepNewRequestTrace(parent: Context): Context | undefined {
-  if (!current) return undefined;
-  if (current.newTraces === 'anywhere') return parent;
-  return Math.random() < current.ratio ? parent.setValue(KEPT_BY_REQUEST, true) : undefined;
-}
+/** Undefined when this process did not start tracing: every span would be a no-op. */
+export const requestTracing = (): RequestTracing | undefined => current?.requests;
 
 /** What the workflow span sink needs: the process's resource and span processor (no-op without tracing). */
 export function tracingForWorkflows(): { resource: Resource; processor: SpanProcessor } {
@@ -158,12 +173,6 @@ export async function stopTracing(): Promise<void> {
 }
 
 export const tracer = (): Tracer => current?.tracer ?? trace.getTracer(TRACER_NAME);
-
-/**
- * Whether this process started tracing. Without it every span is a no-op, and a request span would
- * still cost a context and a no-op span per request (about 1.5 % of a database-backed route's CPU).
- */
-export const tracingStarted = (): boolean => current !== undefined;
 
 /** Runs `fn` in a new span (a child of the active one), ending it with the outcome. */
 export async function inSpan<T>(

@@ -22,9 +22,11 @@ export async function startApiProcess(
   config: Config,
   jwtSecret: string,
   extraEnv: Record<string, string> = {},
+  /** Node's own flags, such as `--cpu-prof` (which NODE_OPTIONS may not carry). */
+  nodeArgs: string[] = [],
 ): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'api/main.ts')], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'api/main.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,
