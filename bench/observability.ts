@@ -175,7 +175,9 @@ export async function benchObservability({ rounds = 3, rate = 1_000, seconds = 1
     };
   } finally {
     await sink.close();
-    if (!process.env.KEEP) fs.rmSync(profiles, { recursive: true, force: true });
+    // Kept on request, for a flame graph (Chrome DevTools or speedscope open .cpuprofile files).
+    if (process.env.NW_BENCH_KEEP_PROFILES) console.log(`bench: the API's CPU profiles are in ${profiles}`);
+    else fs.rmSync(profiles, { recursive: true, force: true });
     await close();
   }
 }
