@@ -74,5 +74,5 @@ export function startRequestSpan(request: Request, path: string): RequestSpan | 
   // Set on the span, not passed to startSpan: the SDK copies and checks passed attributes before it
   // samples, also for the spans it then drops (a caller's unsampled trace).
   span.setAttribute('http.request.method', request.method);
-  return new ServerSpan(request.method, span, trace.setSpan(parent, span));
+  return new ServerSpan(request.method, span, tracing.runIn(parent, span));
 }

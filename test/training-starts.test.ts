@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import { createTrainingStarts, MAX_STARTS_IN_FLIGHT } from '../api/services/training-starts';
 import { createLogger } from '../config/logger';
+import { startTracing, stopTracing, tracer } from '../config/tracing';
 import { trainingWorkflowId } from '../workflows/training-types';
 import { createTestApp, type TestApp } from './helpers/app';
 import { uniqueName } from './helpers/env';
@@ -125,6 +128,46 @@ describe('training starts from the outbox', () => {
     } finally {
       await starts.close();
       await terminateAll(jobs);
+    }
+  });
+
+  it('sends a start from the queue in the trace of the request that handed it the job, not of the one that freed its slot', async () => {
+    // As the API runs it, every new trace kept: each request below has a trace of its own.
+    startTracing('neuroweaver-test', { otel: { endpoint: undefined, samplerRatio: 1 } }, [
+      new SimpleSpanProcessor(new InMemorySpanExporter()),
+    ]);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const sentIn = new Map<string, string | undefined>();
+    const holding: WorkflowClientInterceptor = {
+      async startWithDetails(input, next) {
+        sentIn.set(input.options.workflowId, trace.getSpanContext(context.active())?.traceId);
+        await held; // every slot taken until all the jobs are handed over
+        return next(input);
+      },
+    };
+    const starts = dispatcherThrough(holding);
+    const taskQueue = uniqueName('unpolled');
+    const jobs = await Promise.all(
+      Array.from({ length: MAX_STARTS_IN_FLIGHT + 4 }, () => waitingJob(taskQueue, starts.claimUntil())),
+    );
+    const requestTrace = new Map<string, string>();
+    try {
+      for (const job of jobs) {
+        const span = tracer().startSpan(`POST /api/v1/training/jobs ${job.id}`);
+        requestTrace.set(job.workflowId!, span.spanContext().traceId);
+        await context.with(trace.setSpan(ROOT_CONTEXT, span), () => starts.startWithin(job, 0));
+        span.end();
+      }
+      release();
+      await startedAll(jobs, 60_000);
+      // The last four waited in the queue and were sent as earlier starts were answered.
+      expect(Object.fromEntries(sentIn)).toEqual(Object.fromEntries(requestTrace));
+    } finally {
+      release();
+      await starts.close();
+      await terminateAll(jobs);
+      await stopTracing();
     }
   });
 

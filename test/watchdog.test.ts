@@ -608,6 +608,13 @@ describe('performanceWatchdog with live traffic through the API', () => {
         30_000,
       );
       expect((await switchEvents(specialization)).map((e) => e.action)).toEqual(['switch', 'rollback']);
+      // The routing is back before the workflow has taken the activity's answer: until then a second
+      // rollback is refused as under way, after it as having nothing to roll back.
+      await eventually(
+        () => handle.query('state'),
+        (v) => (v as WatchdogStateView).serving === 'primary',
+        30_000,
+      );
       await expect(
         handle.executeUpdate('rollback', { args: [{ by: 'operator', reason: 'again' }] }),
       ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/nothing to roll back/) } });

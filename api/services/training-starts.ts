@@ -5,6 +5,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { Logger } from '../../config/logger';
+import { activeTrace, inTrace, type TraceContext } from '../../config/tracing';
 import type { JobAwaitingStart, TrainingJobStore } from '../../db/stores/training-jobs';
 import { startTrainingPipeline } from '../../temporal/starters';
 import { createStartPace } from './start-pace';
@@ -74,6 +75,12 @@ export function createTrainingStarts({
   const inFlight = new Map<string, Promise<void>>();
   /** Claimed here and waiting for a slot, oldest first (a Map keeps insertion order). */
   const queued = new Map<string, JobAwaitingStart>();
+  /**
+   * The trace of the request that handed a job here, until its start is sent: a start sent later
+   * from the queue runs in whichever context freed the slot (another job's request, the sweep's
+   * timer), and would join that trace or none. A job claimed by a sweep has none.
+   */
+  const traces = new Map<string, TraceContext>();
   /** How long Temporal's answers to the starts sent from here have lately taken. */
   const pace = createStartPace({ windowMs: PACE_WINDOW_MS });
   let closed = false;
@@ -83,8 +90,10 @@ export function createTrainingStarts({
     try {
       // On the task queue the API that took the job chose: every API process starts any job.
       const { taskQueue, input } = job.workflowStart!;
-      await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-        startTrainingPipeline(temporal, taskQueue, input, job.createdBy),
+      await inTrace(traces.get(job.id), () =>
+        temporal.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+          startTrainingPipeline(temporal, taskQueue, input, job.createdBy),
+        ),
       );
     } catch (err) {
       // A run of this ID already closed: Temporal took this job's start before.
@@ -123,6 +132,7 @@ export function createTrainingStarts({
         })
         .finally(() => {
           inFlight.delete(job.id);
+          traces.delete(job.id);
           pump();
         });
       inFlight.set(job.id, started);
@@ -170,8 +180,10 @@ export function createTrainingStarts({
      */
     async startWithin(job: JobAwaitingStart, waitMs: number): Promise<boolean> {
       if (nothingToSend(job)) return job.workflowStartedAt !== null;
+      if (!inFlight.has(job.id)) traces.set(job.id, activeTrace());
       if (!inFlight.has(job.id) && (closed || inFlight.size >= MAX_STARTS_IN_FLIGHT)) {
-        if (!closed && queued.size < MAX_QUEUED) queued.set(job.id, job); // else its claim runs out
+        if (!closed && queued.size < MAX_QUEUED) queued.set(job.id, job);
+        else traces.delete(job.id); // its claim runs out
         return false;
       }
       if ((pace.typicalMs() ?? 0) > waitMs) {
@@ -195,7 +207,9 @@ export function createTrainingStarts({
 
     /** Starts the job's workflow unless it has started (a slot or not), throwing what Temporal answered. */
     async ensureStarted(job: JobAwaitingStart): Promise<void> {
-      if (!nothingToSend(job)) await launch(job);
+      if (nothingToSend(job)) return;
+      if (!inFlight.has(job.id)) traces.set(job.id, activeTrace());
+      await launch(job);
     },
 
     /**
@@ -216,6 +230,7 @@ export function createTrainingStarts({
       // What is still queued or unanswered is another process's to send now, not after the claim.
       const unsent = [...queued.keys(), ...inFlight.keys()];
       queued.clear();
+      traces.clear();
       await trainingJobs
         .releaseStarts(unsent)
         .catch((err: Error) => logger.warn({ err: err.message }, 'training: releasing unsent starts failed'));

@@ -24,6 +24,8 @@ export interface RollbackRequest {
 export function listen(s: WatchdogRunState) {
   const info = workflowInfo();
   let rollback: RollbackRequest | undefined;
+  /** Taken by the loop and not yet done: the routing may already be back while `serving` is not. */
+  let underWay = false;
   const serving = () => s.evaluation.serving;
   setHandler(watchdogStateQuery, () => ({ ...s, workflowId: info.workflowId, runId: info.runId, serving: serving() }));
   setHandler(reportIncidentSignal, (incident) => void s.pendingIncidents.push(incident));
@@ -38,17 +40,23 @@ export function listen(s: WatchdogRunState) {
     {
       validator: (request) => {
         if (!request?.by) throw new Error('rollback needs "by"');
+        // Accepted twice, the second would be dropped by the loop once the first has switched back.
+        if (rollback !== undefined || underWay) throw new Error('a rollback is already under way');
         if (serving() !== 'backup') throw new Error('the primary is serving: there is nothing to roll back');
       },
     },
   );
   return {
     rollbackWanted: () => rollback !== undefined,
-    /** The rollback asked for, once. */
+    /** The rollback asked for, once; under way until `rollbackDone`. */
     takeRollback(): RollbackRequest | undefined {
       const taken = rollback;
       rollback = undefined;
+      underWay = taken !== undefined;
       return taken;
+    },
+    rollbackDone(): void {
+      underWay = false;
     },
   };
 }

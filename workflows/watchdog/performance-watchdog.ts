@@ -73,11 +73,15 @@ export async function performanceWatchdog(input: WatchdogInput): Promise<void> {
 
       const manual = inbox.takeRollback();
       if (manual) {
-        if (
-          s.evaluation.serving === 'backup' &&
-          (await switchBack(`manual rollback by ${manual.by}: ${manual.reason}`, NO_WINDOW, manual.by))
-        )
-          s.evaluation = { ...initialState(), cooldownUntil: Date.now() / 1000 + s.cooldownSeconds };
+        try {
+          if (
+            s.evaluation.serving === 'backup' &&
+            (await switchBack(`manual rollback by ${manual.by}: ${manual.reason}`, NO_WINDOW, manual.by))
+          )
+            s.evaluation = { ...initialState(), cooldownUntil: Date.now() / 1000 + s.cooldownSeconds };
+        } finally {
+          inbox.rollbackDone();
+        }
         continue;
       }
 
