@@ -3,12 +3,11 @@ import { serve } from '@hono/node-server';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Hono } from 'hono';
 import { listeningPort, serveApi } from '../api/server';
-import { signToken } from '../auth/token';
 import { createStores } from '../db/stores';
 import { createTemporalClient } from '../api/temporal-client';
 import { startTracing, stopTracing } from '../config/tracing';
 import { getOk } from './http-get';
-import { BENCH_SECRET, benchApp, startBenchStack } from './stack';
+import { benchApp, benchBearer, registerBareModel, startBenchStack } from './stack';
 import { load, percentile, summarize, type Summary } from './stats';
 
 export interface ApiBench {
@@ -76,21 +75,8 @@ export async function benchApi({
     node: await listen(nodeHello),
   };
   // One model, read from the database on every request of its page (the list's pages are held in memory).
-  const model = await createStores(sequelize, config).models.register({
-    name: 'bench-model',
-    description: null,
-    specialization: 'automotive-sales',
-    baseModel: 'bench',
-    version: '1',
-    modelPath: null,
-    config: null,
-    performanceMetrics: null,
-    deploymentConfig: null,
-    createdBy: 'bench',
-  });
-  const auth = {
-    authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level: 'read', ttlSeconds: 3600 })}`,
-  };
+  const model = await registerBareModel(createStores(sequelize, config), 'bench-model');
+  const auth = benchBearer('read');
   const cases: {
     name: string;
     port: number;

@@ -2,12 +2,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { signToken } from '../auth/token';
 import { createStores } from '../db/stores';
 import { listeningPort } from '../api/server';
 import { startApiProcess } from '../support/api-process';
 import { runLoadProcess } from './load-process';
-import { BENCH_SECRET, startBenchStack } from './stack';
+import { BENCH_SECRET, benchBearer, registerBareModel, startBenchStack } from './stack';
 import { summarize, type Summary } from './stats';
 
 /** What a CPU profile's sampled frame is charged to (its own time, not its callees'). */
@@ -109,35 +108,11 @@ export async function benchObservability({ rounds = 3, rate = 1_000, seconds = 1
   const { config, sequelize, close } = await startBenchStack();
   const sink = await startOtlpSink();
   const profiles = fs.mkdtempSync(path.join(os.tmpdir(), 'nw-bench-profiles-'));
-  const model = await createStores(sequelize, config).models.register({
-    name: 'bench-observed',
-    description: null,
-    specialization: 'automotive-sales',
-    baseModel: 'bench',
-    version: '1',
-    modelPath: null,
-    config: null,
-    performanceMetrics: null,
-    deploymentConfig: null,
-    createdBy: 'bench',
-  });
+  const stores = createStores(sequelize, config);
+  const model = await registerBareModel(stores, 'bench-observed');
   // A second model, whose validation is the one workflow start each API process makes.
-  const validated = await createStores(sequelize, config).models.register({
-    name: 'bench-validated',
-    description: null,
-    specialization: 'automotive-sales',
-    baseModel: 'bench',
-    version: '1',
-    modelPath: null,
-    config: null,
-    performanceMetrics: null,
-    deploymentConfig: null,
-    createdBy: 'bench',
-  });
-  const bearer = (level: 'read' | 'write') => ({
-    authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level, ttlSeconds: 3600 })}`,
-  });
-  const headers = bearer('read');
+  const validated = await registerBareModel(stores, 'bench-validated');
+  const headers = benchBearer('read');
   const configurations: { name: string; env: Record<string, string> }[] = [
     // Set, not left out: an endpoint in the bench's own environment would reach the API process.
     {
@@ -164,7 +139,7 @@ export async function benchObservability({ rounds = 3, rate = 1_000, seconds = 1
           // the tracing interceptor each have their AsyncLocalStorage in use.
           const started = await fetch(`${api.url}/api/v1/models/${validated.id}/validate`, {
             method: 'POST',
-            headers: bearer('write'),
+            headers: benchBearer('write'),
           });
           if (started.status !== 202) throw new Error(`validate: ${started.status} ${await started.text()}`);
           await runLoadProcess('open-loop.ts', {

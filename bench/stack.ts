@@ -7,6 +7,7 @@ import type { Sequelize } from 'sequelize';
 import { createApp } from '../api/app';
 import { parseConfig, type Config } from '../config/env';
 import { createLogger } from '../config/logger';
+import { signToken } from '../auth/token';
 import { createStores, type Stores } from '../db/stores';
 import { openDatabase } from '../db/connection';
 import { createMigrator } from '../migrations/umzug';
@@ -75,3 +76,23 @@ export function benchApp(
     options,
   );
 }
+
+/** A model row without an artifact, registered by the bench's subject: what a registry read returns. */
+export const registerBareModel = (stores: Stores, name: string) =>
+  stores.models.register({
+    name,
+    description: null,
+    specialization: 'automotive-sales',
+    baseModel: 'bench',
+    version: '1',
+    modelPath: null,
+    config: null,
+    performanceMetrics: null,
+    deploymentConfig: null,
+    createdBy: 'bench',
+  });
+
+/** The Authorization header of the bench's subject at `level`, signed with the bench's secret. */
+export const benchBearer = (level: 'read' | 'write') => ({
+  authorization: `Bearer ${signToken(BENCH_SECRET, { sub: 'bench', level, ttlSeconds: 3600 })}`,
+});
