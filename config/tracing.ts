@@ -42,7 +42,6 @@ let current:
       resource: Resource;
       processor: SpanProcessor;
       sdk: NodeSDK;
-      tracer: Tracer;
       requests: RequestTracing;
     }
   | undefined;
@@ -74,10 +73,11 @@ export const TRACER_NAME = 'neuroweaver';
  * - 'anywhere': any span without a parent samples its trace at the ratio (the worker: activities of
  *   a workflow no traced request started).
  * - 'at-requests': only a request span (api/tracing.ts) starts one, and it decides before it makes
- *   anything (`RequestTracing.keepNewTrace`). A request it does not keep gets no span and no context: making
- *   them for the nine in ten requests that nobody reads cost a database-backed route ~1.5 % of its
- *   CPU at 10 %, ~2.5 % with no exporter (where none is kept). Any other span without a parent (a workflow start of such a request) is not sampled, and
- *   the Temporal headers pass that decision on, so the workflow does not take a second chance.
+ *   anything (`RequestTracing.keepNewTrace`). A request it does not keep gets no span and no
+ *   context: making them for the nine in ten requests that nobody reads cost a database-backed
+ *   route ~1.5 % of its CPU at 10 %, ~2.5 % with no exporter (where none is kept). Any other span
+ *   without a parent (a workflow start of such a request) is not sampled, and the Temporal headers
+ *   pass that decision on, so the workflow does not take a second chance.
  */
 export type NewTraces = 'anywhere' | 'at-requests';
 
@@ -143,7 +143,6 @@ export function startTracing(
     resource,
     processor,
     sdk,
-    tracer,
     requests: {
       tracer,
       fields: propagation.fields(),
@@ -185,7 +184,7 @@ export async function stopTracing(): Promise<void> {
   }
 }
 
-export const tracer = (): Tracer => current?.tracer ?? trace.getTracer(TRACER_NAME);
+export const tracer = (): Tracer => current?.requests.tracer ?? trace.getTracer(TRACER_NAME);
 
 /** A trace context kept to run work in later (`inTrace`). */
 export type TraceContext = Context;
