@@ -101,8 +101,8 @@ export interface ObservabilityBench {
  * runs it (its own process, `api/main.ts`), loaded at a fixed rate from another, with a CPU
  * profile of its main thread. Charged by each sampled frame's own time, so the answer does not
  * depend on the host's speed (which moves by tens of percent here within a minute, more than the
- * 2 % this measures); what it cannot see is the time these parts cost elsewhere, such as
- * collector work and async hooks, which get a row of their own to compare.
+ * 2 % this measures). A lower bound: time these parts cost in Node's own code (the exporter's
+ * socket writes, timers, the collector) is charged to neither; async hooks get a column of their own.
  */
 export async function benchObservability({ rounds = 3, rate = 1_000, seconds = 15 } = {}): Promise<ObservabilityBench> {
   const { config, sequelize, close } = await startBenchStack();
