@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import net from 'node:net';
 import type http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from '../api/app';
 import { listeningPort, SECURITY_HEADERS, serveApi } from '../api/server';
 import { createTemporalClient } from '../api/temporal-client';
@@ -27,7 +28,17 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
   });
   afterAll(() => t.close());
 
+  /**
+   * The limits count per clock minute: a burst that straddles one starts counting again halfway
+   * (a slow host once took the seconds to cross it). Bursts start with 20 s of the minute left.
+   */
+  const withinOneMinute = async () => {
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 20_000) await sleep(left + 50);
+  };
+
   it('limits workflow starts per subject: 429 with Retry-After, other subjects unaffected', async () => {
+    await withinOneMinute();
     const start = (who: Record<string, string>) =>
       t.app.request(`/api/v1/models/${randomUUID()}/validate`, { method: 'POST', headers: who });
     for (let i = 0; i < 3; i++) expect((await start(alice)).status).toBe(404);
@@ -42,6 +53,7 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
   });
 
   it('limits inference per subject', async () => {
+    await withinOneMinute();
     const reader = bearer(tokenFor('read', 'busy-client'));
     const statuses = [];
     for (let i = 0; i < 6; i++)
@@ -52,6 +64,7 @@ describe('security: limits, CORS, headers, closed admin surface', () => {
   });
 
   it('limits incident reports per subject (each is evidence against a serving model)', async () => {
+    await withinOneMinute();
     const report = () =>
       t.app.request(
         '/api/v1/watchdogs/no-such-specialization/incidents',
