@@ -47,7 +47,12 @@ class ServerSpan implements RequestSpan {
 
   end(route: string, status: number): void {
     this.span.updateName(`${this.method} ${route}`);
-    this.span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
+    // All at the end, in one call: the SDK counts a span's attributes again on each one it sets.
+    this.span.setAttributes({
+      'http.request.method': this.method,
+      'http.route': route,
+      'http.response.status_code': status,
+    });
     if (status >= 500) this.span.setStatus({ code: SpanStatusCode.ERROR });
     this.span.end();
   }
@@ -66,13 +71,13 @@ export function startRequestSpan(request: Request, path: string): RequestSpan | 
   const headers = request.headers;
   const brought = tracing.fields.some((field) => headers.get(field) !== null);
   // A request without them starts from the root: nothing of another request's trace is its parent.
-  const extracted = brought ? propagation.extract(ROOT_CONTEXT, headers, requestHeaders) : ROOT_CONTEXT;
+  const parent = brought ? propagation.extract(ROOT_CONTEXT, headers, requestHeaders) : ROOT_CONTEXT;
   // A caller's trace, sampled or not, is continued and its decision passed on; a new one only if kept.
-  const parent = trace.getSpanContext(extracted) ? extracted : tracing.keepNewTrace(extracted);
-  if (!parent) return undefined;
-  const span = tracing.tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent);
-  // Set on the span, not passed to startSpan: the SDK copies and checks passed attributes before it
-  // samples, also for the spans it then drops (a caller's unsampled trace).
-  span.setAttribute('http.request.method', request.method);
-  return new ServerSpan(request.method, span, tracing.runIn(parent, span));
+  const continued = trace.getSpanContext(parent) !== undefined;
+  if (!continued && !tracing.keepsNewTrace()) return undefined;
+  const method = request.method;
+  const span = continued
+    ? tracing.tracer.startSpan(method, { kind: SpanKind.SERVER }, parent)
+    : tracing.startNewTrace(method, SpanKind.SERVER, parent);
+  return new ServerSpan(method, span, trace.setSpan(parent, span));
 }

@@ -1,6 +1,5 @@
 import {
   context,
-  createContextKey,
   propagation,
   ROOT_CONTEXT,
   type SpanKind,
@@ -55,15 +54,12 @@ export interface RequestTracing {
    */
   fields: readonly string[];
   /**
-   * For a request that brought no trace: the context to start its span in, or undefined when its
-   * new trace is not kept (see NewTraces). Under 'anywhere' the sampler decides once the span is made.
+   * Whether a request that brought no trace keeps a new one (see NewTraces): asked before anything
+   * is made. Under 'anywhere' always, and the sampler decides once the span is made.
    */
-  keepNewTrace(parent: Context): Context | undefined;
-  /**
-   * The context the request runs in, its span active: without the mark that kept it, so a span
-   * started there as a new root (`root: true`) is sampled as any other root, not as this request.
-   */
-  runIn(parent: Context, span: Span): Context;
+  keepsNewTrace(): boolean;
+  /** The server span of a request that keeps a new trace (`parent`: what it brought, baggage perhaps). */
+  startNewTrace(name: string, kind: SpanKind, parent: Context): Span;
 }
 
 export const TRACER_NAME = 'neuroweaver';
@@ -73,7 +69,7 @@ export const TRACER_NAME = 'neuroweaver';
  * - 'anywhere': any span without a parent samples its trace at the ratio (the worker: activities of
  *   a workflow no traced request started).
  * - 'at-requests': only a request span (api/tracing.ts) starts one, and it decides before it makes
- *   anything (`RequestTracing.keepNewTrace`). A request it does not keep gets no span and no
+ *   anything (`RequestTracing.keepsNewTrace`). A request it does not keep gets no span and no
  *   context: making them for the nine in ten requests that nobody reads cost a database-backed
  *   route ~1.5 % of its CPU at 10 %, ~2.5 % with no exporter (where none is kept). Any other span
  *   without a parent (a workflow start of such a request) is not sampled, and the Temporal headers
@@ -81,15 +77,23 @@ export const TRACER_NAME = 'neuroweaver';
  */
 export type NewTraces = 'anywhere' | 'at-requests';
 
-/** Marks the context of a request span that chose to keep its new trace. */
-const KEPT_BY_REQUEST = createContextKey('neuroweaver.kept-by-request');
-
-/** The root sampler of 'at-requests': records exactly the traces a request span kept. */
+/**
+ * The root sampler of 'at-requests': records exactly the new traces a request span keeps. The span is
+ * made (and sampled) synchronously inside `keep`, so a flag says which root is one: a mark on the
+ * context instead cost two contexts more per kept request (one to set it, one to take it off again).
+ */
 class KeptByRequestSampler implements Sampler {
-  shouldSample(parent: Context) {
-    return {
-      decision: parent.getValue(KEPT_BY_REQUEST) ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD,
-    };
+  private keeping = false;
+  keep(tracer: Tracer, name: string, kind: SpanKind, parent: Context): Span {
+    this.keeping = true;
+    try {
+      return tracer.startSpan(name, { kind }, parent);
+    } finally {
+      this.keeping = false;
+    }
+  }
+  shouldSample() {
+    return { decision: this.keeping ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD };
   }
   toString() {
     return 'KeptByRequestSampler';
@@ -120,6 +124,7 @@ export function startTracing(
       : processors.length
         ? new MultiProcessor(processors)
         : new NoopSpanProcessor();
+  const keptByRequest = new KeptByRequestSampler();
   const sdk = new NodeSDK({
     resource,
     autoDetectResources: false,
@@ -127,7 +132,7 @@ export function startTracing(
       root: !processors.length
         ? new AlwaysOffSampler()
         : newTraces === 'at-requests'
-          ? new KeptByRequestSampler()
+          ? keptByRequest
           : new TraceIdRatioBasedSampler(config.otel.samplerRatio),
     }),
     // A processor even without an exporter: the SDK registers (context, propagation) only with one.
@@ -146,11 +151,12 @@ export function startTracing(
     requests: {
       tracer,
       fields: propagation.fields(),
-      keepNewTrace:
-        newTraces === 'anywhere'
-          ? (parent) => parent
-          : (parent) => (Math.random() < ratio ? parent.setValue(KEPT_BY_REQUEST, true) : undefined),
-      runIn: (parent, span) => trace.setSpan(parent.deleteValue(KEPT_BY_REQUEST), span),
+      ...(newTraces === 'anywhere'
+        ? { keepsNewTrace: () => true, startNewTrace: (name, kind, parent) => tracer.startSpan(name, { kind }, parent) }
+        : {
+            keepsNewTrace: () => Math.random() < ratio,
+            startNewTrace: (name, kind, parent) => keptByRequest.keep(tracer, name, kind, parent),
+          }),
     },
   };
   return current;

@@ -1,6 +1,12 @@
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { Hono } from 'hono';
+import { HttpMetrics } from '../api/http-metrics';
+import { observeRequests } from '../api/observe';
+import { RequestStats } from '../api/request-stats';
+import { listeningPort, serveApi } from '../api/server';
 import { startRequestSpan } from '../api/tracing';
+import { Registry } from 'prom-client';
 import { inSpan, startTracing, stopTracing, traceHeaders } from '../config/tracing';
 
 /** A caller's sampled trace, as AutoMatrix sends it. */
@@ -123,5 +129,57 @@ describe('the API: new traces start only at the request spans that keep them', (
 
   it('makes no request span in a process that did not start tracing', () => {
     expect(startRequestSpan(request({ traceparent: SAMPLED }), PATH)).toBeUndefined();
+  });
+
+  /** A route served over HTTP as the API serves (the Node adapter, observeRequests): what its request saw. */
+  async function serveObserved(run: (get: (headers?: Record<string, string>) => Promise<Seen>) => Promise<void>) {
+    const app = new Hono().get(PATH, (c) =>
+      c.json({
+        traceparent: traceHeaders().traceparent ?? null,
+        tenant: propagation.getBaggage(context.active())?.getEntry('tenant')?.value ?? null,
+      }),
+    );
+    const fetch = observeRequests(app.fetch, {
+      metrics: new HttpMetrics(new Registry()),
+      stats: new RequestStats(),
+      lastRoute: () => PATH,
+    });
+    const server = serveApi(fetch, { port: 0, hostname: '127.0.0.1' });
+    try {
+      const url = `http://127.0.0.1:${await listeningPort(server)}${PATH}`;
+      await run(async (headers = {}) => (await (await globalThis.fetch(url, { headers })).json()) as Seen);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+  type Seen = { traceparent: string | null; tenant: string | null };
+
+  it('over HTTP (the Node adapter), continues a caller’s trace and makes nothing where none came', async () => {
+    const exporter = startApiTracing(0);
+    await serveObserved(async (get) => {
+      expect(await get()).toEqual({ traceparent: null, tenant: null });
+      expect(await get({ TraceParent: SAMPLED })).toEqual({
+        traceparent: expect.stringMatching(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/),
+        tenant: null,
+      });
+    });
+    expect(exporter.getFinishedSpans().map((s) => [s.name, s.spanContext().traceId, s.attributes])).toEqual([
+      [
+        `GET ${PATH}`,
+        '4bf92f3577b34da6a3ce929d0e0e4736',
+        { 'http.request.method': 'GET', 'http.route': PATH, 'http.response.status_code': 200 },
+      ],
+    ]);
+  });
+
+  it('over HTTP, keeps the baggage a request without a trace brought in the new trace it keeps', async () => {
+    const exporter = startApiTracing(1);
+    await serveObserved(async (get) => {
+      expect(await get({ baggage: 'tenant=relaycore' })).toEqual({
+        traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/),
+        tenant: 'relaycore',
+      });
+    });
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
   });
 });
