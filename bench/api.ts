@@ -6,6 +6,7 @@ import { listeningPort, serveApi } from '../api/server';
 import { createStores } from '../db/stores';
 import { createTemporalClient } from '../api/temporal-client';
 import { startTracing, stopTracing } from '../config/tracing';
+import { PRODUCTION_SAMPLER_RATIO } from '../config/env';
 import { getOk } from './http-get';
 import { benchApp, benchBearer, registerBareModel, startBenchStack } from './stack';
 import { load, percentile, summarize, type Summary } from './stats';
@@ -140,11 +141,11 @@ export async function benchApi({
       tracing: 1,
     },
     {
-      name: 'GET /api/v1/models/{id} (a database read), NeuroWeaver (metrics and tracing, 10 % sampled as in production)',
+      name: `GET /api/v1/models/{id} (a database read), NeuroWeaver (metrics and tracing, ${PRODUCTION_SAMPLER_RATIO * 100} % sampled as in production)`,
       port: servers.full.port,
       path: `/api/v1/models/${model.id}`,
       headers: auth,
-      tracing: 0.1,
+      tracing: PRODUCTION_SAMPLER_RATIO,
     },
   ];
   const results = new Map(cases.map((c) => [c.name, { perSecond: [] as number[], p99: [] as number[] }]));

@@ -2,12 +2,15 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { PRODUCTION_SAMPLER_RATIO } from '../config/env';
 import { createStores } from '../db/stores';
 import { listeningPort } from '../api/server';
 import { startApiProcess } from '../support/api-process';
 import { runLoadProcess } from './load-process';
 import { BENCH_SECRET, benchBearer, registerBareModel, startBenchStack } from './stack';
 import { summarize, type Summary } from './stats';
+
+const percent = (ratio: number) => `${ratio * 100} %`;
 
 /** What a CPU profile's sampled frame is charged to (its own time, not its callees'). */
 type Share = 'tracing' | 'metrics' | 'asyncHooks';
@@ -113,14 +116,19 @@ export async function benchObservability({ rounds = 3, rate = 1_000, seconds = 1
   // A second model, whose validation is the one workflow start each API process makes.
   const validated = await registerBareModel(stores, 'bench-validated');
   const headers = benchBearer('read');
+  const production = String(PRODUCTION_SAMPLER_RATIO);
   const configurations: { name: string; env: Record<string, string> }[] = [
     // Set, not left out: an endpoint in the bench's own environment would reach the API process.
     {
       name: 'no exporter (as `npm start` runs it)',
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_TRACES_SAMPLER_ARG: '0.1' },
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_TRACES_SAMPLER_ARG: production },
     },
     {
-      name: 'OTLP exporter, 10 % of new traces sampled (production)',
+      name: `OTLP exporter, ${percent(PRODUCTION_SAMPLER_RATIO)} of new traces sampled (production's default)`,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER_ARG: production },
+    },
+    {
+      name: 'OTLP exporter, 10 % of new traces sampled',
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER_ARG: '0.1' },
     },
     {

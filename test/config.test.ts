@@ -83,7 +83,7 @@ describe('configuration', () => {
       problemWith({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: db, NW_ENABLE_FAULTS: '1' }),
     ).toMatch(/^NW_ENABLE_FAULTS:/);
     const config = parseConfig({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: db });
-    expect(config.otel.samplerRatio).toBe(0.1);
+    expect(config.otel.samplerRatio).toBe(0.01);
   });
 });
 
