@@ -104,6 +104,14 @@ describe('performanceWatchdog with live traffic through the API', () => {
       'SELECT action, from_model_id, to_model_id, thresholds_version, reason FROM model_switch_events WHERE specialization = $1 ORDER BY created_at',
       { bind: [specialization], type: QueryTypes.SELECT },
     );
+  /** Connections of this database waiting for a lock: a write held by a lock a test took. */
+  const waitingForLocks = async () =>
+    (
+      await t.sequelize.query<{ waiting: number }>(
+        "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        { type: QueryTypes.SELECT },
+      )
+    )[0].waiting;
   /**
    * The specialization's alerts, oldest first. A `watchdog-stalled` alert is the Schedule's view of
    * a watchdog that did not answer in time (a loaded machine can delay a workflow task by seconds):
@@ -601,7 +609,25 @@ describe('performanceWatchdog with live traffic through the API', () => {
         json({ reason: 'fixed' }, admin),
       );
       expect(scheduleLess.status).toBe(404); // started without a schedule: the API manages scheduled watchdogs only
-      await handle.executeUpdate('rollback', { args: [{ by: 'operator', reason: 'fixed' }] });
+      // Held at the routing row (a lock taken here) once the workflow has taken it, the rollback is
+      // under way while the workflow still serves the backup: a second one is refused, not accepted
+      // and dropped.
+      const hold = await t.sequelize.transaction();
+      await modelsOf(t.sequelize).Routing.findByPk(specialization, { transaction: hold, lock: hold.LOCK.UPDATE });
+      try {
+        await handle.executeUpdate('rollback', { args: [{ by: 'operator', reason: 'fixed' }] });
+        await eventually(
+          () => waitingForLocks(),
+          (waiting) => waiting > 0,
+          30_000,
+        );
+        expect(((await handle.query('state')) as WatchdogStateView).serving).toBe('backup');
+        await expect(
+          handle.executeUpdate('rollback', { args: [{ by: 'operator', reason: 'twice' }] }),
+        ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/already under way/) } });
+      } finally {
+        await hold.rollback();
+      }
       await eventually(
         async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!,
         (r) => r.stableDeploymentId === primaryDeployment,
