@@ -157,7 +157,7 @@ describe('timers as shipped, on the time-skipping server', () => {
       expect(events.map((e) => e.action)).toEqual(['switch', 'rollback']);
       await watchdog.cancel();
       await watchdog.result().catch(() => undefined); // cancelled, once its deliveries are settled
-      await recordHistory(watchdog, 'watchdog-cooldown-time-skipping', env.address);
+      await recordHistory(watchdog, 'watchdog-cooldown-time-skipping', { address: env.address });
     });
   });
 });

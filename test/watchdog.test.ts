@@ -1,4 +1,6 @@
+import pg from 'pg';
 import { QueryTypes } from 'sequelize';
+import { resolveDatabaseUrl } from '../db/connection';
 import { modelsOf } from '../db/models';
 import { freePort } from '../support/ports';
 import { createIsolatedDatabase, createTestApp, json, type TestApp } from './helpers/app';
@@ -104,14 +106,28 @@ describe('performanceWatchdog with live traffic through the API', () => {
       'SELECT action, from_model_id, to_model_id, thresholds_version, reason FROM model_switch_events WHERE specialization = $1 ORDER BY created_at',
       { bind: [specialization], type: QueryTypes.SELECT },
     );
-  /** Connections of this database waiting for a lock: a write held by a lock a test took. */
-  const waitingForLocks = async () =>
-    (
-      await t.sequelize.query<{ waiting: number }>(
-        "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        { type: QueryTypes.SELECT },
-      )
-    )[0].waiting;
+  /**
+   * Takes a lock (`sql`, in a transaction) on a connection of its own, outside the app's pool, and
+   * holds it until `release` (once; again is a no-op). `waiting`: the connections it holds up.
+   */
+  const holdLock = async (sql: string, bind: unknown[] = []) => {
+    const client = new pg.Client({ connectionString: resolveDatabaseUrl(t.config) });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query(sql, bind);
+    const { pid } = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0];
+    let released: Promise<void> | undefined;
+    return {
+      waiting: async () =>
+        (
+          await t.sequelize.query<{ waiting: number }>(
+            'SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+            { bind: [pid], type: QueryTypes.SELECT },
+          )
+        )[0].waiting,
+      release: () => (released ??= client.query('COMMIT').then(() => client.end())),
+    };
+  };
   /**
    * The specialization's alerts, oldest first. A `watchdog-stalled` alert is the Schedule's view of
    * a watchdog that did not answer in time (a loaded machine can delay a workflow task by seconds):
@@ -581,7 +597,8 @@ describe('performanceWatchdog with live traffic through the API', () => {
       const version = ((await saved.json()) as { version: number }).version;
       expect(version).toBeGreaterThan(current.version);
 
-      const handle = await startWatchdog(specialization, 4);
+      // One window a run: every window is a run's last (the rollback below is asked in one).
+      const handle = await startWatchdog(specialization, 1);
       await fault(primaryModel.id);
       await eventually(
         async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!,
@@ -609,24 +626,29 @@ describe('performanceWatchdog with live traffic through the API', () => {
         json({ reason: 'fixed' }, admin),
       );
       expect(scheduleLess.status).toBe(404); // started without a schedule: the API manages scheduled watchdogs only
-      // Held at the routing row (a lock taken here) once the workflow has taken it, the rollback is
-      // under way while the workflow still serves the backup: a second one is refused, not accepted
-      // and dropped.
-      const hold = await t.sequelize.transaction();
-      await modelsOf(t.sequelize).Routing.findByPk(specialization, { transaction: hold, lock: hold.LOCK.UPDATE });
+      // Asked while a run's last window is observed (its write held by a table lock taken here), the
+      // rollback is carried over by continue-as-new and done by the next run, not dropped; held
+      // there at the routing row (a second lock), it is under way while the workflow still serves the
+      // backup, and a second rollback is refused, not accepted and dropped.
+      const windows = await holdLock('LOCK TABLE watchdog_windows IN SHARE ROW EXCLUSIVE MODE');
+      const routingRow = await holdLock('SELECT 1 FROM routing WHERE specialization = $1 FOR UPDATE', [specialization]);
+      let carriedTo: string | undefined; // the run that took the rollback over
       try {
+        await eventually(windows.waiting, (waiting) => waiting > 0, 30_000);
+        const asked = (await handle.describe()).runId;
         await handle.executeUpdate('rollback', { args: [{ by: 'operator', reason: 'fixed' }] });
-        await eventually(
-          () => waitingForLocks(),
-          (waiting) => waiting > 0,
-          30_000,
-        );
-        expect(((await handle.query('state')) as WatchdogStateView).serving).toBe('backup');
+        await windows.release();
+        await eventually(routingRow.waiting, (waiting) => waiting > 0, 30_000);
+        const state = (await handle.query('state')) as WatchdogStateView;
+        expect(state).toMatchObject({ serving: 'backup' });
+        expect(state.runId).not.toBe(asked);
+        carriedTo = state.runId;
         await expect(
           handle.executeUpdate('rollback', { args: [{ by: 'operator', reason: 'twice' }] }),
         ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/already under way/) } });
       } finally {
-        await hold.rollback();
+        await windows.release();
+        await routingRow.release();
       }
       await eventually(
         async () => (await modelsOf(t.sequelize).Routing.findByPk(specialization))!,
@@ -650,6 +672,7 @@ describe('performanceWatchdog with live traffic through the API', () => {
       );
       await traffic.stop();
       await recordHistory(handle, 'watchdog-manual-rollback-after-continue-as-new');
+      await recordHistory(handle, 'watchdog-rollback-carried-over', { runId: carriedTo });
       await handle.cancel();
     });
   });

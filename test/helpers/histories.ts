@@ -13,14 +13,29 @@ const run = promisify(execFile);
  * test/histories/<name>.json, which test/replay.test.ts replays against the current bundle in
  * every run. Without it, does nothing: histories change only when someone re-records on purpose.
  */
-export async function recordHistory(handle: WorkflowHandle, name: string, address?: string): Promise<void> {
+export async function recordHistory(
+  handle: WorkflowHandle,
+  name: string,
+  { address, runId }: { address?: string; runId?: string } = {},
+): Promise<void> {
   if (process.env.NW_RECORD_HISTORIES !== '1') return;
   const { temporalCli, temporalAddress: devServer } = testServices();
   // The dev server's, unless the workflow ran on another server (the time-skipping one).
   const temporalAddress = address ?? devServer;
   const { stdout } = await run(
     temporalCli,
-    ['workflow', 'show', '--workflow-id', handle.workflowId, '--output', 'json', '--address', temporalAddress],
+    [
+      'workflow',
+      'show',
+      '--workflow-id',
+      handle.workflowId,
+      // One run of a chain of continue-as-new; without it, the latest.
+      ...(runId ? ['--run-id', runId] : []),
+      '--output',
+      'json',
+      '--address',
+      temporalAddress,
+    ],
     {
       maxBuffer: 64 * 1024 * 1024,
     },

@@ -1,6 +1,6 @@
 /** How callers talk to a running watchdog (its ID, its state query, its signals and its update), and how it listens. */
 import { defineQuery, defineSignal, defineUpdate, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { IncidentReport, WatchdogRunState, WatchdogStateView } from './types';
+import type { IncidentReport, RollbackRequest, WatchdogRunState, WatchdogStateView } from './types';
 
 export const watchdogWorkflowId = (specialization: string) => `watchdog-${specialization}`;
 
@@ -12,18 +12,13 @@ export const resumeSignal = defineSignal('resume');
 /** Switches back to the primary now (cooldown and streaks aside); refused unless failed over. */
 export const rollbackUpdate = defineUpdate<{ accepted: true }, [RollbackRequest]>('rollback');
 
-export interface RollbackRequest {
-  by: string;
-  reason: string;
-}
-
 /**
  * Answers the query and takes the signals and the update into the run state; a rollback request
- * waits in the returned inbox for the loop. Refused at once (not queued) unless failed over.
+ * waits there (`pendingRollback`, carried over by continue-as-new) for the loop, which takes it
+ * through the returned inbox. Refused at once (not queued) unless failed over.
  */
 export function listen(s: WatchdogRunState) {
   const info = workflowInfo();
-  let rollback: RollbackRequest | undefined;
   /** Taken by the loop and not yet done: the routing may already be back while `serving` is not. */
   let underWay = false;
   const serving = () => s.evaluation.serving;
@@ -34,24 +29,24 @@ export function listen(s: WatchdogRunState) {
   setHandler(
     rollbackUpdate,
     (request) => {
-      rollback = request;
+      s.pendingRollback = request;
       return { accepted: true };
     },
     {
       validator: (request) => {
         if (!request?.by) throw new Error('rollback needs "by"');
         // Accepted twice, the second would be dropped by the loop once the first has switched back.
-        if (rollback !== undefined || underWay) throw new Error('a rollback is already under way');
+        if (s.pendingRollback !== undefined || underWay) throw new Error('a rollback is already under way');
         if (serving() !== 'backup') throw new Error('the primary is serving: there is nothing to roll back');
       },
     },
   );
   return {
-    rollbackWanted: () => rollback !== undefined,
+    rollbackWanted: () => s.pendingRollback !== undefined,
     /** The rollback asked for, once; under way until `rollbackDone`. */
     takeRollback(): RollbackRequest | undefined {
-      const taken = rollback;
-      rollback = undefined;
+      const taken = s.pendingRollback;
+      s.pendingRollback = undefined;
       underWay = taken !== undefined;
       return taken;
     },

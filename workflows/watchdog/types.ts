@@ -125,6 +125,17 @@ export interface WatchdogRunState {
   probeSpend: ProbeSpend[];
   /** Deliveries still under way; a run that continues as new restarts them (same idempotency keys). */
   pendingDeliveries?: PendingDelivery[];
+  /**
+   * A rollback accepted and not yet taken by the loop. In the state, not the run's memory: one
+   * accepted during a run's last window is carried over and done by the next run, not dropped.
+   */
+  pendingRollback?: RollbackRequest;
+}
+
+/** The `rollback` update's argument: who asks, and why. */
+export interface RollbackRequest {
+  by: string;
+  reason: string;
 }
 
 /** What the `state` query answers. */
