@@ -70,8 +70,8 @@ export const TRACER_NAME = 'neuroweaver';
  *   a workflow no traced request started).
  * - 'at-requests': only a request span (api/tracing.ts) starts one, and it decides before it makes
  *   anything (`RequestTracing.keepsNewTrace`). A request it does not keep gets no span and no
- *   context: making them for the nine in ten requests that nobody reads cost a database-backed
- *   route ~1.5 % of its CPU at 10 %, ~2.5 % with no exporter (where none is kept). Any other span
+ *   context: making them for the requests nobody reads cost a database-backed route ~1.5 % of
+ *   its CPU when one in ten was kept, ~2.5 % with no exporter (where none is). Any other span
  *   without a parent (a workflow start of such a request) is not sampled, and the Temporal headers
  *   pass that decision on, so the workflow does not take a second chance.
  */
